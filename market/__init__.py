@@ -1,0 +1,1 @@
+"""Market data: one aligned daily frame, whatever the source (bundled, yfinance, csv)."""

@@ -1,0 +1,38 @@
+"""The data contract between the market room and the rest of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """An aligned daily market frame and what is known about it.
+
+    Attributes:
+        frame: Sorted, unique, tz-naive DatetimeIndex on the equity calendar; float columns
+            (yields and rates in percent, indices and adjusted closes as levels). NaN where a series
+            has no observation within the forward-fill bound.
+        source: ``"bundled"``, ``"yfinance"`` or ``"csv"``.
+        digest: Hex digest of the frame's content (index and values), for lineage.
+        staleness: For each column, the longest run of forward-filled rows that was used.
+        notes: Human-readable remarks about the data (gaps filled, rows dropped, ...).
+    """
+
+    frame: pd.DataFrame
+    source: str
+    digest: str
+    staleness: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First date of the frame."""
+        return self.frame.index[0]
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """Last date of the frame."""
+        return self.frame.index[-1]

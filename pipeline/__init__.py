@@ -1,0 +1,1 @@
+"""The pipeline: config → market data → signals → weights → backtest → outputs → tracking."""

@@ -1,0 +1,159 @@
+"""The pure core of a run: market data and a plan in, portfolios and metrics out (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from backtest import metrics as M
+from backtest.engine import INIT_CASH, simulate
+from common.errors import ConfigError, DataError
+from market.frame import tbill_price
+from market.types import MarketData
+from pipeline.plan import Plan
+from signals.base import SignalOutput
+from strategies.allocation import fixed
+from strategies.rebalance import schedule
+
+STRATEGY = "strategy"
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """One simulated portfolio over the evaluation window.
+
+    Attributes:
+        name: ``strategy`` or a benchmark's name.
+        value: Value at each close of the evaluation window (first day = first execution day).
+        returns: Daily simple returns (the first from the initial capital).
+        weights: Realised end-of-day weights by sleeve.
+        targets: Executed target weights (NaN on days without a rebalance).
+        orders: The order list.
+        metrics: Performance and trading metrics.
+    """
+
+    name: str
+    value: pd.Series
+    returns: pd.Series
+    weights: pd.DataFrame
+    targets: pd.DataFrame
+    orders: pd.DataFrame
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a backtest produced."""
+
+    plan: Plan
+    market: MarketData
+    prices: pd.DataFrame
+    signal: SignalOutput | None
+    portfolios: dict[str, PortfolioResult]
+    engine: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def strategy(self) -> PortfolioResult:
+        """The strategy's portfolio."""
+        return self.portfolios[STRATEGY]
+
+
+def sleeve_prices(frame: pd.DataFrame, sleeves: dict[str, str]) -> pd.DataFrame:
+    """Price series per sleeve; ``cash`` is the synthetic T-bill index built from its rate column.
+
+    Raises:
+        DataError: A sleeve mapped to a column the data does not have.
+    """
+    cols = {}
+    for sleeve, col in sleeves.items():
+        if col not in frame.columns:
+            raise DataError(
+                f"sleeve `{sleeve}` is mapped to `{col}`, which the data does not have "
+                f"(it has: {', '.join(map(str, frame.columns))}).",
+                key=f"data.sleeves.{sleeve}",
+                hint="map the sleeve to one of the data's columns.",
+            )
+        cols[sleeve] = tbill_price(frame[col]) if sleeve == "cash" else frame[col]
+    return pd.DataFrame(cols)
+
+
+def window(prices: pd.DataFrame, start: str | None, end: str | None) -> pd.DatetimeIndex:
+    """The backtest dates: where every sleeve has a price, cut to [start, end].
+
+    Raises:
+        ConfigError: The requested range does not overlap the data.
+        DataError: A sleeve has a gap inside the window longer than the forward-fill bound.
+    """
+    valid = prices.notna().all(axis=1)
+    if not valid.any():
+        raise DataError("no day on which every sleeve has a price.", key="data.sleeves")
+    first, last = valid.idxmax(), valid[::-1].idxmax()
+    lo = max(first, pd.Timestamp(start)) if start else first
+    hi = min(last, pd.Timestamp(end)) if end else last
+    span = f"the sleeves' prices run from {first.date()} to {last.date()}"
+    if start and pd.Timestamp(start) > last:
+        raise ConfigError(f"{start} is after the end of the data: {span}.", key="data.start")
+    if end and pd.Timestamp(end) < first:
+        raise ConfigError(f"{end} is before the start of the data: {span}.", key="data.end")
+    idx = prices.loc[lo:hi].index
+    if len(idx) < 3:
+        raise ConfigError(f"[{start}, {end}] leaves {len(idx)} trading days: {span}.", key="data.start")
+    gaps = prices.loc[idx].isna().any()
+    if gaps.any():
+        col = gaps.idxmax()
+        day = prices.loc[idx, col].isna().idxmax()
+        raise DataError(
+            f"sleeve `{col}` has no price on {day.date()}, inside the backtest window.",
+            key="data.max_ffill_days",
+            hint="raise data.max_ffill_days, or move data.start past the gap.",
+        )
+    return idx
+
+
+def run_portfolio(
+    name: str,
+    prices: pd.DataFrame,
+    decisions: pd.DataFrame,
+    plan: Plan,
+    state: pd.Series | None = None,
+) -> tuple[PortfolioResult, str]:
+    """Simulate one portfolio and compute its metrics over the evaluation window."""
+    sim = simulate(prices, decisions, lag=plan.lag, fees_bp=plan.fees_bp, slippage_bp=plan.slippage_bp,
+                   engine=plan.engine)
+    ev = prices.index[plan.lag:]
+    value = sim.value.loc[ev]
+    returns = M.daily_returns(value, INIT_CASH)
+    cash_r = prices["cash"].pct_change().loc[ev]
+    metrics = M.performance(value, cash_r, INIT_CASH) | M.trading(sim.orders, sim.value, len(ev))
+    if state is not None:
+        metrics |= M.regime(state.loc[ev])
+    weights = sim.holdings_value.div(sim.value, axis=0).loc[ev]
+    res = PortfolioResult(name, value, returns, weights, sim.targets.loc[ev], sim.orders, metrics)
+    return res, sim.engine
+
+
+def backtest(plan: Plan, market: MarketData, *, start: str | None = None, end: str | None = None) -> RunResult:
+    """Run the strategy and its benchmarks on the same dates and costs.
+
+    The signal is computed on the whole frame (so its lookback warms up on history before `start`),
+    then every portfolio is simulated on the backtest window.
+    """
+    prices_all = sleeve_prices(market.frame, plan.sleeves)
+    signal = plan.signal(market.frame) if plan.signal is not None else None
+    targets_all = plan.allocation(signal, prices_all)
+    used = [c for c in prices_all.columns if c in ("equity", "bonds", "cash") or targets_all[c].abs().sum() > 0]
+    idx = window(prices_all[used], start, end)
+    prices = prices_all.loc[idx, used]
+    targets = targets_all.loc[idx, used]
+    state = signal.risk_off.reindex(idx, fill_value=False) if signal is not None else None
+    decisions = schedule(targets, calendar=plan.calendar, on_regime_change=plan.on_regime_change, state=state)
+    portfolios: dict[str, PortfolioResult] = {}
+    portfolios[STRATEGY], engine = run_portfolio(STRATEGY, prices, decisions, plan, state)
+    if signal is not None:
+        portfolios[STRATEGY].metrics["signal_coverage"] = float(signal.covered.reindex(idx).mean())
+    for name, (weights, calendar) in plan.benchmarks.items():
+        bench = schedule(fixed(None, prices, weights=weights), calendar=calendar, on_regime_change=False)
+        portfolios[name], _ = run_portfolio(name, prices, bench, plan)
+    return RunResult(plan, market, prices, signal, portfolios, engine)

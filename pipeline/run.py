@@ -1,0 +1,141 @@
+"""`run(cfg)`: one backtest from config to tracked results; `main_cli` wraps it for `run.py`."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from common.errors import UserError
+from pipeline.backtest import RunResult, backtest
+from pipeline.plan import make_plan
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_market(cfg: DictConfig):
+    """Load and align the market data the config asks for."""
+    from hydra.utils import instantiate
+
+    from market.frame import prepare
+
+    try:
+        raw = instantiate(cfg.data.loader, _convert_="all")
+    except UserError:
+        raise
+    except Exception as exc:
+        cause = exc.__cause__ if isinstance(exc.__cause__, UserError) else None
+        if cause is not None:
+            raise cause from None
+        raise
+    return prepare(raw, source=str(cfg.data.source), calendar_column=str(cfg.data.calendar_column),
+                   max_ffill_days=cfg.data.max_ffill_days, start=None, end=cfg.data.end)
+
+
+def git_commit() -> str:
+    """The repository's HEAD commit, or ``unknown`` outside a git checkout."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                             timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
+    """Run tags: strategy, signal, data lineage, git commit, command line."""
+    sig = cfg.strategy.get("signal")
+    return {
+        "strategy": result.plan.name,
+        "signal": str(sig["_target_"]).rsplit(".", 1)[-1] if sig is not None else "none",
+        "data_source": result.market.source,
+        "data_first": str(result.market.start.date()),
+        "data_last": str(result.market.end.date()),
+        "data_digest": result.market.digest,
+        "backtest_first": str(result.strategy.value.index[0].date()),
+        "backtest_last": str(result.strategy.value.index[-1].date()),
+        "engine": result.engine,
+        "git_commit": git_commit(),
+        "command": " ".join(["python", *sys.argv]),
+    }
+
+
+def output_dir_of(cfg: DictConfig) -> Path:
+    """The Hydra run folder, or ``outputs/adhoc`` when called outside `@hydra.main`."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        return Path(HydraConfig.get().runtime.output_dir)
+    return REPO_ROOT / "outputs" / "adhoc"
+
+
+def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -> dict[str, float]:
+    """Run one backtest: validate, load data, simulate, write the run folder, track, print.
+
+    Args:
+        cfg: The composed config.
+        output_dir: Where to write results (default: Hydra's run folder).
+        echo: Print the summary table.
+
+    Returns:
+        The strategy's metrics (unprefixed) and the benchmarks' (``<benchmark>.<metric>``).
+
+    Raises:
+        UserError: Bad config or data, raised before anything is written or tracked.
+    """
+    from pipeline import outputs
+    from pipeline.report import summary
+
+    plan = make_plan(cfg)
+    market = load_market(cfg)
+    folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
+    results = folder / "results"
+    with _tracking(cfg, plan.name) as tracker:
+        result = backtest(plan, market, start=cfg.data.start, end=cfg.data.end)
+        outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs)
+        (results / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+        metrics = outputs.flat_metrics(result)
+        text = summary(result)
+        if tracker is not None:
+            from tracking import mlflow_store
+
+            params = mlflow_store.flatten(OmegaConf.to_container(cfg, resolve=True))
+            tracker.log(params=params, metrics=metrics, tags=tags_of(result, cfg), folder=results)
+            text += (f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
+                     f"{tracker.uri}\n  open the UI: {mlflow_store.ui_command(tracker.uri)}")
+    text += f"\nresults: {results}"
+    if echo:
+        print(text)
+    return metrics
+
+
+def _tracking(cfg: DictConfig, run_name: str) -> contextlib.AbstractContextManager:
+    """An MLflow run around the backtest (FAILED if it raises), or a no-op when tracking is off."""
+    if not cfg.tracking.enabled:
+        return contextlib.nullcontext(None)
+    from tracking import mlflow_store
+
+    return mlflow_store.start(uri=cfg.tracking.uri, experiment=cfg.tracking.experiment, run_name=run_name)
+
+
+def main_cli(cfg: DictConfig) -> Any:
+    """Entry point body for `run.py`: user errors become one message and exit status 2."""
+    try:
+        metrics = run(cfg)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        _discard_run_folder(cfg)
+        sys.exit(2)
+    return metrics.get("sharpe_excess_tbill")
+
+
+def _discard_run_folder(cfg: DictConfig) -> None:
+    """Remove the folder Hydra made for a run that failed on user input: nothing half-written."""
+    folder = output_dir_of(cfg)
+    if folder.is_dir() and folder.resolve() != REPO_ROOT and REPO_ROOT in folder.resolve().parents:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,162 @@
+"""What a signal is: a pure function of the market frame and its parameters.
+
+A signal sees data up to and including the close of day t and nothing later. It returns a
+`SignalOutput`: a boolean risk-off series, a continuous score where it has one, and the days its
+inputs cover. Where the inputs do not cover a day, the signal is neutral (risk-off False) there.
+
+Write one with the `signal` decorator::
+
+    @signal(requires=("MOVE", "VIX"), check=_check)
+    def my_signal(frame: pd.DataFrame, *, lookback: int = 63) -> SignalOutput: ...
+
+The decorator checks the frame has the required columns (naming the ones missing and the data
+sources that carry them), validates parameters before any work is done, coerces the risk-off series
+to bool with NaN as neutral, and fills in coverage.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from common.errors import ConfigError, DataError, did_you_mean
+
+#: Which data sources carry each column a signal may ask for (for error hints).
+COLUMN_SOURCES: dict[str, str] = {
+    "MOVE": "bundled (2002-11 on), yfinance (^MOVE), csv",
+    "VIX": "bundled, yfinance (^VIX), csv",
+    "UST10Y": "bundled (FRED DGS10), yfinance (^TNX), csv",
+    "UST2Y": "bundled (FRED DGS2), csv",
+    "TBILL3M": "bundled (FRED DTB3), yfinance (^IRX), csv",
+    "TERM_PREMIUM_10Y": "bundled (NY Fed ACMTP10), csv",
+    "SWAP10Y": "bundled (FRED DSWP10, 2000-07 to 2016-10 only), csv",
+    "SOFR": "bundled (FRED SOFR), csv",
+    "SPX": "bundled (S&P 500 index), csv",
+}
+
+SIGNAL_KEY = "strategy.signal"
+
+
+@dataclass(frozen=True)
+class SignalOutput:
+    """What every signal returns.
+
+    Attributes:
+        risk_off: Bool series on the frame's index; True means "de-risk".
+        score: Continuous score behind the decision (e.g. a z-score), or None.
+        covered: Bool series, True where all inputs had data.
+    """
+
+    risk_off: pd.Series
+    score: pd.Series | None = None
+    covered: pd.Series | None = None
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of days on which the signal's inputs had data."""
+        if self.covered is None or len(self.covered) == 0:
+            return 1.0
+        return float(self.covered.mean())
+
+
+def params_of(fn: Callable[..., Any], given: Mapping[str, Any], key: str = SIGNAL_KEY) -> dict[str, Any]:
+    """Bind `given` keyword parameters over `fn`'s defaults, refusing unknown names.
+
+    Args:
+        fn: A function whose configurable parameters are keyword-only.
+        given: The parameters from config.
+        key: Config path of the parameters, for error messages.
+
+    Returns:
+        All keyword parameters with defaults filled in.
+
+    Raises:
+        ConfigError: A parameter name the function does not take.
+    """
+    sig = inspect.signature(fn)
+    known = {n: p.default for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY}
+    for name in given:
+        if name not in known:
+            raise ConfigError(
+                f"`{fn.__name__}` has no parameter `{name}`.{did_you_mean(name, known)}",
+                key=f"{key}.{name}",
+                hint=f"its parameters are: {', '.join(known)}",
+            )
+    merged = {**known, **given}
+    missing = [n for n, v in merged.items() if v is inspect.Parameter.empty]
+    if missing:
+        raise ConfigError(f"missing value for `{missing[0]}`", key=f"{key}.{missing[0]}")
+    return merged
+
+
+def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], signal_name: str) -> None:
+    """Raise a DataError naming any required column the frame lacks.
+
+    Args:
+        frame: The market frame.
+        columns: Columns the signal needs.
+        signal_name: For the message.
+    """
+    for col in columns:
+        if col not in frame.columns:
+            carriers = COLUMN_SOURCES.get(col, "a csv file you map to this name (data=csv)")
+            raise DataError(
+                f"signal `{signal_name}` needs column `{col}`, which the data does not have "
+                f"(it has: {', '.join(map(str, frame.columns))}).",
+                key="data",
+                hint=f"`{col}` is carried by: {carriers}.",
+            )
+
+
+def signal(
+    *, requires: tuple[str, ...], check: Callable[..., None] | None = None
+) -> Callable[[Callable[..., SignalOutput]], Callable[..., SignalOutput]]:
+    """Declare a function as a signal.
+
+    Args:
+        requires: The frame columns the signal reads.
+        check: Optional validator called with all keyword parameters (defaults filled in); raises
+            `ConfigError` naming the bad key. Runs before any data is touched.
+
+    Returns:
+        A decorator. The decorated function gains ``requires`` and ``validate(**params)``.
+    """
+
+    def wrap(fn: Callable[..., SignalOutput]) -> Callable[..., SignalOutput]:
+        def validate(**params: Any) -> dict[str, Any]:
+            merged = params_of(fn, params)
+            if check is not None:
+                check(**merged)
+            return merged
+
+        @functools.wraps(fn)
+        def run(frame: pd.DataFrame, **params: Any) -> SignalOutput:
+            validate(**params)
+            require_columns(frame, requires, fn.__name__)
+            out = fn(frame, **params)
+            covered = frame[list(requires)].notna().all(axis=1)
+            if out.covered is not None:
+                covered &= out.covered.fillna(False).astype(bool)
+            risk_off = out.risk_off.astype("boolean").fillna(False).astype(bool) & covered
+            return replace(out, risk_off=risk_off.rename(fn.__name__), covered=covered)
+
+        run.requires = requires  # type: ignore[attr-defined]
+        run.validate = validate  # type: ignore[attr-defined]
+        return run
+
+    return wrap
+
+
+def positive_int(key: str, value: Any) -> None:
+    """Raise ConfigError unless `value` is a positive integer window."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(
+            f"must be a positive whole number of trading days, got {value!r}.",
+            key=f"{SIGNAL_KEY}.{key}",
+            hint="use e.g. 20 (a month) or 252 (a year).",
+        )

@@ -1,0 +1,61 @@
+"""The MOVE/VIX wedge: bond volatility spiking while equity volatility sleeps."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from common.errors import ConfigError
+from signals.base import SIGNAL_KEY, SignalOutput, positive_int, signal
+from signals.primitives import latch, rising, rolling_zscore
+
+
+def _check(*, lookback: int, z_entry: float, z_exit: float, trend_window: int, vix_ceiling: float) -> None:
+    positive_int("lookback", lookback)
+    positive_int("trend_window", trend_window)
+    if lookback < 2:
+        raise ConfigError("needs at least 2 days to form a z-score.", key=f"{SIGNAL_KEY}.lookback")
+    if z_exit > z_entry:
+        raise ConfigError(
+            f"z_exit ({z_exit}) is above z_entry ({z_entry}): the signal would switch off before it "
+            "switched on.",
+            key=f"{SIGNAL_KEY}.z_exit",
+            hint="set z_exit below z_entry, e.g. z_entry=1.5 z_exit=0.5.",
+        )
+    if vix_ceiling <= 0:
+        raise ConfigError(f"must be positive, got {vix_ceiling}.", key=f"{SIGNAL_KEY}.vix_ceiling")
+
+
+@signal(requires=("MOVE", "VIX"), check=_check)
+def move_vix_wedge(
+    frame: pd.DataFrame,
+    *,
+    lookback: int = 252,
+    z_entry: float = 1.5,
+    z_exit: float = 0.5,
+    trend_window: int = 20,
+    vix_ceiling: float = 20.0,
+) -> SignalOutput:
+    """"While the VIX remains near historic lows, the MOVE index has spiked, creating a technical wedge that historically precedes a sharp correction" (seed 000).
+
+    Risk-off turns on when the MOVE/VIX ratio's z-score over `lookback` days reaches `z_entry`
+    while MOVE is above its level `trend_window` days ago and VIX is below `vix_ceiling`; it stays
+    on until the z-score falls below `z_exit`.
+
+    Requires: MOVE, VIX.
+
+    Args:
+        frame: Market frame.
+        lookback: Window of the ratio's z-score, in trading days.
+        z_entry: Z-score at which the wedge opens.
+        z_exit: Z-score below which it closes (≤ z_entry).
+        trend_window: MOVE must be higher than this many days ago.
+        vix_ceiling: VIX must be below this level ("suppressed").
+
+    Returns:
+        Risk-off state and the ratio z-score as score.
+    """
+    z = rolling_zscore(frame["MOVE"] / frame["VIX"], lookback)
+    enter = (z >= z_entry) & rising(frame["MOVE"], trend_window) & (frame["VIX"] < vix_ceiling)
+    state = latch(enter, (z < z_exit) | z.isna())
+    return SignalOutput(risk_off=state, score=z.rename("wedge_z"))
+

@@ -1,0 +1,104 @@
+"""Shared building blocks for signals: small, pure, causal (value at t uses data up to t only).
+
+Every function takes pandas Series on a DatetimeIndex and returns a Series on the same index.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+
+def min_obs(window: int) -> int:
+    """Observations a rolling window needs before it reports: 80% of the window, at least 2.
+
+    A short data gap therefore does not blank a whole window's worth of later values.
+
+    >>> min_obs(252), min_obs(5), min_obs(1)
+    (202, 4, 2)
+    """
+    return max(2, math.ceil(0.8 * window))
+
+
+def rolling_zscore(x: pd.Series, window: int) -> pd.Series:
+    """Z-score of today's value against the trailing `window` values, today included.
+
+    Args:
+        x: Input series.
+        window: Trailing window in rows (trading days).
+
+    Returns:
+        ``(x - rolling mean) / rolling std`` (sample std, ddof=1); NaN until `min_obs(window)` values.
+    """
+    roll = x.rolling(window, min_periods=min_obs(window))
+    return (x - roll.mean()) / roll.std(ddof=1)
+
+
+def latch(enter: pd.Series, exit: pd.Series) -> pd.Series:
+    """A state that turns on when `enter` is True and stays on until `exit` is True.
+
+    On a day where both are True, `enter` wins. The state starts off.
+
+    >>> e = pd.Series([False, True, False, False, False])
+    >>> x = pd.Series([False, False, False, True, False])
+    >>> latch(e, x).tolist()
+    [False, True, True, False, False]
+    """
+    events = pd.Series(np.nan, index=enter.index)
+    events[exit.fillna(False).astype(bool).to_numpy()] = 0.0
+    events[enter.fillna(False).astype(bool).to_numpy()] = 1.0
+    return events.ffill().fillna(0.0).astype(bool)
+
+
+def hysteresis(score: pd.Series, enter: float, exit: float) -> pd.Series:
+    """On when `score` rises to `enter` or above; off when it falls below `exit` (or is NaN).
+
+    Args:
+        score: Continuous score.
+        enter: Level at which the state turns on (``score >= enter``).
+        exit: Level below which it turns off (``score < exit``); must be ≤ `enter`.
+
+    >>> hysteresis(pd.Series([0.0, 2.0, 1.0, 0.4, 1.0]), enter=1.5, exit=0.5).tolist()
+    [False, True, True, False, False]
+    """
+    return latch(score >= enter, (score < exit) | score.isna())
+
+
+def rising(x: pd.Series, window: int) -> pd.Series:
+    """True where `x` is above its value `window` rows ago (a trend-up test).
+
+    >>> rising(pd.Series([1.0, 2.0, 1.5, 3.0]), 2).tolist()
+    [False, False, True, True]
+    """
+    return (x > x.shift(window)).fillna(False)
+
+
+def breakout(x: pd.Series, window: int) -> pd.Series:
+    """True where `x` closes above the highest value of the previous `window` rows.
+
+    >>> breakout(pd.Series([1.0, 3.0, 2.0, 4.0]), 2).tolist()
+    [False, False, False, True]
+    """
+    prior_high = x.shift(1).rolling(window, min_periods=window).max()
+    return (x > prior_high).fillna(False)
+
+
+def rolling_percentile(x: pd.Series, window: int) -> pd.Series:
+    """Percentile rank (0 to 1) of today's value within the trailing `window` values, today included."""
+    return x.rolling(window, min_periods=min_obs(window)).rank(pct=True)
+
+
+def rolling_corr(a: pd.Series, b: pd.Series, window: int) -> pd.Series:
+    """Trailing `window`-row Pearson correlation of two series."""
+    return a.rolling(window, min_periods=min_obs(window)).corr(b)
+
+
+def k_of_n(states: pd.DataFrame, k: int) -> pd.Series:
+    """True where at least `k` of the boolean columns are True.
+
+    >>> k_of_n(pd.DataFrame({"a": [True, True], "b": [False, True], "c": [False, True]}), 2).tolist()
+    [False, True]
+    """
+    return states.fillna(False).astype(bool).sum(axis=1) >= k

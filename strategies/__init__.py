@@ -1,0 +1,1 @@
+"""Strategies: signals into target weights over sleeves (equity, bonds, cash, gold)."""

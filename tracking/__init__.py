@@ -1,0 +1,1 @@
+"""Experiment tracking: the one room that talks to MLflow."""

@@ -120,9 +120,15 @@ def run_portfolio(
     state: pd.Series | None = None,
 ) -> tuple[PortfolioResult, str]:
     """Simulate one portfolio and compute its metrics over the evaluation window."""
-    sim = simulate(prices, decisions, lag=plan.lag, fees_bp=plan.fees_bp, slippage_bp=plan.slippage_bp,
-                   engine=plan.engine)
-    ev = prices.index[plan.lag:]
+    sim = simulate(
+        prices,
+        decisions,
+        lag=plan.lag,
+        fees_bp=plan.fees_bp,
+        slippage_bp=plan.slippage_bp,
+        engine=plan.engine,
+    )
+    ev = prices.index[plan.lag :]
     value = sim.value.loc[ev]
     returns = M.daily_returns(value, INIT_CASH)
     cash_r = prices["cash"].pct_change().loc[ev]
@@ -134,26 +140,51 @@ def run_portfolio(
     return res, sim.engine
 
 
-def backtest(plan: Plan, market: MarketData, *, start: str | None = None, end: str | None = None) -> RunResult:
-    """Run the strategy and its benchmarks on the same dates and costs.
+@dataclass(frozen=True)
+class Inputs:
+    """What the simulations need, prepared and checked (every user error surfaces here)."""
 
-    The signal is computed on the whole frame (so its lookback warms up on history before `start`),
-    then every portfolio is simulated on the backtest window.
+    prices: pd.DataFrame
+    targets: pd.DataFrame
+    signal: SignalOutput | None
+    state: pd.Series | None
+
+
+def prepare_inputs(
+    plan: Plan, market: MarketData, *, start: str | None = None, end: str | None = None
+) -> Inputs:
+    """Sleeve prices, the signal and the daily target weights on the backtest window.
+
+    The signal is computed on the whole frame (so its lookback warms up on history before `start`).
     """
     prices_all = sleeve_prices(market.frame, plan.sleeves)
     signal = plan.signal(market.frame) if plan.signal is not None else None
     targets_all = plan.allocation(signal, prices_all)
-    used = [c for c in prices_all.columns if c in ("equity", "bonds", "cash") or targets_all[c].abs().sum() > 0]
+    core = ("equity", "bonds", "cash")
+    used = [c for c in prices_all.columns if c in core or targets_all[c].abs().sum() > 0]
     idx = window(prices_all[used], start, end)
-    prices = prices_all.loc[idx, used]
-    targets = targets_all.loc[idx, used]
     state = signal.risk_off.reindex(idx, fill_value=False) if signal is not None else None
-    decisions = schedule(targets, calendar=plan.calendar, on_regime_change=plan.on_regime_change, state=state)
+    return Inputs(prices_all.loc[idx, used], targets_all.loc[idx, used], signal, state)
+
+
+def simulate_all(plan: Plan, market: MarketData, inputs: Inputs) -> RunResult:
+    """Run the strategy and its benchmarks on the same dates and costs."""
+    prices, state, signal = inputs.prices, inputs.state, inputs.signal
+    decisions = schedule(
+        inputs.targets, calendar=plan.calendar, on_regime_change=plan.on_regime_change, state=state
+    )
     portfolios: dict[str, PortfolioResult] = {}
     portfolios[STRATEGY], engine = run_portfolio(STRATEGY, prices, decisions, plan, state)
     if signal is not None:
-        portfolios[STRATEGY].metrics["signal_coverage"] = float(signal.covered.reindex(idx).mean())
+        portfolios[STRATEGY].metrics["signal_coverage"] = float(signal.covered.reindex(prices.index).mean())
     for name, (weights, calendar) in plan.benchmarks.items():
         bench = schedule(fixed(None, prices, weights=weights), calendar=calendar, on_regime_change=False)
         portfolios[name], _ = run_portfolio(name, prices, bench, plan)
     return RunResult(plan, market, prices, signal, portfolios, engine)
+
+
+def backtest(
+    plan: Plan, market: MarketData, *, start: str | None = None, end: str | None = None
+) -> RunResult:
+    """Prepare the inputs and run every portfolio (see `prepare_inputs` and `simulate_all`)."""
+    return simulate_all(plan, market, prepare_inputs(plan, market, start=start, end=end))

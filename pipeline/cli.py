@@ -31,8 +31,10 @@ def unknown_choice(override: str) -> str | None:
     opts = choices(group)
     for v in value.split(","):
         if v not in opts:
-            return (f"error: `{override}`: there is no {group} `{v}`.{did_you_mean(v, opts)}\n"
-                    f"  available: {', '.join(opts)}")
+            return (
+                f"error: `{override}`: there is no {group} `{v}`.{did_you_mean(v, opts)}\n"
+                f"  available: {', '.join(opts)}"
+            )
     return None
 
 

@@ -51,14 +51,21 @@ def stats(result: RunResult) -> dict:
     s = result.strategy
     return {
         "portfolios": {n: {k: _clean(v) for k, v in p.metrics.items()} for n, p in result.portfolios.items()},
-        "window": {"first_execution": str(s.value.index[0].date()), "last": str(s.value.index[-1].date()),
-                   "days": len(s.value)},
-        "data": {"source": result.market.source, "digest": result.market.digest,
-                 "first": str(result.market.start.date()), "last": str(result.market.end.date()),
-                 "staleness": result.market.staleness},
+        "window": {
+            "first_execution": str(s.value.index[0].date()),
+            "last": str(s.value.index[-1].date()),
+            "days": len(s.value),
+        },
+        "data": {
+            "source": result.market.source,
+            "digest": result.market.digest,
+            "first": str(result.market.start.date()),
+            "last": str(result.market.end.date()),
+            "staleness": result.market.staleness,
+        },
         "engine": result.engine,
         "conventions": "252-day annualisation; Sharpe/Sortino in excess of the 3-month T-bill; "
-                       "weights decided on close t trade at close t+lag",
+        "weights decided on close t trade at close t+lag",
     }
 
 
@@ -76,15 +83,35 @@ def write(result: RunResult, folder: Path, *, plotlyjs: str | bool = "cdn") -> l
     values = pd.DataFrame({n: p.value for n, p in result.portfolios.items()})
     risk_off = result.signal.risk_off.reindex(values.index) if result.signal is not None else None
     title = f"{result.plan.name} vs benchmarks"
-    files.append(charts.equity_drawdown_png(values, folder / "equity_drawdown.png", risk_off=risk_off, title=title))
-    files.append(charts.equity_drawdown_html(values, folder / "equity_drawdown.html", risk_off=risk_off,
-                                             title=title, include_plotlyjs=plotlyjs))
+    files.append(
+        charts.equity_drawdown_png(values, folder / "equity_drawdown.png", risk_off=risk_off, title=title)
+    )
+    files.append(
+        charts.equity_drawdown_html(
+            values, folder / "equity_drawdown.html", risk_off=risk_off, title=title, include_plotlyjs=plotlyjs
+        )
+    )
     if result.signal is not None:
         cols = [c for c in SIGNAL_PLOT_COLUMNS if c in result.market.frame.columns]
         mkt = result.market.frame.loc[values.index, cols]
         sig_title = f"{result.plan.name}: risk-off episodes over {' and '.join(cols)}"
-        files.append(charts.signal_png(mkt, risk_off, folder / "signal.png", score=result.signal.score.reindex(
-            values.index) if result.signal.score is not None else None, title=sig_title))
-        files.append(charts.signal_html(mkt, risk_off, folder / "signal.html", score=result.signal.score.reindex(
-            values.index) if result.signal.score is not None else None, title=sig_title, include_plotlyjs=plotlyjs))
+        files.append(
+            charts.signal_png(
+                mkt,
+                risk_off,
+                folder / "signal.png",
+                score=result.signal.score.reindex(values.index) if result.signal.score is not None else None,
+                title=sig_title,
+            )
+        )
+        files.append(
+            charts.signal_html(
+                mkt,
+                risk_off,
+                folder / "signal.html",
+                score=result.signal.score.reindex(values.index) if result.signal.score is not None else None,
+                title=sig_title,
+                include_plotlyjs=plotlyjs,
+            )
+        )
     return files

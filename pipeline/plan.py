@@ -62,7 +62,9 @@ def _build(node: Any, key: str) -> functools.partial:
 
 def _calendar(value: Any, key: str) -> str:
     if value not in CALENDARS:
-        raise ConfigError(f"unknown calendar `{value}`.", key=key, hint=f"choose one of: {', '.join(CALENDARS)}.")
+        raise ConfigError(
+            f"unknown calendar `{value}`.", key=key, hint=f"choose one of: {', '.join(CALENDARS)}."
+        )
     return str(value)
 
 
@@ -92,7 +94,9 @@ def make_plan(cfg: DictConfig) -> Plan:
     bt = cfg.backtest
     check_costs(lag=bt.lag, fees_bp=bt.fees_bp, slippage_bp=bt.slippage_bp)
     if bt.engine not in ("auto", "rust", "numba"):
-        raise ConfigError(f"unknown engine `{bt.engine}`.", key="backtest.engine", hint="auto, rust or numba.")
+        raise ConfigError(
+            f"unknown engine `{bt.engine}`.", key="backtest.engine", hint="auto, rust or numba."
+        )
     benchmarks = {}
     for name, b in cfg.benchmarks.items():
         w = check_weights(OmegaConf.to_container(b.weights), f"benchmarks.{name}.weights")
@@ -100,10 +104,15 @@ def make_plan(cfg: DictConfig) -> Plan:
     sleeves = {str(k): str(v) for k, v in OmegaConf.to_container(cfg.data.sleeves).items()}
     for s in sleeves:
         if s not in SLEEVES:
-            raise ConfigError(f"unknown sleeve `{s}`.", key=f"data.sleeves.{s}", hint=f"sleeves: {', '.join(SLEEVES)}.")
+            raise ConfigError(
+                f"unknown sleeve `{s}`.", key=f"data.sleeves.{s}", hint=f"sleeves: {', '.join(SLEEVES)}."
+            )
     if "cash" not in sleeves:
-        raise ConfigError("the cash sleeve needs a T-bill rate column.", key="data.sleeves.cash",
-                          hint="e.g. data.sleeves.cash=TBILL3M")
+        raise ConfigError(
+            "the cash sleeve needs a T-bill rate column.",
+            key="data.sleeves.cash",
+            hint="e.g. data.sleeves.cash=TBILL3M",
+        )
     return Plan(
         name=str(strat.name),
         signal=signal,

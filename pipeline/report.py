@@ -53,7 +53,9 @@ def summary(result: RunResult) -> str:
     """Header line, the table, and the window and data it ran on."""
     s = result.strategy
     m = result.market
-    head = (f"{result.plan.name}: {s.value.index[0].date()} to {s.value.index[-1].date()} "
-            f"({len(s.value)} days), data={m.source} [{m.digest}], lag={result.plan.lag}, "
-            f"fees={result.plan.fees_bp:g}bp, slippage={result.plan.slippage_bp:g}bp, engine={result.engine}")
+    head = (
+        f"{result.plan.name}: {s.value.index[0].date()} to {s.value.index[-1].date()} "
+        f"({len(s.value)} days), data={m.source} [{m.digest}], lag={result.plan.lag}, "
+        f"fees={result.plan.fees_bp:g}bp, slippage={result.plan.slippage_bp:g}bp, engine={result.engine}"
+    )
     return f"{head}\n\n{table(result)}"

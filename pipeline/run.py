@@ -12,7 +12,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from common.errors import UserError
-from pipeline.backtest import RunResult, backtest
+from pipeline.backtest import RunResult, prepare_inputs, simulate_all
 from pipeline.plan import make_plan
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,15 +33,22 @@ def load_market(cfg: DictConfig):
         if cause is not None:
             raise cause from None
         raise
-    return prepare(raw, source=str(cfg.data.source), calendar_column=str(cfg.data.calendar_column),
-                   max_ffill_days=cfg.data.max_ffill_days, start=None, end=cfg.data.end)
+    return prepare(
+        raw,
+        source=str(cfg.data.source),
+        calendar_column=str(cfg.data.calendar_column),
+        max_ffill_days=cfg.data.max_ffill_days,
+        start=None,
+        end=cfg.data.end,
+    )
 
 
 def git_commit() -> str:
     """The repository's HEAD commit, or ``unknown`` outside a git checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
-                             timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -95,8 +102,9 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
     market = load_market(cfg)
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
     results = folder / "results"
+    inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
     with _tracking(cfg, plan.name) as tracker:
-        result = backtest(plan, market, start=cfg.data.start, end=cfg.data.end)
+        result = simulate_all(plan, market, inputs)
         outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs)
         (results / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
         metrics = outputs.flat_metrics(result)
@@ -106,8 +114,10 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
 
             params = mlflow_store.flatten(OmegaConf.to_container(cfg, resolve=True))
             tracker.log(params=params, metrics=metrics, tags=tags_of(result, cfg), folder=results)
-            text += (f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
-                     f"{tracker.uri}\n  open the UI: {mlflow_store.ui_command(tracker.uri)}")
+            text += (
+                f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
+                f"{tracker.uri}\n  open the UI: {mlflow_store.ui_command(tracker.uri)}"
+            )
     text += f"\nresults: {results}"
     if echo:
         print(text)
@@ -135,7 +145,12 @@ def main_cli(cfg: DictConfig) -> Any:
 
 
 def _discard_run_folder(cfg: DictConfig) -> None:
-    """Remove the folder Hydra made for a run that failed on user input: nothing half-written."""
+    """Remove the folder Hydra made for a run that failed on user input: nothing half-written.
+
+    Only a folder holding nothing but Hydra's own files (``.hydra/`` and the job log) is removed.
+    """
     folder = output_dir_of(cfg)
-    if folder.is_dir() and folder.resolve() != REPO_ROOT and REPO_ROOT in folder.resolve().parents:
+    if not folder.is_dir():
+        return
+    if all(p.name == ".hydra" or p.suffix == ".log" for p in folder.iterdir()):
         shutil.rmtree(folder, ignore_errors=True)

@@ -35,7 +35,7 @@ def move_vix_wedge(
     trend_window: int = 20,
     vix_ceiling: float = 20.0,
 ) -> SignalOutput:
-    """"While the VIX remains near historic lows, the MOVE index has spiked, creating a technical wedge that historically precedes a sharp correction" (seed 000).
+    """“While the VIX remains near historic lows, the MOVE index has spiked, creating a technical wedge that historically precedes a sharp correction” (seed 000).
 
     Risk-off turns on when the MOVE/VIX ratio's z-score over `lookback` days reaches `z_entry`
     while MOVE is above its level `trend_window` days ago and VIX is below `vix_ceiling`; it stays
@@ -58,4 +58,3 @@ def move_vix_wedge(
     enter = (z >= z_entry) & rising(frame["MOVE"], trend_window) & (frame["VIX"] < vix_ceiling)
     state = latch(enter, (z < z_exit) | z.isna())
     return SignalOutput(risk_off=state, score=z.rename("wedge_z"))
-

@@ -7,7 +7,13 @@ import pandas as pd
 
 from common.errors import ConfigError, did_you_mean
 
-CALENDARS: dict[str, str | None] = {"daily": None, "weekly": "W", "monthly": "M", "quarterly": "Q", "none": ""}
+CALENDARS: dict[str, str | None] = {
+    "daily": None,
+    "weekly": "W",
+    "monthly": "M",
+    "quarterly": "Q",
+    "none": "",
+}
 
 
 def calendar_days(index: pd.DatetimeIndex, calendar: str) -> pd.Series:

@@ -64,8 +64,14 @@ class Tracker:
     uri: str
     experiment_id: str
 
-    def log(self, *, params: Mapping[str, str], metrics: Mapping[str, float], tags: Mapping[str, str],
-            folder: Path) -> None:
+    def log(
+        self,
+        *,
+        params: Mapping[str, str],
+        metrics: Mapping[str, float],
+        tags: Mapping[str, str],
+        folder: Path,
+    ) -> None:
         """Log everything about the run; the folder's files become the run's artifacts."""
         import math
 

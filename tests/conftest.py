@@ -1,0 +1,38 @@
+"""Shared fixtures: the bundled market data and Hydra's real config composition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+REPO = Path(__file__).resolve().parent.parent
+CONF = REPO / "conf"
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    """The bundled dataset, prepared as `data=bundled` prepares it."""
+    from market.bundled import load
+    from market.frame import prepare
+
+    return prepare(load(), source="bundled", calendar_column="SPX", max_ffill_days=5)
+
+
+@pytest.fixture
+def make_cfg() -> Callable[..., DictConfig]:
+    """Compose the project's config with overrides, exactly as `run.py` would."""
+
+    def _make(*overrides: str) -> DictConfig:
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            return compose(config_name="config", overrides=list(overrides))
+
+    return _make

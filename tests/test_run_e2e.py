@@ -1,0 +1,87 @@
+"""End to end through `python run.py`, on the bundled data, against a temporary MLflow store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+STRATEGIES = sorted(p.stem for p in (REPO / "conf" / "strategy").glob("*.yaml"))
+
+pytestmark = pytest.mark.slow
+
+
+def run_py(tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}"}
+    cmd = [sys.executable, "run.py", *args]
+    if "-m" not in args:
+        cmd.append(f"hydra.run.dir={tmp / 'out'}")
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
+def runs(tmp: Path):
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp / 'mlflow.db'}")
+    return mlflow.search_runs(experiment_names=["regime-backtest"], output_format="pandas")
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_every_strategy_runs_end_to_end_and_is_tracked(tmp_path, strategy):
+    proc = run_py(tmp_path, f"strategy={strategy}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "sixty_forty" in proc.stdout and "equity_buy_hold" in proc.stdout
+    assert "Sharpe (excess of T-bill)" in proc.stdout and "mlflow ui" in proc.stdout
+    df = runs(tmp_path)
+    assert len(df) == 1
+    row = df.iloc[0]
+    assert row["status"] == "FINISHED"
+    assert row["params.strategy.name"] == strategy
+    assert row["params.backtest.lag"] == "1"
+    assert row["tags.strategy"] == strategy and row["tags.data_source"] == "bundled"
+    assert len(row["tags.git_commit"]) >= 7 and "run.py" in row["tags.command"]
+    stats = json.loads((tmp_path / "out" / "results" / "stats.json").read_text())
+    for metric in ("cagr", "sharpe_excess_tbill", "max_drawdown", "calmar", "turnover_per_year", "fees_total"):
+        assert row[f"metrics.{metric}"] == pytest.approx(stats["portfolios"]["strategy"][metric], rel=1e-9)
+        assert row[f"metrics.sixty_forty.{metric}"] == pytest.approx(stats["portfolios"]["sixty_forty"][metric])
+    import mlflow
+
+    names = {a.path for a in mlflow.MlflowClient().list_artifacts(row["run_id"])}
+    assert {"daily.csv", "orders.csv", "stats.json", "config.yaml", "equity_drawdown.png", "equity_drawdown.html"} <= names
+    if strategy != "sixty_forty":
+        assert {"signal.png", "signal.html"} <= names
+
+
+def test_sweep_makes_one_run_per_value(tmp_path):
+    proc = run_py(
+        tmp_path, "-m", "strategy=move_vix_wedge", "strategy.signal.z_entry=1.0,1.5,2.0",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    df = runs(tmp_path)
+    assert sorted(df["params.strategy.signal.z_entry"]) == ["1.0", "1.5", "2.0"]
+    assert df["metrics.time_in_risk_off"].nunique() == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["strategy=move_vix_wedg"], "Did you mean `move_vix_wedge`"),
+        (["strategy.signal.z_entry=1.0", "strategy.signal.z_exit=2.0"], "`strategy.signal.z_exit`"),
+        (["strategy.signal.lookback=0"], "`strategy.signal.lookback`"),
+        (["strategy.allocation.risk_on_weights.equity=0.7"], "sum to 1.1"),
+        (["data.start=2030-01-01"], "`data.start`"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, args, expected):
+    proc = run_py(tmp_path, *args)
+    assert proc.returncode == 2
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "mlflow.db").exists() or runs(tmp_path).empty

@@ -136,6 +136,11 @@ def _trim(frame: pd.DataFrame, start: object, end: object) -> pd.DataFrame:
     return out
 
 
+def last_observed(observed: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Last date on which each column has its own print (columns with none are left out)."""
+    return {str(c): observed.index[observed[c].to_numpy()][-1] for c in observed.columns if observed[c].any()}
+
+
 def prepare(
     raw: pd.DataFrame,
     *,
@@ -222,6 +227,7 @@ def prepare(
         digest=content_digest(aligned),
         staleness=staleness,
         notes=tuple(notes),
+        last_observed=last_observed(observed.loc[aligned.index]),
     )
 
 

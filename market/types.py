@@ -19,6 +19,9 @@ class MarketData:
         digest: Hex digest of the frame's content (index and values), for lineage.
         staleness: For each column, the longest run of forward-filled rows that was used.
         notes: Human-readable remarks about the data (gaps filled, rows dropped, ...).
+        last_observed: For each column, the last date of the frame on which it had its own print
+            (not a forward-filled one): where a series really ends. Used only to end a backtest
+            window, never for a decision.
     """
 
     frame: pd.DataFrame
@@ -26,6 +29,7 @@ class MarketData:
     digest: str
     staleness: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    last_observed: dict[str, pd.Timestamp] = field(default_factory=dict)
 
     @property
     def start(self) -> pd.Timestamp:

@@ -79,8 +79,13 @@ def sleeve_prices(frame: pd.DataFrame, sleeves: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def window(prices: pd.DataFrame, start: str | None, end: str | None) -> pd.DatetimeIndex:
+def window(
+    prices: pd.DataFrame, start: str | None, end: str | None, ends: pd.Timestamp | None = None
+) -> pd.DatetimeIndex:
     """The backtest dates: where every sleeve has a price, cut to [start, end].
+
+    `ends` is the last day every sleeve's series had its own print: a window never runs on into the
+    forward-filled tail of a series that has ended.
 
     Raises:
         ConfigError: The requested range does not overlap the data.
@@ -90,6 +95,8 @@ def window(prices: pd.DataFrame, start: str | None, end: str | None) -> pd.Datet
     if not valid.any():
         raise DataError("no day on which every sleeve has a price.", key="data.sleeves")
     first, last = valid.idxmax(), valid[::-1].idxmax()
+    if ends is not None:
+        last = min(last, ends)
     lo = max(first, pd.Timestamp(start)) if start else first
     hi = min(last, pd.Timestamp(end)) if end else last
     span = f"the sleeves' prices run from {first.date()} to {last.date()}"
@@ -162,7 +169,9 @@ def prepare_inputs(
     targets_all = plan.allocation(signal, prices_all)
     core = ("equity", "bonds", "cash")
     used = [c for c in prices_all.columns if c in core or targets_all[c].abs().sum() > 0]
-    idx = window(prices_all[used], start, end)
+    sources = [plan.sleeves[s] for s in used if plan.sleeves[s] in market.last_observed]
+    ends = min((market.last_observed[c] for c in sources), default=None)
+    idx = window(prices_all[used], start, end, ends)
     state = signal.risk_off.reindex(idx, fill_value=False) if signal is not None else None
     return Inputs(prices_all.loc[idx, used], targets_all.loc[idx, used], signal, state)
 

@@ -113,7 +113,13 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
             from tracking import mlflow_store
 
             params = mlflow_store.flatten(OmegaConf.to_container(cfg, resolve=True))
-            tracker.log(params=params, metrics=metrics, tags=tags_of(result, cfg), folder=results)
+            tracker.log(
+                params=params,
+                metrics=metrics,
+                tags=tags_of(result, cfg),
+                folder=results,
+                hydra_dir=folder / ".hydra",
+            )
             text += (
                 f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
                 f"{tracker.uri}\n  open the UI: {mlflow_store.ui_command(tracker.uri)}"

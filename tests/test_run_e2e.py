@@ -46,20 +46,41 @@ def test_every_strategy_runs_end_to_end_and_is_tracked(tmp_path, strategy):
     assert row["tags.strategy"] == strategy and row["tags.data_source"] == "bundled"
     assert len(row["tags.git_commit"]) >= 7 and "run.py" in row["tags.command"]
     stats = json.loads((tmp_path / "out" / "results" / "stats.json").read_text())
-    for metric in ("cagr", "sharpe_excess_tbill", "max_drawdown", "calmar", "turnover_per_year", "fees_total"):
+    for metric in (
+        "cagr",
+        "sharpe_excess_tbill",
+        "max_drawdown",
+        "calmar",
+        "turnover_per_year",
+        "fees_total",
+    ):
         assert row[f"metrics.{metric}"] == pytest.approx(stats["portfolios"]["strategy"][metric], rel=1e-9)
-        assert row[f"metrics.sixty_forty.{metric}"] == pytest.approx(stats["portfolios"]["sixty_forty"][metric])
+        assert row[f"metrics.sixty_forty.{metric}"] == pytest.approx(
+            stats["portfolios"]["sixty_forty"][metric]
+        )
     import mlflow
 
     names = {a.path for a in mlflow.MlflowClient().list_artifacts(row["run_id"])}
-    assert {"daily.csv", "orders.csv", "stats.json", "config.yaml", "equity_drawdown.png", "equity_drawdown.html"} <= names
+    assert {
+        "daily.csv",
+        "orders.csv",
+        "stats.json",
+        "config.yaml",
+        "equity_drawdown.png",
+        "equity_drawdown.html",
+    } <= names
     if strategy != "sixty_forty":
         assert {"signal.png", "signal.html"} <= names
+    hydra = {a.path for a in mlflow.MlflowClient().list_artifacts(row["run_id"], "hydra")}
+    assert {"hydra/config.yaml", "hydra/overrides.yaml"} <= hydra
 
 
 def test_sweep_makes_one_run_per_value(tmp_path):
     proc = run_py(
-        tmp_path, "-m", "strategy=move_vix_wedge", "strategy.signal.z_entry=1.0,1.5,2.0",
+        tmp_path,
+        "-m",
+        "strategy=move_vix_wedge",
+        "strategy.signal.z_entry=1.0,1.5,2.0",
         f"hydra.sweep.dir={tmp_path / 'sweep'}",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

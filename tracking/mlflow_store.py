@@ -71,8 +71,17 @@ class Tracker:
         metrics: Mapping[str, float],
         tags: Mapping[str, str],
         folder: Path,
+        hydra_dir: Path | None = None,
     ) -> None:
-        """Log everything about the run; the folder's files become the run's artifacts."""
+        """Log everything about the run; the folder's files become the run's artifacts.
+
+        Args:
+            params: Flattened config.
+            metrics: Metric name -> value (NaN values are skipped).
+            tags: Run tags.
+            folder: The run's results folder, logged at the artifact root.
+            hydra_dir: Hydra's ``.hydra`` folder (config, overrides), logged under ``hydra/``.
+        """
         import math
 
         import mlflow
@@ -81,6 +90,8 @@ class Tracker:
         mlflow.log_metrics({k: float(v) for k, v in metrics.items() if not math.isnan(float(v))})
         mlflow.set_tags(dict(tags))
         mlflow.log_artifacts(str(folder))
+        if hydra_dir is not None and hydra_dir.is_dir():
+            mlflow.log_artifacts(str(hydra_dir), artifact_path="hydra")
 
 
 @contextlib.contextmanager

@@ -276,3 +276,12 @@ def test_tbill_price_all_nan_and_empty():
     dates = pd.DatetimeIndex(["2024-01-02", "2024-01-03"])
     assert tbill_price(pd.Series([NAN, NAN], index=dates)).isna().all()
     assert tbill_price(pd.Series([], dtype="float64", index=pd.DatetimeIndex([]))).empty
+
+
+def test_last_observed_is_the_last_own_print_not_the_filled_tail():
+    dates = pd.bdate_range("2024-01-01", periods=6).strftime("%Y-%m-%d").tolist()
+    raw = _raw({"EQ": [1.0] * 6, "X": [10.0, 11.0, 12.0, NAN, NAN, NAN]}, dates)
+    md = _prep(raw, max_ffill_days=5)
+    assert md.frame["X"].iloc[-1] == 12.0  # carried forward ...
+    assert md.last_observed["X"] == pd.Timestamp(dates[2])  # ... but it really ended here
+    assert md.last_observed["EQ"] == pd.Timestamp(dates[-1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +21,7 @@ def perturbed(md: MarketData, seed: int) -> MarketData:
     after = f.index > T
     noise = rng.lognormal(0.0, 0.2, size=(int(after.sum()), f.shape[1]))
     f.loc[after] = f.loc[after].to_numpy() * noise
-    return MarketData(frame=f, source=md.source, digest="perturbed", staleness=md.staleness)
+    return replace(md, frame=f, digest="perturbed")
 
 
 @pytest.mark.parametrize("strategy", ["move_vix_wedge", "sixty_forty"])

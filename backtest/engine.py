@@ -123,3 +123,144 @@ def _engine_used(engine: str) -> str:
     from vectorbt._engine import resolve_engine
 
     return resolve_engine(engine)
+
+
+@dataclass(frozen=True)
+class GridSimulation:
+    """Many target-weight portfolios simulated at once, one vectorbt group per configuration.
+
+    Attributes:
+        value: Portfolio value at each close, one column per configuration (rows: the price dates).
+        fees: Total fees paid per configuration, in units of initial capital.
+        traded: Per configuration, the sum over orders of |size × price| / portfolio value on the
+            order's date (twice the one-way turnover).
+        n_orders: Orders per configuration.
+        engine: Which vectorbt engine ran the simulation.
+    """
+
+    value: np.ndarray
+    fees: np.ndarray
+    traded: np.ndarray
+    n_orders: np.ndarray
+    engine: str
+
+
+def simulate_grid(
+    prices: pd.DataFrame,
+    decisions: np.ndarray,
+    *,
+    lag: int = 1,
+    fees_bp: float | np.ndarray = 0.0,
+    slippage_bp: float | np.ndarray = 0.0,
+    engine: str = "auto",
+) -> GridSimulation:
+    """Simulate one portfolio per configuration in a single vectorbt call.
+
+    The same rules as `simulate`: the close and size frames are laid out wide, configurations ×
+    sleeves columns, grouped per configuration (``group_by``) with cash sharing and
+    ``call_seq="auto"`` inside each group, ``size_type="targetpercent"``.
+
+    Args:
+        prices: Close prices, one column per sleeve, no NaN (T rows, K sleeves).
+        decisions: Target weights decided on each close, shape (T, C, K) for C configurations, sleeves
+            in the order of `prices`' columns; NaN = no rebalance.
+        lag: Rows between decision and execution (≥ 1).
+        fees_bp: Proportional fees in basis points; a scalar or one value per configuration.
+        slippage_bp: Slippage in basis points; a scalar or one value per configuration.
+        engine: vectorbt engine (``auto``, ``rust`` or ``numba``).
+
+    Returns:
+        Values and order aggregates per configuration, as numpy arrays.
+    """
+    n, k = prices.shape
+    if decisions.ndim != 3 or decisions.shape[0] != n or decisions.shape[2] != k:
+        raise ValueError(f"decisions must have shape ({n}, C, {k}), got {decisions.shape}")
+    c = decisions.shape[1]
+    fees = np.broadcast_to(np.asarray(fees_bp, dtype=float), (c,))
+    slip = np.broadcast_to(np.asarray(slippage_bp, dtype=float), (c,))
+    for f, s in zip(np.unique(fees), np.unique(slip), strict=False):
+        check_costs(lag=lag, fees_bp=float(f), slippage_bp=float(s))
+    size = np.full((n, c * k), np.nan)
+    size[lag:] = decisions[: n - lag].reshape(n - lag, c * k)
+    close = np.tile(prices.to_numpy(dtype=float), (1, c))
+    rec = _orders_grid(
+        close, size, k, np.repeat(fees / 1e4, k)[None, :], np.repeat(slip / 1e4, k)[None, :], engine
+    )
+    value = _values_from_orders(rec, close, k)
+    grp = rec["col"] // k
+    traded = np.abs(rec["size"] * rec["price"]) / value[rec["idx"], grp]
+    return GridSimulation(
+        value=value,
+        fees=np.bincount(grp, weights=rec["fees"], minlength=c),
+        traded=np.bincount(grp, weights=traded, minlength=c),
+        n_orders=np.bincount(grp, minlength=c).astype(float),
+        engine=_engine_used(engine),
+    )
+
+
+def _values_from_orders(rec: np.ndarray, close: np.ndarray, k: int) -> np.ndarray:
+    """Group values at each close from vectorbt's order records (what ``pf.value()`` returns).
+
+    Computed in numpy because ``pf.value()`` wraps several (T, C × K) frames in pandas, which
+    costs three times the simulation itself on a wide grid.
+    """
+    n, ck = close.shape
+    signed = np.where(rec["side"] == 0, rec["size"], -rec["size"])
+    units = np.zeros((n, ck))
+    np.add.at(units, (rec["idx"], rec["col"]), signed)
+    np.cumsum(units, axis=0, out=units)
+    units *= close
+    cash = np.zeros((n, ck // k))
+    np.add.at(cash, (rec["idx"], rec["col"] // k), -signed * rec["price"] - rec["fees"])
+    return INIT_CASH + np.cumsum(cash, axis=0) + units.reshape(n, ck // k, k).sum(axis=2)
+
+
+def _orders_grid(
+    close: np.ndarray, size: np.ndarray, k: int, fees: np.ndarray, slippage: np.ndarray, engine: str
+) -> np.ndarray:
+    """Order records of groups of `k` columns, each group one cash-sharing portfolio.
+
+    The engine-neutral simulation that `Portfolio.from_orders` itself dispatches to, called with the
+    arguments `simulate` passes (``targetpercent``, ``call_seq="auto"``, cash sharing per group,
+    vectorbt's defaults for everything else). Called directly because on a wide grid
+    `from_orders`' pandas wrapping of the (days × configurations·sleeves) inputs costs as much as the
+    simulation; `tests/sweeps` hold the result equal to `simulate` portfolio by portfolio.
+    """
+    from vectorbt._settings import settings
+    from vectorbt.portfolio import dispatch, nb
+    from vectorbt.portfolio.enums import CallSeqType, Direction, SizeType
+
+    cfg = settings["portfolio"]
+    shape = close.shape
+    group_lens = np.full(shape[1] // k, k, dtype=np.int64)
+    orders, _ = dispatch.simulate_from_orders(
+        shape,
+        group_lens,
+        np.full(len(group_lens), INIT_CASH),
+        nb.build_call_seq(shape, group_lens, call_seq_type=CallSeqType.Default),
+        size=size,
+        price=np.asarray(np.inf),
+        size_type=np.asarray(SizeType.TargetPercent),
+        direction=np.asarray(Direction.Both),
+        fees=fees,
+        fixed_fees=np.asarray(float(cfg["fixed_fees"])),
+        slippage=slippage,
+        min_size=np.asarray(float(cfg["min_size"])),
+        max_size=np.asarray(float(cfg["max_size"])),
+        size_granularity=np.asarray(float(cfg["size_granularity"])),
+        reject_prob=np.asarray(0.0),
+        lock_cash=np.asarray(bool(cfg["lock_cash"])),
+        allow_partial=np.asarray(bool(cfg["allow_partial"])),
+        raise_reject=np.asarray(bool(cfg["raise_reject"])),
+        log=np.asarray(False),
+        val_price=np.asarray(float(cfg["val_price"])),
+        close=close,
+        auto_call_seq=True,
+        ffill_val_price=bool(cfg["ffill_val_price"]),
+        update_value=bool(cfg["update_value"]),
+        max_orders=int(np.count_nonzero(~np.isnan(size))),
+        max_logs=1,
+        flex_2d=True,
+        engine=engine,
+    )
+    return orders

@@ -98,6 +98,10 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
     from pipeline import outputs
     from pipeline.report import summary
 
+    if cfg.get("mode") == "grid":  # a vectorized sweep (sweeps/): conf/experiment/wedge_grid.yaml
+        from sweeps.pipeline import run_grid
+
+        return run_grid(cfg, Path(output_dir) if output_dir is not None else output_dir_of(cfg), echo=echo)
     plan = make_plan(cfg)
     market = load_market(cfg)
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)

@@ -1,0 +1,1 @@
+"""Parameter sweeps at scale: vectorized grids, chunked scale-out, walk-forward and overfitting statistics."""

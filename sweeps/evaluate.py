@@ -1,0 +1,299 @@
+"""The pure core of grid mode: configurations in, one vectorized simulation, metrics for all out.
+
+For a batch of configurations: each configuration's signal is computed with the signal's own pure
+function (once per distinct set of signal parameters), its target weights with the allocation rule
+(once per distinct signal output and allocation parameters), its rebalance days with the schedule
+rules; identical order schedules are simulated once; then one vectorbt call simulates every distinct
+portfolio, one group per configuration (`backtest.engine.simulate_grid`). The numbers equal those of
+single runs (`pipeline.backtest.backtest`) configuration by configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from backtest.engine import INIT_CASH, check_costs, simulate_grid
+from backtest.metrics import YEAR
+from common.errors import ConfigError
+from market.types import MarketData
+from pipeline.backtest import sleeve_prices, window
+from pipeline.plan import Plan
+from signals.base import SignalOutput, params_of
+from strategies.allocation import validate as validate_allocation
+from strategies.rebalance import CALENDARS, calendar_days
+from sweeps import kernels
+from sweeps import metrics as GM
+from sweeps.grid import key_of
+
+CORE_SLEEVES = ("equity", "bonds", "cash")
+
+
+def config_plan(plan: Plan, config: Mapping[str, Any]) -> Plan:
+    """The base plan with one configuration's values applied, validated as `make_plan` validates.
+
+    Args:
+        plan: The plan built from the base config.
+        config: Config path -> value, for the paths the grid varies.
+
+    Raises:
+        ConfigError: A value the signal, allocation, calendar or cost checks refuse.
+    """
+    sig, alloc, changes = {}, {}, {}
+    for path, value in config.items():
+        group, _, name = path.rpartition(".")
+        if group == "strategy.signal":
+            sig[name] = value
+        elif group == "strategy.allocation":
+            alloc[name] = value
+        elif path == "strategy.rebalance.calendar":
+            if value not in CALENDARS:
+                raise ConfigError(f"unknown calendar `{value}`.", key=f"grid.params.{path}")
+            changes["calendar"] = str(value)
+        elif path == "strategy.rebalance.on_regime_change":
+            changes["on_regime_change"] = bool(value)
+        else:
+            changes[name] = float(value)
+    if sig:
+        if plan.signal is None:
+            raise ConfigError("the strategy has no signal to vary.", key="grid.params.strategy.signal")
+        signal = functools.partial(plan.signal.func, **{**plan.signal.keywords, **sig})
+        signal.func.validate(**signal.keywords)
+        changes["signal"] = signal
+    if alloc:
+        allocation = functools.partial(plan.allocation.func, **{**plan.allocation.keywords, **alloc})
+        params_of(allocation.func, allocation.keywords, key="strategy.allocation")
+        validate_allocation(allocation.func, allocation.keywords)
+        changes["allocation"] = allocation
+    out = dataclasses.replace(plan, **changes)
+    check_costs(lag=out.lag, fees_bp=out.fees_bp, slippage_bp=out.slippage_bp)
+    return out
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Metrics and daily returns of a batch of configurations.
+
+    Attributes:
+        table: One row per configuration (index ``config``, its id in the grid): metrics.
+        returns: Daily simple returns, evaluation days × configurations (columns in table order).
+        dates: The evaluation days.
+        cash_returns: Daily T-bill returns on those days.
+        n_simulated: Distinct portfolios actually simulated (after removing identical schedules).
+        engine: The vectorbt engine used.
+    """
+
+    table: pd.DataFrame
+    returns: np.ndarray
+    dates: pd.DatetimeIndex
+    cash_returns: np.ndarray
+    n_simulated: int
+    engine: str
+
+
+class Evaluator:
+    """Evaluates batches of configurations of one base plan on one market frame.
+
+    Caches what configurations share (signal outputs, target weights, windows, calendar days) for its
+    lifetime. Results do not depend on how configurations are batched.
+    """
+
+    def __init__(self, market: MarketData, *, start: str | None = None, end: str | None = None) -> None:
+        self.market = market
+        self.start, self.end = start, end
+        self.notes: list[str] = []
+        self._prices: pd.DataFrame | None = None
+        self._signals: dict[str, SignalOutput | None] = {}
+        self._targets: dict[tuple[str, str], tuple[np.ndarray, tuple[str, ...]]] = {}
+        self._windows: dict[tuple[str, ...], pd.DatetimeIndex] = {}
+        self._calendars: dict[tuple[str, int], np.ndarray] = {}
+        self._cut: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
+
+    def _prices_of(self, plan: Plan) -> pd.DataFrame:
+        if self._prices is None:
+            self._prices = sleeve_prices(self.market.frame, plan.sleeves)
+        return self._prices
+
+    @staticmethod
+    def _signal_key(plan: Plan) -> str:
+        return "none" if plan.signal is None else key_of(plan.signal.keywords)
+
+    def _compute_signals(self, plans: Sequence[Plan]) -> None:
+        """Compute the signals not cached yet: with a vectorized kernel where one applies, else one by one."""
+        todo: dict[str, Plan] = {}
+        for plan in plans:
+            key = self._signal_key(plan)
+            if key not in self._signals and key not in todo:
+                todo[key] = plan
+        if not todo:
+            return
+        some = next(iter(todo.values()))
+        if some.signal is None:
+            self._signals["none"] = None
+            return
+        fn, frame = some.signal.func, self.market.frame
+        params = [params_of(fn, p.signal.keywords) for p in todo.values()]
+        outs = kernels.checked(fn, frame, params)
+        if outs is None:
+            if fn in kernels.SIGNAL_KERNELS:
+                self.notes.append(
+                    f"the vectorized kernel of `{fn.__name__}` disagreed with it; computed one by one"
+                )
+            outs = [p.signal(frame) for p in todo.values()]
+        self._signals.update(zip(todo, outs, strict=True))
+
+    def _targets_of(self, plan: Plan, skey: str, signal: SignalOutput | None) -> tuple[np.ndarray, tuple]:
+        key = (skey, key_of(plan.allocation.keywords))
+        if key not in self._targets:
+            prices = self._prices_of(plan)
+            cols = list(prices.columns)
+            state = None if signal is None else self._full_state(skey, signal, prices.index)
+            params = params_of(plan.allocation.func, plan.allocation.keywords, key="strategy.allocation")
+            targets = kernels.allocation_targets(plan.allocation.func, params, state, len(prices), cols)
+            if targets is None:
+                targets = plan.allocation(signal, prices).reindex(columns=cols).to_numpy(dtype=float)
+            used = tuple(
+                c for j, c in enumerate(cols) if c in CORE_SLEEVES or np.abs(targets[:, j]).sum() > 0
+            )
+            self._targets[key] = (targets, used)
+        return self._targets[key]
+
+    def _full_state(self, skey: str, signal: SignalOutput, index: pd.Index) -> np.ndarray:
+        key = (skey, -1)
+        if key not in self._cut:
+            self._cut[key] = (signal.risk_off.reindex(index, fill_value=False).to_numpy(dtype=bool), 1.0)
+        return self._cut[key][0]
+
+    def _window(self, plan: Plan, used: tuple[str, ...]) -> pd.DatetimeIndex:
+        if used not in self._windows:
+            last = self.market.last_observed
+            sources = [plan.sleeves[s] for s in used if plan.sleeves[s] in last]
+            ends = min((last[c] for c in sources), default=None)
+            self._windows[used] = window(self._prices_of(plan)[list(used)], self.start, self.end, ends)
+        return self._windows[used]
+
+    def _calendar(self, idx: pd.DatetimeIndex, calendar: str) -> np.ndarray:
+        key = (calendar, len(idx))
+        if key not in self._calendars:
+            self._calendars[key] = calendar_days(idx, calendar).to_numpy()
+        return self._calendars[key]
+
+    def _state_on(self, skey: str, signal: SignalOutput, rows: np.ndarray) -> tuple[np.ndarray, float]:
+        """The risk-off state on the window's rows of the frame and the signal's coverage there."""
+        key = (skey, len(rows))
+        if key not in self._cut:
+            full = self._full_state(skey, signal, self.market.frame.index)
+            covered = signal.covered.reindex(self.market.frame.index, fill_value=False).to_numpy(dtype=bool)
+            self._cut[key] = (full[rows], float(covered[rows].mean()))
+        return self._cut[key]
+
+    def evaluate(self, plans: Sequence[Plan], ids: Sequence[int]) -> Batch:
+        """Simulate and measure `plans` (one per configuration id) in one vectorized pass.
+
+        Raises:
+            ConfigError: Configurations whose sleeves give them different backtest windows.
+        """
+        self._compute_signals(plans)
+        prepared = []
+        for plan in plans:
+            skey = self._signal_key(plan)
+            signal = self._signals[skey]
+            targets, used = self._targets_of(plan, skey, signal)
+            prepared.append((plan, skey, signal, targets, used, self._window(plan, used)))
+        idx = prepared[0][5]
+        for _, _, _, _, used, other in prepared:
+            if not other.equals(idx):
+                raise ConfigError(
+                    f"configurations hold different sleeves ({', '.join(prepared[0][4])} vs "
+                    f"{', '.join(used)}), "
+                    f"so their backtest windows differ ({idx[0].date()} vs {other[0].date()} on).",
+                    key="data.start",
+                    hint=f"set data.start={max(idx[0], other[0]).date()} (and data.end) so that every "
+                    "configuration runs on the same dates, or sweep the weight sets with multirun.",
+                )
+        all_prices = self._prices_of(plans[0])
+        cols = list(all_prices.columns)
+        sleeves = [c for c in cols if any(c in p[4] for p in prepared)]
+        rows = all_prices.index.get_indexer(idx)
+        take = [cols.index(c) for c in sleeves]
+        prices = all_prices.loc[idx, sleeves]
+        decisions = np.empty((len(idx), len(plans), len(sleeves)))
+        states = np.zeros((len(idx), len(plans)), dtype=bool)
+        coverage = np.ones(len(plans))
+        for j, (plan, skey, signal, targets, _, _) in enumerate(prepared):
+            days = self._calendar(idx, plan.calendar)
+            if signal is not None:
+                state, coverage[j] = self._state_on(skey, signal, rows)
+                states[:, j] = state
+                if plan.on_regime_change:
+                    days = days | np.r_[False, state[1:] != state[:-1]]
+            decisions[:, j, :] = np.where(days[:, None], targets[np.ix_(rows, take)], np.nan)
+        return self._simulate(
+            plans, ids, prices, decisions, states, coverage, has_signal=prepared[0][2] is not None
+        )
+
+    def _simulate(
+        self,
+        plans: Sequence[Plan],
+        ids: Sequence[int],
+        prices: pd.DataFrame,
+        decisions: np.ndarray,
+        states: np.ndarray,
+        coverage: np.ndarray,
+        *,
+        has_signal: bool,
+    ) -> Batch:
+        lag = plans[0].lag
+        fees = np.array([p.fees_bp for p in plans])
+        slip = np.array([p.slippage_bp for p in plans])
+        keys = [
+            hashlib.blake2b(
+                decisions[:, j, :].tobytes() + fees[j : j + 1].tobytes() + slip[j : j + 1].tobytes()
+            ).hexdigest()
+            for j in range(len(plans))
+        ]
+        first: dict[str, int] = {}
+        for j, k in enumerate(keys):
+            first.setdefault(k, j)
+        uniq = list(first.values())
+        sim = simulate_grid(
+            prices,
+            decisions[:, uniq, :],
+            lag=lag,
+            fees_bp=fees[uniq],
+            slippage_bp=slip[uniq],
+            engine=plans[0].engine,
+        )
+        where = {k: i for i, k in enumerate(first)}
+        col = np.array([where[k] for k in keys])
+        n_ev = len(prices) - lag
+        value = sim.value[lag:, col]
+        cash_r = prices["cash"].pct_change().to_numpy()[lag:]
+        table = pd.DataFrame(
+            GM.performance(value, cash_r, INIT_CASH), index=pd.Index(list(ids), name="config")
+        )
+        table["fees_total"] = sim.fees[col]
+        table["turnover_per_year"] = sim.traded[col] / 2.0 / (n_ev / YEAR)
+        table["n_orders"] = sim.n_orders[col]
+        if has_signal:
+            s = states[lag:]
+            prev = np.vstack([np.zeros((1, s.shape[1]), dtype=bool), s[:-1]])
+            table["time_in_risk_off"] = s.mean(axis=0)
+            table["n_switches"] = (s != prev).sum(axis=0) - s[0].astype(int)
+            table["n_switches"] = table["n_switches"].astype(float)
+            table["signal_coverage"] = coverage
+        return Batch(
+            table=table,
+            returns=GM.daily_returns(value, INIT_CASH),
+            dates=prices.index[lag:],
+            cash_returns=cash_r,
+            n_simulated=len(uniq),
+            engine=sim.engine,
+        )

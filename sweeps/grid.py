@@ -1,0 +1,220 @@
+"""A parameter grid from config: expansion, what may vary, size ceiling, estimates, chunks.
+
+The ``grid:`` config node (see ``conf/experiment/wedge_grid.yaml``)::
+
+    grid:
+      params:                              # config path -> list of values; the grid is their product
+        strategy.signal.lookback: [63, 126, 252]
+        strategy.allocation.risk_off_weights: [{equity: 0.2, bonds: 0.3, cash: 0.5}, ...]
+      ceiling: 10000                       # refuse larger grids unless allow_large=true
+      allow_large: false
+      chunk_size: 250                      # configurations per vectorbt call (bounds memory)
+      n_chunks: 1                          # split for multirun scale-out ...
+      chunk: null                          # ... and run only this chunk (0-based); null = all
+
+In vectorized mode, one simulation holds every configuration, so only what changes the weights or
+the costs of a portfolio may vary: the signal's and the allocation's parameters, the rebalance
+calendar and flag, fees and slippage. Anything else (the data, the lag, the engine, the signal or
+allocation function itself) changes the dates or the machinery and must go through multirun.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from common.errors import ConfigError
+
+#: Config prefixes whose leaves may vary in vectorized mode.
+VARYING_PREFIXES = ("strategy.signal.", "strategy.allocation.")
+#: Single config paths that may vary in vectorized mode.
+VARYING_KEYS = (
+    "strategy.rebalance.calendar",
+    "strategy.rebalance.on_regime_change",
+    "backtest.fees_bp",
+    "backtest.slippage_bp",
+)
+#: Configurations per second of the vectorized mode on the 2-core development machine, one process
+#: (README, "Performance"): used only to estimate a grid's run time before it starts.
+CONFIGS_PER_SECOND = 400.0
+#: Bytes per (day × configuration × sleeve) cell held while a chunk simulates (close, size, order
+#: records, units, values), and per (day × configuration) kept for the statistics (daily returns).
+CHUNK_BYTES_PER_CELL = 64
+RESULT_BYTES_PER_CELL = 16
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A validated grid.
+
+    Attributes:
+        params: Config path -> the values it takes, in config order.
+        ceiling: Largest grid run without `allow_large`.
+        allow_large: Run grids above the ceiling.
+        chunk_size: Configurations per vectorized simulation.
+        n_chunks: Jobs the grid is split into for multirun.
+        chunk: The job's chunk index, or None for the whole grid.
+    """
+
+    params: dict[str, list[Any]]
+    ceiling: int
+    allow_large: bool
+    chunk_size: int
+    n_chunks: int
+    chunk: int | None
+
+    @property
+    def size(self) -> int:
+        """Number of configurations in the full grid."""
+        return math.prod(len(v) for v in self.params.values())
+
+
+def _positive_int(node: DictConfig, name: str, default: int) -> int:
+    value = node.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"must be a whole number ≥ 1, got {value!r}.", key=f"grid.{name}")
+    return value
+
+
+def check_varying(path: str) -> None:
+    """Raise a ConfigError unless `path` may vary in vectorized mode.
+
+    Raises:
+        ConfigError: Naming the key, why it cannot vary, and the multirun command that sweeps it.
+    """
+    leaf = path.startswith(VARYING_PREFIXES) and path.count(".") == 2
+    if path in VARYING_KEYS or (leaf and not path.endswith(("._target_", "._partial_"))):
+        return
+    raise ConfigError(
+        f"`{path}` cannot vary in vectorized grid mode: one simulation holds every configuration, so "
+        "only signal and allocation parameters, strategy.rebalance.calendar/on_regime_change and "
+        "backtest.fees_bp/slippage_bp may vary.",
+        key=f"grid.params.{path}",
+        hint=f"sweep it with multirun around the grid, e.g. `python run.py -m experiment=<grid> {path}=a,b`.",
+    )
+
+
+def parse(cfg: DictConfig) -> GridSpec:
+    """Read and validate the ``grid`` node of the config.
+
+    Raises:
+        ConfigError: No grid, an empty grid or value list, a key that cannot vary, bad chunking.
+    """
+    node = cfg.get("grid")
+    hint = (
+        "list config paths and their values under grid.params, "
+        "e.g. grid.params.strategy.signal.lookback=[63,252]"
+    )
+    if node is None or node.get("params") is None:
+        raise ConfigError("grid mode needs a `grid.params` node.", key="grid.params", hint=hint)
+    raw = node.params
+    if not isinstance(raw, DictConfig):
+        raise ConfigError(f"must map config paths to value lists, got {raw!r}.", key="grid.params", hint=hint)
+    flat = _flatten_paths(OmegaConf.to_container(raw, resolve=True))
+    if not flat:
+        raise ConfigError("the grid is empty: no parameter to vary.", key="grid.params", hint=hint)
+    params: dict[str, list[Any]] = {}
+    for path, values in flat.items():
+        check_varying(path)
+        if not isinstance(values, list) or not values:
+            raise ConfigError(
+                f"needs a non-empty list of values, got {values!r}.", key=f"grid.params.{path}", hint=hint
+            )
+        params[path] = values
+    spec = GridSpec(
+        params=params,
+        ceiling=_positive_int(node, "ceiling", 10_000),
+        allow_large=bool(node.get("allow_large", False)),
+        chunk_size=_positive_int(node, "chunk_size", 250),
+        n_chunks=_positive_int(node, "n_chunks", 1),
+        chunk=node.get("chunk"),
+    )
+    if spec.chunk is not None and (
+        isinstance(spec.chunk, bool) or not isinstance(spec.chunk, int) or not 0 <= spec.chunk < spec.n_chunks
+    ):
+        raise ConfigError(
+            f"must be a chunk index from 0 to {spec.n_chunks - 1} (grid.n_chunks={spec.n_chunks}), got "
+            f"{spec.chunk!r}.",
+            key="grid.chunk",
+            hint="e.g. grid.n_chunks=4 grid.chunk=0,1,2,3 with -m.",
+        )
+    return spec
+
+
+def _flatten_paths(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"strategy": {"signal": {"lookback": [..]}}}`` and ``{"strategy.signal.lookback": [..]}`` alike.
+
+    A mapping whose values are not all mappings is a leaf only when it is reached at a full path
+    (three levels); dict-valued parameters (weight sets) are given as lists of mappings.
+    """
+    out: dict[str, Any] = {}
+    for k, v in tree.items():
+        path = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flatten_paths(v, f"{path}."))
+        else:
+            out[path] = v
+    return out
+
+
+def check_size(spec: GridSpec, n_days: int, n_sleeves: int) -> None:
+    """Refuse a grid above the ceiling unless `allow_large`, stating its estimated memory and time.
+
+    Raises:
+        ConfigError: On ``grid.ceiling``.
+    """
+    if spec.size <= spec.ceiling or spec.allow_large:
+        return
+    mem, secs = estimate(spec.size, spec.chunk_size, n_days, n_sleeves)
+    raise ConfigError(
+        f"the grid has {spec.size:,} configurations, above the ceiling of {spec.ceiling:,} "
+        f"(estimated peak memory {mem / 2**30:.1f} GiB, time ~{secs:,.0f} s in one process).",
+        key="grid.ceiling",
+        hint="set grid.allow_large=true to run it anyway, raise grid.ceiling, or split it across jobs: "
+        "grid.n_chunks=N grid.chunk=0,...,N-1 with -m.",
+    )
+
+
+def estimate(n_configs: int, chunk_size: int, n_days: int, n_sleeves: int) -> tuple[float, float]:
+    """Estimated peak memory (bytes) and run time (seconds) of a grid in one process.
+
+    Memory: one chunk's simulation arrays plus the daily returns kept for the statistics.
+    """
+    chunk = min(chunk_size, n_configs) * n_days * n_sleeves * CHUNK_BYTES_PER_CELL
+    kept = n_configs * n_days * RESULT_BYTES_PER_CELL
+    return float(chunk + kept + 400 * 2**20), n_configs / CONFIGS_PER_SECOND
+
+
+def expand(spec: GridSpec) -> list[dict[str, Any]]:
+    """Every configuration of the grid, in a fixed order (the last key varies fastest)."""
+    keys = list(spec.params)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*spec.params.values())]
+
+
+def chunk_bounds(n: int, n_chunks: int, chunk: int) -> tuple[int, int]:
+    """Half-open range of configuration ids of `chunk` when `n` configurations split into `n_chunks`.
+
+    >>> [chunk_bounds(10, 3, i) for i in range(3)]
+    [(0, 4), (4, 7), (7, 10)]
+    """
+    base, extra = divmod(n, n_chunks)
+    lo = chunk * base + min(chunk, extra)
+    return lo, lo + base + (1 if chunk < extra else 0)
+
+
+def batches(ids: Sequence[int], size: int) -> list[list[int]]:
+    """Split configuration ids into consecutive batches of at most `size`."""
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def key_of(value: Any) -> str:
+    """A stable text key for a parameter value (dicts and lists included), for caching and tables."""
+    if isinstance(value, DictConfig | ListConfig):
+        value = OmegaConf.to_container(value, resolve=True)
+    return json.dumps(value, sort_keys=True, default=str)

@@ -1,0 +1,96 @@
+"""Merge the chunks of a scaled-out grid into one sweep summary.
+
+    python run.py -m experiment=wedge_grid grid.n_chunks=4 grid.chunk=0,1,2,3 hydra/launcher=joblib
+    python -m sweeps.merge multirun/<date>/<time>
+
+Each job wrote its chunk (results table, daily returns, ``grid_chunk.json``) under
+``<job folder>/results``. The merge checks that every chunk of one sweep is there, concatenates them
+in configuration order, and finishes as an unchunked run would: statistics, a results folder
+(``<multirun folder>/merged/results``), one MLflow parent run, the terminal summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from common.errors import DataError, UserError
+from sweeps import grid as G
+from sweeps.pipeline import CHUNK_META, Sweep, finish, read_sweep
+
+
+def find_chunks(folder: Path) -> list[Path]:
+    """Results folders of grid chunks under `folder`, in chunk order.
+
+    Raises:
+        DataError: No chunk, chunks of different sweeps, or missing chunks.
+    """
+    metas = {
+        p.parent: json.loads(p.read_text()) for p in sorted(Path(folder).glob(f"**/results/{CHUNK_META}"))
+    }
+    if not metas:
+        raise DataError(
+            f"no grid chunk under {folder}.",
+            key="folder",
+            hint="pass the multirun folder of a -m grid sweep.",
+        )
+    ids = {m["sweep_id"] for m in metas.values()}
+    if len(ids) > 1:
+        raise DataError(f"chunks of {len(ids)} different sweeps under {folder}: {sorted(ids)}.", key="folder")
+    n = next(iter(metas.values()))["n_chunks"]
+    by_chunk = {m["chunk"]: p for p, m in metas.items()}
+    missing = sorted(set(range(n)) - set(by_chunk))
+    if missing:
+        raise DataError(
+            f"chunks {missing} of {n} are missing under {folder}.",
+            key="grid.chunk",
+            hint=f"run them: grid.chunk={','.join(map(str, missing))} with -m, into the same folder.",
+        )
+    return [by_chunk[i] for i in range(n)]
+
+
+def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
+    """Merge a multirun folder's grid chunks and finish the sweep; returns the summary metrics."""
+    folders = find_chunks(folder)
+    parts = [read_sweep(p) for p in folders]
+    metas = [json.loads((p / CHUNK_META).read_text()) for p in folders]
+    skipped = {int(k): v for m in metas for k, v in m["skipped"].items()}
+    dates = parts[0][2]
+    for _, _, d, _ in parts[1:]:
+        if not d.equals(dates):
+            raise DataError("chunks ran on different dates.", key="folder")
+    table = pd.concat([p[0] for p in parts])
+    returns = np.hstack([p[1] for p in parts])
+    cfg = OmegaConf.load(folders[0] / "config.yaml")
+    cfg.grid.chunk = None
+    cfg.grid.n_chunks = 1
+    n_sim = sum(m["n_simulated"] for m in metas)
+    seconds = sum(m["seconds"] for m in metas)
+    sweep = Sweep(table, returns, dates, parts[0][3], G.parse(cfg).size, skipped, n_sim, seconds)
+    out = Path(folder) / "merged" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    return finish(cfg, sweep, out, echo=echo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m sweeps.merge <multirun folder>``."""
+    ap = argparse.ArgumentParser(prog="python -m sweeps.merge", description=__doc__.splitlines()[0])
+    ap.add_argument("folder", type=Path, help="the multirun folder holding the chunk jobs")
+    args = ap.parse_args(argv)
+    try:
+        merge(args.folder)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

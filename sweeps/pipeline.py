@@ -1,0 +1,414 @@
+"""Grid mode end to end: `run_grid(cfg)` validates, simulates the grid in chunks, measures luck, records.
+
+``python run.py experiment=wedge_grid`` comes here (``mode: grid``). The steps:
+
+1. validate the grid and every configuration before any work (`sweeps.grid`, `sweeps.evaluate.config_plan`);
+2. load the data, refuse a grid above the ceiling, simulate it chunk by chunk (`sweeps.evaluate`),
+   with a progress bar (chunks done, configurations per second), optionally in several processes;
+3. a job of a multirun scale-out (``grid.chunk=i``) stops here: it writes its chunk and logs it;
+   ``python -m sweeps.merge <multirun folder>`` merges the chunks and continues with step 4;
+4. choose the best configuration, compute its deflated Sharpe ratio, the sweep's PBO, a bootstrap
+   interval for its Sharpe, and a walk-forward record (`sweeps.stats`, `sweeps.walkforward`);
+5. write the results folder first (results table, daily returns, summary), then log one MLflow parent
+   run (with child runs for the top k), then print the summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from common.errors import ConfigError, UserError
+from pipeline.plan import Plan, make_plan
+from sweeps import grid as G
+from sweeps import stats as S
+from sweeps.evaluate import Batch, Evaluator, config_plan
+from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
+
+TABLE = "grid_results.parquet"
+RETURNS = "grid_returns.parquet"
+CHUNK_META = "grid_chunk.json"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A simulated grid (whole or one chunk).
+
+    Attributes:
+        table: One row per configuration (index ``config``): its parameter values, then its metrics.
+        returns: Daily returns, days × configurations (columns in `table` order).
+        dates: The evaluation days.
+        cash_returns: Daily T-bill returns on those days.
+        n_grid: Configurations in the full grid.
+        skipped: Configurations refused by validation (e.g. z_exit above z_entry) and why.
+        n_simulated: Distinct portfolios simulated.
+        seconds: Wall time of the simulation.
+    """
+
+    table: pd.DataFrame
+    returns: np.ndarray
+    dates: pd.DatetimeIndex
+    cash_returns: np.ndarray
+    n_grid: int
+    skipped: dict[int, str]
+    n_simulated: int
+    seconds: float
+
+
+def settings(cfg: DictConfig) -> dict[str, Any]:
+    """Statistics settings from ``grid`` with defaults, validated."""
+    node = cfg.get("grid") or {}
+    wf = node.get("walk_forward") or {}
+    boot = node.get("bootstrap") or {}
+    out = {
+        "metric": str(node.get("select_metric", "sharpe_excess_tbill")),
+        "top_k": int(node.get("top_k", 5)),
+        "n_jobs": int(node.get("n_jobs", 1)),
+        "pbo_blocks": int(node.get("pbo_blocks", 16)),
+        "boot_samples": int(boot.get("samples", 1000)),
+        "boot_block": float(boot.get("block", 21)),
+        "boot_seed": int(boot.get("seed", 0)),
+        "wf_train": int(wf.get("train_days", 1260)),
+        "wf_test": int(wf.get("test_days", 252)),
+        "wf_mode": str(wf.get("mode", "rolling")),
+    }
+    if out["metric"] not in CHOOSERS:
+        raise ConfigError(
+            f"cannot select by `{out['metric']}`.",
+            key="grid.select_metric",
+            hint=f"one of: {', '.join(CHOOSERS)}.",
+        )
+    if out["pbo_blocks"] < 2 or out["pbo_blocks"] % 2 or out["pbo_blocks"] > 20:
+        raise ConfigError(
+            f"must be an even number from 2 to 20, got {out['pbo_blocks']}.",
+            key="grid.pbo_blocks",
+            hint="16 is usual.",
+        )
+    return out
+
+
+def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[int, str]]:
+    """Validate the grid and build each configuration's plan, before any data is loaded.
+
+    Configurations the signal or allocation refuses (e.g. ``z_exit > z_entry``) are skipped and
+    reported; a grid with none left is an error.
+
+    Returns:
+        The grid, the base plan, plans by configuration id (this job's chunk), skipped ids and why.
+    """
+    spec = G.parse(cfg)
+    base = make_plan(cfg)
+    settings(cfg)
+    configs = G.expand(spec)
+    lo, hi = (
+        (0, len(configs)) if spec.chunk is None else G.chunk_bounds(len(configs), spec.n_chunks, spec.chunk)
+    )
+    plans, skipped = {}, {}
+    first_error: UserError | None = None
+    for i in range(lo, hi):
+        try:
+            plans[i] = config_plan(base, configs[i])
+        except UserError as err:
+            skipped[i] = err.message
+            first_error = first_error or err
+    if not plans:
+        assert first_error is not None
+        raise ConfigError(
+            f"every configuration of the grid is invalid; the first: {first_error}",
+            key=f"grid.params.{first_error.key or ''}".rstrip("."),
+            hint="fix the value lists in grid.params.",
+        )
+    return spec, base, plans, skipped
+
+
+def simulate(
+    cfg: DictConfig, spec: G.GridSpec, plans: dict[int, Plan], market, *, progress: bool = True
+) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray, int]:
+    """Simulate configurations chunk by chunk; optionally in `grid.n_jobs` processes (joblib).
+
+    Returns:
+        Metrics table, daily returns, dates, cash returns, distinct portfolios simulated.
+    """
+    from tqdm import tqdm
+
+    ids = sorted(plans)
+    chunks = G.batches(ids, spec.chunk_size)
+    n_jobs = settings(cfg)["n_jobs"]
+    start, end = cfg.data.start, cfg.data.end
+    bar = tqdm(total=len(ids), unit="config", desc="grid", disable=not progress, smoothing=0)
+    if n_jobs > 1 and len(chunks) > 1:
+        from joblib import Parallel, delayed
+
+        jobs = (delayed(_evaluate_chunk)(market, start, end, [plans[i] for i in c], c) for c in chunks)
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    else:
+        ev = Evaluator(market, start=start, end=end)
+        results = (ev.evaluate([plans[i] for i in c], c) for c in chunks)
+    batches: list[Batch] = []
+    for done, batch in enumerate(results, 1):
+        batches.append(batch)
+        bar.update(len(batch.table))
+        bar.set_postfix_str(f"chunk {done}/{len(chunks)}")
+    bar.close()
+    dates = batches[0].dates
+    for b in batches[1:]:
+        if not b.dates.equals(dates):
+            raise ConfigError(
+                "chunks ran on different dates.", key="data.start", hint="set data.start and data.end."
+            )
+    table = pd.concat([b.table for b in batches])
+    returns = np.hstack([b.returns for b in batches])
+    return table, returns, dates, batches[0].cash_returns, sum(b.n_simulated for b in batches)
+
+
+def _evaluate_chunk(market, start, end, plans, ids) -> Batch:
+    return Evaluator(market, start=start, end=end).evaluate(plans, ids)
+
+
+def param_columns(spec: G.GridSpec, ids: list[int]) -> pd.DataFrame:
+    """The varied parameters of each configuration, one column per config path (dicts as JSON text)."""
+    configs = G.expand(spec)
+    rows = {
+        i: {k: (G.key_of(v) if isinstance(v, dict | list) else v) for k, v in configs[i].items()} for i in ids
+    }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("config")
+
+
+def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[str, float]:
+    """Run a grid sweep (or one chunk of it): see the module docstring.
+
+    Returns:
+        The summary metrics (best configuration's metrics, DSR, PBO, ...), as logged on the parent run.
+    """
+    from pipeline.run import load_market
+
+    spec, base, plans, skipped = validate(cfg)
+    market = load_market(cfg)
+    G.check_size(spec, len(market.frame), len(base.sleeves))
+    t0 = time.perf_counter()
+    table, returns, dates, cash_r, n_sim = simulate(cfg, spec, plans, market, progress=echo)
+    seconds = time.perf_counter() - t0
+    table = param_columns(spec, list(table.index)).join(table)
+    sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
+    results = Path(output_dir) / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    if spec.chunk is not None:
+        write_sweep(sweep, results)
+        meta = {
+            "sweep_id": sweep_id(cfg),
+            "chunk": spec.chunk,
+            "n_chunks": spec.n_chunks,
+            "n_grid": spec.size,
+            "seconds": seconds,
+            "n_simulated": n_sim,
+            "skipped": {str(k): v for k, v in skipped.items()},
+        }
+        (results / CHUNK_META).write_text(json.dumps(meta, indent=1))
+        return _finish_chunk(cfg, sweep, results, meta, echo=echo, source=market)
+    return finish(cfg, sweep, results, market_source=market, echo=echo)
+
+
+def sweep_id(cfg: DictConfig) -> str:
+    """An id shared by every chunk of one sweep: a digest of the config without ``grid.chunk``."""
+    tree = OmegaConf.to_container(cfg, resolve=True)
+    tree.get("grid", {}).pop("chunk", None)
+    tree.pop("hydra", None)
+    return hashlib.sha1(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def write_sweep(sweep: Sweep, folder: Path) -> None:
+    """Write the results table (parquet and CSV) and the daily returns (parquet) to `folder`."""
+    sweep.table.to_parquet(folder / TABLE)
+    sweep.table.to_csv(folder / "grid_results.csv")
+    r = pd.DataFrame(sweep.returns, index=sweep.dates, columns=[str(c) for c in sweep.table.index])
+    r.insert(0, "cash_return", sweep.cash_returns)
+    r.to_parquet(folder / RETURNS)
+
+
+def read_sweep(folder: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray]:
+    """Read what `write_sweep` wrote."""
+    table = pd.read_parquet(folder / TABLE)
+    r = pd.read_parquet(folder / RETURNS)
+    return (
+        table,
+        r.drop(columns="cash_return").to_numpy(),
+        pd.DatetimeIndex(r.index),
+        r["cash_return"].to_numpy(),
+    )
+
+
+@dataclass(frozen=True)
+class Luck:
+    """The overfitting statistics of a sweep."""
+
+    best: int
+    deflated: S.Deflated
+    overfit: S.Overfitting | None
+    ci: tuple[float, float]
+    wf: WalkForward | None
+
+
+def luck(sweep: Sweep, opts: dict[str, Any]) -> Luck:
+    """Choose the best configuration by the selection metric and measure how much of it is luck."""
+    metric = opts["metric"]
+    vals = sweep.table[metric].to_numpy(dtype=float)
+    pos = int(np.nanargmax(np.where(np.isnan(vals), -np.inf, vals)))
+    excess = sweep.returns - sweep.cash_returns[:, None]
+    dsr = S.deflated_sharpe(excess, pos)
+    overfit = S.pbo_cscv(excess, opts["pbo_blocks"]) if excess.shape[1] > 1 else None
+    ci = S.bootstrap_sharpe_ci(
+        excess[:, pos], samples=opts["boot_samples"], mean_block=opts["boot_block"], seed=opts["boot_seed"]
+    )
+    wf = None
+    if opts["wf_train"] + opts["wf_test"] <= len(sweep.dates):
+        wf = walk_forward(
+            sweep.returns,
+            sweep.cash_returns,
+            sweep.dates,
+            sweep.table.index.to_numpy(),
+            train_days=opts["wf_train"],
+            test_days=opts["wf_test"],
+            mode=opts["wf_mode"],
+            metric=metric,
+        )
+    return Luck(int(sweep.table.index[pos]), dsr, overfit, ci, wf)
+
+
+def summary_metrics(sweep: Sweep, lk: Luck) -> dict[str, float]:
+    """Flat metrics for the parent run: the best configuration's, then the sweep's statistics."""
+    best = sweep.table.loc[lk.best]
+    out = {
+        f"best.{k}": float(best[k])
+        for k in sweep.table.columns
+        if isinstance(best[k], int | float | np.number)
+    }
+    out = {k: v for k, v in out.items() if not k.startswith(("best.strategy.", "best.backtest."))}
+    out |= {
+        "n_configs": float(len(sweep.table)),
+        "n_grid": float(sweep.n_grid),
+        "n_skipped": float(len(sweep.skipped)),
+        "n_distinct_portfolios": float(sweep.n_simulated),
+        "configs_per_second": len(sweep.table) / sweep.seconds if sweep.seconds > 0 else float("nan"),
+        "best_config": float(lk.best),
+        "deflated_sharpe": lk.deflated.dsr,
+        "dsr_expected_max_sharpe": lk.deflated.sr0,
+        "bootstrap_sharpe_lo": lk.ci[0],
+        "bootstrap_sharpe_hi": lk.ci[1],
+    }
+    if lk.overfit is not None:
+        out |= {
+            "pbo": lk.overfit.pbo,
+            "pbo_median_logit": lk.overfit.median_logit,
+            "pbo_prob_oos_loss": lk.overfit.prob_oos_loss,
+        }
+    if lk.wf is not None:
+        out |= {f"walk_forward.{k}": v for k, v in lk.wf.oos_metrics.items()}
+        out |= {f"in_sample_best_same_days.{k}": v for k, v in lk.wf.in_sample_metrics.items()}
+    return out
+
+
+def finish(
+    cfg: DictConfig, sweep: Sweep, results: Path, *, market_source=None, echo: bool = True
+) -> dict[str, float]:
+    """Statistics, results folder, MLflow parent run, terminal summary of a whole sweep."""
+    from sweeps.report import render
+
+    opts = settings(cfg)
+    lk = luck(sweep, opts)
+    metrics = summary_metrics(sweep, lk)
+    write_sweep(sweep, results)
+    if lk.wf is not None:
+        lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)
+        lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
+    (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
+    text = render(cfg, sweep, lk, opts)
+    if cfg.tracking.enabled:
+        text += "\n\n" + _track(cfg, sweep, lk, metrics, results, opts, market_source)
+    text += f"\nresults: {results}"
+    if echo:
+        print(text)
+    return metrics
+
+
+def _tags(cfg: DictConfig, market) -> dict[str, str]:
+    import sys
+
+    from pipeline.run import git_commit
+
+    sig = cfg.strategy.get("signal")
+    tags = {
+        "mode": "grid",
+        "strategy": str(cfg.strategy.name),
+        "signal": str(sig["_target_"]).rsplit(".", 1)[-1] if sig is not None else "none",
+        "sweep_id": sweep_id(cfg),
+        "git_commit": git_commit(),
+        "command": " ".join(["python", *sys.argv]),
+    }
+    if market is not None:
+        tags |= {"data_source": market.source, "data_digest": market.digest}
+    return tags
+
+
+def _track(cfg, sweep: Sweep, lk: Luck, metrics, results: Path, opts, market) -> str:
+    from tracking import grid_runs
+
+    top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
+    children = [
+        (f"config-{i}", {k: str(row[k]) for k in sweep.table.columns if "." in k}, _numeric(row))
+        for i, row in top.iterrows()
+    ]
+    run_id, uri = grid_runs.log_sweep(
+        uri=cfg.tracking.uri,
+        experiment=cfg.tracking.experiment,
+        run_name=f"{cfg.strategy.name}-grid",
+        config=OmegaConf.to_container(cfg, resolve=True),
+        metrics=metrics,
+        tags=_tags(cfg, market),
+        folder=results,
+        children=children,
+    )
+    exp = cfg.tracking.experiment
+    return f"MLflow parent run {run_id} (+{len(children)} child runs) in experiment '{exp}' at {uri}"
+
+
+def _numeric(row: pd.Series) -> dict[str, float]:
+    return {k: float(v) for k, v in row.items() if "." not in k and isinstance(v, int | float | np.number)}
+
+
+def _finish_chunk(cfg, sweep: Sweep, results: Path, meta: dict, *, echo: bool, source) -> dict[str, float]:
+    metrics = {
+        "n_configs": float(len(sweep.table)),
+        "configs_per_second": len(sweep.table) / sweep.seconds if sweep.seconds > 0 else float("nan"),
+    }
+    text = (
+        f"grid chunk {meta['chunk'] + 1}/{meta['n_chunks']} of sweep {meta['sweep_id']}: "
+        f"{len(sweep.table)} of "
+        f"{sweep.n_grid} configurations in {sweep.seconds:.1f} s ({metrics['configs_per_second']:.0f}/s)"
+    )
+    if cfg.tracking.enabled:
+        from tracking import grid_runs
+
+        run_id, uri = grid_runs.log_sweep(
+            uri=cfg.tracking.uri,
+            experiment=cfg.tracking.experiment,
+            run_name=f"{cfg.strategy.name}-grid-chunk{meta['chunk']}",
+            config=OmegaConf.to_container(cfg, resolve=True),
+            metrics=metrics,
+            tags=_tags(cfg, source) | {"mode": "grid_chunk", "chunk": str(meta["chunk"])},
+            folder=results,
+            children=[],
+        )
+        text += f"\nMLflow run {run_id} at {uri}"
+    text += f"\nresults: {results}\nmerge the chunks: python -m sweeps.merge <the multirun folder>"
+    if echo:
+        print(text)
+    return metrics

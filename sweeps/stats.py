@@ -1,0 +1,220 @@
+"""How much of a sweep's best result is luck: deflated Sharpe, PBO by CSCV, block-bootstrap CI.
+
+Plain numpy. Sharpe ratios inside these formulas are per day (not annualised) and in excess of the
+T-bill cash return, as in the papers; reported intervals are annualised on 252 days.
+
+- Deflated Sharpe ratio: Bailey & López de Prado (2014), "The Deflated Sharpe Ratio: Correcting for
+  Selection Bias, Backtest Overfitting and Non-Normality", J. Portfolio Management 40(5).
+- Probability of backtest overfitting by combinatorially symmetric cross-validation: Bailey, Borwein,
+  López de Prado & Zhu (2017), "The Probability of Backtest Overfitting", J. Computational Finance 20(4).
+- Stationary bootstrap: Politis & Romano (1994), J. American Statistical Association 89(428).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from backtest.metrics import YEAR
+
+EULER_GAMMA = 0.5772156649015329
+_N = NormalDist()
+
+
+def per_period_sharpe(excess: np.ndarray) -> np.ndarray:
+    """Mean / sample std of each column of excess returns (not annualised; NaN where std is 0)."""
+    sd = excess.std(axis=0, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sd > 0, excess.mean(axis=0) / sd, np.nan)
+
+
+def expected_max_sharpe(n_trials: int, sharpe_variance: float) -> float:
+    """Expected maximum of `n_trials` Sharpe estimates under the null of no skill (the DSR's SR₀).
+
+    ``√V · ((1 − γ) Φ⁻¹(1 − 1/N) + γ Φ⁻¹(1 − 1/(N e)))``, γ the Euler-Mascheroni constant.
+    """
+    if n_trials <= 1:
+        return 0.0
+    g = EULER_GAMMA
+    z = (1 - g) * _N.inv_cdf(1 - 1 / n_trials) + g * _N.inv_cdf(1 - 1 / (n_trials * math.e))
+    return math.sqrt(max(sharpe_variance, 0.0)) * z
+
+
+def probabilistic_sharpe(sr: float, sr0: float, n_obs: int, skew: float, kurtosis: float) -> float:
+    """P(true Sharpe > `sr0`) given an estimate `sr` from `n_obs` returns (per-period units).
+
+    ``Φ((SR − SR₀) √(T − 1) / √(1 − γ₃ SR + (γ₄ − 1)/4 SR²))``, γ₄ the (non-excess) kurtosis.
+    """
+    denom = 1 - skew * sr + (kurtosis - 1) / 4 * sr**2
+    if denom <= 0 or n_obs < 2:
+        return float("nan")
+    return _N.cdf((sr - sr0) * math.sqrt(n_obs - 1) / math.sqrt(denom))
+
+
+def moments(x: np.ndarray) -> tuple[float, float]:
+    """Skewness and (non-excess) kurtosis of a sample, population moments as in the DSR paper."""
+    d = x - x.mean()
+    m2 = np.mean(d**2)
+    return float(np.mean(d**3) / m2**1.5), float(np.mean(d**4) / m2**2)
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """The deflated Sharpe ratio of a sweep's chosen configuration.
+
+    Attributes:
+        dsr: Probability that the chosen configuration's true Sharpe exceeds the best expected from
+            `n_trials` skill-less configurations (near 0.5 or below: indistinguishable from luck).
+        sharpe: The chosen configuration's annualised Sharpe (excess of T-bill).
+        sr0: The expected maximum annualised Sharpe of `n_trials` skill-less trials.
+        n_trials: Configurations tried.
+        n_obs, skew, kurtosis: Of the chosen configuration's daily excess returns.
+    """
+
+    dsr: float
+    sharpe: float
+    sr0: float
+    n_trials: int
+    n_obs: int
+    skew: float
+    kurtosis: float
+
+
+def deflated_sharpe(excess: np.ndarray, chosen: int, n_trials: int | None = None) -> Deflated:
+    """Deflated Sharpe ratio of column `chosen` of a sweep's daily excess returns.
+
+    Args:
+        excess: Daily excess returns, days × configurations (every configuration tried).
+        chosen: Column of the selected configuration.
+        n_trials: Trials to deflate for (default: the number of columns).
+    """
+    srs = per_period_sharpe(excess)
+    n = excess.shape[1] if n_trials is None else n_trials
+    var = float(np.nanvar(srs, ddof=1)) if np.isfinite(srs).sum() > 1 else 0.0
+    sr0 = expected_max_sharpe(n, var)
+    x = excess[:, chosen]
+    skew, kurt = moments(x)
+    sr = float(srs[chosen])
+    dsr = probabilistic_sharpe(sr, sr0, len(x), skew, kurt)
+    k = math.sqrt(YEAR)
+    return Deflated(dsr, sr * k, sr0 * k, n, len(x), skew, kurt)
+
+
+@dataclass(frozen=True)
+class Overfitting:
+    """PBO by combinatorially symmetric cross-validation.
+
+    Attributes:
+        pbo: Fraction of splits in which the in-sample best configuration ranks at or below the
+            out-of-sample median (logit ≤ 0).
+        logits: The logit of the in-sample best's out-of-sample relative rank, one per split.
+        prob_oos_loss: Fraction of splits in which the in-sample best has a negative out-of-sample Sharpe.
+        n_blocks: Blocks the history was cut into; splits = C(n_blocks, n_blocks / 2).
+    """
+
+    pbo: float
+    logits: np.ndarray
+    prob_oos_loss: float
+    n_blocks: int
+
+    @property
+    def median_logit(self) -> float:
+        """Median logit: positive when the in-sample best usually stays above the OOS median."""
+        return float(np.median(self.logits))
+
+
+def pbo_cscv(excess: np.ndarray, n_blocks: int = 16, batch: int = 512) -> Overfitting:
+    """Probability of backtest overfitting of a sweep (CSCV, Bailey et al. 2017).
+
+    The days are cut into `n_blocks` contiguous blocks; every half of the blocks is once the
+    in-sample set and its complement the out-of-sample set. In each split the configuration with the
+    best in-sample Sharpe is found and its out-of-sample rank among all configurations recorded.
+
+    Args:
+        excess: Daily excess returns, days × configurations.
+        n_blocks: An even number of blocks, ≥ 2.
+        batch: Splits evaluated at once (bounds memory: batch × configurations floats).
+    """
+    if n_blocks < 2 or n_blocks % 2:
+        raise ValueError(f"n_blocks must be even and ≥ 2, got {n_blocks}")
+    t, n = excess.shape
+    bounds = np.array_split(np.arange(t), n_blocks)
+    s1 = np.stack([excess[b].sum(axis=0) for b in bounds])
+    s2 = np.stack([(excess[b] ** 2).sum(axis=0) for b in bounds])
+    cnt = np.array([len(b) for b in bounds], dtype=float)
+    combos = np.array(list(itertools.combinations(range(n_blocks), n_blocks // 2)))
+    logits, losses = [], []
+    for lo in range(0, len(combos), batch):
+        mask = np.zeros((len(combos[lo : lo + batch]), n_blocks))
+        np.put_along_axis(mask, combos[lo : lo + batch], 1.0, axis=1)
+        is_sr = _sharpe_from_sums(mask @ s1, mask @ s2, mask @ cnt)
+        oos_sr = _sharpe_from_sums((1 - mask) @ s1, (1 - mask) @ s2, (1 - mask) @ cnt)
+        best = np.nanargmax(np.where(np.isnan(is_sr), -np.inf, is_sr), axis=1)
+        rows = np.arange(len(best))
+        mine = oos_sr[rows, best][:, None]
+        below = np.sum(oos_sr < mine, axis=1)
+        ties = np.sum(oos_sr == mine, axis=1)
+        omega = (below + (ties + 1) / 2) / (n + 1)
+        logits.append(np.log(omega / (1 - omega)))
+        losses.append(oos_sr[rows, best] < 0)
+    lam = np.concatenate(logits)
+    return Overfitting(float(np.mean(lam <= 0)), lam, float(np.mean(np.concatenate(losses))), n_blocks)
+
+
+def _sharpe_from_sums(s1: np.ndarray, s2: np.ndarray, cnt: np.ndarray) -> np.ndarray:
+    """Per-period Sharpe from sums, sums of squares and counts (sample variance)."""
+    c = cnt[:, None]
+    mean = s1 / c
+    var = (s2 - c * mean**2) / (c - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(var > 0, mean / np.sqrt(np.maximum(var, 0)), np.nan)
+
+
+def stationary_indices(n: int, samples: int, mean_block: float, rng: np.random.Generator) -> np.ndarray:
+    """Index arrays of the stationary bootstrap: blocks of geometric length (mean `mean_block`), wrapping.
+
+    Returns:
+        Integer array, samples × n.
+    """
+    starts = rng.integers(0, n, size=(samples, n))
+    new = rng.random((samples, n)) < 1.0 / mean_block
+    new[:, 0] = True
+    pos = np.arange(n)
+    last = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+    return (np.take_along_axis(starts, last, axis=1) + (pos - last)) % n
+
+
+def bootstrap_sharpe_ci(
+    excess: np.ndarray,
+    *,
+    samples: int = 1000,
+    mean_block: float = 21.0,
+    level: float = 0.95,
+    seed: int = 0,
+    batch: int = 100,
+) -> tuple[float, float]:
+    """Stationary block-bootstrap confidence interval for an annualised Sharpe ratio.
+
+    Args:
+        excess: Daily excess returns of one configuration.
+        samples: Bootstrap resamples.
+        mean_block: Mean block length in days (keeps autocorrelation within a month).
+        level: Two-sided confidence level.
+        seed: Seed of the resampling (deterministic).
+        batch: Resamples drawn at once (bounds memory).
+
+    Returns:
+        (lower, upper) annualised Sharpe.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for lo in range(0, samples, batch):
+        idx = stationary_indices(len(excess), min(batch, samples - lo), mean_block, rng)
+        out.append(per_period_sharpe(excess[idx].T))
+    srs = np.concatenate(out) * math.sqrt(YEAR)
+    a = (1 - level) / 2
+    return float(np.nanquantile(srs, a)), float(np.nanquantile(srs, 1 - a))

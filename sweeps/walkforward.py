@@ -1,0 +1,138 @@
+"""Walk-forward selection over a sweep: choose on each train window, hold through the next test window.
+
+Each configuration's daily returns come from its own continuous backtest (signals are causal, so its
+return on a day depends on data up to that day only). On each train window the configuration with the
+best metric *on that window's days* is chosen and its returns on the following test window are kept;
+the test windows stitched together are the out-of-sample record. Switching configurations at a window
+boundary is assumed free (no extra rebalance cost), which flatters walk-forward slightly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from backtest import metrics as M
+from backtest.engine import INIT_CASH
+from common.errors import ConfigError
+from sweeps import metrics as GM
+
+#: Metrics walk-forward can choose by, computed from a window's daily returns and T-bill returns.
+CHOOSERS = ("sharpe_excess_tbill", "sortino_excess_tbill", "cagr", "total_return")
+
+
+def score(returns: np.ndarray, cash_returns: np.ndarray, metric: str) -> np.ndarray:
+    """`metric` of each column of daily `returns` over their own days (higher is better)."""
+    if metric == "sharpe_excess_tbill":
+        return GM.sharpe(returns - cash_returns[:, None])
+    if metric == "sortino_excess_tbill":
+        return GM.sortino(returns - cash_returns[:, None])
+    if metric == "cagr":
+        return GM.cagr(returns)
+    if metric == "total_return":
+        return np.prod(1.0 + returns, axis=0) - 1.0
+    raise ConfigError(
+        f"cannot choose by `{metric}`.",
+        key="grid.walk_forward.metric",
+        hint=f"one of: {', '.join(CHOOSERS)}.",
+    )
+
+
+def windows(n: int, train: int, test: int, mode: str) -> list[tuple[int, int, int, int]]:
+    """Train/test windows as (train_start, train_end, test_start, test_end) row ranges, half-open.
+
+    >>> windows(10, 4, 3, "rolling")
+    [(0, 4, 4, 7), (3, 7, 7, 10)]
+    >>> windows(10, 4, 3, "expanding")
+    [(0, 4, 4, 7), (0, 7, 7, 10)]
+    """
+    if mode not in ("rolling", "expanding"):
+        raise ConfigError(
+            f"unknown mode `{mode}`.", key="grid.walk_forward.mode", hint="rolling or expanding."
+        )
+    if train < 2 or test < 1 or train + test > n:
+        raise ConfigError(
+            f"train_days={train} and test_days={test} do not fit in {n} days.",
+            key="grid.walk_forward.train_days",
+            hint="use shorter windows, e.g. train_days=756 test_days=252 (3 years, then 1).",
+        )
+    out = []
+    for test_start in range(train, n, test):
+        lo = 0 if mode == "expanding" else test_start - train
+        out.append((lo, test_start, test_start, min(test_start + test, n)))
+    return out
+
+
+@dataclass(frozen=True)
+class WalkForward:
+    """A walk-forward result.
+
+    Attributes:
+        choices: One row per window: train and test dates, the chosen configuration, its train score.
+        oos_returns: Stitched out-of-sample daily returns.
+        oos_metrics: Metrics of the stitched out-of-sample record.
+        in_sample_best: The configuration best on the whole history by the same metric.
+        in_sample_metrics: Its metrics on the same out-of-sample days (hindsight; the fair comparison).
+    """
+
+    choices: pd.DataFrame
+    oos_returns: pd.Series
+    oos_metrics: dict[str, float]
+    in_sample_best: int
+    in_sample_metrics: dict[str, float]
+
+
+def walk_forward(
+    returns: np.ndarray,
+    cash_returns: np.ndarray,
+    dates: pd.DatetimeIndex,
+    config_ids: np.ndarray,
+    *,
+    train_days: int = 1260,
+    test_days: int = 252,
+    mode: str = "rolling",
+    metric: str = "sharpe_excess_tbill",
+) -> WalkForward:
+    """Choose on each train window, apply to the next test window, stitch the test windows.
+
+    Args:
+        returns: Daily returns, days × configurations.
+        cash_returns: Daily T-bill returns on the same days.
+        dates: The days.
+        config_ids: Configuration id of each column.
+        train_days: Train window length in trading days.
+        test_days: Test window length in trading days.
+        mode: ``rolling`` (fixed-length train window) or ``expanding`` (from the first day).
+        metric: What to maximise on the train window (one of `CHOOSERS`).
+    """
+    rows, pieces = [], []
+    for a, b, c, d in windows(len(dates), train_days, test_days, mode):
+        s = score(returns[a:b], cash_returns[a:b], metric)
+        best = int(np.nanargmax(np.where(np.isnan(s), -np.inf, s)))
+        pieces.append(returns[c:d, best])
+        rows.append(
+            {
+                "train_first": dates[a], "train_last": dates[b - 1], "test_first": dates[c],
+                "test_last": dates[d - 1], "config": int(config_ids[best]), f"train_{metric}": float(s[best]),
+            }
+        )  # fmt: skip
+    first = train_days
+    oos = pd.Series(np.concatenate(pieces), index=dates[first:], name="walk_forward")
+    cash = pd.Series(cash_returns[first:], index=oos.index)
+    full = score(returns, cash_returns, metric)
+    ins = int(np.nanargmax(np.where(np.isnan(full), -np.inf, full)))
+    ins_r = pd.Series(returns[first:, ins], index=oos.index)
+    return WalkForward(
+        choices=pd.DataFrame(rows),
+        oos_returns=oos,
+        oos_metrics=_metrics(oos, cash),
+        in_sample_best=int(config_ids[ins]),
+        in_sample_metrics=_metrics(ins_r, cash),
+    )
+
+
+def _metrics(returns: pd.Series, cash: pd.Series) -> dict[str, float]:
+    value = INIT_CASH * (1.0 + returns).cumprod()
+    return M.performance(value, cash, INIT_CASH)

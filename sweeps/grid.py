@@ -4,8 +4,9 @@ The ``grid:`` config node (see ``conf/experiment/wedge_grid.yaml``)::
 
     grid:
       params:                              # config path -> list of values; the grid is their product
-        strategy.signal.lookback: [63, 126, 252]
-        strategy.allocation.risk_off_weights: [{equity: 0.2, bonds: 0.3, cash: 0.5}, ...]
+        strategy:                          # nested, or dotted keys: "strategy.signal.lookback": [...]
+          signal: {lookback: [63, 126, 252]}
+          allocation: {risk_off_weights: [{equity: 0.2, bonds: 0.3, cash: 0.5}, ...]}
       ceiling: 10000                       # refuse larger grids unless allow_large=true
       allow_large: false
       chunk_size: 250                      # configurations per vectorbt call (bounds memory)
@@ -121,11 +122,11 @@ def parse(cfg: DictConfig) -> GridSpec:
         raise ConfigError("the grid is empty: no parameter to vary.", key="grid.params", hint=hint)
     params: dict[str, list[Any]] = {}
     for path, values in flat.items():
-        check_varying(path)
         if not isinstance(values, list) or not values:
             raise ConfigError(
                 f"needs a non-empty list of values, got {values!r}.", key=f"grid.params.{path}", hint=hint
             )
+        check_varying(path)
         params[path] = values
     spec = GridSpec(
         params=params,

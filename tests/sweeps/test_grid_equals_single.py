@@ -1,0 +1,168 @@
+"""Vectorized grid results equal single runs (`pipeline.backtest.backtest`) configuration by configuration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backtest.engine import simulate, simulate_grid
+from backtest.metrics import performance
+from pipeline.backtest import backtest
+from pipeline.plan import make_plan
+from signals.base import SignalOutput, signal
+from signals.move_vix_wedge import move_vix_wedge
+from signals.primitives import latch
+from sweeps import metrics as GM
+from sweeps.evaluate import Evaluator, config_plan
+from sweeps.kernels import latch_columns, wedge_kernel
+
+OFF_A = {"equity": 0.2, "bonds": 0.3, "cash": 0.5}
+OFF_B = {"equity": 0.0, "bonds": 0.5, "cash": 0.5}
+
+
+def grid_configs() -> list[dict]:
+    out = []
+    for lb, ze, zx, cal, roc, fee, off in itertools.product(
+        [63, 252], [1.0, 2.0], [0.0, 0.5], ["monthly", "weekly"], [True, False], [1.0, 4.0], [OFF_A, OFF_B]
+    ):
+        out.append(
+            {
+                "strategy.signal.lookback": lb,
+                "strategy.signal.z_entry": ze,
+                "strategy.signal.z_exit": zx,
+                "strategy.rebalance.calendar": cal,
+                "strategy.rebalance.on_regime_change": roc,
+                "backtest.fees_bp": fee,
+                "strategy.allocation.risk_off_weights": off,
+            }
+        )
+    return out
+
+
+def assert_same(single: dict, row: pd.Series) -> None:
+    assert set(single) <= set(row.index)
+    for k, v in single.items():
+        assert row[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
+
+
+def test_grid_equals_single_runs_config_by_config(bundled, make_cfg):
+    base = make_plan(make_cfg("strategy=move_vix_wedge"))
+    configs = grid_configs()
+    rng = np.random.default_rng(0)
+    picks = sorted(rng.choice(len(configs), size=24, replace=False))  # single runs are slow: a sample
+    plans = [config_plan(base, c) for c in configs]
+    batch = Evaluator(bundled).evaluate(plans, list(range(len(plans))))
+    assert len(batch.table) == len(configs) == 128
+    for i in picks:
+        single = backtest(plans[i], bundled)
+        assert_same(single.strategy.metrics, batch.table.loc[i])
+        np.testing.assert_allclose(
+            batch.returns[:, i], single.strategy.returns.to_numpy(), rtol=0, atol=1e-12
+        )
+        assert batch.dates.equals(single.strategy.value.index)
+
+
+@signal(requires=("VIX",))
+def vix_above(frame: pd.DataFrame, *, level: float = 25.0) -> SignalOutput:
+    """“A test signal with no vectorized kernel: VIX above a level.”"""
+    return SignalOutput(risk_off=frame["VIX"] > level, score=frame["VIX"])
+
+
+def test_generic_path_for_a_signal_without_kernel_equals_single_runs(bundled, make_cfg):
+    drop = [f"~strategy.signal.{p}" for p in ("lookback", "z_entry", "z_exit", "trend_window", "vix_ceiling")]
+    cfg = make_cfg("strategy=move_vix_wedge", f"strategy.signal._target_={__name__}.vix_above", *drop)
+    base = make_plan(cfg)
+    plans = [config_plan(base, {"strategy.signal.level": lv}) for lv in (18.0, 25.0, 35.0, 1000.0)]
+    batch = Evaluator(bundled).evaluate(plans, [0, 1, 2, 3])
+    for i, plan in enumerate(plans):
+        assert_same(backtest(plan, bundled).strategy.metrics, batch.table.loc[i])
+    assert batch.table.loc[3, "n_orders"] < batch.table.loc[0, "n_orders"]
+
+
+def test_batching_does_not_change_results(bundled, make_cfg):
+    base = make_plan(make_cfg("strategy=move_vix_wedge"))
+    plans = [config_plan(base, c) for c in grid_configs()[:40]]
+    whole = Evaluator(bundled).evaluate(plans, list(range(40)))
+    parts = [
+        Evaluator(bundled).evaluate(plans[a:b], list(range(a, b))) for a, b in ((0, 7), (7, 31), (31, 40))
+    ]
+    pd.testing.assert_frame_equal(whole.table, pd.concat([p.table for p in parts]), check_exact=True)
+    np.testing.assert_array_equal(whole.returns, np.hstack([p.returns for p in parts]))
+
+
+def test_wedge_kernel_equals_the_signal_for_every_parameter_set(bundled):
+    frame = bundled.frame
+    params = [
+        {"lookback": lb, "z_entry": ze, "z_exit": zx, "trend_window": tw, "vix_ceiling": vc}
+        for lb, ze, zx, tw, vc in itertools.product(
+            [20, 126, 504], [0.5, 1.5, 3.0], [-1.0, 0.5], [1, 20], [15.0, 1e9]
+        )
+        if zx <= ze
+    ]
+    outs = wedge_kernel(frame, params)
+    for k, (p, out) in enumerate(zip(params, outs, strict=True)):
+        ref = move_vix_wedge(frame, **p)
+        if k == 0:  # names, dtypes and index once; values for every parameter set
+            pd.testing.assert_series_equal(out.risk_off, ref.risk_off)
+            pd.testing.assert_series_equal(out.covered, ref.covered)
+            pd.testing.assert_series_equal(out.score, ref.score)
+        assert np.array_equal(out.risk_off.to_numpy(), ref.risk_off.to_numpy()), p
+        assert np.array_equal(out.score.to_numpy(), ref.score.to_numpy(), equal_nan=True), p
+    assert len({o.risk_off.sum() for o in outs}) > 10  # the parameters do matter
+
+
+def test_latch_columns_equals_latch_on_random_events():
+    rng = np.random.default_rng(3)
+    enter, leave = rng.random((300, 20)) < 0.05, rng.random((300, 20)) < 0.1
+    got = latch_columns(enter, leave)
+    for j in range(20):
+        ref = latch(pd.Series(enter[:, j]), pd.Series(leave[:, j]))
+        assert got[:, j].tolist() == ref.tolist()
+
+
+@pytest.fixture(scope="module")
+def prices(bundled) -> pd.DataFrame:
+    from market.frame import tbill_price
+
+    f = bundled.frame.loc["2003-01-02":"2012-12-31"]
+    return pd.DataFrame({"equity": f["SPY"], "bonds": f["IEF"], "cash": tbill_price(f["TBILL3M"])}).dropna()
+
+
+def test_simulate_grid_equals_simulate_per_configuration(prices):
+    rng = np.random.default_rng(1)
+    n, c = len(prices), 12
+    dec = np.full((n, c, 3), np.nan)
+    days = rng.random((n, c)) < 0.04
+    w = rng.dirichlet([1, 1, 1], size=(n, c))
+    dec[days] = w[days]
+    dec[0] = [0.6, 0.4, 0.0]
+    fees = rng.uniform(0, 10, c)
+    slip = rng.uniform(0, 5, c)
+    for lag in (1, 3):
+        g = simulate_grid(prices, dec, lag=lag, fees_bp=fees, slippage_bp=slip)
+        for j in range(c):
+            d = pd.DataFrame(dec[:, j, :], index=prices.index, columns=prices.columns)
+            s = simulate(prices, d, lag=lag, fees_bp=fees[j], slippage_bp=slip[j])
+            np.testing.assert_allclose(g.value[:, j], s.value.to_numpy(), rtol=1e-12, atol=0)
+            assert g.fees[j] == pytest.approx(s.orders["fees"].sum(), rel=1e-12, abs=1e-15)
+            assert g.n_orders[j] == len(s.orders)
+            notional = (s.orders["size"] * s.orders["price"]).abs().to_numpy()
+            assert g.traded[j] == pytest.approx(
+                (notional / s.value.loc[s.orders["date"]].to_numpy()).sum(), rel=1e-12
+            )
+
+
+def test_columnwise_metrics_equal_backtest_metrics():
+    rng = np.random.default_rng(2)
+    r = rng.normal(3e-4, 0.01, size=(800, 6))
+    value = np.cumprod(1 + r, axis=0)
+    cash = rng.uniform(0, 2e-4, 800)
+    got = GM.performance(value, cash, 1.0)
+    idx = pd.bdate_range("2001-01-01", periods=800)
+    for j in range(6):
+        ref = performance(pd.Series(value[:, j], index=idx), pd.Series(cash, index=idx), 1.0)
+        for k, v in ref.items():
+            assert got[k][j] == pytest.approx(v, rel=1e-12), k

@@ -206,13 +206,13 @@ def _values_from_orders(rec: np.ndarray, close: np.ndarray, k: int) -> np.ndarra
     """
     n, ck = close.shape
     signed = np.where(rec["side"] == 0, rec["size"], -rec["size"])
-    units = np.zeros((n, ck))
-    np.add.at(units, (rec["idx"], rec["col"]), signed)
+    c = ck // k
+    units = np.bincount(rec["idx"] * ck + rec["col"], weights=signed, minlength=n * ck).reshape(n, ck)
     np.cumsum(units, axis=0, out=units)
     units *= close
-    cash = np.zeros((n, ck // k))
-    np.add.at(cash, (rec["idx"], rec["col"] // k), -signed * rec["price"] - rec["fees"])
-    return INIT_CASH + np.cumsum(cash, axis=0) + units.reshape(n, ck // k, k).sum(axis=2)
+    flows = -signed * rec["price"] - rec["fees"]
+    cash = np.bincount(rec["idx"] * c + rec["col"] // k, weights=flows, minlength=n * c).reshape(n, c)
+    return INIT_CASH + np.cumsum(cash, axis=0) + units.reshape(n, c, k).sum(axis=2)
 
 
 def _orders_grid(

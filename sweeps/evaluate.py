@@ -149,7 +149,14 @@ class Evaluator:
             outs = [p.signal(frame) for p in todo.values()]
         self._signals.update(zip(todo, outs, strict=True))
 
-    def _targets_of(self, plan: Plan, skey: str, signal: SignalOutput | None) -> tuple[np.ndarray, tuple]:
+    def _targets_of(
+        self, plan: Plan, skey: str, signal: SignalOutput | None
+    ) -> tuple[np.ndarray, tuple[str, ...], str | None]:
+        """Target weights on the frame's rows, the sleeves they use, and a digest of them.
+
+        The digest is None for row-wise rules with a kernel: their targets are a function of the state
+        and the parameters, so configurations are told apart by those (see `evaluate`).
+        """
         key = (skey, key_of(plan.allocation.keywords))
         if key not in self._targets:
             prices = self._prices_of(plan)
@@ -157,18 +164,20 @@ class Evaluator:
             state = None if signal is None else self._full_state(skey, signal, prices.index)
             params = params_of(plan.allocation.func, plan.allocation.keywords, key="strategy.allocation")
             targets = kernels.allocation_targets(plan.allocation.func, params, state, len(prices), cols)
+            digest = None
             if targets is None:
                 targets = plan.allocation(signal, prices).reindex(columns=cols).to_numpy(dtype=float)
+                digest = hashlib.blake2b(np.ascontiguousarray(targets).tobytes()).hexdigest()
             used = tuple(
                 c for j, c in enumerate(cols) if c in CORE_SLEEVES or np.abs(targets[:, j]).sum() > 0
             )
-            self._targets[key] = (targets, used)
+            self._targets[key] = (targets, used, digest)
         return self._targets[key]
 
     def _full_state(self, skey: str, signal: SignalOutput, index: pd.Index) -> np.ndarray:
         key = (skey, -1)
         if key not in self._cut:
-            self._cut[key] = (signal.risk_off.reindex(index, fill_value=False).to_numpy(dtype=bool), 1.0)
+            self._cut[key] = (signal.risk_off.reindex(index, fill_value=False).to_numpy(dtype=bool), 1.0, "")
         return self._cut[key][0]
 
     def _window(self, plan: Plan, used: tuple[str, ...]) -> pd.DatetimeIndex:
@@ -185,13 +194,15 @@ class Evaluator:
             self._calendars[key] = calendar_days(idx, calendar).to_numpy()
         return self._calendars[key]
 
-    def _state_on(self, skey: str, signal: SignalOutput, rows: np.ndarray) -> tuple[np.ndarray, float]:
-        """The risk-off state on the window's rows of the frame and the signal's coverage there."""
+    def _state_on(self, skey: str, signal: SignalOutput, rows: np.ndarray) -> tuple[np.ndarray, float, str]:
+        """The risk-off state on the window's rows, the signal's coverage there, and a digest of the state."""
         key = (skey, len(rows))
         if key not in self._cut:
             full = self._full_state(skey, signal, self.market.frame.index)
             covered = signal.covered.reindex(self.market.frame.index, fill_value=False).to_numpy(dtype=bool)
-            self._cut[key] = (full[rows], float(covered[rows].mean()))
+            state = full[rows]
+            digest = hashlib.blake2b(state.tobytes()).hexdigest()
+            self._cut[key] = (state, float(covered[rows].mean()), digest)
         return self._cut[key]
 
     def evaluate(self, plans: Sequence[Plan], ids: Sequence[int]) -> Batch:
@@ -205,8 +216,8 @@ class Evaluator:
         for plan in plans:
             skey = self._signal_key(plan)
             signal = self._signals[skey]
-            targets, used = self._targets_of(plan, skey, signal)
-            prepared.append((plan, skey, signal, targets, used, self._window(plan, used)))
+            targets, used, digest = self._targets_of(plan, skey, signal)
+            prepared.append((plan, skey, signal, (targets, digest), used, self._window(plan, used)))
         idx = prepared[0][5]
         for _, _, _, _, used, other in prepared:
             if not other.equals(idx):
@@ -227,16 +238,21 @@ class Evaluator:
         decisions = np.empty((len(idx), len(plans), len(sleeves)))
         states = np.zeros((len(idx), len(plans)), dtype=bool)
         coverage = np.ones(len(plans))
-        for j, (plan, skey, signal, targets, _, _) in enumerate(prepared):
+        keys = []
+        for j, (plan, skey, signal, (targets, digest), _, _) in enumerate(prepared):
             days = self._calendar(idx, plan.calendar)
+            sdigest = ""
             if signal is not None:
-                state, coverage[j] = self._state_on(skey, signal, rows)
+                state, coverage[j], sdigest = self._state_on(skey, signal, rows)
                 states[:, j] = state
                 if plan.on_regime_change:
                     days = days | np.r_[False, state[1:] != state[:-1]]
             decisions[:, j, :] = np.where(days[:, None], targets[np.ix_(rows, take)], np.nan)
+            # what determines the orders: targets (digest, or state + rule parameters), schedule, costs
+            what = digest or key_of(plan.allocation.keywords)
+            keys.append((what, sdigest, plan.calendar, plan.on_regime_change, plan.fees_bp, plan.slippage_bp))
         return self._simulate(
-            plans, ids, prices, decisions, states, coverage, has_signal=prepared[0][2] is not None
+            plans, ids, prices, decisions, states, coverage, keys, has_signal=prepared[0][2] is not None
         )
 
     def _simulate(
@@ -247,19 +263,14 @@ class Evaluator:
         decisions: np.ndarray,
         states: np.ndarray,
         coverage: np.ndarray,
+        keys: list[tuple],
         *,
         has_signal: bool,
     ) -> Batch:
         lag = plans[0].lag
         fees = np.array([p.fees_bp for p in plans])
         slip = np.array([p.slippage_bp for p in plans])
-        keys = [
-            hashlib.blake2b(
-                decisions[:, j, :].tobytes() + fees[j : j + 1].tobytes() + slip[j : j + 1].tobytes()
-            ).hexdigest()
-            for j in range(len(plans))
-        ]
-        first: dict[str, int] = {}
+        first: dict[tuple, int] = {}
         for j, k in enumerate(keys):
             first.setdefault(k, j)
         uniq = list(first.values())

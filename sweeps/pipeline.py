@@ -218,9 +218,10 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
 
 
 def sweep_id(cfg: DictConfig) -> str:
-    """An id shared by every chunk of one sweep: a digest of the config without ``grid.chunk``."""
+    """An id shared by every chunk of one sweep and its merge: a digest of the config without the split."""
     tree = OmegaConf.to_container(cfg, resolve=True)
-    tree.get("grid", {}).pop("chunk", None)
+    for how in ("chunk", "n_chunks", "chunk_size", "n_jobs"):  # how it is split, not what it computes
+        tree.get("grid", {}).pop(how, None)
     tree.pop("hydra", None)
     return hashlib.sha1(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
@@ -325,18 +326,35 @@ def finish(
     opts = settings(cfg)
     lk = luck(sweep, opts)
     metrics = summary_metrics(sweep, lk)
+    bench = benchmarks(cfg, market_source, sweep.dates)
+    metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
     write_sweep(sweep, results)
     if lk.wf is not None:
         lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)
         lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
     (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
-    text = render(cfg, sweep, lk, opts)
+    text = render(cfg, sweep, lk, opts, bench)
     if cfg.tracking.enabled:
         text += "\n\n" + _track(cfg, sweep, lk, metrics, results, opts, market_source)
     text += f"\nresults: {results}"
     if echo:
         print(text)
     return metrics
+
+
+def benchmarks(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> dict[str, dict[str, float]]:
+    """The config's benchmarks (60/40, buy-and-hold) on the grid's days and costs, for comparison."""
+    from pipeline.backtest import STRATEGY, backtest
+    from pipeline.run import load_market
+
+    market = market if market is not None else load_market(cfg)
+    result = backtest(make_plan(cfg), market, start=cfg.data.start, end=cfg.data.end)
+    keep = ("sharpe_excess_tbill", "cagr", "max_drawdown")
+    return {
+        name: {k: p.metrics[k] for k in keep}
+        for name, p in result.portfolios.items()
+        if name != STRATEGY and p.value.index.equals(dates)
+    }
 
 
 def _tags(cfg: DictConfig, market) -> dict[str, str]:

@@ -22,8 +22,14 @@ def top_table(table: pd.DataFrame, metric: str, n: int = 10) -> str:
     return top.to_string(float_format=lambda v: f"{v:.3f}")
 
 
-def render(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any]) -> str:
-    """Header, top configurations, deflated Sharpe, PBO, bootstrap interval and walk-forward."""
+def render(
+    cfg: DictConfig,
+    sweep: Sweep,
+    lk: Luck,
+    opts: dict[str, Any],
+    bench: dict[str, dict[str, float]] | None = None,
+) -> str:
+    """Header, top configurations, benchmarks, deflated Sharpe, PBO, bootstrap interval and walk-forward."""
     n = len(sweep.table)
     rate = n / sweep.seconds if sweep.seconds > 0 else float("nan")
     d0, d1 = sweep.dates[0].date(), sweep.dates[-1].date()
@@ -38,9 +44,16 @@ def render(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any]) -> str
         "",
         f"top configurations by {opts['metric']}:",
         top_table(sweep.table, opts["metric"]),
-        "",
-        "how much of the best is luck:",
     ]
+    if bench:
+        lines.append(
+            "benchmarks on the same days: "
+            + "; ".join(
+                f"{name} Sharpe {m['sharpe_excess_tbill']:.3f}, CAGR {m['cagr'] * 100:.2f}%"
+                for name, m in bench.items()
+            )
+        )
+    lines += ["", "how much of the best is luck:"]
     d = lk.deflated
     lines.append(
         f"  deflated Sharpe ratio  {d.dsr:.3f}  (P[true Sharpe > {d.sr0:.2f}], the best expected from "

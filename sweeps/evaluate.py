@@ -101,8 +101,9 @@ class Batch:
 class Evaluator:
     """Evaluates batches of configurations of one base plan on one market frame.
 
-    Caches what configurations share (signal outputs, target weights, windows, calendar days) for its
-    lifetime. Results do not depend on how configurations are batched.
+    Caches what the configurations of a batch share (signal outputs, target weights, states) for the
+    batch only, so memory stays bounded by the batch size; windows and calendar days for its lifetime.
+    Results do not depend on how configurations are batched.
     """
 
     def __init__(self, market: MarketData, *, start: str | None = None, end: str | None = None) -> None:
@@ -251,9 +252,12 @@ class Evaluator:
             # what determines the orders: targets (digest, or state + rule parameters), schedule, costs
             what = digest or key_of(plan.allocation.keywords)
             keys.append((what, sdigest, plan.calendar, plan.on_regime_change, plan.fees_bp, plan.slippage_bp))
-        return self._simulate(
-            plans, ids, prices, decisions, states, coverage, keys, has_signal=prepared[0][2] is not None
-        )
+        has_signal = prepared[0][2] is not None
+        del prepared
+        self._signals.clear()  # per-batch caches: a 10,000-configuration grid would otherwise hold
+        self._targets.clear()  # every configuration's full-history target weights (~3 GB)
+        self._cut.clear()
+        return self._simulate(plans, ids, prices, decisions, states, coverage, keys, has_signal=has_signal)
 
     def _simulate(
         self,

@@ -166,3 +166,20 @@ def test_columnwise_metrics_equal_backtest_metrics():
         ref = performance(pd.Series(value[:, j], index=idx), pd.Series(cash, index=idx), 1.0)
         for k, v in ref.items():
             assert got[k][j] == pytest.approx(v, rel=1e-12), k
+
+
+def test_a_kernel_that_disagrees_with_its_signal_is_not_used(bundled, make_cfg, monkeypatch):
+    from sweeps import kernels
+
+    def wrong(frame, params):
+        outs = wedge_kernel(frame, params)
+        return [SignalOutput(~o.risk_off, o.score, o.covered) for o in outs]
+
+    monkeypatch.setitem(kernels.SIGNAL_KERNELS, move_vix_wedge, wrong)
+    base = make_plan(make_cfg("strategy=move_vix_wedge"))
+    plans = [config_plan(base, {"strategy.signal.z_entry": z}) for z in (1.0, 2.0)]
+    ev = Evaluator(bundled)
+    batch = ev.evaluate(plans, [0, 1])
+    assert "disagreed" in ev.notes[0]
+    for i, plan in enumerate(plans):
+        assert_same(backtest(plan, bundled).strategy.metrics, batch.table.loc[i])

@@ -52,8 +52,8 @@ def test_chunked_and_unchunked_grids_give_identical_results(make_cfg, tmp_path):
     assert {k: v for k, v in whole.items() if k not in timing} == {
         k: v for k, v in merged.items() if k not in timing
     }
-    ra = pd.read_parquet(tmp_path / "whole" / "results" / "grid_returns.parquet")
-    rb = pd.read_parquet(tmp_path / "multi" / "merged" / "results" / "grid_returns.parquet")
+    ra = pd.read_parquet(tmp_path / "whole" / "grid_data" / "grid_returns.parquet")
+    rb = pd.read_parquet(tmp_path / "multi" / "merged" / "grid_data" / "grid_returns.parquet")
     pd.testing.assert_frame_equal(ra, rb, check_exact=True)
     summary = json.loads((tmp_path / "whole" / "results" / "summary.json").read_text())
     best = a.loc[a["sharpe_excess_tbill"].idxmax()]
@@ -128,3 +128,15 @@ def test_grid_results_are_deterministic(make_cfg, tmp_path):
     a.pop("configs_per_second"), b.pop("configs_per_second")
     assert a == b
     assert np.isfinite(a["bootstrap_sharpe_lo"]) and a["bootstrap_sharpe_lo"] < a["best.sharpe_excess_tbill"]
+
+
+@pytest.mark.slow
+def test_chunks_in_parallel_processes_give_the_same_results(make_cfg, tmp_path):
+    one = run(small_cfg(make_cfg, "grid.chunk_size=4"), tmp_path / "one", echo=False)
+    two = run(small_cfg(make_cfg, "grid.chunk_size=4", "grid.n_jobs=2"), tmp_path / "two", echo=False)
+    a = pd.read_parquet(tmp_path / "one" / "results" / "grid_results.parquet")
+    b = pd.read_parquet(tmp_path / "two" / "results" / "grid_results.parquet")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    timing = {"configs_per_second", "n_distinct_portfolios"}
+    one, two = ({k: v for k, v in m.items() if k not in timing} for m in (one, two))
+    assert one == two

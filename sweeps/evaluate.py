@@ -98,6 +98,36 @@ class Batch:
     engine: str
 
 
+class Targets:
+    """A configuration's daily target weights over the frame's rows (sleeve columns `cols`).
+
+    Either a full array from the allocation rule itself, or, for row-wise rules with a kernel, the
+    risk-on/risk-off vectors and the state, expanded only on the rows asked for.
+    """
+
+    def __init__(
+        self,
+        cols: list[str],
+        *,
+        full: np.ndarray | None = None,
+        state: np.ndarray | None = None,
+        on: np.ndarray | None = None,
+        off: np.ndarray | None = None,
+    ) -> None:
+        self.full, self.state, self.on, self.off = full, state, on, off
+        if full is not None:
+            held = np.abs(full).sum(axis=0) > 0
+        else:
+            held = ((on > 0) & (~state).any()) | ((off > 0) & state.any())
+        self.used = tuple(c for c, h in zip(cols, held, strict=True) if c in CORE_SLEEVES or h)
+
+    def on_rows(self, rows: np.ndarray, take: list[int]) -> np.ndarray:
+        """Targets on `rows` (positions in the frame) for the sleeve columns `take`."""
+        if self.full is not None:
+            return self.full[np.ix_(rows, take)]
+        return np.where(self.state[rows][:, None], self.off[take][None, :], self.on[take][None, :])
+
+
 class Evaluator:
     """Evaluates batches of configurations of one base plan on one market frame.
 
@@ -112,7 +142,7 @@ class Evaluator:
         self.notes: list[str] = []
         self._prices: pd.DataFrame | None = None
         self._signals: dict[str, SignalOutput | None] = {}
-        self._targets: dict[tuple[str, str], tuple[np.ndarray, tuple[str, ...]]] = {}
+        self._targets: dict[tuple[str, str], tuple[Targets, str | None]] = {}
         self._windows: dict[tuple[str, ...], pd.DatetimeIndex] = {}
         self._calendars: dict[tuple[str, int], np.ndarray] = {}
         self._cut: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
@@ -150,29 +180,28 @@ class Evaluator:
             outs = [p.signal(frame) for p in todo.values()]
         self._signals.update(zip(todo, outs, strict=True))
 
-    def _targets_of(
-        self, plan: Plan, skey: str, signal: SignalOutput | None
-    ) -> tuple[np.ndarray, tuple[str, ...], str | None]:
-        """Target weights on the frame's rows, the sleeves they use, and a digest of them.
+    def _targets_of(self, plan: Plan, skey: str, signal: SignalOutput | None) -> tuple[Targets, str | None]:
+        """The configuration's target weights, and a digest of them (None for rules with a kernel).
 
-        The digest is None for row-wise rules with a kernel: their targets are a function of the state
-        and the parameters, so configurations are told apart by those (see `evaluate`).
+        Rules with a kernel are told apart by their parameters and the signal's state (see `evaluate`).
         """
         key = (skey, key_of(plan.allocation.keywords))
         if key not in self._targets:
             prices = self._prices_of(plan)
             cols = list(prices.columns)
-            state = None if signal is None else self._full_state(skey, signal, prices.index)
+            state = np.zeros(len(prices), dtype=bool)
+            if signal is not None:
+                state = self._full_state(skey, signal, prices.index)
             params = params_of(plan.allocation.func, plan.allocation.keywords, key="strategy.allocation")
-            targets = kernels.allocation_targets(plan.allocation.func, params, state, len(prices), cols)
-            digest = None
-            if targets is None:
-                targets = plan.allocation(signal, prices).reindex(columns=cols).to_numpy(dtype=float)
-                digest = hashlib.blake2b(np.ascontiguousarray(targets).tobytes()).hexdigest()
-            used = tuple(
-                c for j, c in enumerate(cols) if c in CORE_SLEEVES or np.abs(targets[:, j]).sum() > 0
+            vectors = kernels.allocation_weights(
+                plan.allocation.func, params, cols, has_signal=signal is not None
             )
-            self._targets[key] = (targets, used, digest)
+            if vectors is not None:
+                self._targets[key] = (Targets(cols, state=state, on=vectors[0], off=vectors[1]), None)
+            else:
+                full = plan.allocation(signal, prices).reindex(columns=cols).to_numpy(dtype=float)
+                digest = hashlib.blake2b(np.ascontiguousarray(full).tobytes()).hexdigest()
+                self._targets[key] = (Targets(cols, full=full), digest)
         return self._targets[key]
 
     def _full_state(self, skey: str, signal: SignalOutput, index: pd.Index) -> np.ndarray:
@@ -217,7 +246,8 @@ class Evaluator:
         for plan in plans:
             skey = self._signal_key(plan)
             signal = self._signals[skey]
-            targets, used, digest = self._targets_of(plan, skey, signal)
+            targets, digest = self._targets_of(plan, skey, signal)
+            used = targets.used
             prepared.append((plan, skey, signal, (targets, digest), used, self._window(plan, used)))
         idx = prepared[0][5]
         for _, _, _, _, used, other in prepared:
@@ -248,7 +278,7 @@ class Evaluator:
                 states[:, j] = state
                 if plan.on_regime_change:
                     days = days | np.r_[False, state[1:] != state[:-1]]
-            decisions[:, j, :] = np.where(days[:, None], targets[np.ix_(rows, take)], np.nan)
+            decisions[:, j, :] = np.where(days[:, None], targets.on_rows(rows, take), np.nan)
             # what determines the orders: targets (digest, or state + rule parameters), schedule, costs
             what = digest or key_of(plan.allocation.keywords)
             keys.append((what, sdigest, plan.calendar, plan.on_regime_change, plan.fees_bp, plan.slippage_bp))

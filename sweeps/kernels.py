@@ -102,21 +102,19 @@ def weight_vector(weights: Mapping[str, float], sleeves: Sequence[str]) -> np.nd
     return np.array([float(weights.get(s, 0.0)) for s in sleeves])
 
 
-def allocation_targets(
-    rule: Callable[..., pd.DataFrame],
-    params: Mapping[str, Any],
-    state: np.ndarray | None,
-    n: int,
-    sleeves: Sequence[str],
-) -> np.ndarray | None:
-    """Target weights (n days × sleeves) of a row-wise rule from the risk-off state; None if no kernel.
+def allocation_weights(
+    rule: Callable[..., pd.DataFrame], params: Mapping[str, Any], sleeves: Sequence[str], *, has_signal: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(risk-on, risk-off) weight vectors over `sleeves` of a row-wise rule; None if it has no kernel.
 
-    `switch`: risk-on weights where the state is off, risk-off weights where it is on; `fixed`: constant.
+    For these rules the target on a day is the risk-off vector where the signal is on and the risk-on
+    vector elsewhere: `switch` as `strategies.allocation.switch` computes it, `fixed` with both equal.
     """
-    if rule is switch and state is not None:
-        on = weight_vector(params["risk_on_weights"], sleeves)
-        off = weight_vector(params["risk_off_weights"], sleeves)
-        return np.where(state[:, None], off[None, :], on[None, :])
+    if rule is switch and has_signal:
+        return weight_vector(params["risk_on_weights"], sleeves), weight_vector(
+            params["risk_off_weights"], sleeves
+        )
     if rule is fixed:
-        return np.broadcast_to(weight_vector(params["weights"], sleeves), (n, len(sleeves)))
+        w = weight_vector(params["weights"], sleeves)
+        return w, w
     return None

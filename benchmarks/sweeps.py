@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                     "vectorized2": "vectorized (grid mode, grid.n_jobs=2)",
                     "numpy": "numpy floor (weights x returns)",
                 }[mode]
-                mem = fmt_bytes(r["peak_bytes"])
+                mem = fmt_bytes(r["peak_bytes"]) + (" (parent only)" if mode == "vectorized2" else "")
                 lines.append(f"| {n:,} | {name} | {r['rate']:,.0f} | {mem} | {vs_m:,.0f}x | {vs_bt} |")
             multi = "one job per config (Hydra multirun, 5 jobs, extrapolated)"
             lines.append(f"| {n:,} | {multi} | {rates['multirun']:.2f} | - | 1x | - |")

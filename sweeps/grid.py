@@ -43,7 +43,7 @@ VARYING_KEYS = (
 )
 #: Configurations per second of the vectorized mode on the 2-core development machine, one process
 #: (README, "Performance"): used only to estimate a grid's run time before it starts.
-CONFIGS_PER_SECOND = 400.0
+CONFIGS_PER_SECOND = 500.0
 #: Bytes per (day × configuration × sleeve) cell held while a chunk simulates (close, size, order
 #: records, units, values), and per (day × configuration) kept for the statistics (daily returns).
 CHUNK_BYTES_PER_CELL = 64

@@ -99,44 +99,82 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
     from pipeline.report import summary
 
     plan = make_plan(cfg)
-    market = load_market(cfg)
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
     results = folder / "results"
-    inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
-    with _tracking(cfg, plan.name) as tracker:
-        result = simulate_all(plan, market, inputs)
-        outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs)
-        (results / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-        metrics = outputs.flat_metrics(result)
-        text = summary(result)
-        if tracker is not None:
-            from tracking import mlflow_store
+    with _tracking(cfg, plan.name) as tracker:  # the store opens in a worker while we compute
+        try:
+            market = load_market(cfg)
+            inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
+        except BaseException:
+            if tracker is not None:
+                tracker.abort()
+            raise
+        tracking_error = _start(tracker)
+        try:
+            result = simulate_all(plan, market, inputs)
+            outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs)
+            (results / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+            metrics = outputs.flat_metrics(result)
+            text = summary(result)
+        except BaseException:
+            if tracker is not None and tracking_error is None:
+                tracker.fail()
+            raise
+        if tracker is not None and tracking_error is None:
+            tracking_error = _log(tracker, cfg, result, metrics, results, folder / ".hydra")
+            if tracking_error is None:
+                from tracking.mlflow_store import ui_command
 
-            params = mlflow_store.flatten(OmegaConf.to_container(cfg, resolve=True))
-            tracker.log(
-                params=params,
-                metrics=metrics,
-                tags=tags_of(result, cfg),
-                folder=results,
-                hydra_dir=folder / ".hydra",
-            )
-            text += (
-                f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
-                f"{tracker.uri}\n  open the UI: {mlflow_store.ui_command(tracker.uri)}"
-            )
+                text += (
+                    f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
+                    f"{tracker.uri}\n  open the UI: {ui_command(tracker.uri)}"
+                )
     text += f"\nresults: {results}"
     if echo:
         print(text)
+    if tracking_error is not None:
+        raise tracking_error
     return metrics
 
 
 def _tracking(cfg: DictConfig, run_name: str) -> contextlib.AbstractContextManager:
-    """An MLflow run around the backtest (FAILED if it raises), or a no-op when tracking is off."""
+    """A background MLflow run (see `tracking.background`), or a no-op when tracking is off."""
     if not cfg.tracking.enabled:
         return contextlib.nullcontext(None)
-    from tracking import mlflow_store
+    from tracking.background import opened
 
-    return mlflow_store.start(uri=cfg.tracking.uri, experiment=cfg.tracking.experiment, run_name=run_name)
+    return opened(cfg.tracking.uri, str(cfg.tracking.experiment), run_name)
+
+
+def _start(tracker: Any) -> Exception | None:
+    """Create the run; a store that cannot be reached is reported, not fatal to the backtest."""
+    from tracking.background import TrackingError
+
+    if tracker is None:
+        return None
+    try:
+        tracker.start()
+    except TrackingError as exc:
+        return exc
+    return None
+
+
+def _log(tracker: Any, cfg: DictConfig, result: RunResult, metrics: dict, results: Path, hydra: Path):
+    """Send the run's record to the tracking worker; return the error if the store refused it."""
+    from tracking.background import TrackingError
+    from tracking.mlflow_store import flatten
+
+    try:
+        tracker.log(
+            params=flatten(OmegaConf.to_container(cfg, resolve=True)),
+            metrics=metrics,
+            tags=tags_of(result, cfg),
+            folder=results,
+            hydra_dir=hydra,
+        )
+    except TrackingError as exc:
+        return exc
+    return None
 
 
 def main_cli(cfg: DictConfig) -> Any:
@@ -147,6 +185,17 @@ def main_cli(cfg: DictConfig) -> Any:
         print(f"error: {err}", file=sys.stderr)
         _discard_run_folder(cfg)
         sys.exit(2)
+    except Exception as err:
+        from tracking.background import TrackingError
+
+        if not isinstance(err, TrackingError):
+            raise
+        print(
+            f"error: tracking failed ({err}); the backtest completed and its results are kept in "
+            f"{output_dir_of(cfg) / 'results'}",
+            file=sys.stderr,
+        )
+        sys.exit(3)
     return metrics.get("sharpe_excess_tbill")
 
 

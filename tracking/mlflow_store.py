@@ -94,9 +94,47 @@ class Tracker:
             mlflow.log_artifacts(str(hydra_dir), artifact_path="hydra")
 
 
+@dataclass
+class Session:
+    """A connection to a tracking store and one experiment in it."""
+
+    uri: str
+    experiment_id: str
+
+    @classmethod
+    def open(cls, *, uri: str | None, experiment: str) -> Session:
+        """Connect to the store and get (or create) the experiment.
+
+        Args:
+            uri: Tracking URI from config (None: environment, then the repo's SQLite file).
+            experiment: Experiment name; created on first use, artifacts beside a SQLite store.
+        """
+        import mlflow
+
+        uri = resolve_uri(uri)
+        mlflow.set_tracking_uri(uri)
+        exp = mlflow.get_experiment_by_name(experiment)
+        exp_id = exp.experiment_id if exp else mlflow.create_experiment(experiment, artifact_root(uri))
+        return cls(uri=uri, experiment_id=exp_id)
+
+    def start_run(self, run_name: str) -> Tracker:
+        """Start a run in the experiment and make it the active one."""
+        import mlflow
+
+        run = mlflow.start_run(experiment_id=self.experiment_id, run_name=run_name)
+        return Tracker(run_id=run.info.run_id, uri=self.uri, experiment_id=self.experiment_id)
+
+    @staticmethod
+    def end_run(status: str) -> None:
+        """End the active run with `status` (FINISHED or FAILED)."""
+        import mlflow
+
+        mlflow.end_run(status=status)
+
+
 @contextlib.contextmanager
 def start(*, uri: str | None, experiment: str, run_name: str) -> Iterator[Tracker]:
-    """Open an MLflow run; it ends FINISHED, or FAILED if the body raises.
+    """Open an MLflow run in this process; it ends FINISHED, or FAILED if the body raises.
 
     Args:
         uri: Tracking URI from config (None: environment, then the repo's SQLite file).
@@ -106,19 +144,14 @@ def start(*, uri: str | None, experiment: str, run_name: str) -> Iterator[Tracke
     Yields:
         A `Tracker` for the active run.
     """
-    import mlflow
-
-    uri = resolve_uri(uri)
-    mlflow.set_tracking_uri(uri)
-    exp = mlflow.get_experiment_by_name(experiment)
-    exp_id = exp.experiment_id if exp else mlflow.create_experiment(experiment, artifact_root(uri))
-    run = mlflow.start_run(experiment_id=exp_id, run_name=run_name)
+    session = Session.open(uri=uri, experiment=experiment)
+    tracker = session.start_run(run_name)
     try:
-        yield Tracker(run_id=run.info.run_id, uri=uri, experiment_id=exp_id)
+        yield tracker
     except BaseException:
-        mlflow.end_run(status="FAILED")
+        session.end_run("FAILED")
         raise
-    mlflow.end_run(status="FINISHED")
+    session.end_run("FINISHED")
 
 
 def ui_command(uri: str) -> str:

@@ -92,26 +92,13 @@ def write(result: RunResult, folder: Path, *, plotlyjs: str | bool = "cdn") -> l
         )
     )
     if result.signal is not None:
-        cols = [c for c in SIGNAL_PLOT_COLUMNS if c in result.market.frame.columns]
+        inputs = getattr(result.plan.signal.func, "requires", SIGNAL_PLOT_COLUMNS)
+        cols = [c for c in inputs if c in result.market.frame.columns][:2]
         mkt = result.market.frame.loc[values.index, cols]
-        sig_title = f"{result.plan.name}: risk-off episodes over {' and '.join(cols)}"
+        score = result.signal.score.reindex(values.index) if result.signal.score is not None else None
+        kw = {"score": score, "title": f"{result.plan.name}: risk-off episodes over {' and '.join(cols)}"}
+        files.append(charts.signal_png(mkt, risk_off, folder / "signal.png", **kw))
         files.append(
-            charts.signal_png(
-                mkt,
-                risk_off,
-                folder / "signal.png",
-                score=result.signal.score.reindex(values.index) if result.signal.score is not None else None,
-                title=sig_title,
-            )
-        )
-        files.append(
-            charts.signal_html(
-                mkt,
-                risk_off,
-                folder / "signal.html",
-                score=result.signal.score.reindex(values.index) if result.signal.score is not None else None,
-                title=sig_title,
-                include_plotlyjs=plotlyjs,
-            )
+            charts.signal_html(mkt, risk_off, folder / "signal.html", include_plotlyjs=plotlyjs, **kw)
         )
     return files

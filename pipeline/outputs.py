@@ -91,6 +91,13 @@ def write(result: RunResult, folder: Path, *, plotlyjs: str | bool = "cdn") -> l
             values, folder / "equity_drawdown.html", risk_off=risk_off, title=title, include_plotlyjs=plotlyjs
         )
     )
+    from report import allocation_charts as ac
+
+    s, alloc_title = result.strategy, f"{result.plan.name}: realised and target weights"
+    files.append(ac.allocation_png(s.weights, s.targets, folder / "allocation.png", risk_off=risk_off,
+                                   title=alloc_title))  # fmt: skip
+    files.append(ac.allocation_html(s.weights, s.targets, folder / "allocation.html", risk_off=risk_off,
+                                    title=alloc_title, include_plotlyjs=plotlyjs))  # fmt: skip
     if result.signal is not None:
         inputs = getattr(result.plan.signal.func, "requires", SIGNAL_PLOT_COLUMNS)
         cols = [c for c in inputs if c in result.market.frame.columns][:2]

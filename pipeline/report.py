@@ -58,4 +58,5 @@ def summary(result: RunResult) -> str:
         f"({len(s.value)} days), data={m.source} [{m.digest}], lag={result.plan.lag}, "
         f"fees={result.plan.fees_bp:g}bp, slippage={result.plan.slippage_bp:g}bp, engine={result.engine}"
     )
-    return f"{head}\n\n{table(result)}"
+    notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
+    return f"{head}{notes}\n\n{table(result)}"

@@ -194,7 +194,9 @@ def positive_count(key: str, value: Any) -> None:
         raise ConfigError(f"must be a positive whole number, got {value!r}.", key=f"{SIGNAL_KEY}.{key}")
 
 
-def check_exit(entry_key: str, entry: float, exit_key: str, exit: float | None, *, above: bool = True) -> None:
+def check_exit(
+    entry_key: str, entry: float, exit_key: str, exit: float | None, *, above: bool = True
+) -> None:
     """Raise ConfigError if an exit threshold is on the wrong side of its entry threshold.
 
     For a rule that turns on above `entry`, the exit must be at or below it (and at or above it for a

@@ -84,7 +84,9 @@ def _check(*, signals: Any, rule: str, k: int | None, weights: Any, threshold: f
             )
         w = _weights(signals, weights)
         if any(x < 0 for x in w) or sum(w) <= 0:
-            raise ConfigError(f"weights must be ≥ 0 with a positive sum, got {w}.", key=f"{SIGNAL_KEY}.weights")
+            raise ConfigError(
+                f"weights must be ≥ 0 with a positive sum, got {w}.", key=f"{SIGNAL_KEY}.weights"
+            )
         if not 0 < threshold <= 1:
             raise ConfigError(
                 f"must be in (0, 1]: the share of total weight that turns risk-off on, got {threshold}.",

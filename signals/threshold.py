@@ -86,7 +86,9 @@ def threshold(
         prior = x.shift(1).rolling(window, min_periods=window)
         hit = breakout(x, window) if sign > 0 else breakdown(x, window)
         edge = prior.max() if sign > 0 else prior.min()
-        return SignalOutput(risk_off=hold(hit, hold_days), score=(sign * (x - edge)).rename(f"{column}_beyond"))
+        return SignalOutput(
+            risk_off=hold(hit, hold_days), score=(sign * (x - edge)).rename(f"{column}_beyond")
+        )
     score = rolling_zscore(x, window).rename(f"{column}_z") if rule == "zscore" else x.rename(column)
     out = exit if exit is not None else entry
     return SignalOutput(risk_off=hysteresis(sign * score, sign * entry, sign * out), score=score)

@@ -122,7 +122,8 @@ def episodes(state: pd.Series, starts: pd.Series) -> pd.DataFrame:
         while j + 1 < len(on) and on[j + 1]:
             j += 1
         rows.append((idx[i], idx[j], j - i + 1, j == len(on) - 1))
-    return pd.DataFrame(rows, columns=["start", "end", "days", "ongoing"])
+    out = pd.DataFrame(rows, columns=["start", "end", "days", "ongoing"])
+    return out.astype({"start": "datetime64[ns]", "end": "datetime64[ns]", "days": int, "ongoing": bool})
 
 
 def study(
@@ -174,10 +175,9 @@ def study(
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "horizon"
     eps = episodes(on, start)
-    if len(eps):
-        eps["ret_during"] = price.loc[eps["end"]].to_numpy() / price.loc[eps["start"]].to_numpy() - 1.0
-        at = forward.loc[eps["start"], [c for c in forward.columns if c != "onset"]]
-        eps = pd.concat([eps, at.reset_index(drop=True)], axis=1)
+    eps["ret_during"] = price.loc[eps["end"]].to_numpy() / price.loc[eps["start"]].to_numpy() - 1.0
+    at = forward.loc[eps["start"], [c for c in forward.columns if c != "onset"]]
+    eps = pd.concat([eps, at.reset_index(drop=True)], axis=1)
     summary = {
         "n_episodes": len(eps),
         "avg_episode_days": float(eps["days"].mean()) if len(eps) else math.nan,

@@ -79,7 +79,8 @@ def summary(result: RunResult) -> str:
         f"({len(s.value)} days), data={m.source} [{m.digest}], lag={result.plan.lag}, "
         f"fees={_bp(result.plan.fees_bp)}, slippage={_bp(result.plan.slippage_bp)}, engine={result.engine}"
     )
-    return f"{head}\n\n{table(result)}"
+    notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
+    return f"{head}{notes}\n\n{table(result)}"
 
 
 def _bp(cost: float | Mapping[str, float]) -> str:

@@ -78,6 +78,16 @@ def test_every_strategy_runs_end_to_end_and_is_tracked(tmp_path, strategy):
     } <= names
     if strategy not in ("sixty_forty", "vol_target"):
         assert {"signal.png", "signal.html"} <= names
+        assert {"event_study.csv", "event_study.json", "episodes.csv", "event_returns.png"} <= names
+        assert {"event_returns.html", "event_episodes.png", "event_episodes.html"} <= names
+        event = json.loads((tmp_path / "out" / "results" / "event_study.json").read_text())
+        assert row["metrics.event.n_episodes"] == event["summary"]["n_episodes"]
+        for h in ("5", "20", "60"):
+            for name, key in (("fwd_ret_{}d_mean", "fwd_ret_mean"), ("hit_rate_{}d", "hit_rate")):
+                want = event["by_horizon"][h][key]
+                got = row[f"metrics.event.{name.format(h)}"]
+                assert got == pytest.approx(want, rel=1e-9) if want is not None else got != got
+        assert stats["signal"]["coverage"] == pytest.approx(row["metrics.signal_coverage"])
     hydra = {a.path for a in mlflow.MlflowClient().list_artifacts(row["run_id"], "hydra")}
     assert {"hydra/config.yaml", "hydra/overrides.yaml"} <= hydra
 

@@ -10,13 +10,13 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from backtest.engine import Cost, check_costs
-from common.errors import ConfigError, did_you_mean
+from common.errors import ConfigError
 from signals.base import params_of
 from strategies.allocation import KEY as ALLOCATION_KEY
 from strategies.allocation import fixed
 from strategies.allocation import validate as validate_allocation
 from strategies.rebalance import CALENDARS, check_rebalance
-from strategies.weights import SLEEVES, check_weights
+from strategies.weights import check_sleeve, check_weights
 
 
 @dataclass(frozen=True)
@@ -97,12 +97,7 @@ def _check_mapped(params: dict[str, Any], sleeves: dict[str, str], key: str) -> 
 def _check_cost_sleeves(cost: Any, key: str) -> None:
     if isinstance(cost, dict):
         for sleeve in cost:
-            if sleeve not in SLEEVES:
-                raise ConfigError(
-                    f"unknown sleeve `{sleeve}`.{did_you_mean(str(sleeve), SLEEVES)}",
-                    key=f"{key}.{sleeve}",
-                    hint=f"sleeves are: {', '.join(SLEEVES)}.",
-                )
+            check_sleeve(sleeve, f"{key}.{sleeve}")
 
 
 def _rule(node: Any, key: str, sleeves: dict[str, str]) -> functools.partial:
@@ -160,10 +155,7 @@ def make_plan(cfg: DictConfig) -> Plan:
             rule = functools.partial(fixed, weights=w)
         benchmarks[str(name)] = (rule, _calendar(b.calendar, f"{key}.calendar"))
     for s in sleeves:
-        if s not in SLEEVES:
-            raise ConfigError(
-                f"unknown sleeve `{s}`.", key=f"data.sleeves.{s}", hint=f"sleeves: {', '.join(SLEEVES)}."
-            )
+        check_sleeve(s, f"data.sleeves.{s}")
     if "cash" not in sleeves:
         raise ConfigError(
             "the cash sleeve needs a T-bill rate column.",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -51,13 +52,13 @@ def _describe(tracker: Any, info: dict[str, Any]) -> None:
 
 def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -> None:
     """Worker body: open the store, then obey the parent's messages."""
-    try:
-        from tracking import mlflow_store
+    from tracking import mlflow_store
 
+    try:
         session = mlflow_store.Session.open(uri=uri, experiment=experiment)
         conn.send(("ok", {"uri": session.uri}))
     except Exception as exc:  # report any failure to the parent, which decides what to say
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", mlflow_store.describe_error(exc, uri or os.environ.get("MLFLOW_TRACKING_URI"))))
         return
     msg = conn.recv()
     if msg[0] != "start":
@@ -84,7 +85,7 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
             raise described
         tracker.log(**msg[1])
         session.end_run("FINISHED")
-        if info.get("folder"):
+        if info.get("folder"):  # the run folder's marker: `python -m tracking resync` skips it
             from tracking.record import mark_logged
 
             mark_logged(
@@ -97,7 +98,7 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
     except Exception as exc:
         with contextlib.suppress(Exception):
             session.end_run("FAILED")
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", mlflow_store.describe_error(exc, session.uri)))
 
 
 class BackgroundRun:

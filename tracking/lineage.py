@@ -120,7 +120,7 @@ def run_name(strategy: str, overrides: Sequence[str], limit: int = 200) -> str:
     shown = []
     for o in overrides:
         key, sep, value = o.partition("=")
-        if not sep or key.startswith("hydra") or key.lstrip("+~") == "strategy":
+        if not sep or key.lstrip("+~").startswith(("hydra", "tracking")) or key.lstrip("+~") == "strategy":
             continue
         shown.append(f"{key.rsplit('.', 1)[-1]}={value}")
     return " ".join([strategy, *shown])[:limit]

@@ -32,7 +32,7 @@ URI_SCHEMES = ("http", "https", "file", "databricks", *DB_SCHEMES)
 # A dead server should fail in seconds, not after MLflow's default 7 retries and 120 s timeouts.
 HTTP_ENV_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
-    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.5",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
 }
 RETRYABLE = ("database is locked", "database table is locked", "unique constraint failed", "already exists")
@@ -121,6 +121,21 @@ def redact_override(arg: str) -> str:
     """
     key, sep, _ = arg.partition("=")
     return f"{key}={REDACTED}" if sep and is_secret(key.lstrip("+~")) else arg
+
+
+def describe_error(exc: BaseException, uri: str | None = None) -> str:
+    """A short message for a store failure (a refused connection named as such, not a stack of causes).
+
+    >>> describe_error(ConnectionError("... [Errno 111] Connection refused"), "http://127.0.0.1:5000")
+    'cannot reach the tracking server at http://127.0.0.1:5000: connection refused (is the server up?)'
+    """
+    text = str(exc)
+    if "Connection refused" in text or "Failed to establish a new connection" in text:
+        where = uri or "the tracking URI"
+        return f"cannot reach the tracking server at {where}: connection refused (is the server up?)"
+    if "timed out" in text.lower():
+        return f"the tracking server at {uri or 'the tracking URI'} did not answer in time: {text[:300]}"
+    return f"{type(exc).__name__}: {text[:1000]}"
 
 
 def set_http_env_defaults() -> None:

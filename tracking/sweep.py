@@ -221,9 +221,11 @@ class MlflowSweepCallback(Callback):
         try:
             ctx["parent_run_id"], ctx["uri"], ctx["experiment_id"] = start_parent(ctx)
         except Exception as exc:
+            from tracking.mlflow_store import describe_error
+
             print(
-                f"warning: tracking store unavailable ({type(exc).__name__}: {exc}); the sweep runs "
-                f"and keeps its results in {sweep_dir}",
+                f"warning: {describe_error(exc, ctx['uri'])}; the sweep runs and keeps its results in "
+                f"{sweep_dir}",
                 file=sys.stderr,
             )
         write_json(sweep_dir / SWEEP, ctx)

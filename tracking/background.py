@@ -101,6 +101,26 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
         conn.send(("error", mlflow_store.describe_error(exc, session.uri)))
 
 
+@contextlib.contextmanager
+def _standard_start_method() -> Iterator[None]:
+    """Let a spawned child start inside a joblib (loky) worker.
+
+    A spawned child re-applies its parent's default start method; in a loky worker that is ``loky``,
+    which a fresh interpreter does not know (``ValueError: cannot find context for 'loky'``). The
+    default is set to ``spawn`` while the child starts, then restored.
+    """
+    method = mp.get_start_method(allow_none=True)
+    if method in (None, "spawn", "fork", "forkserver"):
+        yield
+        return
+    mp.set_start_method("spawn", force=True)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            mp.set_start_method(method, force=True)
+
+
 class BackgroundRun:
     """Parent-side handle on the worker process.
 
@@ -114,7 +134,8 @@ class BackgroundRun:
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_worker, args=(child, uri, experiment, run_name), daemon=True)
-        self._proc.start()
+        with _standard_start_method():
+            self._proc.start()
         child.close()
         self.uri: str | None = None
         self.run_id: str | None = None

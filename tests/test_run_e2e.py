@@ -102,6 +102,8 @@ def test_sweep_makes_one_run_per_value(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     df = runs(tmp_path)
+    assert (df["tags.sweep"] == "parent").sum() == 1  # plus the sweep's parent run
+    df = df[df["tags.sweep"] != "parent"]
     assert sorted(df["params.strategy.signal.z_entry"]) == ["1.0", "1.5", "2.0"]
     assert df["metrics.time_in_risk_off"].nunique() == 3
 

@@ -6,17 +6,23 @@ charts removes them from the critical path. The worker is told to create the run
 inputs have passed validation, so a user error never leaves a run behind; a backtest that raises ends
 its run FAILED.
 
-Protocol (parent → worker over a pipe): ``("start",)`` creates the run; ``("log", payload)`` logs it and
-ends it FINISHED; ``("fail",)`` ends it FAILED; ``("abort",)`` leaves without creating a run. The worker
-answers each with ``("ok", info)`` or ``("error", message)``.
+Protocol (parent → worker over a pipe): ``("start", info)`` creates the run with ``info["tags"]`` (its
+uid, folder and sweep parent), answers, then logs what is known at the start while the parent
+simulates: the input dataset (``info["dataset"]``), the git commit and diff and package versions it
+computes itself, and the description with the re-run command; ``("log", payload)`` logs the results,
+ends the run FINISHED and writes ``tracking/logged.json`` into ``info["folder"]``; ``("fail",)`` ends it
+FAILED; ``("abort",)`` leaves without creating a run. The worker answers each with ``("ok", info)`` or
+``("error", message)``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 WAIT_SECONDS = 600.0
@@ -26,37 +32,93 @@ class TrackingError(RuntimeError):
     """The tracking store could not be reached or refused the run; results are kept locally."""
 
 
+def _describe(tracker: Any, info: dict[str, Any]) -> None:
+    """Log what is known at the start of a run: dataset, code version, description."""
+    from tracking import lineage
+
+    repro = lineage.repro_info()
+    tracker.describe(
+        dataset=info.get("dataset"),
+        note=lineage.note(
+            rerun=info.get("rerun", "python run.py"),
+            command=info.get("command", ""),
+            repro=repro,
+            dataset=info.get("dataset"),
+        ),
+        tags={**lineage.repro_tags(repro), "rerun": info.get("rerun", "python run.py")},
+        texts=lineage.repro_texts(repro),
+    )
+
+
 def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -> None:
     """Worker body: open the store, then obey the parent's messages."""
-    try:
-        from tracking import mlflow_store
+    from tracking import mlflow_store
 
+    try:
         session = mlflow_store.Session.open(uri=uri, experiment=experiment)
         conn.send(("ok", {"uri": session.uri}))
     except Exception as exc:  # report any failure to the parent, which decides what to say
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", mlflow_store.describe_error(exc, uri or os.environ.get("MLFLOW_TRACKING_URI"))))
         return
     msg = conn.recv()
     if msg[0] != "start":
         return
+    info: dict[str, Any] = msg[1] if len(msg) > 1 else {}
     try:
-        tracker = session.start_run(run_name)
-        conn.send(("ok", {"run_id": tracker.run_id}))
+        tracker = session.start_run(run_name, tags=info.get("tags"))
+        conn.send(("ok", {"run_id": tracker.run_id, "experiment_id": tracker.experiment_id}))
     except Exception as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
+    described: Exception | None = None
+    try:  # overlaps the parent's simulation
+        _describe(tracker, info)
+    except Exception as exc:
+        described = exc
     msg = conn.recv()
     try:
-        if msg[0] == "log":
-            tracker.log(**msg[1])
-            session.end_run("FINISHED")
-        else:
+        if msg[0] != "log":
             session.end_run("FAILED")
+            conn.send(("ok", {}))
+            return
+        if described is not None:
+            raise described
+        tracker.log(**msg[1])
+        session.end_run("FINISHED")
+        if info.get("folder"):  # the run folder's marker: `python -m tracking resync` skips it
+            from tracking.record import mark_logged
+
+            mark_logged(
+                Path(info["folder"]),
+                run_id=tracker.run_id,
+                uri=session.uri,
+                experiment_id=session.experiment_id,
+            )
         conn.send(("ok", {}))
     except Exception as exc:
         with contextlib.suppress(Exception):
             session.end_run("FAILED")
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn.send(("error", mlflow_store.describe_error(exc, session.uri)))
+
+
+@contextlib.contextmanager
+def _standard_start_method() -> Iterator[None]:
+    """Let a spawned child start inside a joblib (loky) worker.
+
+    A spawned child re-applies its parent's default start method; in a loky worker that is ``loky``,
+    which a fresh interpreter does not know (``ValueError: cannot find context for 'loky'``). The
+    default is set to ``spawn`` while the child starts, then restored.
+    """
+    method = mp.get_start_method(allow_none=True)
+    if method in (None, "spawn", "fork", "forkserver"):
+        yield
+        return
+    mp.set_start_method("spawn", force=True)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            mp.set_start_method(method, force=True)
 
 
 class BackgroundRun:
@@ -72,7 +134,8 @@ class BackgroundRun:
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_worker, args=(child, uri, experiment, run_name), daemon=True)
-        self._proc.start()
+        with _standard_start_method():
+            self._proc.start()
         child.close()
         self.uri: str | None = None
         self.run_id: str | None = None
@@ -89,12 +152,17 @@ class BackgroundRun:
             raise TrackingError(info)
         return info
 
-    def start(self) -> None:
-        """Create the run (after the inputs have been validated)."""
+    def start(self, info: dict[str, Any] | None = None) -> None:
+        """Create the run (after the inputs have been validated).
+
+        Args:
+            info: ``tags`` set at creation, ``dataset`` for `mlflow.log_input`, ``rerun`` and
+                ``command`` for the description, ``folder`` (the run folder) for the logged marker.
+        """
         if self._opened is None:
             self._opened = self._reply()
             self.uri = self._opened["uri"]
-        self._conn.send(("start",))
+        self._conn.send(("start", info or {}))
         self.run_id = self._reply()["run_id"]
 
     def log(self, **payload: Any) -> None:

@@ -5,13 +5,19 @@ This is the only module of the project that imports vectorbt. Rules it enforces:
 - `Portfolio.from_orders` with ``size_type="targetpercent"``, all sleeves in one group with cash
   sharing and ``call_seq="auto"`` (sells before buys); NaN size means "no order that day".
 - Execution lag ≥ 1 bar: weights decided on the close of day t are traded on the close of day t+lag.
-- Proportional fees and slippage in basis points; the valuation price for target percentages is the
-  close (vectorbt's default), orders fill at close × (1 ± slippage) and pay fees on the filled notional.
+- Proportional fees and slippage in basis points, one number for all sleeves or one per sleeve (a
+  per-column array for vectorbt; sleeves left out of a mapping cost nothing); the valuation price for
+  target percentages is the close (vectorbt's default), orders fill at close × (1 ± slippage) and pay
+  fees on the filled notional.
+- Leverage: a target weight set summing above 1 with a negative ``cash`` weight is simulated as a short
+  position in the cash sleeve (borrowing at the T-bill rate), which vectorbt's ``targetpercent`` with
+  cash sharing does exactly; a set summing above 1 without that short is cut to the cash available.
 - Settings are passed explicitly on each call; ``vbt.settings`` is never mutated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +27,9 @@ from common.errors import ConfigError
 
 INIT_CASH = 1.0
 
+#: Costs in basis points: one number for every sleeve, or sleeve -> number.
+Cost = float | Mapping[str, float]
+
 
 @dataclass(frozen=True)
 class Simulation:
@@ -29,7 +38,7 @@ class Simulation:
     Attributes:
         value: Portfolio value at each close (starts from `INIT_CASH`).
         holdings_value: Value held in each sleeve at each close.
-        orders: One row per order: date, sleeve, size, price, fees, side.
+        orders: One row per order: date, sleeve, size, price (the fill), close, fees, side.
         targets: The executed target weights (NaN on days with no rebalance), on execution dates.
         engine: Which vectorbt engine ran the simulation (``rust`` or ``numba``).
     """
@@ -41,7 +50,7 @@ class Simulation:
     engine: str
 
 
-def check_costs(*, lag: int, fees_bp: float, slippage_bp: float) -> None:
+def check_costs(*, lag: int, fees_bp: Cost, slippage_bp: Cost) -> None:
     """Validate execution settings; raise ConfigError naming the key."""
     if isinstance(lag, bool) or not isinstance(lag, int) or lag < 1:
         raise ConfigError(
@@ -50,9 +59,26 @@ def check_costs(*, lag: int, fees_bp: float, slippage_bp: float) -> None:
             key="backtest.lag",
             hint="use backtest.lag=1 (trade on the next close).",
         )
-    for key, v in (("fees_bp", fees_bp), ("slippage_bp", slippage_bp)):
-        if not isinstance(v, int | float) or v < 0:
-            raise ConfigError(f"must be a number of basis points ≥ 0, got {v!r}.", key=f"backtest.{key}")
+    for key, cost in (("fees_bp", fees_bp), ("slippage_bp", slippage_bp)):
+        items = cost.items() if isinstance(cost, Mapping) else [(None, cost)]
+        for sleeve, v in items:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
+                raise ConfigError(
+                    f"must be a number of basis points ≥ 0, got {v!r}.",
+                    key=f"backtest.{key}" + (f".{sleeve}" if sleeve is not None else ""),
+                    hint="e.g. 1.0, or one per sleeve: {equity: 1.0, bonds: 2.0}.",
+                )
+
+
+def per_column(cost_bp: Cost, columns: pd.Index) -> np.ndarray:
+    """Costs as a fraction per column (shape ``(len(columns),)``); sleeves absent from a mapping pay 0.
+
+    >>> per_column({"equity": 2.0}, pd.Index(["equity", "cash"])).tolist()
+    [0.0002, 0.0]
+    """
+    if isinstance(cost_bp, Mapping):
+        return np.array([float(cost_bp.get(c, 0.0)) for c in columns]) / 1e4
+    return np.full(len(columns), float(cost_bp)) / 1e4
 
 
 def lagged(decisions: pd.DataFrame, lag: int) -> pd.DataFrame:
@@ -65,8 +91,8 @@ def simulate(
     decisions: pd.DataFrame,
     *,
     lag: int = 1,
-    fees_bp: float = 0.0,
-    slippage_bp: float = 0.0,
+    fees_bp: Cost = 0.0,
+    slippage_bp: Cost = 0.0,
     engine: str = "auto",
 ) -> Simulation:
     """Simulate a target-weight portfolio.
@@ -75,8 +101,8 @@ def simulate(
         prices: Close prices, one column per sleeve, no NaN.
         decisions: Target weights decided on each row's close (NaN = no rebalance), same shape.
         lag: Rows between decision and execution (≥ 1).
-        fees_bp: Proportional fees in basis points of traded notional.
-        slippage_bp: Slippage in basis points of price, against the trader.
+        fees_bp: Proportional fees in basis points of traded notional (a number, or sleeve -> number).
+        slippage_bp: Slippage in basis points of price, against the trader (same forms).
         engine: vectorbt engine: ``auto`` (Rust when installed, else numba), ``rust`` or ``numba``.
 
     Returns:
@@ -93,8 +119,8 @@ def simulate(
         group_by=True,
         cash_sharing=True,
         call_seq="auto",
-        fees=fees_bp / 1e4,
-        slippage=slippage_bp / 1e4,
+        fees=per_column(fees_bp, prices.columns),
+        slippage=per_column(slippage_bp, prices.columns),
         init_cash=INIT_CASH,
         freq="1D",
         engine=engine,
@@ -106,6 +132,7 @@ def simulate(
             "sleeve": prices.columns[rec["col"]],
             "size": rec["size"],
             "price": rec["price"],
+            "close": prices.to_numpy()[rec["idx"], rec["col"]],
             "fees": rec["fees"],
             "side": np.where(rec["side"] == 0, "buy", "sell"),
         }
@@ -135,6 +162,8 @@ class GridSimulation:
         traded: Per configuration, the sum over orders of |size × price| / portfolio value on the
             order's date (twice the one-way turnover).
         n_orders: Orders per configuration.
+        slippage: Per configuration, the sum over orders of |size| × |fill price − close|.
+        n_rebalances: Days with at least one order, per configuration.
         engine: Which vectorbt engine ran the simulation.
     """
 
@@ -142,6 +171,8 @@ class GridSimulation:
     fees: np.ndarray
     traded: np.ndarray
     n_orders: np.ndarray
+    slippage: np.ndarray
+    n_rebalances: np.ndarray
     engine: str
 
 
@@ -150,8 +181,8 @@ def simulate_grid(
     decisions: np.ndarray,
     *,
     lag: int = 1,
-    fees_bp: float | np.ndarray = 0.0,
-    slippage_bp: float | np.ndarray = 0.0,
+    fees_bp: Cost | Sequence[Cost] = 0.0,
+    slippage_bp: Cost | Sequence[Cost] = 0.0,
     engine: str = "auto",
 ) -> GridSimulation:
     """Simulate one portfolio per configuration in a single vectorbt call.
@@ -165,8 +196,9 @@ def simulate_grid(
         decisions: Target weights decided on each close, shape (T, C, K) for C configurations, sleeves
             in the order of `prices`' columns; NaN = no rebalance.
         lag: Rows between decision and execution (≥ 1).
-        fees_bp: Proportional fees in basis points; a scalar or one value per configuration.
-        slippage_bp: Slippage in basis points; a scalar or one value per configuration.
+        fees_bp: Proportional fees in basis points (a number, or sleeve -> number), the same for every
+            configuration, or a sequence of those, one per configuration.
+        slippage_bp: Slippage in basis points, in the same forms.
         engine: vectorbt engine (``auto``, ``rust`` or ``numba``).
 
     Returns:
@@ -176,24 +208,25 @@ def simulate_grid(
     if decisions.ndim != 3 or decisions.shape[0] != n or decisions.shape[2] != k:
         raise ValueError(f"decisions must have shape ({n}, C, {k}), got {decisions.shape}")
     c = decisions.shape[1]
-    fees = np.broadcast_to(np.asarray(fees_bp, dtype=float), (c,))
-    slip = np.broadcast_to(np.asarray(slippage_bp, dtype=float), (c,))
-    for f, s in zip(np.unique(fees), np.unique(slip), strict=False):
-        check_costs(lag=lag, fees_bp=float(f), slippage_bp=float(s))
+    costs = [_per_config(x, c) for x in (fees_bp, slippage_bp)]
+    for f, s in {(repr(f), repr(s)): (f, s) for f, s in zip(*costs, strict=True)}.values():
+        check_costs(lag=lag, fees_bp=f, slippage_bp=s)
+    fees, slip = (np.concatenate([per_column(x, prices.columns) for x in cs]) for cs in costs)
     size = np.full((n, c * k), np.nan)
     size[lag:] = decisions[: n - lag].reshape(n - lag, c * k)
     close = np.tile(prices.to_numpy(dtype=float), (1, c))
-    rec = _orders_grid(
-        close, size, k, np.repeat(fees / 1e4, k)[None, :], np.repeat(slip / 1e4, k)[None, :], engine
-    )
+    rec = _orders_grid(close, size, k, fees.reshape(1, -1), slip.reshape(1, -1), engine)
     value = _values_from_orders(rec, close, k)
     grp = rec["col"] // k
     traded = np.abs(rec["size"] * rec["price"]) / value[rec["idx"], grp]
+    slipped = np.abs(rec["size"]) * np.abs(rec["price"] - close[rec["idx"], rec["col"]])
     return GridSimulation(
         value=value,
         fees=np.bincount(grp, weights=rec["fees"], minlength=c),
         traded=np.bincount(grp, weights=traded, minlength=c),
         n_orders=np.bincount(grp, minlength=c).astype(float),
+        slippage=np.bincount(grp, weights=slipped, minlength=c),
+        n_rebalances=np.bincount(np.unique(grp * n + rec["idx"]) // n, minlength=c).astype(float),
         engine=_engine_used(engine),
     )
 
@@ -264,3 +297,11 @@ def _orders_grid(
         engine=engine,
     )
     return orders
+
+
+def _per_config(cost: Cost | Sequence[Cost], c: int) -> list[Cost]:
+    """One cost setting per configuration: `cost` repeated, or the sequence given (of length `c`)."""
+    costs = list(cost) if isinstance(cost, Sequence) and not isinstance(cost, str) else [cost] * c
+    if len(costs) != c:
+        raise ValueError(f"{len(costs)} cost settings for {c} configurations")
+    return costs

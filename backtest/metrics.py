@@ -8,6 +8,17 @@ Conventions (also in each metric's name where it matters):
   (``sharpe_excess_tbill``); Sortino's downside deviation is the root mean square of negative excess
   returns over all days.
 - Max drawdown is negative (``-0.25`` = a 25% fall from the running peak); Calmar = CAGR / |max drawdown|.
+- Costs in units of initial capital: fees paid, slippage (|filled size| × |fill price − close|), and their
+  sum; turnover one-way per 252 days; ``n_orders`` single-sleeve orders, ``n_rebalances`` days with one.
+- Relative metrics of a portfolio against a benchmark on the same days (``relative``; logged as
+  ``vs_<benchmark>.<metric>``): differences of the metrics above, capture ratios on daily returns and
+  tracking error (see the function).
+
+Against quantstats (tests/backtest/test_quantstats.py): our Sharpe and Sortino equal quantstats'
+``sharpe``/``sortino`` on the excess returns ``r - cash_r`` with ``rf=0, periods=252`` (quantstats takes a
+constant annual rf and de-annualises it geometrically; ours subtracts the realised daily T-bill return);
+CAGR equals ``cagr(r, periods=252)`` (quantstats also counts years as observations / 252, not calendar
+time); max drawdown equals ``max_drawdown(r)`` (both measure from the initial capital).
 
 vectorbt's own return metrics take a constant risk-free rate; ours is a daily T-bill series, which
 is why these few formulas live here rather than in vectorbt.
@@ -98,17 +109,63 @@ def trading(orders: pd.DataFrame, value: pd.Series, n_days: int) -> dict[str, fl
         n_days: Days in the evaluation window (for per-year figures).
 
     Returns:
-        fees_total (in units of initial capital), turnover_per_year (traded notional / portfolio value,
-        summed, per 252 days; one-way), n_orders.
+        fees_total, slippage_total (|size| × |fill price − close|) and costs_total (their sum), in units
+        of initial capital; turnover_per_year (traded notional / portfolio value, summed, per 252 days;
+        one-way); n_orders (single-sleeve orders); n_rebalances (days with at least one order).
     """
     if orders.empty:
-        return {"fees_total": 0.0, "turnover_per_year": 0.0, "n_orders": 0.0}
+        keys = ("fees_total", "slippage_total", "costs_total", "turnover_per_year", "n_orders")
+        return dict.fromkeys((*keys, "n_rebalances"), 0.0)
     notional = (orders["size"] * orders["price"]).abs()
     pv = value.reindex(orders["date"]).to_numpy()
+    fees = float(orders["fees"].sum())
+    slip = float((orders["size"].abs() * (orders["price"] - orders["close"]).abs()).sum())
     return {
-        "fees_total": float(orders["fees"].sum()),
+        "fees_total": fees,
+        "slippage_total": slip,
+        "costs_total": fees + slip,
         "turnover_per_year": float((notional.to_numpy() / pv).sum() / 2.0 / (n_days / YEAR)),
         "n_orders": float(len(orders)),
+        "n_rebalances": float(orders["date"].nunique()),
+    }
+
+
+def capture(returns: pd.Series, bench: pd.Series, up: bool) -> float:
+    """Up (or down) capture: mean daily return on the benchmark's up (down) days over the benchmark's.
+
+    Arithmetic, on daily returns: ``mean(r[b > 0]) / mean(b[b > 0])`` (``b < 0`` for down capture). Up
+    capture above 1 and down capture below 1 are both good.
+    """
+    days = bench > 0 if up else bench < 0
+    denom = bench[days].mean()
+    return float(returns[days].mean() / denom) if days.any() and denom != 0 else float("nan")
+
+
+def relative(
+    metrics: dict[str, float], bench_metrics: dict[str, float], returns: pd.Series, bench: pd.Series
+) -> dict[str, float]:
+    """A portfolio against a benchmark on the same days.
+
+    Args:
+        metrics: The portfolio's `performance` metrics.
+        bench_metrics: The benchmark's `performance` metrics.
+        returns: The portfolio's daily returns.
+        bench: The benchmark's daily returns on the same days.
+
+    Returns:
+        excess_cagr (CAGR difference), sharpe_diff (difference of Sharpe ratios in excess of T-bills),
+        max_drawdown_reduction (portfolio max drawdown minus the benchmark's: positive = shallower),
+        up_capture and down_capture (see `capture`), tracking_error (sample std of the daily return
+        difference × √252).
+    """
+    diff = returns - bench
+    return {
+        "excess_cagr": metrics["cagr"] - bench_metrics["cagr"],
+        "sharpe_diff": metrics["sharpe_excess_tbill"] - bench_metrics["sharpe_excess_tbill"],
+        "max_drawdown_reduction": metrics["max_drawdown"] - bench_metrics["max_drawdown"],
+        "up_capture": capture(returns, bench, up=True),
+        "down_capture": capture(returns, bench, up=False),
+        "tracking_error": float(diff.std(ddof=1) * np.sqrt(YEAR)),
     }
 
 

@@ -10,9 +10,11 @@ yfinance is imported inside the functions that need it, so importing `market` st
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -91,10 +93,19 @@ def download_price(ticker: str, start: str, end: str | None = None) -> pd.Series
     """
     import yfinance
 
+    # yfinance logs every failed request and trips pandas deprecation warnings; a failure here is
+    # reported once, by the caller, as a DataError that says what to do.
+    log = logging.getLogger("yfinance")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
     try:
-        df = yfinance.download(ticker, start=start, end=end, auto_adjust=False, progress=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            df = yfinance.download(ticker, start=start, end=end, auto_adjust=False, progress=False)
     except Exception:  # noqa: BLE001 - any failure (no network, bad ticker) means "no data"
         return pd.Series(dtype="float64", name=ticker)
+    finally:
+        log.setLevel(level)
     return _price_from_download(df, ticker)
 
 

@@ -13,7 +13,6 @@ from market.frame import tbill_price
 from market.types import MarketData
 from pipeline.plan import Plan
 from signals.base import SignalOutput
-from strategies.allocation import fixed
 from strategies.rebalance import schedule
 
 STRATEGY = "strategy"
@@ -155,6 +154,7 @@ class Inputs:
     targets: pd.DataFrame
     signal: SignalOutput | None
     state: pd.Series | None
+    benchmark_targets: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def prepare_inputs(
@@ -162,33 +162,50 @@ def prepare_inputs(
 ) -> Inputs:
     """Sleeve prices, the signal and the daily target weights on the backtest window.
 
-    The signal is computed on the whole frame (so its lookback warms up on history before `start`).
+    The signal, the target weights (and the overlay on them) and the benchmarks' targets are computed
+    on the whole frame, so lookbacks (the signal's, trailing volatility's) warm up on history before
+    `start`.
     """
     prices_all = sleeve_prices(market.frame, plan.sleeves)
     signal = plan.signal(market.frame) if plan.signal is not None else None
     targets_all = plan.allocation(signal, prices_all)
+    if plan.overlay is not None:
+        targets_all = plan.overlay(targets_all, prices_all)
+    bench_all = {name: rule(None, prices_all) for name, (rule, _) in plan.benchmarks.items()}
     core = ("equity", "bonds", "cash")
-    used = [c for c in prices_all.columns if c in core or targets_all[c].abs().sum() > 0]
+    held = [targets_all, *bench_all.values()]
+    used = [c for c in prices_all.columns if c in core or any(t[c].abs().sum() > 0 for t in held)]
     sources = [plan.sleeves[s] for s in used if plan.sleeves[s] in market.last_observed]
     ends = min((market.last_observed[c] for c in sources), default=None)
     idx = window(prices_all[used], start, end, ends)
     state = signal.risk_off.reindex(idx, fill_value=False) if signal is not None else None
-    return Inputs(prices_all.loc[idx, used], targets_all.loc[idx, used], signal, state)
+    benchmarks = {name: t.loc[idx, used] for name, t in bench_all.items()}
+    return Inputs(prices_all.loc[idx, used], targets_all.loc[idx, used], signal, state, benchmarks)
 
 
 def simulate_all(plan: Plan, market: MarketData, inputs: Inputs) -> RunResult:
     """Run the strategy and its benchmarks on the same dates and costs."""
     prices, state, signal = inputs.prices, inputs.state, inputs.signal
     decisions = schedule(
-        inputs.targets, calendar=plan.calendar, on_regime_change=plan.on_regime_change, state=state
+        inputs.targets,
+        calendar=plan.calendar,
+        on_regime_change=plan.on_regime_change,
+        state=state,
+        prices=prices,
+        drift_band=plan.drift_band,
+        min_hold_days=plan.min_hold_days,
+        lag=plan.lag,
     )
     portfolios: dict[str, PortfolioResult] = {}
     portfolios[STRATEGY], engine = run_portfolio(STRATEGY, prices, decisions, plan, state)
+    strat = portfolios[STRATEGY]
     if signal is not None:
-        portfolios[STRATEGY].metrics["signal_coverage"] = float(signal.covered.reindex(prices.index).mean())
-    for name, (weights, calendar) in plan.benchmarks.items():
-        bench = schedule(fixed(None, prices, weights=weights), calendar=calendar, on_regime_change=False)
+        strat.metrics["signal_coverage"] = float(signal.covered.reindex(prices.index).mean())
+    for name, (_, calendar) in plan.benchmarks.items():
+        bench = schedule(inputs.benchmark_targets[name], calendar=calendar, on_regime_change=False)
         portfolios[name], _ = run_portfolio(name, prices, bench, plan)
+        rel = M.relative(strat.metrics, portfolios[name].metrics, strat.returns, portfolios[name].returns)
+        strat.metrics.update({f"vs_{name}.{k}": v for k, v in rel.items()})
     return RunResult(plan, market, prices, signal, portfolios, engine)
 
 

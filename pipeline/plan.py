@@ -9,13 +9,14 @@ from typing import Any
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from backtest.engine import check_costs
+from backtest.engine import Cost, check_costs
 from common.errors import ConfigError
 from signals.base import params_of
 from strategies.allocation import KEY as ALLOCATION_KEY
+from strategies.allocation import fixed
 from strategies.allocation import validate as validate_allocation
-from strategies.rebalance import CALENDARS
-from strategies.weights import SLEEVES, check_weights
+from strategies.rebalance import CALENDARS, check_rebalance
+from strategies.weights import check_sleeve, check_weights
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,13 @@ class Plan:
         allocation: The allocation rule as a partial function of (signal, prices).
         calendar: Calendar rebalance frequency.
         on_regime_change: Rebalance when the regime changes.
-        lag, fees_bp, slippage_bp, engine: Execution settings.
-        benchmarks: name -> (weights, calendar).
+        lag, fees_bp, slippage_bp, engine: Execution settings (costs: bp, or sleeve -> bp).
+        benchmarks: name -> (allocation rule as a partial of (signal, prices), calendar).
         sleeves: sleeve -> data column.
+        overlay: A partial of (targets, prices) applied after the allocation rule (e.g. the
+            volatility target), or None.
+        drift_band: Rebalance only when a realised weight is this far from target (0 = off).
+        min_hold_days: No rebalance within this many trading days of the previous one (0 = off).
     """
 
     name: str
@@ -39,11 +44,14 @@ class Plan:
     calendar: str
     on_regime_change: bool
     lag: int
-    fees_bp: float
-    slippage_bp: float
+    fees_bp: Cost
+    slippage_bp: Cost
     engine: str
-    benchmarks: dict[str, tuple[dict[str, float], str]]
+    benchmarks: dict[str, tuple[functools.partial, str]]
     sleeves: dict[str, str]
+    overlay: functools.partial | None = None
+    drift_band: float = 0.0
+    min_hold_days: int = 0
 
 
 def _build(node: Any, key: str) -> functools.partial:
@@ -68,6 +76,39 @@ def _calendar(value: Any, key: str) -> str:
     return str(value)
 
 
+def _container(x: Any) -> Any:
+    return OmegaConf.to_container(x, resolve=True) if isinstance(x, DictConfig) else x
+
+
+def _check_mapped(params: dict[str, Any], sleeves: dict[str, str], key: str) -> None:
+    """Every sleeve a weight set names must be mapped to a data column in ``data.sleeves``."""
+    for name, value in params.items():
+        if name.endswith("weights") and isinstance(value, dict):
+            for sleeve, w in value.items():
+                if sleeve not in sleeves and w:
+                    raise ConfigError(
+                        f"sleeve `{sleeve}` has weight {w} but is not mapped to a data series.",
+                        key=f"data.sleeves.{sleeve}",
+                        hint=f"map it (e.g. data.sleeves.{sleeve}=...) or drop it from `{key}.{name}`; "
+                        f"mapped: {', '.join(sleeves)}.",
+                    )
+
+
+def _check_cost_sleeves(cost: Any, key: str) -> None:
+    if isinstance(cost, dict):
+        for sleeve in cost:
+            check_sleeve(sleeve, f"{key}.{sleeve}")
+
+
+def _rule(node: Any, key: str, sleeves: dict[str, str]) -> functools.partial:
+    """Build and validate an allocation rule or overlay node."""
+    built = _build(node, key)
+    params_of(built.func, built.keywords, key=key)
+    validate_allocation(built.func, built.keywords, key=key)
+    _check_mapped(built.keywords, sleeves, key)
+    return built
+
+
 def make_plan(cfg: DictConfig) -> Plan:
     """Validate the config and build the run's objects.
 
@@ -88,25 +129,33 @@ def make_plan(cfg: DictConfig) -> Plan:
         if validate is None:
             raise ConfigError("is not a signal (decorate it with @signal).", key="strategy.signal._target_")
         validate(**signal.keywords)
-    allocation = _build(strat.allocation, ALLOCATION_KEY)
-    params_of(allocation.func, allocation.keywords, key=ALLOCATION_KEY)
-    validate_allocation(allocation.func, allocation.keywords)
+    sleeves = {str(k): str(v) for k, v in OmegaConf.to_container(cfg.data.sleeves).items()}
+    allocation = _rule(strat.allocation, ALLOCATION_KEY, sleeves)
+    overlay = _rule(strat.overlay, "strategy.overlay", sleeves) if strat.get("overlay") is not None else None
+    reb = strat.rebalance
+    drift_band, min_hold = reb.get("drift_band", 0.0), reb.get("min_hold_days", 0)
+    check_rebalance(drift_band, min_hold)
     bt = cfg.backtest
-    check_costs(lag=bt.lag, fees_bp=bt.fees_bp, slippage_bp=bt.slippage_bp)
+    fees_bp, slippage_bp = _container(bt.fees_bp), _container(bt.slippage_bp)
+    check_costs(lag=bt.lag, fees_bp=fees_bp, slippage_bp=slippage_bp)
+    _check_cost_sleeves(fees_bp, "backtest.fees_bp")
+    _check_cost_sleeves(slippage_bp, "backtest.slippage_bp")
     if bt.engine not in ("auto", "rust", "numba"):
         raise ConfigError(
             f"unknown engine `{bt.engine}`.", key="backtest.engine", hint="auto, rust or numba."
         )
     benchmarks = {}
     for name, b in cfg.benchmarks.items():
-        w = check_weights(OmegaConf.to_container(b.weights), f"benchmarks.{name}.weights")
-        benchmarks[str(name)] = (w, _calendar(b.calendar, f"benchmarks.{name}.calendar"))
-    sleeves = {str(k): str(v) for k, v in OmegaConf.to_container(cfg.data.sleeves).items()}
+        key = f"benchmarks.{name}"
+        if b.get("allocation") is not None:
+            rule = _rule(b.allocation, f"{key}.allocation", sleeves)
+        else:
+            w = check_weights(OmegaConf.to_container(b.weights), f"{key}.weights")
+            _check_mapped({"weights": w}, sleeves, key)
+            rule = functools.partial(fixed, weights=w)
+        benchmarks[str(name)] = (rule, _calendar(b.calendar, f"{key}.calendar"))
     for s in sleeves:
-        if s not in SLEEVES:
-            raise ConfigError(
-                f"unknown sleeve `{s}`.", key=f"data.sleeves.{s}", hint=f"sleeves: {', '.join(SLEEVES)}."
-            )
+        check_sleeve(s, f"data.sleeves.{s}")
     if "cash" not in sleeves:
         raise ConfigError(
             "the cash sleeve needs a T-bill rate column.",
@@ -120,9 +169,12 @@ def make_plan(cfg: DictConfig) -> Plan:
         calendar=_calendar(strat.rebalance.calendar, "strategy.rebalance.calendar"),
         on_regime_change=bool(strat.rebalance.on_regime_change),
         lag=int(bt.lag),
-        fees_bp=float(bt.fees_bp),
-        slippage_bp=float(bt.slippage_bp),
+        fees_bp=fees_bp if isinstance(fees_bp, dict) else float(fees_bp),
+        slippage_bp=slippage_bp if isinstance(slippage_bp, dict) else float(slippage_bp),
         engine=str(bt.engine),
         benchmarks=benchmarks,
         sleeves=sleeves,
+        overlay=overlay,
+        drift_band=float(drift_band),
+        min_hold_days=int(min_hold),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.backtest import RunResult
+from collections.abc import Mapping
+
+from pipeline.backtest import STRATEGY, RunResult
 
 ROWS: tuple[tuple[str, str, str], ...] = (
     ("cagr", "CAGR", "pct"),
@@ -14,9 +16,23 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("total_return", "Total return", "pct"),
     ("turnover_per_year", "Turnover / year (one-way)", "pct"),
     ("fees_total", "Fees (% of initial capital)", "pct"),
+    ("slippage_total", "Slippage (% of initial capital)", "pct"),
+    ("costs_total", "Costs total (% of initial capital)", "pct"),
+    ("n_orders", "Trades (single-sleeve orders)", "int"),
+    ("n_rebalances", "Rebalance days", "int"),
     ("time_in_risk_off", "Time in risk-off", "pct"),
     ("n_switches", "Regime switches", "int"),
     ("signal_coverage", "Signal coverage", "pct"),
+)
+
+#: Strategy against each benchmark, shown in that benchmark's column (``vs_<benchmark>.<key>``).
+RELATIVE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("excess_cagr", "Strategy: excess CAGR vs", "pct"),
+    ("sharpe_diff", "Strategy: Sharpe difference vs", "num"),
+    ("max_drawdown_reduction", "Strategy: max DD reduction vs", "pct"),
+    ("up_capture", "Strategy: up capture vs", "num"),
+    ("down_capture", "Strategy: down capture vs", "num"),
+    ("tracking_error", "Strategy: tracking error vs", "pct"),
 )
 
 
@@ -40,6 +56,11 @@ def table(result: RunResult) -> str:
         if all(v is None for v in vals):
             continue
         lines.append([label, *(_fmt(v, kind) for v in vals)])
+    mine = result.portfolios[STRATEGY].metrics if STRATEGY in result.portfolios else {}
+    for key, label, kind in RELATIVE_ROWS:
+        vals = [None if n == STRATEGY else mine.get(f"vs_{n}.{key}") for n in names]
+        if any(v is not None for v in vals):
+            lines.append([label, *(_fmt(v, kind) for v in vals)])
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     text = [
         "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))
@@ -56,6 +77,14 @@ def summary(result: RunResult) -> str:
     head = (
         f"{result.plan.name}: {s.value.index[0].date()} to {s.value.index[-1].date()} "
         f"({len(s.value)} days), data={m.source} [{m.digest}], lag={result.plan.lag}, "
-        f"fees={result.plan.fees_bp:g}bp, slippage={result.plan.slippage_bp:g}bp, engine={result.engine}"
+        f"fees={_bp(result.plan.fees_bp)}, slippage={_bp(result.plan.slippage_bp)}, engine={result.engine}"
     )
-    return f"{head}\n\n{table(result)}"
+    notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
+    return f"{head}{notes}\n\n{table(result)}"
+
+
+def _bp(cost: float | Mapping[str, float]) -> str:
+    """``1bp``, or ``{equity: 1bp, bonds: 2bp}`` for per-sleeve costs."""
+    if isinstance(cost, Mapping):
+        return "{" + ", ".join(f"{k}: {v:g}bp" for k, v in cost.items()) + "}"
+    return f"{cost:g}bp"

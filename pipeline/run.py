@@ -55,7 +55,9 @@ def git_commit() -> str:
 
 
 def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
-    """Run tags: strategy, signal, data lineage, git commit, command line."""
+    """Run tags: strategy, signal, data lineage, command line (the tracking worker adds git and versions)."""
+    from tracking.mlflow_store import redact_override
+
     sig = cfg.strategy.get("signal")
     return {
         "strategy": result.plan.name,
@@ -67,9 +69,19 @@ def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
         "backtest_first": str(result.strategy.value.index[0].date()),
         "backtest_last": str(result.strategy.value.index[-1].date()),
         "engine": result.engine,
-        "git_commit": git_commit(),
-        "command": " ".join(["python", *sys.argv]),
+        "command": " ".join(["python", *map(redact_override, sys.argv)]),
     }
+
+
+def job_overrides() -> list[str]:
+    """The command-line overrides of this run (of this job, in a sweep), secrets hidden."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from tracking.mlflow_store import redact_override
+
+    if not HydraConfig.initialized():
+        return []
+    return [redact_override(str(o)) for o in HydraConfig.get().overrides.task]
 
 
 def output_dir_of(cfg: DictConfig) -> Path:
@@ -97,50 +109,157 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
     """
     from pipeline import outputs
     from pipeline.report import summary
+    from tracking.lineage import run_name
 
     if cfg.get("mode") == "grid":  # a vectorized sweep (sweeps/): conf/experiment/wedge_grid.yaml
         from sweeps.pipeline import run_grid
 
         return run_grid(cfg, Path(output_dir) if output_dir is not None else output_dir_of(cfg), echo=echo)
     plan = make_plan(cfg)
-    market = load_market(cfg)
+    if cfg.tracking.enabled:
+        from tracking.mlflow_store import resolve_uri
+
+        resolve_uri(cfg.tracking.uri)  # a malformed URI is a config error, found before any work
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
     results = folder / "results"
-    inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
-    with _tracking(cfg, plan.name) as tracker:
-        result = simulate_all(plan, market, inputs)
-        outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs)
-        (results / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-        metrics = outputs.flat_metrics(result)
-        text = summary(result)
+    name = run_name(plan.name, job_overrides())
+    with _tracking(cfg, name) as tracker:  # the store opens in a worker while we compute
+        try:
+            market = load_market(cfg)
+            inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
+        except BaseException:
+            if tracker is not None:
+                tracker.abort()
+            raise
+        start_info = _start_info(cfg, market, folder) if tracker is not None else {}
+        tracking_error = _start(tracker, start_info)
+        try:
+            result = simulate_all(plan, market, inputs)
+            outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs)
+            (results / "config.yaml").write_text(OmegaConf.to_yaml(_redacted(cfg)))
+            metrics = outputs.flat_metrics(result)
+            text = summary(result)
+        except BaseException:
+            if tracker is not None and tracking_error is None:
+                tracker.fail()
+            raise
         if tracker is not None:
-            from tracking import mlflow_store
+            record = _write_record(cfg, name, result, metrics, folder, start_info)
+            if tracking_error is None:
+                tracking_error = _log(tracker, record, results, folder / ".hydra")
+            if tracking_error is not None:
+                _keep_for_resync(folder, record)
+            else:
+                from tracking.mlflow_store import ui_command
 
-            params = mlflow_store.flatten(OmegaConf.to_container(cfg, resolve=True))
-            tracker.log(
-                params=params,
-                metrics=metrics,
-                tags=tags_of(result, cfg),
-                folder=results,
-                hydra_dir=folder / ".hydra",
-            )
-            text += (
-                f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
-                f"{tracker.uri}\n  open the UI: {mlflow_store.ui_command(tracker.uri)}"
-            )
+                text += (
+                    f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
+                    f"{tracker.uri}\n  open the UI: {ui_command(tracker.uri)}"
+                )
     text += f"\nresults: {results}"
     if echo:
         print(text)
+    if tracking_error is not None:
+        raise tracking_error
     return metrics
 
 
 def _tracking(cfg: DictConfig, run_name: str) -> contextlib.AbstractContextManager:
-    """An MLflow run around the backtest (FAILED if it raises), or a no-op when tracking is off."""
+    """A background MLflow run (see `tracking.background`), or a no-op when tracking is off."""
     if not cfg.tracking.enabled:
         return contextlib.nullcontext(None)
-    from tracking import mlflow_store
+    from tracking.background import opened
 
-    return mlflow_store.start(uri=cfg.tracking.uri, experiment=cfg.tracking.experiment, run_name=run_name)
+    return opened(cfg.tracking.uri, str(cfg.tracking.experiment), run_name)
+
+
+def _redacted(cfg: DictConfig) -> dict:
+    """The resolved config as plain containers, secret-looking values hidden."""
+    from tracking.mlflow_store import redact
+
+    return redact(OmegaConf.to_container(cfg, resolve=True))
+
+
+def _start_info(cfg: DictConfig, market: Any, folder: Path) -> dict[str, Any]:
+    """What the tracking worker needs to create the run: tags, dataset lineage, re-run command."""
+    import uuid
+
+    from tracking.lineage import dataset_info, rerun_command
+    from tracking.mlflow_store import redact_override
+    from tracking.record import current_sweep
+
+    tags = {"run_uid": uuid.uuid4().hex, "run_folder": str(folder.resolve())}
+    sweep = current_sweep()
+    if sweep is not None:
+        tags["sweep_uid"] = sweep["sweep_uid"]
+        if sweep.get("parent_run_id"):
+            tags["mlflow.parentRunId"] = sweep["parent_run_id"]
+    return {
+        "tags": tags,
+        "dataset": dataset_info(market, OmegaConf.to_container(cfg.data, resolve=True)),
+        "rerun": rerun_command(job_overrides()),
+        "command": " ".join(["python", *map(redact_override, sys.argv)]),
+        "folder": str(folder.resolve()),
+        "sweep": sweep,
+    }
+
+
+def _write_record(
+    cfg: DictConfig, name: str, result: RunResult, metrics: dict, folder: Path, start_info: dict
+) -> dict[str, Any]:
+    """Write the run's tracking record into its folder (before logging: nothing is lost)."""
+    from tracking.mlflow_store import flatten
+    from tracking.record import RECORD, write_json
+
+    record = {
+        "experiment": str(cfg.tracking.experiment),
+        "uri": cfg.tracking.uri,
+        "run_name": name,
+        "params": flatten(OmegaConf.to_container(cfg, resolve=True)),
+        "metrics": metrics,
+        "tags": tags_of(result, cfg),
+        "start": start_info,
+    }
+    write_json(folder / RECORD, record)
+    return record
+
+
+def _keep_for_resync(folder: Path, record: dict[str, Any]) -> None:
+    """After a tracking failure, add the code version to the record (the worker could not log it)."""
+    from tracking.lineage import repro_info
+    from tracking.record import RECORD, write_json
+
+    write_json(folder / RECORD, {**record, "repro": repro_info()})
+
+
+def _start(tracker: Any, info: dict[str, Any]) -> Exception | None:
+    """Create the run; a store that cannot be reached is reported, not fatal to the backtest."""
+    from tracking.background import TrackingError
+
+    if tracker is None:
+        return None
+    try:
+        tracker.start(info)
+    except TrackingError as exc:
+        return exc
+    return None
+
+
+def _log(tracker: Any, record: dict[str, Any], results: Path, hydra: Path) -> Exception | None:
+    """Send the run's record to the tracking worker; return the error if the store refused it."""
+    from tracking.background import TrackingError
+
+    try:
+        tracker.log(
+            params=record["params"],
+            metrics=record["metrics"],
+            tags=record["tags"],
+            folder=results,
+            hydra_dir=hydra,
+        )
+    except TrackingError as exc:
+        return exc
+    return None
 
 
 def main_cli(cfg: DictConfig) -> Any:
@@ -151,6 +270,22 @@ def main_cli(cfg: DictConfig) -> Any:
         print(f"error: {err}", file=sys.stderr)
         _discard_run_folder(cfg)
         sys.exit(2)
+    except Exception as err:
+        from tracking.background import TrackingError
+
+        if not isinstance(err, TrackingError):
+            raise
+        folder = output_dir_of(cfg)
+        print(
+            f"error: tracking failed ({err}); the backtest completed and its results are kept in "
+            f"{folder / 'results'}\n  log them later with: python -m tracking resync {folder}",
+            file=sys.stderr,
+        )
+        from tracking.record import current_sweep
+
+        if current_sweep() is None:
+            sys.exit(3)
+        return None  # in a sweep, the other jobs still run; the sweep callback exits 3 at the end
     return metrics.get("sharpe_excess_tbill")
 
 

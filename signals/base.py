@@ -37,6 +37,14 @@ COLUMN_SOURCES: dict[str, str] = {
     "SWAP10Y": "bundled (FRED DSWP10, 2000-07 to 2016-10 only), csv",
     "SOFR": "bundled (FRED SOFR), csv",
     "SPX": "bundled (S&P 500 index), csv",
+    "SPY": "bundled, yfinance, csv",
+    "IEF": "bundled, yfinance, csv",
+    "TLT": "bundled, yfinance, csv",
+    "AGG": "bundled, yfinance, csv",
+    "GLD": "bundled, yfinance, csv",
+    "QQQ": "bundled, yfinance, csv",
+    "UST10Y_HIGH": "csv only (your vendor's intraday high of the 10-year yield, in percent)",
+    "UST10Y_LOW": "csv only (your vendor's intraday low of the 10-year yield, in percent)",
 }
 
 SIGNAL_KEY = "strategy.signal"
@@ -50,11 +58,13 @@ class SignalOutput:
         risk_off: Bool series on the frame's index; True means "de-risk".
         score: Continuous score behind the decision (e.g. a z-score), or None.
         covered: Bool series, True where all inputs had data.
+        notes: Remarks for the run's record, e.g. which measure a signal used given the data.
     """
 
     risk_off: pd.Series
     score: pd.Series | None = None
     covered: pd.Series | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def coverage(self) -> float:
@@ -113,18 +123,26 @@ def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], signal_name: 
             )
 
 
+Requires = tuple[str, ...] | Callable[..., tuple[str, ...]]
+
+
 def signal(
-    *, requires: tuple[str, ...], check: Callable[..., None] | None = None
+    *, requires: Requires, check: Callable[..., None] | None = None, own_coverage: bool = False
 ) -> Callable[[Callable[..., SignalOutput]], Callable[..., SignalOutput]]:
     """Declare a function as a signal.
 
     Args:
-        requires: The frame columns the signal reads.
+        requires: The frame columns the signal reads: a tuple, or a function of the signal's keyword
+            parameters (defaults filled in) returning one, for signals whose columns are config (a
+            generic threshold on any column, a composite of other signals).
         check: Optional validator called with all keyword parameters (defaults filled in); raises
             `ConfigError` naming the bad key. Runs before any data is touched.
+        own_coverage: The signal's `SignalOutput.covered` is its whole coverage (a composite, neutral
+            only where its rule cannot fire); by default coverage is "every required column has data".
 
     Returns:
-        A decorator. The decorated function gains ``requires`` and ``validate(**params)``.
+        A decorator. The decorated function gains ``requires``, ``columns(**params)`` (the columns
+        for those parameters) and ``validate(**params)``.
     """
 
     def wrap(fn: Callable[..., SignalOutput]) -> Callable[..., SignalOutput]:
@@ -134,18 +152,26 @@ def signal(
                 check(**merged)
             return merged
 
+        def columns(**params: Any) -> tuple[str, ...]:
+            if not callable(requires):
+                return tuple(requires)
+            return tuple(dict.fromkeys(requires(**params_of(fn, params))))
+
         @functools.wraps(fn)
         def run(frame: pd.DataFrame, **params: Any) -> SignalOutput:
             validate(**params)
-            require_columns(frame, requires, fn.__name__)
+            cols = columns(**params)
+            require_columns(frame, cols, fn.__name__)
             out = fn(frame, **params)
-            covered = frame[list(requires)].notna().all(axis=1)
-            if out.covered is not None:
-                covered &= out.covered.fillna(False).astype(bool)
+            own = out.covered.fillna(False).astype(bool) if out.covered is not None else None
+            covered = frame[list(cols)].notna().all(axis=1)
+            if own is not None:
+                covered = own if own_coverage else covered & own
             risk_off = out.risk_off.astype("boolean").fillna(False).astype(bool) & covered
             return replace(out, risk_off=risk_off.rename(fn.__name__), covered=covered)
 
         run.requires = requires  # type: ignore[attr-defined]
+        run.columns = columns  # type: ignore[attr-defined]
         run.validate = validate  # type: ignore[attr-defined]
         return run
 
@@ -159,4 +185,52 @@ def positive_int(key: str, value: Any) -> None:
             f"must be a positive whole number of trading days, got {value!r}.",
             key=f"{SIGNAL_KEY}.{key}",
             hint="use e.g. 20 (a month) or 252 (a year).",
+        )
+
+
+def positive_count(key: str, value: Any) -> None:
+    """Raise ConfigError unless `value` is a positive whole number (a count, not a window)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"must be a positive whole number, got {value!r}.", key=f"{SIGNAL_KEY}.{key}")
+
+
+def check_exit(
+    entry_key: str, entry: float, exit_key: str, exit: float | None, *, above: bool = True
+) -> None:
+    """Raise ConfigError if an exit threshold is on the wrong side of its entry threshold.
+
+    For a rule that turns on above `entry`, the exit must be at or below it (and at or above it for a
+    rule that turns on below `entry`). A None exit means "exit at the entry level".
+    """
+    if exit is None:
+        return
+    wrong = exit > entry if above else exit < entry
+    if wrong:
+        side = "above" if above else "below"
+        other = "below" if above else "above"
+        raise ConfigError(
+            f"{exit_key} ({exit}) is {side} {entry_key} ({entry}): the signal would switch off before it "
+            "switched on.",
+            key=f"{SIGNAL_KEY}.{exit_key}",
+            hint=f"set {exit_key} {other} {entry_key}, or null to exit at the entry level.",
+        )
+
+
+def one_of(key: str, value: Any, choices: tuple[str, ...]) -> None:
+    """Raise ConfigError unless `value` is one of `choices`."""
+    if value not in choices:
+        raise ConfigError(
+            f"unknown value {value!r}.{did_you_mean(str(value), choices)}",
+            key=f"{SIGNAL_KEY}.{key}",
+            hint=f"choose one of: {', '.join(choices)}.",
+        )
+
+
+def column_name(key: str, value: Any) -> None:
+    """Raise ConfigError unless `value` is a non-empty column name."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(
+            f"must name a column of the data, got {value!r}.",
+            key=f"{SIGNAL_KEY}.{key}",
+            hint="e.g. UST10Y, or a column you map in with data=csv.",
         )

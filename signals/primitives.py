@@ -102,3 +102,62 @@ def k_of_n(states: pd.DataFrame, k: int) -> pd.Series:
     [False, True]
     """
     return states.fillna(False).astype(bool).sum(axis=1) >= k
+
+
+def breakdown(x: pd.Series, window: int) -> pd.Series:
+    """True where `x` closes below the lowest value of the previous `window` rows.
+
+    >>> breakdown(pd.Series([4.0, 2.0, 3.0, 1.0]), 2).tolist()
+    [False, False, False, True]
+    """
+    prior_low = x.shift(1).rolling(window, min_periods=window).min()
+    return (x < prior_low).fillna(False)
+
+
+def change(x: pd.Series, window: int) -> pd.Series:
+    """Change of `x` over `window` rows: ``x[t] - x[t - window]`` (NaN where either is missing).
+
+    >>> change(pd.Series([1.0, 2.0, 4.0, 7.0]), 2).tolist()
+    [nan, nan, 3.0, 5.0]
+    """
+    return x - x.shift(window)
+
+
+def cross_above(x: pd.Series, level: float) -> pd.Series:
+    """True on the days `x` reaches `level` or above after being below it the day before.
+
+    >>> cross_above(pd.Series([1.0, 2.0, 3.0, 1.0, 2.5]), 2.0).tolist()
+    [False, True, False, False, True]
+    """
+    return ((x >= level) & (x.shift(1) < level)).fillna(False)
+
+
+def cross_below(x: pd.Series, level: float) -> pd.Series:
+    """True on the days `x` falls below `level` after being at or above it the day before.
+
+    >>> cross_below(pd.Series([3.0, 1.0, 0.5, 2.0, 1.0]), 2.0).tolist()
+    [False, True, False, False, True]
+    """
+    return ((x < level) & (x.shift(1) >= level)).fillna(False)
+
+
+def hold(trigger: pd.Series, days: int) -> pd.Series:
+    """True on each trigger day and the `days` - 1 rows after it (an event held as a state).
+
+    A new trigger while held restarts the count. ``days=1`` returns the triggers themselves.
+
+    >>> hold(pd.Series([False, True, False, False, False, True, False]), 3).tolist()
+    [False, True, True, True, False, True, True]
+    """
+    t = trigger.fillna(False).astype(bool).astype(np.int8)
+    return t.rolling(days, min_periods=1).max().astype(bool)
+
+
+def count_in_window(events: pd.Series, window: int) -> pd.Series:
+    """How many of the last `window` rows, today included, have a True event (NaN counts as False).
+
+    >>> count_in_window(pd.Series([True, False, True, True, False]), 3).tolist()
+    [1.0, 1.0, 2.0, 2.0, 2.0]
+    """
+    e = events.astype("boolean").fillna(False).astype(float)
+    return e.rolling(window, min_periods=1).sum()

@@ -52,12 +52,74 @@ def regime_changes(state: pd.Series) -> pd.Series:
     return s.ne(s.shift(1, fill_value=s.iloc[0] if len(s) else False))
 
 
+def realised_weights(target: np.ndarray, start: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """Weights of a portfolio set to `target` at prices `start`, left to drift to prices `now` (no costs).
+
+    >>> realised_weights(np.array([0.5, 0.5]), np.array([1.0, 1.0]), np.array([3.0, 1.0])).tolist()
+    [0.75, 0.25]
+    """
+    held = target / start * now
+    return held / held.sum()
+
+
+def gate(
+    candidates: np.ndarray,
+    targets: np.ndarray,
+    prices: np.ndarray,
+    *,
+    drift_band: float = 0.0,
+    min_hold_days: int = 0,
+    lag: int = 1,
+) -> np.ndarray:
+    """Which candidate rebalance days really trade, under a drift band and a minimum holding period.
+
+    Walks the days in order (the choice is path dependent): a candidate day within `min_hold_days` rows
+    of the previous trade is deferred to the first day the hold has passed; with a `drift_band`, a day
+    trades only if some sleeve's realised weight is more than the band away from that day's target. The
+    realised weights are the last traded target drifting with prices from its execution close (decision
+    + `lag`) to today, cost-free (costs move them by basis points; the band is in percentage points);
+    before execution the order is in flight and its target counts as held. The first candidate trades.
+
+    Args:
+        candidates: Bool per day: calendar or regime-change rebalance days.
+        targets: Target weights per day (rows × sleeves), no NaN.
+        prices: Sleeve prices per day, same shape.
+        drift_band: Absolute weight tolerance (0.05 = 5 points); 0 = trade on every candidate.
+        min_hold_days: Rows that must pass after a trade before the next one; 0 or 1 = no constraint.
+        lag: Execution lag of the engine, rows.
+
+    Returns:
+        Bool per day: the decision days.
+    """
+    n = len(candidates)
+    trade = np.zeros(n, dtype=bool)
+    last, pending = -n - 1, False
+    for t in range(n):
+        if not (candidates[t] or pending):
+            continue
+        if t - last < min_hold_days:
+            pending = True
+            continue
+        pending = False
+        if drift_band > 0 and last >= 0:
+            e = min(last + lag, n - 1)
+            held = targets[last] if t < e else realised_weights(targets[last], prices[e], prices[t])
+            if np.max(np.abs(held - targets[t])) <= drift_band:
+                continue
+        trade[t], last = True, t
+    return trade
+
+
 def schedule(
     targets: pd.DataFrame,
     *,
     calendar: str = "monthly",
     on_regime_change: bool = True,
     state: pd.Series | None = None,
+    prices: pd.DataFrame | None = None,
+    drift_band: float = 0.0,
+    min_hold_days: int = 0,
+    lag: int = 1,
 ) -> pd.DataFrame:
     """Keep the target weights on rebalance days only; NaN elsewhere.
 
@@ -66,6 +128,11 @@ def schedule(
         calendar: Calendar rebalance frequency (see `calendar_days`).
         on_regime_change: Also rebalance on the close the regime state changes.
         state: The regime state (risk-off bool series); needed when `on_regime_change`.
+        prices: Sleeve prices on `targets`' index and columns; needed with a drift band.
+        drift_band: Trade a candidate day only when a realised weight is more than this from target
+            (see `gate`); 0 = off.
+        min_hold_days: No trade within this many rows of the previous one (see `gate`); 0 = off.
+        lag: The engine's execution lag (where drift starts).
 
     Returns:
         Orders frame: target weights on decision days, NaN on all other rows.
@@ -73,4 +140,27 @@ def schedule(
     days = calendar_days(targets.index, calendar)
     if on_regime_change and state is not None:
         days = days | regime_changes(state.reindex(targets.index, fill_value=False))
-    return targets.where(np.broadcast_to(days.to_numpy()[:, None], targets.shape))
+    mask = days.to_numpy()
+    if drift_band > 0 or min_hold_days > 1:
+        if prices is None:
+            raise ValueError("a drift band needs the sleeve prices")
+        px = prices.reindex(index=targets.index, columns=targets.columns).to_numpy()
+        mask = gate(mask, targets.to_numpy(), px, drift_band=drift_band, min_hold_days=min_hold_days, lag=lag)
+    return targets.where(np.broadcast_to(mask[:, None], targets.shape))
+
+
+def check_rebalance(drift_band: object, min_hold_days: object) -> None:
+    """Validate the drift band and minimum holding period; raise ConfigError naming the key."""
+    ok = isinstance(drift_band, int | float) and not isinstance(drift_band, bool)
+    if not ok or not 0 <= drift_band < 1:  # type: ignore[operator]
+        raise ConfigError(
+            f"must be a weight tolerance in [0, 1), got {drift_band!r}.",
+            key="strategy.rebalance.drift_band",
+            hint="e.g. 0.05: trade when a sleeve is more than 5 points off target; 0 = off.",
+        )
+    if isinstance(min_hold_days, bool) or not isinstance(min_hold_days, int) or min_hold_days < 0:
+        raise ConfigError(
+            f"must be a whole number of trading days ≥ 0, got {min_hold_days!r}.",
+            key="strategy.rebalance.min_hold_days",
+            hint="e.g. 5 (a week); 0 = off.",
+        )

@@ -12,6 +12,16 @@ SLEEVES: tuple[str, ...] = ("equity", "bonds", "cash", "gold")
 TOLERANCE = 1e-9
 
 
+def check_sleeve(sleeve: str, key: str) -> None:
+    """Raise a ConfigError naming `key` unless `sleeve` is one of `SLEEVES` (with a suggestion)."""
+    if sleeve not in SLEEVES:
+        raise ConfigError(
+            f"unknown sleeve `{sleeve}`.{did_you_mean(str(sleeve), SLEEVES)}",
+            key=key,
+            hint=f"sleeves are: {', '.join(SLEEVES)}.",
+        )
+
+
 def check_weights(weights: Mapping[str, float], key: str) -> dict[str, float]:
     """Validate a long-only weight set over known sleeves summing to 1.
 
@@ -27,12 +37,7 @@ def check_weights(weights: Mapping[str, float], key: str) -> dict[str, float]:
     """
     out: dict[str, float] = {}
     for sleeve, w in dict(weights).items():
-        if sleeve not in SLEEVES:
-            raise ConfigError(
-                f"unknown sleeve `{sleeve}`.{did_you_mean(sleeve, SLEEVES)}",
-                key=f"{key}.{sleeve}",
-                hint=f"sleeves are: {', '.join(SLEEVES)}.",
-            )
+        check_sleeve(sleeve, f"{key}.{sleeve}")
         if not isinstance(w, int | float) or isinstance(w, bool) or w < 0:
             raise ConfigError(f"must be a number ≥ 0, got {w!r}.", key=f"{key}.{sleeve}")
         out[sleeve] = float(w)

@@ -24,11 +24,11 @@ from backtest.engine import INIT_CASH, check_costs, simulate_grid
 from backtest.metrics import YEAR
 from common.errors import ConfigError
 from market.types import MarketData
-from pipeline.backtest import sleeve_prices, window
+from pipeline.backtest import run_portfolio, sleeve_prices, window
 from pipeline.plan import Plan
 from signals.base import SignalOutput, params_of
 from strategies.allocation import validate as validate_allocation
-from strategies.rebalance import CALENDARS, calendar_days
+from strategies.rebalance import CALENDARS, calendar_days, check_rebalance, gate, schedule
 from sweeps import kernels
 from sweeps import metrics as GM
 from sweeps.grid import key_of
@@ -46,21 +46,25 @@ def config_plan(plan: Plan, config: Mapping[str, Any]) -> Plan:
     Raises:
         ConfigError: A value the signal, allocation, calendar or cost checks refuse.
     """
-    sig, alloc, changes = {}, {}, {}
+    sig, alloc, over, changes = {}, {}, {}, {}
     for path, value in config.items():
         group, _, name = path.rpartition(".")
         if group == "strategy.signal":
             sig[name] = value
         elif group == "strategy.allocation":
             alloc[name] = value
+        elif group == "strategy.overlay":
+            over[name] = value
         elif path == "strategy.rebalance.calendar":
             if value not in CALENDARS:
                 raise ConfigError(f"unknown calendar `{value}`.", key=f"grid.params.{path}")
             changes["calendar"] = str(value)
         elif path == "strategy.rebalance.on_regime_change":
             changes["on_regime_change"] = bool(value)
-        else:
-            changes[name] = float(value)
+        elif group == "strategy.rebalance":  # drift_band, min_hold_days
+            changes[name] = value
+        else:  # backtest.fees_bp, backtest.slippage_bp: basis points, or sleeve -> basis points
+            changes[name] = value
     if sig:
         if plan.signal is None:
             raise ConfigError("the strategy has no signal to vary.", key="grid.params.strategy.signal")
@@ -72,8 +76,15 @@ def config_plan(plan: Plan, config: Mapping[str, Any]) -> Plan:
         params_of(allocation.func, allocation.keywords, key="strategy.allocation")
         validate_allocation(allocation.func, allocation.keywords)
         changes["allocation"] = allocation
+    if over:
+        if plan.overlay is None:
+            raise ConfigError("the strategy has no overlay to vary.", key="grid.params.strategy.overlay")
+        overlay = functools.partial(plan.overlay.func, **{**plan.overlay.keywords, **over})
+        params_of(overlay.func, overlay.keywords, key="strategy.overlay")
+        changes["overlay"] = overlay
     out = dataclasses.replace(plan, **changes)
     check_costs(lag=out.lag, fees_bp=out.fees_bp, slippage_bp=out.slippage_bp)
+    check_rebalance(out.drift_band, out.min_hold_days)
     return out
 
 
@@ -113,13 +124,14 @@ class Targets:
         state: np.ndarray | None = None,
         on: np.ndarray | None = None,
         off: np.ndarray | None = None,
+        also: frozenset[str] = frozenset(),
     ) -> None:
         self.full, self.state, self.on, self.off = full, state, on, off
         if full is not None:
             held = np.abs(full).sum(axis=0) > 0
         else:
-            held = ((on > 0) & (~state).any()) | ((off > 0) & state.any())
-        self.used = tuple(c for c, h in zip(cols, held, strict=True) if c in CORE_SLEEVES or h)
+            held = ((on != 0) & (~state).any()) | ((off != 0) & state.any())
+        self.used = tuple(c for c, h in zip(cols, held, strict=True) if c in CORE_SLEEVES or h or c in also)
 
     def on_rows(self, rows: np.ndarray, take: list[int]) -> np.ndarray:
         """Targets on `rows` (positions in the frame) for the sleeve columns `take`."""
@@ -146,6 +158,8 @@ class Evaluator:
         self._windows: dict[tuple[str, ...], pd.DatetimeIndex] = {}
         self._calendars: dict[tuple[str, int], np.ndarray] = {}
         self._cut: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
+        self._bench_sleeves: frozenset[str] | None = None
+        self._bench: dict[tuple, dict[str, tuple[np.ndarray, dict]]] = {}
 
     def _prices_of(self, plan: Plan) -> pd.DataFrame:
         if self._prices is None:
@@ -185,24 +199,56 @@ class Evaluator:
 
         Rules with a kernel are told apart by their parameters and the signal's state (see `evaluate`).
         """
-        key = (skey, key_of(plan.allocation.keywords))
+        overlay = None if plan.overlay is None else key_of(plan.overlay.keywords)
+        key = (skey, key_of(plan.allocation.keywords), overlay)
         if key not in self._targets:
             prices = self._prices_of(plan)
             cols = list(prices.columns)
+            also = self._benchmark_sleeves(plan)
             state = np.zeros(len(prices), dtype=bool)
             if signal is not None:
                 state = self._full_state(skey, signal, prices.index)
             params = params_of(plan.allocation.func, plan.allocation.keywords, key="strategy.allocation")
-            vectors = kernels.allocation_weights(
-                plan.allocation.func, params, cols, has_signal=signal is not None
-            )
+            vectors = None
+            if plan.overlay is None:
+                vectors = kernels.allocation_weights(
+                    plan.allocation.func, params, cols, has_signal=signal is not None
+                )
             if vectors is not None:
-                self._targets[key] = (Targets(cols, state=state, on=vectors[0], off=vectors[1]), None)
+                targets = Targets(cols, state=state, on=vectors[0], off=vectors[1], also=also)
+                self._targets[key] = (targets, None)
             else:
-                full = plan.allocation(signal, prices).reindex(columns=cols).to_numpy(dtype=float)
+                frame = plan.allocation(signal, prices)
+                if plan.overlay is not None:
+                    frame = plan.overlay(frame, prices)
+                full = frame.reindex(columns=cols).to_numpy(dtype=float)
                 digest = hashlib.blake2b(np.ascontiguousarray(full).tobytes()).hexdigest()
-                self._targets[key] = (Targets(cols, full=full), digest)
+                self._targets[key] = (Targets(cols, full=full, also=also), digest)
         return self._targets[key]
+
+    def _benchmark_sleeves(self, plan: Plan) -> frozenset[str]:
+        """Sleeves the benchmarks hold: they widen every run's window as in `prepare_inputs`."""
+        if self._bench_sleeves is None:
+            prices = self._prices_of(plan)
+            held = set()
+            for rule, _ in plan.benchmarks.values():
+                t = rule(None, prices)
+                held |= {c for c in prices.columns if c in t.columns and t[c].abs().sum() > 0}
+            self._bench_sleeves = frozenset(held)
+        return self._bench_sleeves
+
+    def _benchmark_returns(self, plan: Plan, prices: pd.DataFrame) -> dict[str, tuple[np.ndarray, dict]]:
+        """Each benchmark's daily returns and metrics on the batch's days and the plan's costs (cached)."""
+        key = (key_of(plan.fees_bp), key_of(plan.slippage_bp), len(prices), tuple(prices.columns))
+        if key not in self._bench:
+            out = {}
+            for name, (rule, calendar) in plan.benchmarks.items():
+                targets = rule(None, self._prices_of(plan)).reindex(columns=prices.columns).loc[prices.index]
+                bench = schedule(targets, calendar=calendar, on_regime_change=False)
+                res, _ = run_portfolio(name, prices, bench, plan)
+                out[name] = (res.returns.to_numpy(), res.metrics)
+            self._bench[key] = out
+        return self._bench[key]
 
     def _full_state(self, skey: str, signal: SignalOutput, index: pd.Index) -> np.ndarray:
         key = (skey, -1)
@@ -278,10 +324,20 @@ class Evaluator:
                 states[:, j] = state
                 if plan.on_regime_change:
                     days = days | np.r_[False, state[1:] != state[:-1]]
-            decisions[:, j, :] = np.where(days[:, None], targets.on_rows(rows, take), np.nan)
+            tw = targets.on_rows(rows, take)
+            if (
+                plan.drift_band > 0 or plan.min_hold_days > 1
+            ):  # path-dependent gates, as `schedule` applies them
+                px = prices.to_numpy()
+                days = gate(
+                    days, tw, px, drift_band=plan.drift_band, min_hold_days=plan.min_hold_days, lag=plan.lag
+                )
+            decisions[:, j, :] = np.where(days[:, None], tw, np.nan)
             # what determines the orders: targets (digest, or state + rule parameters), schedule, costs
             what = digest or key_of(plan.allocation.keywords)
-            keys.append((what, sdigest, plan.calendar, plan.on_regime_change, plan.fees_bp, plan.slippage_bp))
+            gates = (plan.drift_band, plan.min_hold_days)
+            costs = (key_of(plan.fees_bp), key_of(plan.slippage_bp))
+            keys.append((what, sdigest, plan.calendar, plan.on_regime_change, gates, costs))
         has_signal = prepared[0][2] is not None
         del prepared
         self._signals.clear()  # per-batch caches: a 10,000-configuration grid would otherwise hold
@@ -302,8 +358,6 @@ class Evaluator:
         has_signal: bool,
     ) -> Batch:
         lag = plans[0].lag
-        fees = np.array([p.fees_bp for p in plans])
-        slip = np.array([p.slippage_bp for p in plans])
         first: dict[tuple, int] = {}
         for j, k in enumerate(keys):
             first.setdefault(k, j)
@@ -312,8 +366,8 @@ class Evaluator:
             prices,
             decisions[:, uniq, :],
             lag=lag,
-            fees_bp=fees[uniq],
-            slippage_bp=slip[uniq],
+            fees_bp=[plans[j].fees_bp for j in uniq],
+            slippage_bp=[plans[j].slippage_bp for j in uniq],
             engine=plans[0].engine,
         )
         where = {k: i for i, k in enumerate(first)}
@@ -325,8 +379,11 @@ class Evaluator:
             GM.performance(value, cash_r, INIT_CASH), index=pd.Index(list(ids), name="config")
         )
         table["fees_total"] = sim.fees[col]
+        table["slippage_total"] = sim.slippage[col]
+        table["costs_total"] = sim.fees[col] + sim.slippage[col]
         table["turnover_per_year"] = sim.traded[col] / 2.0 / (n_ev / YEAR)
         table["n_orders"] = sim.n_orders[col]
+        table["n_rebalances"] = sim.n_rebalances[col]
         if has_signal:
             s = states[lag:]
             prev = np.vstack([np.zeros((1, s.shape[1]), dtype=bool), s[:-1]])
@@ -334,11 +391,44 @@ class Evaluator:
             table["n_switches"] = (s != prev).sum(axis=0) - s[0].astype(int)
             table["n_switches"] = table["n_switches"].astype(float)
             table["signal_coverage"] = coverage
+        returns = GM.daily_returns(value, INIT_CASH)
+        table = table.join(self._relative(plans, prices, returns, table))
         return Batch(
             table=table,
-            returns=GM.daily_returns(value, INIT_CASH),
+            returns=returns,
             dates=prices.index[lag:],
             cash_returns=cash_r,
             n_simulated=len(uniq),
             engine=sim.engine,
         )
+
+    def _relative(
+        self, plans: Sequence[Plan], prices: pd.DataFrame, returns: np.ndarray, table: pd.DataFrame
+    ) -> pd.DataFrame:
+        """`backtest.metrics.relative` against each benchmark, column-wise (``vs_<benchmark>.<metric>``)."""
+        out = pd.DataFrame(index=table.index)
+        groups: dict[tuple, list[int]] = {}
+        for j, p in enumerate(plans):  # benchmarks pay each configuration's costs
+            groups.setdefault((key_of(p.fees_bp), key_of(p.slippage_bp)), []).append(j)
+        for cols in groups.values():
+            for name, (b, bm) in self._benchmark_returns(plans[cols[0]], prices).items():
+                r = returns[:, cols]
+                rel = {
+                    "excess_cagr": table["cagr"].to_numpy()[cols] - bm["cagr"],
+                    "sharpe_diff": table["sharpe_excess_tbill"].to_numpy()[cols] - bm["sharpe_excess_tbill"],
+                    "max_drawdown_reduction": table["max_drawdown"].to_numpy()[cols] - bm["max_drawdown"],
+                    "up_capture": _capture(r, b, b > 0),
+                    "down_capture": _capture(r, b, b < 0),
+                    "tracking_error": GM.col_std(r - b[:, None]) * np.sqrt(YEAR),
+                }
+                for k, v in rel.items():
+                    out.loc[table.index[cols], f"vs_{name}.{k}"] = v
+        return out
+
+
+def _capture(r: np.ndarray, b: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """`backtest.metrics.capture` for each column of `r` against benchmark returns `b` on `days`."""
+    denom = b[days].mean() if days.any() else 0.0
+    if not days.any() or denom == 0:
+        return np.full(r.shape[1], np.nan)
+    return GM.col_mean(r[days]) / denom

@@ -33,11 +33,13 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from common.errors import ConfigError
 
 #: Config prefixes whose leaves may vary in vectorized mode.
-VARYING_PREFIXES = ("strategy.signal.", "strategy.allocation.")
+VARYING_PREFIXES = ("strategy.signal.", "strategy.allocation.", "strategy.overlay.")
 #: Single config paths that may vary in vectorized mode.
 VARYING_KEYS = (
     "strategy.rebalance.calendar",
     "strategy.rebalance.on_regime_change",
+    "strategy.rebalance.drift_band",
+    "strategy.rebalance.min_hold_days",
     "backtest.fees_bp",
     "backtest.slippage_bp",
 )

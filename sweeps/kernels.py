@@ -45,7 +45,7 @@ def wedge_kernel(frame: pd.DataFrame, params: Sequence[Mapping[str, Any]]) -> li
     """`move_vix_wedge` for many parameter sets (each a full set, defaults filled in)."""
     move, vix = frame["MOVE"], frame["VIX"]
     ratio = move / vix
-    covered = frame[list(move_vix_wedge.requires)].notna().all(axis=1)
+    covered = frame[list(move_vix_wedge.columns())].notna().all(axis=1)
     zs = {lb: rolling_zscore(ratio, lb) for lb in {p["lookback"] for p in params}}
     trend = {w: rising(move, w).to_numpy(dtype=bool) for w in {p["trend_window"] for p in params}}
     calm = {c: (vix < c).to_numpy(dtype=bool) for c in {p["vix_ceiling"] for p in params}}

@@ -12,6 +12,20 @@ import numpy as np
 from backtest.metrics import YEAR
 
 
+def col_mean(x: np.ndarray) -> np.ndarray:
+    """Mean of each column, each summed on its own (row-major over the transpose).
+
+    A column's result then does not depend on which other columns share the array (numpy may change
+    its summation order with the array's shape): chunked and unchunked grids agree to the last bit.
+    """
+    return np.ascontiguousarray(x.T).mean(axis=1)
+
+
+def col_std(x: np.ndarray) -> np.ndarray:
+    """Sample standard deviation (ddof=1) of each column, summed column by column as `col_mean`."""
+    return np.ascontiguousarray(x.T).std(axis=1, ddof=1)
+
+
 def daily_returns(value: np.ndarray, initial: float) -> np.ndarray:
     """Simple daily returns of each column, the first measured from `initial`."""
     prev = np.vstack([np.full((1, value.shape[1]), initial), value[:-1]])
@@ -20,16 +34,16 @@ def daily_returns(value: np.ndarray, initial: float) -> np.ndarray:
 
 def sharpe(excess: np.ndarray) -> np.ndarray:
     """Annualised Sharpe ratio of each column of daily excess returns (sample std, × √252)."""
-    sd = excess.std(axis=0, ddof=1)
+    sd = col_std(excess)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(sd > 0, excess.mean(axis=0) / sd * np.sqrt(YEAR), np.nan)
+        return np.where(sd > 0, col_mean(excess) / sd * np.sqrt(YEAR), np.nan)
 
 
 def sortino(excess: np.ndarray) -> np.ndarray:
     """Annualised Sortino ratio of each column: mean excess / RMS of negative excess × √252."""
-    dd = np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2, axis=0))
+    dd = np.sqrt(col_mean(np.minimum(excess, 0.0) ** 2))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(dd > 0, excess.mean(axis=0) / dd * np.sqrt(YEAR), np.nan)
+        return np.where(dd > 0, col_mean(excess) / dd * np.sqrt(YEAR), np.nan)
 
 
 def cagr(returns: np.ndarray) -> np.ndarray:
@@ -61,7 +75,7 @@ def performance(value: np.ndarray, cash_returns: np.ndarray, initial: float) -> 
     return {
         "total_return": value[-1] / initial - 1.0,
         "cagr": growth,
-        "volatility": r.std(axis=0, ddof=1) * np.sqrt(YEAR),
+        "volatility": col_std(r) * np.sqrt(YEAR),
         "sharpe_excess_tbill": sharpe(ex),
         "sortino_excess_tbill": sortino(ex),
         "max_drawdown": mdd,

@@ -35,7 +35,8 @@ def runs(tmp: Path):
 def test_every_strategy_runs_end_to_end_and_is_tracked(tmp_path, strategy):
     proc = run_py(tmp_path, f"strategy={strategy}")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "sixty_forty" in proc.stdout and "equity_buy_hold" in proc.stdout
+    assert "sixty_forty" in proc.stdout and "equity_buy_hold" in proc.stdout and "vol_target" in proc.stdout
+    assert "Strategy: excess CAGR vs" in proc.stdout and "Costs total" in proc.stdout
     assert "Sharpe (excess of T-bill)" in proc.stdout and "mlflow ui" in proc.stdout
     df = runs(tmp_path)
     assert len(df) == 1
@@ -58,6 +59,10 @@ def test_every_strategy_runs_end_to_end_and_is_tracked(tmp_path, strategy):
         assert row[f"metrics.sixty_forty.{metric}"] == pytest.approx(
             stats["portfolios"]["sixty_forty"][metric]
         )
+    for bench in ("sixty_forty", "equity_buy_hold", "vol_target"):
+        for metric in ("excess_cagr", "sharpe_diff", "max_drawdown_reduction", "tracking_error"):
+            key = f"vs_{bench}.{metric}"
+            assert row[f"metrics.{key}"] == pytest.approx(stats["portfolios"]["strategy"][key], rel=1e-9)
     import mlflow
 
     names = {a.path for a in mlflow.MlflowClient().list_artifacts(row["run_id"])}
@@ -68,9 +73,21 @@ def test_every_strategy_runs_end_to_end_and_is_tracked(tmp_path, strategy):
         "config.yaml",
         "equity_drawdown.png",
         "equity_drawdown.html",
+        "allocation.png",
+        "allocation.html",
     } <= names
-    if strategy != "sixty_forty":
+    if strategy not in ("sixty_forty", "vol_target"):
         assert {"signal.png", "signal.html"} <= names
+        assert {"event_study.csv", "event_study.json", "episodes.csv", "event_returns.png"} <= names
+        assert {"event_returns.html", "event_episodes.png", "event_episodes.html"} <= names
+        event = json.loads((tmp_path / "out" / "results" / "event_study.json").read_text())
+        assert row["metrics.event.n_episodes"] == event["summary"]["n_episodes"]
+        for h in ("5", "20", "60"):
+            for name, key in (("fwd_ret_{}d_mean", "fwd_ret_mean"), ("hit_rate_{}d", "hit_rate")):
+                want = event["by_horizon"][h][key]
+                got = row[f"metrics.event.{name.format(h)}"]
+                assert got == pytest.approx(want, rel=1e-9) if want is not None else got != got
+        assert stats["signal"]["coverage"] == pytest.approx(row["metrics.signal_coverage"])
     hydra = {a.path for a in mlflow.MlflowClient().list_artifacts(row["run_id"], "hydra")}
     assert {"hydra/config.yaml", "hydra/overrides.yaml"} <= hydra
 
@@ -85,6 +102,8 @@ def test_sweep_makes_one_run_per_value(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     df = runs(tmp_path)
+    assert (df["tags.sweep"] == "parent").sum() == 1  # plus the sweep's parent run
+    df = df[df["tags.sweep"] != "parent"]
     assert sorted(df["params.strategy.signal.z_entry"]) == ["1.0", "1.5", "2.0"]
     assert df["metrics.time_in_risk_off"].nunique() == 3
 
@@ -97,6 +116,9 @@ def test_sweep_makes_one_run_per_value(tmp_path):
         (["strategy.signal.lookback=0"], "`strategy.signal.lookback`"),
         (["strategy.allocation.risk_on_weights.equity=0.7"], "sum to 1.1"),
         (["data.start=2030-01-01"], "`data.start`"),
+        (["strategy=vol_target", "strategy.allocation.max_leverage=0.5"], "leverage cap must be ≥ 1"),
+        (["backtest.fees_bp={equity: -1}"], "`backtest.fees_bp.equity`"),
+        (["data.sleeves.bonds=NOPE"], "`data.sleeves.bonds`"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, args, expected):

@@ -10,27 +10,155 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from common.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_PARAM_LEN = 6000
+REDACTED = "<redacted>"
+SECRET_KEY = re.compile(
+    r"(token|secret|passw(or)?d|pwd|credential|auth|(^|[_\-.])key$|api_?key|private_?key)", re.I
+)
+DB_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+URI_SCHEMES = ("http", "https", "file", "databricks", *DB_SCHEMES)
+# A dead server should fail in seconds, not after MLflow's default 7 retries and 120 s timeouts.
+HTTP_ENV_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+}
+RETRYABLE = ("database is locked", "database table is locked", "unique constraint failed", "already exists")
+T = TypeVar("T")
 
 
 def resolve_uri(uri: str | None) -> str:
-    """The tracking URI: `uri` from config, else ``MLFLOW_TRACKING_URI``, else the repo's SQLite file."""
+    """The tracking URI: `uri` from config, else ``MLFLOW_TRACKING_URI``, else the repo's SQLite file.
+
+    Raises:
+        ConfigError: The URI is malformed (no scheme, an unknown scheme, a server URI without a host).
+    """
+    from_env = not uri and bool(os.environ.get("MLFLOW_TRACKING_URI"))
     uri = uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{REPO_ROOT / 'mlflow.db'}"
-    if "://" not in uri and not uri.startswith("sqlite:"):
+    problem = uri_problem(str(uri))
+    if problem:
         raise ConfigError(
-            f"`{uri}` is not a tracking URI.",
-            key="tracking.uri",
-            hint="use sqlite:///path/to/mlflow.db, file:///path/to/mlruns or http://host:port.",
+            f"`{uri}` is not a tracking URI: {problem}.",
+            key="MLFLOW_TRACKING_URI (environment)" if from_env else "tracking.uri",
+            hint="use sqlite:///path/to/mlflow.db, file:///path/to/mlruns, http://host:port "
+            "or postgresql://user@host/db.",
         )
-    return uri
+    return str(uri)
+
+
+def uri_problem(uri: str) -> str | None:
+    """What is wrong with a tracking URI, or None when it looks usable.
+
+    >>> uri_problem("http//127.0.0.1:5000")
+    'it has no scheme (`scheme://...`)'
+    >>> uri_problem("htp://127.0.0.1:5000")
+    'unknown scheme `htp`'
+    >>> uri_problem("http://:5000")
+    'the server address has no host'
+    >>> uri_problem("sqlite:///mlflow.db") is None
+    True
+    """
+    if "://" not in uri:
+        return "it has no scheme (`scheme://...`)"
+    parts = urlsplit(uri)
+    scheme = parts.scheme.split("+", 1)[0].lower()
+    if scheme not in URI_SCHEMES:
+        return f"unknown scheme `{parts.scheme}`"
+    if scheme in ("http", "https"):
+        if not parts.hostname:
+            return "the server address has no host"
+        try:
+            parts.port  # noqa: B018 (raises on a non-numeric port)
+        except ValueError:
+            return f"the port in `{parts.netloc}` is not a number"
+    if scheme in ("sqlite", "file") and not (parts.path or parts.netloc):
+        return "it names no file"
+    return None
+
+
+def is_secret(key: str) -> bool:
+    """Whether a config key looks like it holds a secret (token, password, key, ...).
+
+    >>> [is_secret(k) for k in ("data.loader.api_key", "tracking.token", "db.password", "sort_key")]
+    [True, True, True, True]
+    >>> [is_secret(k) for k in ("strategy.signal.lookback", "data.calendar_column", "monkey")]
+    [False, False, False]
+    """
+    last = key.rsplit(".", 1)[-1]
+    return bool(SECRET_KEY.search(last))
+
+
+def redact(tree: Any) -> Any:
+    """A copy of a nested config with every secret-looking key's value replaced by ``<redacted>``.
+
+    >>> redact({"a": {"token": "s3cr3t", "n": 1}, "l": [{"password": "x"}]})
+    {'a': {'token': '<redacted>', 'n': 1}, 'l': [{'password': '<redacted>'}]}
+    """
+    if isinstance(tree, Mapping):
+        return {k: REDACTED if is_secret(str(k)) else redact(v) for k, v in tree.items()}
+    if isinstance(tree, list | tuple):
+        return [redact(v) for v in tree]
+    return tree
+
+
+def redact_override(arg: str) -> str:
+    """A command-line override with its value hidden when its key looks secret.
+
+    >>> redact_override("data.loader.api_key=abc"), redact_override("strategy=sixty_forty")
+    ('data.loader.api_key=<redacted>', 'strategy=sixty_forty')
+    """
+    key, sep, _ = arg.partition("=")
+    return f"{key}={REDACTED}" if sep and is_secret(key.lstrip("+~")) else arg
+
+
+def describe_error(exc: BaseException, uri: str | None = None) -> str:
+    """A short message for a store failure (a refused connection named as such, not a stack of causes).
+
+    >>> describe_error(ConnectionError("... [Errno 111] Connection refused"), "http://127.0.0.1:5000")
+    'cannot reach the tracking server at http://127.0.0.1:5000: connection refused (is the server up?)'
+    """
+    text = str(exc)
+    if "Connection refused" in text or "Failed to establish a new connection" in text:
+        where = uri or "the tracking URI"
+        return f"cannot reach the tracking server at {where}: connection refused (is the server up?)"
+    if "timed out" in text.lower():
+        return f"the tracking server at {uri or 'the tracking URI'} did not answer in time: {text[:300]}"
+    return f"{type(exc).__name__}: {text[:1000]}"
+
+
+def set_http_env_defaults() -> None:
+    """Make HTTP stores fail fast (few retries, bounded timeout) unless the user set these variables."""
+    for k, v in HTTP_ENV_DEFAULTS.items():
+        os.environ.setdefault(k, v)
+
+
+def with_retry(fn: Callable[..., T], *args: Any, attempts: int = 10, base: float = 0.05, **kw: Any) -> T:
+    """Call ``fn``, retrying with jittered exponential backoff while SQLite reports lock contention.
+
+    Parallel jobs writing one SQLite file collide ("database is locked", or two creating the same
+    experiment at once); other errors are raised at once.
+    """
+    for attempt in range(attempts):
+        try:
+            return fn(*args, **kw)
+        except Exception as exc:
+            text = str(exc).lower()
+            if attempt == attempts - 1 or not any(r in text for r in RETRYABLE):
+                raise
+            time.sleep(min(base * 2**attempt, 2.0) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
 
 
 def artifact_root(uri: str) -> str | None:
@@ -43,17 +171,74 @@ def artifact_root(uri: str) -> str | None:
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     """Flatten a nested mapping into ``a.b.c`` keys with string values (lists kept as their repr).
 
-    >>> flatten({"a": {"b": 1, "c": [1, 2]}, "d": None})
-    {'a.b': '1', 'a.c': '[1, 2]', 'd': 'None'}
+    Values under secret-looking keys (token, password, key, ...) are replaced by ``<redacted>``.
+
+    >>> flatten({"a": {"b": 1, "c": [1, 2]}, "d": None, "api_key": "s3cr3t"})
+    {'a.b': '1', 'a.c': '[1, 2]', 'd': 'None', 'api_key': '<redacted>'}
     """
     out: dict[str, str] = {}
     for k, v in tree.items():
         key = f"{prefix}{k}"
-        if isinstance(v, Mapping):
+        if is_secret(str(k)):
+            out[key] = REDACTED
+        elif isinstance(v, Mapping):
             out.update(flatten(v, f"{key}."))
         else:
-            out[key] = str(v)[:MAX_PARAM_LEN]
+            out[key] = str(redact(v) if isinstance(v, list | tuple) else v)[:MAX_PARAM_LEN]
     return out
+
+
+def market_dataset(info: Mapping[str, Any]) -> Any:
+    """An MLflow dataset for `mlflow.log_input`: source, date range, content digest, columns.
+
+    Args:
+        info: ``name``, ``digest``, ``source`` (a mapping: where the data came from), ``first``,
+            ``last``, ``rows`` and ``columns`` (see `tracking.lineage.dataset_info`).
+    """
+    import json
+
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.types import ColSpec, Schema
+
+    class MarketDataset(MetaDataset):
+        """A `MetaDataset` that also reports its profile (rows and date range) to the UI."""
+
+        @property
+        def profile(self) -> dict[str, Any]:
+            return {k: info[k] for k in ("rows", "first", "last")}
+
+        def to_dict(self) -> dict[str, str]:
+            return {**super().to_dict(), "profile": json.dumps(self.profile)}
+
+    schema = Schema([ColSpec("double", str(c)) for c in info["columns"]])
+    return MarketDataset(
+        CodeDatasetSource(tags=dict(info["source"])), name=info["name"], digest=info["digest"], schema=schema
+    )
+
+
+def _redacted_copy(hydra_dir: Path, dest: Path) -> Path:
+    """Copy Hydra's ``.hydra`` folder with secret-looking values hidden (config, hydra and overrides)."""
+    import yaml
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in hydra_dir.iterdir():
+        if not f.is_file():
+            continue
+        data = yaml.safe_load(f.read_text()) if f.suffix == ".yaml" else None
+        if f.name == "overrides.yaml" and isinstance(data, list):
+            data = [redact_override(str(o)) for o in data]
+        elif isinstance(data, dict):
+            data = redact(data)
+            if f.name == "hydra.yaml":  # the task overrides are repeated there
+                task = data.get("hydra", {}).get("overrides", {}).get("task")
+                if isinstance(task, list):
+                    data["hydra"]["overrides"]["task"] = [redact_override(str(o)) for o in task]
+        if data is None:
+            (dest / f.name).write_bytes(f.read_bytes())
+        else:
+            (dest / f.name).write_text(yaml.safe_dump(data, sort_keys=False))
+    return dest
 
 
 @dataclass
@@ -63,6 +248,34 @@ class Tracker:
     run_id: str
     uri: str
     experiment_id: str
+
+    def describe(
+        self,
+        *,
+        dataset: Mapping[str, Any] | None = None,
+        note: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        texts: Mapping[str, str] | None = None,
+    ) -> None:
+        """Log what is known when the run starts: input dataset, description, tags, small text files.
+
+        Args:
+            dataset: Market data description for `mlflow.log_input` (see `market_dataset`).
+            note: Markdown shown as the run's description (the ``mlflow.note.content`` tag).
+            tags: More tags (reproducibility: commit, versions, command line).
+            texts: Artifact path -> text (e.g. ``repro/git_diff.patch``).
+        """
+        import mlflow
+
+        if dataset is not None:
+            with_retry(mlflow.log_input, market_dataset(dataset), context="backtest")
+        all_tags = dict(tags or {})
+        if note:
+            all_tags["mlflow.note.content"] = note
+        if all_tags:
+            with_retry(mlflow.set_tags, all_tags)
+        for path, text in (texts or {}).items():
+            with_retry(mlflow.log_text, text, path)
 
     def log(
         self,
@@ -80,23 +293,81 @@ class Tracker:
             metrics: Metric name -> value (NaN values are skipped).
             tags: Run tags.
             folder: The run's results folder, logged at the artifact root.
-            hydra_dir: Hydra's ``.hydra`` folder (config, overrides), logged under ``hydra/``.
+            hydra_dir: Hydra's ``.hydra`` folder (config, overrides), logged under ``hydra/`` with
+                secret-looking values hidden.
         """
         import math
+        import tempfile
 
         import mlflow
 
-        mlflow.log_params(dict(params))
-        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if not math.isnan(float(v))})
-        mlflow.set_tags(dict(tags))
-        mlflow.log_artifacts(str(folder))
+        params = {k: REDACTED if is_secret(k) else v for k, v in params.items()}
+        items = list(params.items())
+        for i in range(0, len(items), 100):  # MLflow's batch limit
+            with_retry(mlflow.log_params, dict(items[i : i + 100]))
+        with_retry(mlflow.log_metrics, {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))})
+        with_retry(mlflow.set_tags, dict(tags))
+        with_retry(mlflow.log_artifacts, str(folder))
         if hydra_dir is not None and hydra_dir.is_dir():
-            mlflow.log_artifacts(str(hydra_dir), artifact_path="hydra")
+            with tempfile.TemporaryDirectory() as tmp:
+                with_retry(mlflow.log_artifacts, str(_redacted_copy(hydra_dir, Path(tmp))), "hydra")
+
+
+@dataclass
+class Session:
+    """A connection to a tracking store and one experiment in it."""
+
+    uri: str
+    experiment_id: str
+
+    @classmethod
+    def open(cls, *, uri: str | None, experiment: str) -> Session:
+        """Connect to the store and get (or create) the experiment.
+
+        Args:
+            uri: Tracking URI from config (None: environment, then the repo's SQLite file).
+            experiment: Experiment name; created on first use, artifacts beside a SQLite store.
+        """
+        set_http_env_defaults()
+        import mlflow
+
+        uri = resolve_uri(uri)
+        mlflow.set_tracking_uri(uri)
+        return cls(uri=uri, experiment_id=with_retry(_experiment_id, experiment, uri))
+
+    def start_run(self, run_name: str, tags: Mapping[str, str] | None = None) -> Tracker:
+        """Start a run in the experiment and make it the active one.
+
+        Args:
+            run_name: Display name.
+            tags: Tags set at creation (e.g. ``mlflow.parentRunId`` to nest it under a sweep).
+        """
+        import mlflow
+
+        run = with_retry(
+            mlflow.start_run, experiment_id=self.experiment_id, run_name=run_name, tags=dict(tags or {})
+        )
+        return Tracker(run_id=run.info.run_id, uri=self.uri, experiment_id=self.experiment_id)
+
+    @staticmethod
+    def end_run(status: str) -> None:
+        """End the active run with `status` (FINISHED or FAILED)."""
+        import mlflow
+
+        with_retry(mlflow.end_run, status=status)
+
+
+def _experiment_id(name: str, uri: str) -> str:
+    """The id of experiment `name`, created (artifacts beside a SQLite store) if missing."""
+    import mlflow
+
+    exp = mlflow.get_experiment_by_name(name)
+    return exp.experiment_id if exp else mlflow.create_experiment(name, artifact_root(uri))
 
 
 @contextlib.contextmanager
 def start(*, uri: str | None, experiment: str, run_name: str) -> Iterator[Tracker]:
-    """Open an MLflow run; it ends FINISHED, or FAILED if the body raises.
+    """Open an MLflow run in this process; it ends FINISHED, or FAILED if the body raises.
 
     Args:
         uri: Tracking URI from config (None: environment, then the repo's SQLite file).
@@ -106,19 +377,14 @@ def start(*, uri: str | None, experiment: str, run_name: str) -> Iterator[Tracke
     Yields:
         A `Tracker` for the active run.
     """
-    import mlflow
-
-    uri = resolve_uri(uri)
-    mlflow.set_tracking_uri(uri)
-    exp = mlflow.get_experiment_by_name(experiment)
-    exp_id = exp.experiment_id if exp else mlflow.create_experiment(experiment, artifact_root(uri))
-    run = mlflow.start_run(experiment_id=exp_id, run_name=run_name)
+    session = Session.open(uri=uri, experiment=experiment)
+    tracker = session.start_run(run_name)
     try:
-        yield Tracker(run_id=run.info.run_id, uri=uri, experiment_id=exp_id)
+        yield tracker
     except BaseException:
-        mlflow.end_run(status="FAILED")
+        session.end_run("FAILED")
         raise
-    mlflow.end_run(status="FINISHED")
+    session.end_run("FINISHED")
 
 
 def ui_command(uri: str) -> str:

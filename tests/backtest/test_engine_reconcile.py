@@ -1,10 +1,4 @@
-"""The engine against an independent simulation written here in plain numpy.
-
-The reference implements the documented rules directly: on each execution day, target values are
-weights × the portfolio value at the close; orders with the lowest (most negative) value go first;
-fills at close × (1 ± slippage) pay proportional fees; a buy larger than the cash left is cut to what
-the cash affords.
-"""
+"""The engine against an independent simulation in plain numpy (`tests/reference.py`)."""
 
 from __future__ import annotations
 
@@ -14,35 +8,7 @@ import pytest
 
 from backtest.engine import INIT_CASH, simulate
 from common.errors import ConfigError
-
-
-def reference_sim(
-    prices: pd.DataFrame, decisions: pd.DataFrame, lag: int, fees: float, slip: float
-) -> np.ndarray:
-    close = prices.to_numpy()
-    targets = decisions.shift(lag).to_numpy()
-    n, k = close.shape
-    cash, pos = INIT_CASH, np.zeros(k)
-    values = np.empty(n)
-    for t in range(n):
-        row = targets[t]
-        if not np.isnan(row).all():
-            value = cash + pos @ close[t]
-            cols = np.flatnonzero(~np.isnan(row))
-            delta_value = row[cols] * value - pos[cols] * close[t, cols]
-            for j in cols[np.argsort(delta_value, kind="stable")]:
-                size = (row[j] * value - pos[j] * close[t, j]) / close[t, j]
-                if size > 0:
-                    price = close[t, j] * (1 + slip)
-                    size = min(size, cash / (price * (1 + fees)))
-                    cash -= size * price * (1 + fees)
-                    pos[j] += size
-                elif size < 0:
-                    price = close[t, j] * (1 - slip)
-                    cash += -size * price * (1 - fees)
-                    pos[j] += size
-        values[t] = cash + pos @ close[t]
-    return values
+from tests.reference import reference_sim
 
 
 @pytest.fixture(scope="module")

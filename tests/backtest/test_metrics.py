@@ -54,14 +54,24 @@ def test_trading_metrics():
     idx = pd.bdate_range("2021-01-01", periods=504)
     value = pd.Series(2.0, index=idx)
     orders = pd.DataFrame(
-        {"date": [idx[0], idx[10]], "size": [1.0, -0.5], "price": [2.0, 2.0], "fees": [0.01, 0.02]}
+        {
+            "date": [idx[0], idx[10], idx[10]],
+            "size": [1.0, -0.5, 0.25],
+            "price": [2.0, 2.0, 4.0],
+            "close": [1.99, 2.01, 3.98],
+            "fees": [0.01, 0.02, 0.005],
+        }
     )
     got = M.trading(orders, value, n_days=504)
-    # notional 2.0 and 1.0 on a value of 2.0 -> 1.5 of the portfolio traded, halved (one-way), over 2 years
+    # notional 2.0, 1.0 and 1.0 on a value of 2.0 -> 2.0 of the portfolio traded, halved (one-way), 2 years
+    # slippage: 1.0 x 0.01 + 0.5 x 0.01 + 0.25 x 0.02
     assert got == {
-        "fees_total": pytest.approx(0.03),
-        "turnover_per_year": pytest.approx(0.375),
-        "n_orders": 2.0,
+        "fees_total": pytest.approx(0.035),
+        "slippage_total": pytest.approx(0.02),
+        "costs_total": pytest.approx(0.055),
+        "turnover_per_year": pytest.approx(0.5),
+        "n_orders": 3.0,
+        "n_rebalances": 2.0,
     }
 
 

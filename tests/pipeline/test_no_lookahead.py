@@ -24,9 +24,12 @@ def perturbed(md: MarketData, seed: int) -> MarketData:
     return replace(md, frame=f, digest="perturbed")
 
 
-@pytest.mark.parametrize("strategy", ["move_vix_wedge", "sixty_forty"])
+@pytest.mark.parametrize(
+    "strategy",
+    ["move_vix_wedge", "sixty_forty", "wedge_graded", "wedge_hedge_aware", "vol_target", "wedge_vol_overlay"],
+)
 def test_data_after_t_changes_nothing_up_to_t(bundled, make_cfg, strategy):
-    extra = ["strategy.signal.z_entry=1.0"] if strategy == "move_vix_wedge" else []
+    extra = ["strategy.signal.z_entry=1.0"] if strategy not in ("sixty_forty", "vol_target") else []
     plan = make_plan(make_cfg(f"strategy={strategy}", *extra))
     base = backtest(plan, bundled)
     other = backtest(plan, perturbed(bundled, 1))

@@ -142,7 +142,7 @@ def test_simulate_grid_equals_simulate_per_configuration(prices):
     fees = rng.uniform(0, 10, c)
     slip = rng.uniform(0, 5, c)
     for lag in (1, 3):
-        g = simulate_grid(prices, dec, lag=lag, fees_bp=fees, slippage_bp=slip)
+        g = simulate_grid(prices, dec, lag=lag, fees_bp=fees.tolist(), slippage_bp=slip.tolist())
         for j in range(c):
             d = pd.DataFrame(dec[:, j, :], index=prices.index, columns=prices.columns)
             s = simulate(prices, d, lag=lag, fees_bp=fees[j], slippage_bp=slip[j])
@@ -183,3 +183,39 @@ def test_a_kernel_that_disagrees_with_its_signal_is_not_used(bundled, make_cfg, 
     assert "disagreed" in ev.notes[0]
     for i, plan in enumerate(plans):
         assert_same(backtest(plan, bundled).strategy.metrics, batch.table.loc[i])
+
+
+@pytest.mark.parametrize(
+    ("preset", "grid"),
+    [
+        (  # path-dependent rebalance gates and per-sleeve costs
+            "move_vix_wedge",
+            {
+                "strategy.rebalance.drift_band": [0.0, 0.05],
+                "strategy.rebalance.min_hold_days": [0, 15],
+                "backtest.fees_bp": [1.0, {"equity": 3.0, "bonds": 1.0}],
+            },
+        ),
+        (  # an overlay (volatility target, leverage through a short cash sleeve) varied
+            "wedge_vol_overlay",
+            {"strategy.overlay.target_vol": [0.10, 0.15], "strategy.signal.z_entry": [1.0, 2.0]},
+        ),
+        (  # a rule using the signal's score, no kernel: the generic path
+            "wedge_graded",
+            {"strategy.allocation.score_hi": [1.5, 3.0], "strategy.signal.lookback": [126, 252]},
+        ),
+        ("yield_breakout", {"strategy.signal.level": [3.0, 4.55], "strategy.signal.move_window": [10, 20]}),
+    ],
+)
+def test_grid_equals_single_runs_for_gates_overlays_rules_and_signals(bundled, make_cfg, preset, grid):
+    base = make_plan(make_cfg(f"strategy={preset}"))
+    configs = [dict(zip(grid, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    plans = [config_plan(base, c) for c in configs]
+    batch = Evaluator(bundled).evaluate(plans, list(range(len(plans))))
+    for i, plan in enumerate(plans):
+        single = backtest(plan, bundled)
+        assert_same(single.strategy.metrics, batch.table.loc[i])
+        np.testing.assert_allclose(
+            batch.returns[:, i], single.strategy.returns.to_numpy(), rtol=0, atol=1e-12
+        )
+    assert batch.table["sharpe_excess_tbill"].nunique() > 1

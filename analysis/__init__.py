@@ -1,0 +1,1 @@
+"""Analyses of signals and backtests in plain pandas (event studies)."""

@@ -1,0 +1,341 @@
+"""Event study of a regime signal: when did it fire, and what did stocks do next?
+
+Plain pandas. For every onset of the signal (a day t on which it is on and was off the day before), the
+equity sleeve's forward return and forward maximum drawdown over 5, 20 and 60 trading days, measured from
+the close of day t (the close on which the signal is known), against the same statistics on all days.
+
+Definitions (P is the equity sleeve's price, h a horizon in trading days):
+
+- forward return: ``P[t+h] / P[t] - 1``.
+- forward max drawdown: ``min over s in (t, t+h] of P[s] / max(P[t..s]) - 1`` (the running peak includes
+  ``P[t]``), so a fall straight from the onset's close counts; 0 if prices only rose.
+- a statistic at horizon h is only taken on days t with ``t+h`` inside the window (onsets too close to
+  the end are listed but not averaged); ``n_onsets`` says how many were.
+- hit rate: share of onsets followed by a negative forward return. ``p_correction``: share followed by a
+  forward max drawdown of `correction` (default 5%) or worse. The ``uncond_`` columns are the same
+  statistics over all days of the window: the base rates a signal must beat.
+- an episode runs from an onset to the last consecutive day the signal is on; its ``days`` count trading
+  days, and ``ongoing`` marks an episode still on at the end of the window.
+
+Onsets overlap at long horizons when episodes are close together, so the statistics are not independent
+draws: read them with ``n_onsets`` in mind.
+
+Run on its own (composes the Hydra config exactly as ``run.py`` does, with the same overrides)::
+
+    python -m analysis.event_study strategy=move_vix_wedge
+    python -m analysis.event_study strategy=yield_breakout strategy.signal.level=5.0 data.start=2010-01-01
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HORIZONS: tuple[int, ...] = (5, 20, 60)
+CORRECTION = 0.05
+
+
+@dataclass(frozen=True)
+class EventStudy:
+    """What followed a signal's onsets, against all days.
+
+    Attributes:
+        table: One row per horizon (index ``horizon``, trading days): ``n_onsets`` (onsets with a full
+            horizon), ``fwd_ret_mean``, ``fwd_ret_median``, ``uncond_ret_mean``, ``uncond_ret_median``,
+            ``fwd_maxdd_mean``, ``uncond_maxdd_mean``, ``hit_rate``, ``uncond_hit_rate``,
+            ``p_correction``, ``uncond_p_correction``.
+        episodes: One row per episode: ``start``, ``end``, ``days``, ``ongoing``, ``ret_during`` (equity
+            return from the onset's close to the episode's last close), and ``fwd_ret_<h>d`` and
+            ``fwd_maxdd_<h>d`` from the onset.
+        forward: Per day of the window: ``fwd_ret_<h>d`` and ``fwd_maxdd_<h>d`` (NaN where the horizon
+            runs past the window), and ``onset`` (bool).
+        price: The equity sleeve's price on the window.
+        state: The risk-off state on the window.
+        summary: ``n_episodes``, ``avg_episode_days``, ``time_in_risk_off``, ``n_days``, ``first``,
+            ``last``, ``correction``.
+    """
+
+    table: pd.DataFrame
+    episodes: pd.DataFrame
+    forward: pd.DataFrame
+    price: pd.Series
+    state: pd.Series
+    summary: dict = field(default_factory=dict)
+
+
+def onsets(state: pd.Series) -> pd.Series:
+    """True on the days the state turns on (on today, off the previous row; NaN counts as off).
+
+    >>> onsets(pd.Series([True, True, False, True, None, True])).tolist()
+    [True, False, False, True, False, True]
+    """
+    on = state.astype("boolean").fillna(False).astype(bool)
+    return on & ~on.shift(1, fill_value=False)
+
+
+def forward_return(price: pd.Series, h: int) -> pd.Series:
+    """``P[t+h] / P[t] - 1``; NaN where t+h is past the end.
+
+    >>> forward_return(pd.Series([100.0, 110.0, 99.0]), 1).round(4).tolist()
+    [0.1, -0.1, nan]
+    """
+    return price.shift(-h) / price - 1.0
+
+
+def forward_max_drawdown(price: pd.Series, h: int) -> pd.Series:
+    """Worst drawdown over (t, t+h] from the running peak, which includes ``P[t]``; NaN past the end.
+
+    >>> forward_max_drawdown(pd.Series([100.0, 120.0, 90.0, 95.0]), 2).round(4).tolist()
+    [-0.25, -0.25, nan, nan]
+    """
+    peak = price.copy()
+    worst = pd.Series(0.0, index=price.index)
+    for k in range(1, h + 1):
+        ahead = price.shift(-k)
+        peak = np.fmax(peak, ahead)
+        worst = np.fmin(worst, ahead / peak - 1.0)
+    return worst.where(price.shift(-h).notna() & price.notna())
+
+
+def episodes(state: pd.Series, starts: pd.Series) -> pd.DataFrame:
+    """Episodes of `state` that begin on a True of `starts`: first day, last day, length, still on.
+
+    Args:
+        state: Risk-off state on the window.
+        starts: Onsets on the window (an episode already on at the window's first day is not one).
+
+    Returns:
+        Columns ``start``, ``end``, ``days``, ``ongoing``.
+    """
+    on = state.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    idx = state.index
+    rows = []
+    for i in np.flatnonzero(starts.to_numpy(dtype=bool)):
+        j = i
+        while j + 1 < len(on) and on[j + 1]:
+            j += 1
+        rows.append((idx[i], idx[j], j - i + 1, j == len(on) - 1))
+    out = pd.DataFrame(rows, columns=["start", "end", "days", "ongoing"])
+    return out.astype({"start": "datetime64[ns]", "end": "datetime64[ns]", "days": int, "ongoing": bool})
+
+
+def study(
+    state: pd.Series,
+    price: pd.Series,
+    *,
+    horizons: Sequence[int] = HORIZONS,
+    correction: float = CORRECTION,
+) -> EventStudy:
+    """Forward equity returns and drawdowns after each onset of `state`, against all days.
+
+    Args:
+        state: The signal's risk-off state, on the whole frame or the window (onsets are found on this
+            series, so an episode that began before the window is not counted as starting inside it).
+        price: The equity sleeve's price on the evaluation window (no NaN).
+        horizons: Forward horizons in trading days.
+        correction: Drawdown size (positive fraction) that counts as a correction.
+
+    Returns:
+        The `EventStudy`.
+    """
+    idx = price.index
+    start = onsets(state).reindex(idx, fill_value=False)
+    on = state.astype("boolean").fillna(False).astype(bool).reindex(idx, fill_value=False)
+    fwd = {}
+    for h in horizons:
+        fwd[f"fwd_ret_{h}d"] = forward_return(price, h)
+        fwd[f"fwd_maxdd_{h}d"] = forward_max_drawdown(price, h)
+    forward = pd.DataFrame(fwd, index=idx)
+    forward["onset"] = start
+    rows = {}
+    for h in horizons:
+        r, dd = forward[f"fwd_ret_{h}d"], forward[f"fwd_maxdd_{h}d"]
+        cr, cdd = r[start].dropna(), dd[start].dropna()
+        ar, add = r.dropna(), dd.dropna()
+        rows[h] = {
+            "n_onsets": len(cr),
+            "fwd_ret_mean": _mean(cr),
+            "fwd_ret_median": float(cr.median()) if len(cr) else math.nan,
+            "uncond_ret_mean": _mean(ar),
+            "uncond_ret_median": float(ar.median()) if len(ar) else math.nan,
+            "fwd_maxdd_mean": _mean(cdd),
+            "uncond_maxdd_mean": _mean(add),
+            "hit_rate": _mean(cr < 0) if len(cr) else math.nan,
+            "uncond_hit_rate": _mean(ar < 0) if len(ar) else math.nan,
+            "p_correction": _mean(cdd <= -correction) if len(cdd) else math.nan,
+            "uncond_p_correction": _mean(add <= -correction) if len(add) else math.nan,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "horizon"
+    eps = episodes(on, start)
+    eps["ret_during"] = price.loc[eps["end"]].to_numpy() / price.loc[eps["start"]].to_numpy() - 1.0
+    at = forward.loc[eps["start"], [c for c in forward.columns if c != "onset"]]
+    eps = pd.concat([eps, at.reset_index(drop=True)], axis=1)
+    summary = {
+        "n_episodes": len(eps),
+        "avg_episode_days": float(eps["days"].mean()) if len(eps) else math.nan,
+        "time_in_risk_off": float(on.mean()) if len(on) else math.nan,
+        "n_days": len(idx),
+        "first": str(idx[0].date()) if len(idx) else None,
+        "last": str(idx[-1].date()) if len(idx) else None,
+        "correction": correction,
+    }
+    return EventStudy(table, eps, forward, price, on, summary)
+
+
+def _mean(x: pd.Series) -> float:
+    return float(x.astype(float).mean()) if len(x) else math.nan
+
+
+def metrics(ev: EventStudy) -> dict[str, float]:
+    """Headline numbers for tracking, as ``event.<name>`` (e.g. ``event.fwd_ret_20d_mean``)."""
+    out = {
+        "event.n_episodes": float(ev.summary["n_episodes"]),
+        "event.avg_episode_days": ev.summary["avg_episode_days"],
+    }
+    for h, row in ev.table.iterrows():
+        out |= {
+            f"event.n_onsets_{h}d": float(row["n_onsets"]),
+            f"event.fwd_ret_{h}d_mean": row["fwd_ret_mean"],
+            f"event.uncond_ret_{h}d_mean": row["uncond_ret_mean"],
+            f"event.fwd_maxdd_{h}d_mean": row["fwd_maxdd_mean"],
+            f"event.uncond_maxdd_{h}d_mean": row["uncond_maxdd_mean"],
+            f"event.hit_rate_{h}d": row["hit_rate"],
+            f"event.uncond_hit_rate_{h}d": row["uncond_hit_rate"],
+            f"event.p_correction_{h}d": row["p_correction"],
+            f"event.uncond_p_correction_{h}d": row["uncond_p_correction"],
+        }
+    return {k: float(v) for k, v in out.items()}
+
+
+def _clean(x: object) -> object:
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, np.integer | np.floating):
+        return _clean(x.item())
+    return x
+
+
+def to_json(ev: EventStudy) -> dict:
+    """The study as a JSON-ready dict: summary, definitions, the table by horizon, the episodes."""
+    eps = ev.episodes.copy()
+    for col in ("start", "end"):
+        if col in eps:
+            eps[col] = eps[col].dt.strftime("%Y-%m-%d")
+    return {
+        "summary": {k: _clean(v) for k, v in ev.summary.items()},
+        "definitions": {
+            "onset": "a day the signal is on after being off the previous day; decision at its close",
+            "fwd_ret": "P[t+h] / P[t] - 1 on the equity sleeve",
+            "fwd_maxdd": "min over (t, t+h] of P / running max(P[t..]) - 1",
+            "hit_rate": "share of onsets with a negative forward return",
+            "p_correction": f"share of onsets with a forward max drawdown of "
+            f"-{ev.summary['correction']:.0%} or worse",
+            "uncond_": "the same statistic over all days of the window",
+        },
+        "by_horizon": {
+            str(h): {k: _clean(v) for k, v in row.items()} for h, row in ev.table.to_dict("index").items()
+        },
+        "episodes": [{k: _clean(v) for k, v in r.items()} for r in eps.to_dict("records")],
+    }
+
+
+def write(ev: EventStudy, folder: Path, *, title: str = "", plotlyjs: str | bool = "cdn") -> list[Path]:
+    """Write ``event_study.csv``/``.json``, ``episodes.csv`` and the charts into `folder`."""
+    from report import event_charts
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ev.table.to_csv(folder / "event_study.csv", float_format="%.10g")
+    (folder / "event_study.json").write_text(json.dumps(to_json(ev), indent=2))
+    ev.episodes.to_csv(folder / "episodes.csv", index=False, float_format="%.10g", date_format="%Y-%m-%d")
+    files = [folder / "event_study.csv", folder / "event_study.json", folder / "episodes.csv"]
+    return files + event_charts.write_all(ev, folder, title=title, include_plotlyjs=plotlyjs)
+
+
+def _pct(x: float) -> str:
+    return "-" if x != x else f"{x * 100:+.2f}%"
+
+
+def _share(x: float) -> str:
+    return "-" if x != x else f"{x * 100:.0f}%"
+
+
+def render(ev: EventStudy, name: str) -> str:
+    """The study as text: the table by horizon (onsets vs all days), then the episodes."""
+    s, t = ev.summary, ev.table
+    corr = f"P(maxDD≤-{s['correction']:.0%})"
+    cols = {
+        ("", "onsets"): t["n_onsets"].astype(int),
+        ("fwd return", "onset"): t["fwd_ret_mean"].map(_pct),
+        ("fwd return", "all days"): t["uncond_ret_mean"].map(_pct),
+        ("fwd max DD", "onset"): t["fwd_maxdd_mean"].map(_pct),
+        ("fwd max DD", "all days"): t["uncond_maxdd_mean"].map(_pct),
+        ("hit rate", "onset"): t["hit_rate"].map(_share),
+        ("hit rate", "all days"): t["uncond_hit_rate"].map(_share),
+        (corr, "onset"): t["p_correction"].map(_share),
+        (corr, "all days"): t["uncond_p_correction"].map(_share),
+    }
+    table = pd.DataFrame(cols)
+    table.index = [f"{h}d" for h in t.index]
+    lines = [
+        f"{name}: event study on the equity sleeve, {s['first']} to {s['last']} ({s['n_days']} days)",
+        f"{s['n_episodes']} episodes, average {s['avg_episode_days']:.1f} days, risk-off "
+        f"{s['time_in_risk_off'] * 100:.1f}% of days",
+        "",
+        table.to_string(),
+        "",
+        "means over onsets vs over all days; hit rate = share with a negative forward return",
+    ]
+    if len(ev.episodes):
+        h = max(t.index)
+        e = ev.episodes
+        eps = pd.DataFrame(
+            {
+                "start": e["start"].dt.strftime("%Y-%m-%d"),
+                "end": e["end"].dt.strftime("%Y-%m-%d") + e["ongoing"].map({True: "+", False: ""}),
+                "days": e["days"],
+                "during": e["ret_during"].map(_pct),
+                f"fwd {h}d": e[f"fwd_ret_{h}d"].map(_pct),
+                f"maxDD {h}d": e[f"fwd_maxdd_{h}d"].map(_pct),
+            }
+        )
+        lines += ["", eps.to_string(index=False), "(+ = still on at the end of the window)"]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m analysis.event_study [hydra overrides]``: compose the config, print the study."""
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+
+    from common.errors import UserError
+    from pipeline.backtest import prepare_inputs
+    from pipeline.plan import make_plan
+    from pipeline.run import REPO_ROOT, load_market
+
+    try:
+        with initialize_config_dir(config_dir=str(REPO_ROOT / "conf"), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=list(argv))
+        plan = make_plan(cfg)
+        if plan.signal is None:
+            print(f"error: strategy `{plan.name}` has no signal to study.", file=sys.stderr)
+            return 2
+        market = load_market(cfg)
+        inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
+    except (UserError, HydraException) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    ev = study(inputs.signal.risk_off, inputs.prices["equity"])
+    print(render(ev, plan.name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,180 @@
+"""Allocation chart of a run: target and realised weights by sleeve over time, as PNG and interactive HTML.
+
+One panel per sleeve, shared date axis: the realised end-of-day weight (solid, drifting with prices
+between trades) and the target in force (dashed step: each executed target held until the next one).
+A negative cash weight is borrowing (leverage). Risk-off episodes are shaded as in `report.charts`,
+whose private helpers this module reuses. Pure: frames in, one file out.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from report.charts import (
+    DPI,
+    _align_mask,
+    _check_values,
+    _format_dates,
+    _palette,
+    _save_png,
+    _shade_handle,
+    _shade_mpl,
+    _shapes,
+    _write_html,
+    _x,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from plotly.graph_objects import Figure as PlotlyFigure
+
+PANEL_HEIGHT_IN = 1.9
+
+
+def targets_in_force(targets: pd.DataFrame) -> pd.DataFrame:
+    """Executed targets (NaN on days without a trade) carried forward: the target the portfolio holds.
+
+    >>> t = pd.DataFrame({"equity": [0.6, None, 0.2, None]})
+    >>> targets_in_force(t)["equity"].tolist()
+    [0.6, 0.6, 0.2, 0.2]
+    """
+    return targets.ffill()
+
+
+def _sleeves(weights: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
+    """Sleeves ever held or targeted (all-zero sleeves are left out of the chart)."""
+    held = weights.abs().sum().add(targets.abs().sum(), fill_value=0.0)
+    return [str(c) for c in weights.columns if held.get(c, 0.0) > 0]
+
+
+def _allocation_mpl(
+    weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
+) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    weights = _check_values(weights, "weights")
+    force = targets_in_force(targets.reindex(weights.index))
+    sleeves = _sleeves(weights, force)
+    mask = _align_mask(risk_off, weights.index)
+    fig = Figure(figsize=(12.0, 1.2 + PANEL_HEIGHT_IN * len(sleeves)), dpi=DPI, layout="tight")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(sleeves), 1, sharex=True, squeeze=False)[:, 0]
+    colors = _palette()
+    for i, (ax, sleeve) in enumerate(zip(axes, sleeves, strict=True)):
+        color = colors[i % len(colors)]
+        ax.plot(weights.index, weights[sleeve].to_numpy() * 100, color=color, linewidth=1.2)
+        ax.step(force.index, force[sleeve].to_numpy() * 100, where="post", color="black", linewidth=0.9,
+                linestyle="--", alpha=0.8)  # fmt: skip
+        ax.set_ylabel(f"{sleeve} (%)")
+        ax.axhline(0.0, color="grey", linewidth=0.6)
+        ax.grid(True, alpha=0.3)
+        ax.margins(x=0)
+    shaded = _shade_mpl(list(axes), mask)
+    handles = [
+        Line2D([], [], color="grey", linewidth=1.2, label="realised weight"),
+        Line2D([], [], color="black", linewidth=0.9, linestyle="--", label="target in force"),
+    ]
+    if shaded:
+        handles.append(_shade_handle())
+    axes[0].legend(handles=handles, loc="upper left", frameon=True, framealpha=0.85, edgecolor="none")
+    _format_dates(axes[-1])
+    if title:
+        axes[0].set_title(title)
+    return fig
+
+
+def allocation_png(
+    weights: pd.DataFrame,
+    targets: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    risk_off: pd.Series | None = None,
+    title: str = "",
+) -> Path:
+    """Write a PNG of realised and target weights, one panel per sleeve held.
+
+    Requires: ``weights`` realised weights by date (DatetimeIndex), one column per sleeve; ``targets``
+    the executed targets on the same dates and columns, NaN on days without a trade.
+
+    Args:
+        weights: Realised end-of-day weights.
+        targets: Executed target weights (NaN = no trade that day).
+        path: Where to write the PNG.
+        risk_off: Optional risk-off state to shade.
+        title: Figure title.
+
+    Returns:
+        The path written.
+    """
+    return _save_png(_allocation_mpl(weights, targets, risk_off=risk_off, title=title), path)
+
+
+def _allocation_figure(
+    weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
+) -> PlotlyFigure:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    weights = _check_values(weights, "weights")
+    force = targets_in_force(targets.reindex(weights.index))
+    sleeves = _sleeves(weights, force)
+    mask = _align_mask(risk_off, weights.index)
+    colors = _palette()
+    fig = make_subplots(rows=len(sleeves), cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                        subplot_titles=sleeves)  # fmt: skip
+    x = _x(weights.index)
+    for i, sleeve in enumerate(sleeves):
+        fig.add_trace(
+            go.Scatter(x=x, y=weights[sleeve].to_numpy() * 100, name=f"{sleeve} realised", mode="lines",
+                       line={"color": colors[i % len(colors)], "width": 1.4}, hovertemplate="%{y:.1f}%"),
+            row=i + 1, col=1,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(x=x, y=force[sleeve].to_numpy() * 100, name=f"{sleeve} target", mode="lines",
+                       line={"color": "black", "width": 1.0, "dash": "dash", "shape": "hv"},
+                       hovertemplate="%{y:.1f}%"),
+            row=i + 1, col=1,
+        )  # fmt: skip
+        fig.update_yaxes(ticksuffix="%", row=i + 1, col=1)
+    fig.update_layout(
+        title={"text": title} if title else None,
+        shapes=[{**s, "yref": "paper"} for s in _shapes(mask)],
+        hovermode="x unified",
+        template="plotly_white",
+        height=200 + 180 * len(sleeves),
+        margin={"l": 60, "r": 30, "t": 70 if title else 40, "b": 40},
+    )
+    fig.update_xaxes(hoverformat="%Y-%m-%d")
+    return fig
+
+
+def allocation_html(
+    weights: pd.DataFrame,
+    targets: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    risk_off: pd.Series | None = None,
+    title: str = "",
+    include_plotlyjs: str | bool = "cdn",
+) -> Path:
+    """Write the interactive version of `allocation_png` (plotly, one row per sleeve, shared dates).
+
+    Args:
+        weights: Realised end-of-day weights.
+        targets: Executed target weights (NaN = no trade that day).
+        path: Where to write the HTML.
+        risk_off: Optional risk-off state to shade.
+        title: Figure title.
+        include_plotlyjs: ``"cdn"`` (small file) or ``True`` (self-contained).
+
+    Returns:
+        The path written.
+    """
+    fig = _allocation_figure(weights, targets, risk_off=risk_off, title=title)
+    return _write_html(fig, path, include_plotlyjs)

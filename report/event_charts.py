@@ -1,0 +1,192 @@
+"""Charts of an event study: forward-return distributions after onsets vs all days, and episodes.
+
+Pure plotting functions on an `analysis.event_study.EventStudy`: each writes one file and returns its path.
+matplotlib (object-oriented API on the Agg canvas) and plotly are imported inside the functions, as in
+`report.charts`, whose shading and file helpers these reuse.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from report import charts
+
+if TYPE_CHECKING:
+    from analysis.event_study import EventStudy
+
+COND_COLOR = "#d62728"
+ALL_COLOR = "#7f7f7f"
+BINS = 40
+
+
+def _horizons(ev: EventStudy) -> list[int]:
+    return [int(h) for h in ev.table.index]
+
+
+def _samples(ev: EventStudy, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Forward returns in percent at horizon `h`: (after onsets, on all days), NaN dropped."""
+    r = ev.forward[f"fwd_ret_{h}d"]
+    onset = ev.forward["onset"].to_numpy(dtype=bool)
+    return (r[onset].dropna() * 100).to_numpy(), (r.dropna() * 100).to_numpy()
+
+
+def forward_returns_png(ev: EventStudy, path: str | os.PathLike[str], *, title: str = "") -> Path:
+    """Write histograms of forward equity returns after onsets against all days, one panel per horizon.
+
+    Both distributions are drawn as densities (so they compare despite very different counts), with a
+    dashed line at each mean.
+
+    Args:
+        ev: The event study.
+        path: Where to write the PNG.
+        title: Figure title.
+
+    Returns:
+        The path written.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    hs = _horizons(ev)
+    fig = Figure(figsize=(4.2 * len(hs), 4.2), dpi=charts.DPI, layout="tight")
+    FigureCanvasAgg(fig)
+    axes = np.atleast_1d(fig.subplots(1, len(hs)))
+    for ax, h in zip(axes, hs, strict=True):
+        cond, uncond = _samples(ev, h)
+        lo, hi = np.nanpercentile(uncond, [0.5, 99.5]) if len(uncond) else (-1.0, 1.0)
+        if len(cond):
+            lo, hi = min(lo, cond.min()), max(hi, cond.max())
+        bins = np.linspace(lo, hi, BINS + 1)
+        ax.hist(
+            uncond, bins=bins, density=True, color=ALL_COLOR, alpha=0.45, label=f"all days (n={len(uncond)})"
+        )
+        if len(cond):
+            ax.hist(
+                cond,
+                bins=bins,
+                density=True,
+                color=COND_COLOR,
+                alpha=0.55,
+                label=f"after onset (n={len(cond)})",
+            )
+            ax.axvline(cond.mean(), color=COND_COLOR, linestyle="--", linewidth=1.2)
+        if len(uncond):
+            ax.axvline(uncond.mean(), color=ALL_COLOR, linestyle="--", linewidth=1.2)
+        ax.axvline(0.0, color="black", linewidth=0.6)
+        ax.set_title(f"{h}-day forward equity return")
+        ax.set_xlabel("%")
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper left", fontsize="small", frameon=True, framealpha=0.85, edgecolor="none")
+    axes[0].set_ylabel("density")
+    if title:
+        fig.suptitle(title)
+    return charts._save_png(fig, path)
+
+
+def episodes_png(ev: EventStudy, path: str | os.PathLike[str], *, title: str = "") -> Path:
+    """Write the equity sleeve (log scale) and its drawdown with the signal's episodes shaded.
+
+    Args:
+        ev: The event study.
+        path: Where to write the PNG.
+        title: Figure title.
+
+    Returns:
+        The path written.
+    """
+    fig, top, bottom = charts._new_figure()
+    price = ev.price.astype(float)
+    growth = price / price.iloc[0]
+    dd = (price / price.cummax() - 1.0) * 100.0
+    (line,) = top.plot(growth.index, growth.to_numpy(), color="black", linewidth=1.1, label="equity sleeve")
+    starts = ev.forward.index[ev.forward["onset"].to_numpy(dtype=bool)]
+    (marks,) = top.plot(
+        starts, growth.loc[starts].to_numpy(), "v", color=COND_COLOR, markersize=5, label="onset"
+    )
+    bottom.plot(dd.index, dd.to_numpy(), color="black", linewidth=0.9)
+    charts._log_axis(top)
+    top.set_ylabel("growth of 1 (log scale)")
+    bottom.set_ylabel("drawdown (%)")
+    handles = [line, marks]
+    if charts._shade_mpl([top, bottom], ev.state):
+        handles.append(charts._shade_handle())
+    charts._legend(top, handles)
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+        ax.margins(x=0)
+    charts._format_dates(bottom)
+    if title:
+        top.set_title(title)
+    return charts._save_png(fig, path)
+
+
+def forward_returns_html(
+    ev: EventStudy, path: str | os.PathLike[str], *, title: str = "", include_plotlyjs: str | bool = "cdn"
+) -> Path:
+    """Interactive version of `forward_returns_png` (plotly, overlaid density histograms)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    hs = _horizons(ev)
+    fig = make_subplots(
+        rows=1, cols=len(hs), subplot_titles=[f"{h}-day forward equity return (%)" for h in hs]
+    )
+    for i, h in enumerate(hs, start=1):
+        cond, uncond = _samples(ev, h)
+        for data, name, color in ((uncond, "all days", ALL_COLOR), (cond, "after onset", COND_COLOR)):
+            fig.add_trace(
+                go.Histogram(
+                    x=data, name=f"{name} (n={len(data)})", histnorm="probability density", nbinsx=BINS,
+                    marker_color=color, opacity=0.55, legendgroup=name, showlegend=True,
+                ),
+                row=1, col=i,
+            )  # fmt: skip
+    fig.update_layout(barmode="overlay", title=title, template="plotly_white", height=450)
+    return charts._write_html(fig, path, include_plotlyjs)
+
+
+def episodes_html(
+    ev: EventStudy, path: str | os.PathLike[str], *, title: str = "", include_plotlyjs: str | bool = "cdn"
+) -> Path:
+    """Interactive version of `episodes_png`: equity (log) and drawdown, episodes as shaded rectangles."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    price = ev.price.astype(float)
+    growth = price / price.iloc[0]
+    dd = (price / price.cummax() - 1.0) * 100.0
+    x = charts._x(price.index)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.04)
+    fig.add_trace(go.Scatter(x=x, y=growth.to_numpy(), name="equity sleeve", line={"color": "black"}), 1, 1)
+    starts = ev.forward.index[ev.forward["onset"].to_numpy(dtype=bool)]
+    fig.add_trace(
+        go.Scatter(
+            x=charts._x(starts), y=growth.loc[starts].to_numpy(), name="onset", mode="markers",
+            marker={"symbol": "triangle-down", "color": COND_COLOR, "size": 8},
+        ),
+        1, 1,
+    )  # fmt: skip
+    fig.add_trace(go.Scatter(x=x, y=dd.to_numpy(), name="drawdown (%)", line={"color": "black"}), 2, 1)
+    fig.update_yaxes(type="log", title_text="growth of 1 (log)", row=1, col=1)
+    fig.update_yaxes(title_text="drawdown (%)", ticksuffix="%", row=2, col=1)
+    charts._layout(fig, pd.Series(ev.state.to_numpy(dtype=bool), index=price.index), title)
+    return charts._write_html(fig, path, include_plotlyjs)
+
+
+def write_all(
+    ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn"
+) -> list[Path]:
+    """Write both event charts as PNG and HTML into `folder` (``event_returns.*``, ``event_episodes.*``)."""
+    return [
+        forward_returns_png(ev, folder / "event_returns.png", title=title),
+        forward_returns_html(
+            ev, folder / "event_returns.html", title=title, include_plotlyjs=include_plotlyjs
+        ),
+        episodes_png(ev, folder / "event_episodes.png", title=title),
+        episodes_html(ev, folder / "event_episodes.html", title=title, include_plotlyjs=include_plotlyjs),
+    ]

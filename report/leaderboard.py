@@ -1,0 +1,81 @@
+"""A sweep's leaderboard: one row per configuration, ranked by Sharpe, as CSV and a PNG chart.
+
+Plain pandas and matplotlib (Agg canvas): the rows come from wherever the caller read them (the tracking
+store's `search_runs`, or the run folders' records).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from report.charts import _write_atomic
+
+SHARPE = "sharpe_excess_tbill"
+DRAWDOWN = "max_drawdown"
+METRICS = (SHARPE, DRAWDOWN, "cagr", "calmar", "time_in_risk_off", "turnover_per_year")
+DPI = 110
+
+
+def label(row: pd.Series, swept: Sequence[str]) -> str:
+    """A configuration's label: its swept parameters as ``name=value`` (last key component).
+
+    >>> label(pd.Series({"strategy.signal.z_entry": "1.5", "backtest.lag": "2"}), ["strategy.signal.z_entry"])
+    'z_entry=1.5'
+    """
+    return ", ".join(f"{k.rsplit('.', 1)[-1]}={row[k]}" for k in swept) or "(no swept parameter)"
+
+
+def table(runs: pd.DataFrame, swept: Sequence[str]) -> pd.DataFrame:
+    """The leaderboard: swept parameters, the main metrics, run name and id, best Sharpe first.
+
+    Args:
+        runs: One row per run with columns ``run_id``, ``run_name``, the swept parameter names and the
+            metric names (missing metrics become NaN).
+        swept: The swept parameter names (flattened config keys).
+
+    Returns:
+        A frame ranked by `SHARPE` (descending, NaN last), with a 1-based ``rank`` column first.
+    """
+    cols = ["run_name", *swept, *METRICS, "run_id"]
+    out = runs.reindex(columns=cols).copy()
+    for m in METRICS:
+        out[m] = pd.to_numeric(out[m], errors="coerce")
+    out = out.sort_values(SHARPE, ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def png(board: pd.DataFrame, swept: Sequence[str], path: Path, *, title: str = "") -> Path:
+    """Bar charts of Sharpe and max drawdown per configuration, labelled by its swept parameters.
+
+    Args:
+        board: Output of `table`.
+        swept: The swept parameter names.
+        path: Where to write the PNG.
+        title: Figure title.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    labels = [label(r, swept) for _, r in board.iterrows()][::-1]
+    n = max(len(board), 1)
+    fig = Figure(figsize=(12.0, 1.2 + 0.35 * n), dpi=DPI, layout="tight")
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2, sharey=True)
+    sharpe = board[SHARPE].to_numpy()[::-1]
+    drawdown = (board[DRAWDOWN].to_numpy() * 100.0)[::-1]
+    left.barh(labels, sharpe, color=["#2ca02c" if v >= 0 else "#d62728" for v in sharpe])
+    left.set_xlabel("Sharpe (excess of T-bill)")
+    left.axvline(0.0, color="black", linewidth=0.6)
+    right.barh(labels, drawdown, color="#d62728")
+    right.set_xlabel("max drawdown (%)")
+    for ax in (left, right):
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(title or "sweep leaderboard (best Sharpe at the top)")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return _write_atomic(path, buf.getvalue())

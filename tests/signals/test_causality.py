@@ -1,0 +1,100 @@
+"""Property: for random data, no signal's value at t changes when the data after t changes."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from signals.composite import composite
+from signals.move_vix_wedge import move_vix_wedge
+from signals.stock_bond_correlation import stock_bond_correlation
+from signals.swap_spread import swap_spread
+from signals.term_premium import term_premium
+from signals.threshold import threshold
+from signals.yield_breakout import yield_breakout
+from signals.yield_shock import yield_shock
+
+# Short windows so that every rule can fire within a few dozen rows.
+SIGNALS = {
+    "move_vix_wedge": functools.partial(move_vix_wedge, lookback=10, z_entry=0.5, z_exit=0.0, trend_window=3),
+    "yield_breakout_level": functools.partial(yield_breakout, level=4.0, exit_level=3.9, move_window=2),
+    "yield_breakout_high": functools.partial(
+        yield_breakout, rule="high", window=5, move_window=2, hold_days=3
+    ),
+    "yield_shock": functools.partial(yield_shock, x_bp=5, k=2, n=3),
+    "yield_shock_range": functools.partial(yield_shock, x_bp=20, k=1, n=2, measure="range"),
+    "swap_spread": functools.partial(swap_spread, rule="either", window=3, drop_bp=3, level_bp=10),
+    "term_premium_high": functools.partial(term_premium, window=8, hold_days=3),
+    "term_premium_level": functools.partial(term_premium, rule="level", level=0.5, exit_level=0.3),
+    "stock_bond_correlation": functools.partial(stock_bond_correlation, window=6, entry=0.2, exit=-0.1),
+    "threshold_zscore": functools.partial(
+        threshold, column="VIX", rule="zscore", window=6, entry=1.0, exit=0.0
+    ),
+    "threshold_breakdown": functools.partial(
+        threshold, column="VIX", rule="breakout", direction="below", window=4
+    ),
+}
+SIGNALS["composite"] = functools.partial(
+    composite,
+    signals=[SIGNALS["move_vix_wedge"], SIGNALS["yield_shock"], SIGNALS["swap_spread"]],
+    rule="k_of_n",
+    k=2,
+)
+COLUMNS = ("MOVE", "VIX", "UST10Y", "UST10Y_HIGH", "UST10Y_LOW", "SWAP10Y", "TERM_PREMIUM_10Y", "SPY", "IEF")
+
+
+def random_frame(rng: np.random.Generator, n: int, nan_share: float) -> pd.DataFrame:
+    walk = lambda lo, scale: lo + np.abs(np.cumsum(rng.normal(0, scale, n)))  # noqa: E731
+    ust = walk(3.5, 0.08)
+    f = pd.DataFrame(
+        {
+            "MOVE": walk(80, 4.0),
+            "VIX": walk(12, 1.0),
+            "UST10Y": ust,
+            "UST10Y_HIGH": ust + rng.uniform(0, 0.3, n),
+            "UST10Y_LOW": ust - rng.uniform(0, 0.3, n),
+            "SWAP10Y": ust + rng.normal(0.1, 0.05, n),
+            "TERM_PREMIUM_10Y": rng.normal(0.3, 0.3, n).cumsum() / 5,
+            "SPY": 100 * np.cumprod(1 + rng.normal(0, 0.01, n)),
+            "IEF": 100 * np.cumprod(1 + rng.normal(0, 0.005, n)),
+        },
+        index=pd.bdate_range("2020-01-01", periods=n),
+    )
+    holes = rng.random(f.shape) < nan_share
+    return f.mask(holes)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(30, 80),
+    cut=st.floats(0.2, 0.9),
+    nan_share=st.sampled_from([0.0, 0.05]),
+)
+def test_no_signal_at_t_depends_on_data_after_t(seed, n, cut, nan_share):
+    rng = np.random.default_rng(seed)
+    base = random_frame(rng, n, nan_share)
+    t = int(cut * n)
+    other = base.copy()
+    other.iloc[t + 1 :] = random_frame(rng, n, nan_share).iloc[t + 1 :].to_numpy()
+    for name, sig in SIGNALS.items():
+        a, b = sig(base), sig(other)
+        pd.testing.assert_series_equal(a.risk_off.iloc[: t + 1], b.risk_off.iloc[: t + 1], obj=name)
+        pd.testing.assert_series_equal(a.covered.iloc[: t + 1], b.covered.iloc[: t + 1], obj=name)
+        if a.score is not None:
+            pd.testing.assert_series_equal(a.score.iloc[: t + 1], b.score.iloc[: t + 1], obj=name)
+
+
+def test_the_property_has_teeth():
+    """The random frames make every signal fire somewhere, so the property above is not vacuous."""
+    rng = np.random.default_rng(7)
+    fired = {name: False for name in SIGNALS}
+    for _ in range(30):
+        f = random_frame(rng, 80, 0.0)
+        for name, sig in SIGNALS.items():
+            fired[name] |= bool(sig(f).risk_off.any())
+    assert all(fired.values()), [n for n, v in fired.items() if not v]

@@ -1,0 +1,170 @@
+"""``python -m tracking``: compare runs from the tracking store, and re-sync run folders to it.
+
+Examples::
+
+    python -m tracking compare                      # best 10 runs by Sharpe, chart in comparison.png
+    python -m tracking compare --strategy move_vix_wedge --sort calmar --limit 5
+    python -m tracking compare --sweep latest                    # the children of the latest sweep
+    python -m tracking compare --param strategy.signal.lookback=126 --tag data_source=bundled
+    python -m tracking resync outputs/ multirun/                 # log runs the store missed, never twice
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from common.errors import UserError
+
+EPILOG = """exit status: 0 ok; 2 bad input (unknown experiment or metric, malformed URI or filter);
+3 the tracking store could not be reached.
+
+The store is --uri, else MLFLOW_TRACKING_URI, else the repository's mlflow.db."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tracking",
+        description="Compare runs from the tracking store, and re-sync run folders to it.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{compare,resync}")
+    c = sub.add_parser(
+        "compare",
+        help="list, filter and sort runs; print a table and chart their equity curves",
+        description="List runs of an experiment from the tracking store (mlflow.search_runs), filter them, "
+        "sort by a metric, print a table, and chart the equity curves of the runs shown.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument("--uri", help="tracking URI (default: MLFLOW_TRACKING_URI, then ./mlflow.db)")
+    c.add_argument("--experiment", default="regime-backtest", help="experiment name (default: %(default)s)")
+    c.add_argument("--strategy", help="only runs of this strategy (its `strategy` tag)")
+    c.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="only runs whose config KEY is VALUE (repeatable)",
+    )
+    c.add_argument(
+        "--tag", action="append", default=[], metavar="KEY=VALUE", help="only runs with this tag (repeatable)"
+    )
+    c.add_argument("--sweep", metavar="PARENT_RUN_ID|latest", help="only the child runs of this sweep")
+    c.add_argument(
+        "--sort",
+        default="sharpe_excess_tbill",
+        metavar="METRIC",
+        help="metric to sort by (default: %(default)s)",
+    )
+    c.add_argument("--ascending", action="store_true", help="smallest first (default: largest first)")
+    c.add_argument(
+        "--limit", type=int, default=10, help="how many runs to show and chart (default: %(default)s)"
+    )
+    c.add_argument("--all-statuses", action="store_true", help="include FAILED and RUNNING runs")
+    c.add_argument(
+        "--chart",
+        type=Path,
+        default=Path("comparison.png"),
+        help="equity-curve chart to write (default: %(default)s)",
+    )
+    c.add_argument("--no-chart", action="store_true", help="print the table only")
+    c.add_argument("--csv", type=Path, help="also write the table as CSV")
+    r = sub.add_parser(
+        "resync",
+        help="log run folders whose runs are not in the store (never twice)",
+        description="Log run folders (written first by every run) whose runs never reached the tracking "
+        "store. Runs already in the store are skipped; runs a dead store left unfinished are completed; "
+        "sweeps get their parent run and leaderboard.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument(
+        "paths", nargs="+", type=Path, help="run folders, sweep folders, or outputs/ and multirun/"
+    )
+    r.add_argument(
+        "--uri", help="tracking URI (default: the run's tracking.uri, MLFLOW_TRACKING_URI, ./mlflow.db)"
+    )
+    r.add_argument("--experiment", help="experiment name (default: the run's own)")
+    r.add_argument("--dry-run", action="store_true", help="only say what would be logged")
+    return parser
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from tracking import compare
+    from tracking.mlflow_store import resolve_uri, set_http_env_defaults
+
+    uri = resolve_uri(args.uri)
+    set_http_env_defaults()
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    if args.limit < 1:
+        raise UserError(f"`--limit` must be at least 1, got {args.limit}.")
+    q = compare.Query(
+        experiment=args.experiment,
+        strategy=args.strategy,
+        params=args.param,
+        tags=args.tag,
+        sweep=args.sweep,
+        sort=args.sort,
+        ascending=args.ascending,
+        limit=args.limit,
+        all_statuses=args.all_statuses,
+    )
+    runs = compare.select(q)
+    if runs.empty:
+        print(f"no runs match in experiment '{args.experiment}' at {uri}")
+        return 0
+    table = compare.table(runs, args.sort)
+    print(
+        f"{len(runs)} runs of experiment '{args.experiment}' at {uri}, by {args.sort} "
+        f"({'ascending' if args.ascending else 'best first'}):\n"
+    )
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+        print(f"\ntable: {args.csv}")
+    if not args.no_chart:
+        path = compare.chart(runs, args.chart, title=f"{len(runs)} runs by {args.sort}")
+        print(f"chart: {path}")
+    return 0
+
+
+def _resync(args: argparse.Namespace) -> int:
+    from tracking.resync import resync
+
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise UserError(
+            f"no such folder: {', '.join(missing)}.",
+            hint="pass run folders, sweep folders, outputs/ or multirun/",
+        )
+    out = resync(args.paths, uri=args.uri, experiment=args.experiment, dry_run=args.dry_run)
+    verb = "would log" if args.dry_run else "logged"
+    for f in out.logged:
+        print(f"{verb}: {f}")
+    print(
+        f"{verb} {len(out.logged)} runs, skipped {len(out.skipped)} already in the store"
+        + (f", finished {len(out.sweeps)} sweeps" if out.sweeps else "")
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return _compare(args) if args.command == "compare" else _resync(args)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the store itself failed: not the user's input
+        print(f"error: tracking store failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

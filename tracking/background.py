@@ -1,0 +1,204 @@
+"""An MLflow run opened in a worker process, overlapping the store with the backtest.
+
+Importing mlflow and opening a SQLite store take about as long as the whole backtest; on a machine
+with two or more cores, doing them in a spawned worker while the parent loads data, simulates and draws
+charts removes them from the critical path. The worker is told to create the run only once the parent's
+inputs have passed validation, so a user error never leaves a run behind; a backtest that raises ends
+its run FAILED.
+
+Protocol (parent → worker over a pipe): ``("start", info)`` creates the run with ``info["tags"]`` (its
+uid, folder and sweep parent), answers, then logs what is known at the start while the parent
+simulates: the input dataset (``info["dataset"]``), the git commit and diff and package versions it
+computes itself, and the description with the re-run command; ``("log", payload)`` logs the results,
+ends the run FINISHED and writes ``tracking/logged.json`` into ``info["folder"]``; ``("fail",)`` ends it
+FAILED; ``("abort",)`` leaves without creating a run. The worker answers each with ``("ok", info)`` or
+``("error", message)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+WAIT_SECONDS = 600.0
+
+
+class TrackingError(RuntimeError):
+    """The tracking store could not be reached or refused the run; results are kept locally."""
+
+
+def _describe(tracker: Any, info: dict[str, Any]) -> None:
+    """Log what is known at the start of a run: dataset, code version, description."""
+    from tracking import lineage
+
+    repro = lineage.repro_info()
+    tracker.describe(
+        dataset=info.get("dataset"),
+        note=lineage.note(
+            rerun=info.get("rerun", "python run.py"),
+            command=info.get("command", ""),
+            repro=repro,
+            dataset=info.get("dataset"),
+        ),
+        tags={**lineage.repro_tags(repro), "rerun": info.get("rerun", "python run.py")},
+        texts=lineage.repro_texts(repro),
+    )
+
+
+def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -> None:
+    """Worker body: open the store, then obey the parent's messages."""
+    from tracking import mlflow_store
+
+    try:
+        session = mlflow_store.Session.open(uri=uri, experiment=experiment)
+        conn.send(("ok", {"uri": session.uri}))
+    except Exception as exc:  # report any failure to the parent, which decides what to say
+        conn.send(("error", mlflow_store.describe_error(exc, uri or os.environ.get("MLFLOW_TRACKING_URI"))))
+        return
+    msg = conn.recv()
+    if msg[0] != "start":
+        return
+    info: dict[str, Any] = msg[1] if len(msg) > 1 else {}
+    try:
+        tracker = session.start_run(run_name, tags=info.get("tags"))
+        conn.send(("ok", {"run_id": tracker.run_id, "experiment_id": tracker.experiment_id}))
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    described: Exception | None = None
+    try:  # overlaps the parent's simulation
+        _describe(tracker, info)
+    except Exception as exc:
+        described = exc
+    msg = conn.recv()
+    try:
+        if msg[0] != "log":
+            session.end_run("FAILED")
+            conn.send(("ok", {}))
+            return
+        if described is not None:
+            raise described
+        tracker.log(**msg[1])
+        session.end_run("FINISHED")
+        if info.get("folder"):  # the run folder's marker: `python -m tracking resync` skips it
+            from tracking.record import mark_logged
+
+            mark_logged(
+                Path(info["folder"]),
+                run_id=tracker.run_id,
+                uri=session.uri,
+                experiment_id=session.experiment_id,
+            )
+        conn.send(("ok", {}))
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            session.end_run("FAILED")
+        conn.send(("error", mlflow_store.describe_error(exc, session.uri)))
+
+
+@contextlib.contextmanager
+def _standard_start_method() -> Iterator[None]:
+    """Let a spawned child start inside a joblib (loky) worker.
+
+    A spawned child re-applies its parent's default start method; in a loky worker that is ``loky``,
+    which a fresh interpreter does not know (``ValueError: cannot find context for 'loky'``). The
+    default is set to ``spawn`` while the child starts, then restored.
+    """
+    method = mp.get_start_method(allow_none=True)
+    if method in (None, "spawn", "fork", "forkserver"):
+        yield
+        return
+    mp.set_start_method("spawn", force=True)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            mp.set_start_method(method, force=True)
+
+
+class BackgroundRun:
+    """Parent-side handle on the worker process.
+
+    Args:
+        uri: Tracking URI (None: environment, then the repository's SQLite file).
+        experiment: Experiment name.
+        run_name: Display name of the run.
+    """
+
+    def __init__(self, uri: str | None, experiment: str, run_name: str) -> None:
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_worker, args=(child, uri, experiment, run_name), daemon=True)
+        with _standard_start_method():
+            self._proc.start()
+        child.close()
+        self.uri: str | None = None
+        self.run_id: str | None = None
+        self._opened: dict[str, Any] | None = None
+
+    def _reply(self) -> dict[str, Any]:
+        if not self._conn.poll(WAIT_SECONDS):
+            raise TrackingError(f"the tracking worker did not answer within {WAIT_SECONDS:.0f} s")
+        try:
+            status, info = self._conn.recv()
+        except EOFError:
+            raise TrackingError("the tracking worker stopped unexpectedly") from None
+        if status != "ok":
+            raise TrackingError(info)
+        return info
+
+    def start(self, info: dict[str, Any] | None = None) -> None:
+        """Create the run (after the inputs have been validated).
+
+        Args:
+            info: ``tags`` set at creation, ``dataset`` for `mlflow.log_input`, ``rerun`` and
+                ``command`` for the description, ``folder`` (the run folder) for the logged marker.
+        """
+        if self._opened is None:
+            self._opened = self._reply()
+            self.uri = self._opened["uri"]
+        self._conn.send(("start", info or {}))
+        self.run_id = self._reply()["run_id"]
+
+    def log(self, **payload: Any) -> None:
+        """Log params, metrics, tags and artifacts, and end the run FINISHED."""
+        self._conn.send(("log", payload))
+        self._reply()
+
+    def fail(self) -> None:
+        """End the run FAILED (best effort)."""
+        with contextlib.suppress(Exception):
+            self._conn.send(("fail",))
+            self._reply()
+
+    def abort(self) -> None:
+        """Stop the worker without creating a run."""
+        with contextlib.suppress(Exception):
+            self._conn.send(("abort",))
+
+    def close(self) -> None:
+        """Stop the worker.
+
+        Every reply it sent came after its store work was done, so nothing is lost by not waiting
+        for its interpreter to shut down (which takes about a second).
+        """
+        self._proc.join(timeout=0.05)
+        if self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join(timeout=5)
+        self._conn.close()
+
+
+@contextlib.contextmanager
+def opened(uri: str | None, experiment: str, run_name: str) -> Iterator[BackgroundRun]:
+    """A `BackgroundRun` that is always closed; the caller starts, logs, fails or aborts it."""
+    run = BackgroundRun(uri, experiment, run_name)
+    try:
+        yield run
+    finally:
+        run.close()

@@ -1,0 +1,194 @@
+"""Compare runs from the tracking store: filter, sort by a metric, print a table, chart equity curves.
+
+Everything is read with `mlflow.search_runs` and the runs' own ``daily.csv`` artifacts: no storage of
+its own. `python -m tracking compare --help` is the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from common.errors import ConfigError, did_you_mean
+from tracking.sweep import PARENT_TAG, plain_columns
+
+SHOWN_METRICS = ("sharpe_excess_tbill", "cagr", "max_drawdown", "calmar", "time_in_risk_off")
+MAX_VARYING_PARAMS = 5
+
+
+@dataclass
+class Query:
+    """What to compare.
+
+    Attributes:
+        experiment: Experiment name.
+        strategy: Keep runs of this strategy (the ``strategy`` tag).
+        params: ``key=value`` pairs the runs' params must equal (flattened config keys).
+        tags: ``key=value`` pairs the runs' tags must equal.
+        sweep: A sweep's parent run id, or ``latest``: keep that sweep's child runs.
+        sort: The metric to sort by.
+        ascending: Sort ascending (default: best, i.e. largest, first).
+        limit: How many runs to show and chart.
+        all_statuses: Also show FAILED and RUNNING runs.
+    """
+
+    experiment: str = "regime-backtest"
+    strategy: str | None = None
+    params: Sequence[str] = field(default_factory=list)
+    tags: Sequence[str] = field(default_factory=list)
+    sweep: str | None = None
+    sort: str = "sharpe_excess_tbill"
+    ascending: bool = False
+    limit: int = 10
+    all_statuses: bool = False
+
+
+def _pairs(items: Sequence[str], key: str) -> list[tuple[str, str]]:
+    out = []
+    for item in items:
+        k, sep, v = item.partition("=")
+        if not sep or not k:
+            raise ConfigError(
+                f"`{item}` is not `key=value`.", key=key, hint=f"e.g. {key} strategy.signal.z_entry=1.5"
+            )
+        out.append((k.strip(), v.strip()))
+    return out
+
+
+def _quote(value: str) -> str:
+    return value.replace("'", "\\'")
+
+
+def filter_string(q: Query, parent_run_id: str | None) -> str:
+    """The `search_runs` filter for a query.
+
+    >>> filter_string(Query(strategy="sixty_forty", params=["backtest.lag=2"]), None)
+    "attributes.status = 'FINISHED' AND tags.`strategy` = 'sixty_forty' AND params.`backtest.lag` = '2'"
+    """
+    parts = [] if q.all_statuses else ["attributes.status = 'FINISHED'"]
+    if q.strategy:
+        parts.append(f"tags.`strategy` = '{_quote(q.strategy)}'")
+    parts += [f"params.`{k}` = '{_quote(v)}'" for k, v in _pairs(q.params, "--param")]
+    parts += [f"tags.`{k}` = '{_quote(v)}'" for k, v in _pairs(q.tags, "--tag")]
+    if parent_run_id:
+        parts.append(f"tags.`mlflow.parentRunId` = '{parent_run_id}'")
+    return " AND ".join(parts)
+
+
+def experiment_id(name: str) -> str:
+    """The id of experiment `name` in the current store; a ConfigError listing the available ones."""
+    import mlflow
+
+    exp = mlflow.get_experiment_by_name(name)
+    if exp is None:
+        names = sorted(e.name for e in mlflow.search_experiments())
+        raise ConfigError(
+            f"there is no experiment `{name}` in the tracking store.{did_you_mean(name, names)}",
+            key="--experiment",
+            hint=f"available: {', '.join(names) or '(none: log a run first)'}",
+        )
+    return exp.experiment_id
+
+
+def latest_sweep(exp_id: str) -> str:
+    """The run id of the most recent sweep's parent run."""
+    import mlflow
+
+    df = mlflow.search_runs(
+        experiment_ids=[exp_id],
+        filter_string=f"tags.`{PARENT_TAG}` = 'parent'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
+    if df.empty:
+        raise ConfigError(
+            "there is no sweep in this experiment.", key="--sweep", hint="run one with `python run.py -m ...`"
+        )
+    return str(df["run_id"].iloc[0])
+
+
+def available_metrics(exp_id: str) -> list[str]:
+    """Metric names logged by runs of the experiment (from its latest 500 runs)."""
+    import mlflow
+
+    df = mlflow.search_runs(experiment_ids=[exp_id], max_results=500)
+    return sorted(c.removeprefix("metrics.") for c in df.columns if c.startswith("metrics."))
+
+
+def select(q: Query) -> pd.DataFrame:
+    """The runs matching `q`, sorted by its metric, at most ``q.limit`` of them (sweep parents left out).
+
+    Raises:
+        ConfigError: Unknown experiment or metric (listing the available ones), malformed filters.
+    """
+    import mlflow
+
+    exp_id = experiment_id(q.experiment)
+    parent = latest_sweep(exp_id) if q.sweep == "latest" else q.sweep
+    df = mlflow.search_runs(
+        experiment_ids=[exp_id], filter_string=filter_string(q, parent), max_results=50_000
+    )
+    if f"metrics.{q.sort}" not in df.columns:
+        metrics = available_metrics(exp_id)
+        if q.sort not in metrics or not df.empty:
+            raise ConfigError(
+                f"no run has a metric `{q.sort}`.{did_you_mean(q.sort, metrics)}",
+                key="--sort",
+                hint=f"available: {', '.join(metrics) or '(none)'}",
+            )
+    if df.empty:
+        return plain_columns(df)
+    if f"tags.{PARENT_TAG}" in df.columns:
+        df = df[df[f"tags.{PARENT_TAG}"].fillna("") != "parent"]
+    df = df.sort_values(f"metrics.{q.sort}", ascending=q.ascending, na_position="last", kind="stable")
+    out = plain_columns(df.head(q.limit)).reset_index(drop=True)
+    out["start_time"] = df.head(q.limit)["start_time"].dt.strftime("%Y-%m-%d %H:%M").to_numpy()
+    out["strategy"] = (
+        df.head(q.limit).get("tags.strategy", pd.Series(index=df.index, dtype=object)).to_numpy()
+    )
+    return out
+
+
+def varying_params(runs: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
+    """Parameters (config keys) whose values differ between the selected runs, at most a few."""
+    skip = {"run_id", "run_name", "status", "start_time", "strategy", *metrics}
+    cols = [c for c in runs.columns if c not in skip and "." in c and runs[c].astype(str).nunique() > 1]
+    cols = [c for c in cols if not pd.api.types.is_float_dtype(runs[c])]  # params are strings; metrics floats
+    return cols[:MAX_VARYING_PARAMS]
+
+
+def table(runs: pd.DataFrame, sort: str) -> pd.DataFrame:
+    """The printed table: short run id, name, strategy, start time, varying params, main metrics."""
+    metrics = [m for m in dict.fromkeys([sort, *SHOWN_METRICS]) if m in runs.columns]
+    cols = ["run_id", "run_name", "strategy", "start_time", *varying_params(runs, metrics), *metrics]
+    out = runs.reindex(columns=cols).copy()
+    out["run_id"] = out["run_id"].str[:8]
+    return out
+
+
+def equity_curves(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each selected run's strategy value by day (from its ``daily.csv``), one column per run."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import mlflow
+
+    curves = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _, r in runs.iterrows():
+            path = mlflow.artifacts.download_artifacts(
+                run_id=r["run_id"], artifact_path="daily.csv", dst_path=tmp
+            )
+            daily = pd.read_csv(path, index_col="date", parse_dates=["date"])
+            curves[f"{r['run_name']} [{r['run_id'][:8]}]"] = daily["value_strategy"]
+    return pd.DataFrame(curves)
+
+
+def chart(runs: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """Write the equity-and-drawdown chart of the selected runs (growth of 1) to `path`."""
+    from report.charts import equity_drawdown_png
+
+    return equity_drawdown_png(equity_curves(runs), path, title=title)

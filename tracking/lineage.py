@@ -1,0 +1,156 @@
+"""What a run records about where it came from: data lineage, code version, how to re-run it.
+
+Plain Python (no mlflow): the parent process builds the cheap parts (the dataset's description, the
+re-run command) from what it already holds; the tracking worker computes the rest (git commit and diff,
+package versions) while the backtest runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("vectorbt", "pandas", "numpy", "mlflow", "hydra-core")
+MAX_DIFF_CHARS = 2_000_000
+
+
+def dataset_info(market: Any, data_cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """A small description of a run's market data, for `mlflow.log_input` (not the frame itself).
+
+    Args:
+        market: The run's `market.types.MarketData`.
+        data_cfg: The resolved ``data`` config (its ``source`` and ``loader``).
+
+    Returns:
+        ``name`` (source and date range), ``digest`` (content digest), ``source`` (where the data came
+        from), ``first``, ``last``, ``rows`` and ``columns``.
+    """
+    first, last = str(market.start.date()), str(market.end.date())
+    loader = {k: str(v) for k, v in dict(data_cfg.get("loader") or {}).items()}
+    return {
+        "name": f"{market.source} {first}..{last}",
+        "digest": market.digest,
+        "source": {"source": market.source, **loader},
+        "first": first,
+        "last": last,
+        "rows": len(market.frame),
+        "columns": [str(c) for c in market.frame.columns],
+    }
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def versions() -> dict[str, str]:
+    """Installed versions of the packages that decide a backtest's numbers."""
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def repro_info() -> dict[str, Any]:
+    """The code a run ran: git commit, whether the tree was dirty, the uncommitted diff, versions.
+
+    The diff is ``git diff HEAD`` (staged and unstaged changes to tracked files) plus the names of
+    untracked files (their content is not recorded).
+    """
+    commit = (_git("rev-parse", "HEAD") or "").strip() or "unknown"
+    status = _git("status", "--porcelain") or ""
+    diff = (_git("diff", "HEAD", "--no-color") or "")[:MAX_DIFF_CHARS]
+    untracked = [line[3:] for line in status.splitlines() if line.startswith("??")]
+    return {
+        "git_commit": commit,
+        "git_dirty": bool(status.strip()),
+        "git_diff": diff,
+        "untracked": untracked,
+        "python": sys.version.split()[0],
+        "versions": versions(),
+    }
+
+
+def repro_tags(repro: Mapping[str, Any]) -> dict[str, str]:
+    """Tags from `repro_info`: commit, dirty flag, package versions."""
+    tags = {"git_commit": repro["git_commit"], "git_dirty": str(repro["git_dirty"]).lower()}
+    tags["python_version"] = repro["python"]
+    tags |= {f"version.{k}": v for k, v in repro["versions"].items()}
+    return tags
+
+
+def repro_texts(repro: Mapping[str, Any]) -> dict[str, str]:
+    """Artifacts from `repro_info`: the uncommitted diff (if any) and the environment."""
+    texts = {
+        "repro/environment.json": json.dumps({k: v for k, v in repro.items() if k != "git_diff"}, indent=2)
+    }
+    if repro["git_diff"]:
+        texts["repro/git_diff.patch"] = repro["git_diff"]
+    return texts
+
+
+def rerun_command(overrides: Sequence[str]) -> str:
+    """The shell command that re-runs a run (one job of a sweep included).
+
+    >>> rerun_command(["strategy=move_vix_wedge", "strategy.signal.z_entry=1.5", "data.start=[1, 2]"])
+    "python run.py strategy=move_vix_wedge strategy.signal.z_entry=1.5 'data.start=[1, 2]'"
+    """
+    return " ".join(["python run.py", *(shlex.quote(o) for o in overrides)])
+
+
+def run_name(strategy: str, overrides: Sequence[str], limit: int = 200) -> str:
+    """A run's display name: the strategy and the overrides that make it differ from its defaults.
+
+    >>> run_name("move_vix_wedge", ["strategy=move_vix_wedge", "strategy.signal.z_entry=1.5"])
+    'move_vix_wedge z_entry=1.5'
+    """
+    shown = []
+    for o in overrides:
+        key, sep, value = o.partition("=")
+        if not sep or key.lstrip("+~").startswith(("hydra", "tracking")) or key.lstrip("+~") == "strategy":
+            continue
+        shown.append(f"{key.rsplit('.', 1)[-1]}={value}")
+    return " ".join([strategy, *shown])[:limit]
+
+
+def note(
+    *,
+    rerun: str,
+    command: str,
+    repro: Mapping[str, Any],
+    dataset: Mapping[str, Any] | None,
+) -> str:
+    """The run's description (Markdown, shown at the top of its page in the MLflow UI)."""
+    commit = repro["git_commit"]
+    apply = "   # then: git apply repro/git_diff.patch" if repro["git_diff"] else ""
+    dirty = " (uncommitted changes: `repro/git_diff.patch`)" if repro["git_dirty"] else ""
+    versions = ", ".join(f"{k} {v}" for k, v in repro["versions"].items())
+    lines = [
+        "**Re-run**",
+        "",
+        f"    git checkout {commit[:12]}{apply}",
+        f"    {rerun}",
+        "",
+        f"- command line: `{command}`",
+        f"- git commit: `{commit}`{dirty}",
+        f"- versions: {versions}, python {repro['python']}",
+    ]
+    if dataset is not None:
+        lines.append(
+            f"- data: {dataset['source'].get('source')} {dataset['first']} to {dataset['last']}, "
+            f"{dataset['rows']} rows, digest `{dataset['digest']}`"
+        )
+    return "\n".join(lines)

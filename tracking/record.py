@@ -1,0 +1,73 @@
+"""The run folder's own tracking record, and a marker once the run is in the store.
+
+The record (what a run logs) is written before logging, so a store that was down loses nothing; the
+marker lets a re-sync skip runs already logged.
+
+Layout of a run folder (Hydra's output folder)::
+
+    results/                 the artifacts (daily.csv, stats.json, charts, config.yaml)
+    .hydra/                  Hydra's config and overrides
+    tracking/record.json     params, metrics, tags, dataset, re-run command (written before logging)
+    tracking/logged.json     run id, store and experiment (written after the run was logged)
+
+and of a sweep folder (``multirun/<date>/<time>``)::
+
+    tracking/sweep.json      the sweep's id, overrides, parent run id (null if the store was down)
+    leaderboard.csv/.png     the sweep's leaderboard, also logged to the parent run
+
+Plain Python: no mlflow here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RECORD = Path("tracking") / "record.json"
+LOGGED = Path("tracking") / "logged.json"
+SWEEP = Path("tracking") / "sweep.json"
+SWEEP_ENV = "REGIME_BACKTEST_SWEEP"
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> Path:
+    """Write JSON atomically (a temporary file renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    tmp.replace(path)
+    return path
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`, or None if the file is missing."""
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def mark_logged(folder: Path, *, run_id: str, uri: str, experiment_id: str) -> Path:
+    """Record in the run folder that its run is in the store."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return write_json(
+        folder / LOGGED, {"run_id": run_id, "uri": uri, "experiment_id": experiment_id, "logged_at": now}
+    )
+
+
+def current_sweep() -> dict[str, Any] | None:
+    """The sweep this process's job belongs to (set by `tracking.sweep.MlflowSweepCallback`), or None."""
+    raw = os.environ.get(SWEEP_ENV)
+    return json.loads(raw) if raw else None
+
+
+def run_folders(paths: Iterable[Path]) -> list[Path]:
+    """Run folders (those holding a tracking record) at or under `paths`, sorted."""
+    found: set[Path] = set()
+    for p in paths:
+        p = Path(p)
+        if (p / RECORD).is_file():
+            found.add(p.resolve())
+        elif p.is_dir():
+            found |= {r.parent.parent.resolve() for r in p.rglob(str(RECORD)) if r.is_file()}
+    return sorted(found)

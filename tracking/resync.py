@@ -1,0 +1,156 @@
+"""Log run folders whose runs never reached the tracking store, without logging any run twice.
+
+Each run folder holds the record of what its run logs (``tracking/record.json``, written before
+logging). A run is identified in the store by its ``run_uid`` tag, set when the run is created: a run
+already FINISHED there is skipped; a run left RUNNING or FAILED by a store that died mid-run is
+completed in place; a missing run is created. Runs of a sweep are nested under the sweep's parent run
+(found by its ``sweep_uid`` tag, created if the store was down when the sweep started), whose
+leaderboard is then rebuilt from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracking.record import LOGGED, RECORD, SWEEP, mark_logged, read_json, run_folders
+
+
+@dataclass
+class Outcome:
+    """What a re-sync did: folders logged (created or completed), skipped, and sweeps finished."""
+
+    logged: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    sweeps: list[str] = field(default_factory=list)
+
+
+def _find(exp_id: str, tag: str, value: str, extra: str = "") -> Any:
+    import mlflow
+
+    from tracking.mlflow_store import with_retry
+
+    df = with_retry(
+        mlflow.search_runs,
+        experiment_ids=[exp_id],
+        filter_string=f"tags.`{tag}` = '{value}'{extra}",
+        output_format="list",
+        max_results=10,
+    )
+    return df[0] if df else None
+
+
+def _parent(ctx: dict[str, Any], uri: str, experiment: str, exp_id: str, cache: dict[str, str]) -> str:
+    """The sweep's parent run id in this store (created if missing)."""
+    from tracking.sweep import PARENT_TAG, start_parent
+
+    uid = ctx["sweep_uid"]
+    if uid not in cache:
+        found = _find(exp_id, "sweep_uid", uid, f" AND tags.`{PARENT_TAG}` = 'parent'")
+        if found is not None:
+            cache[uid] = found.info.run_id
+        else:
+            cache[uid] = start_parent({**ctx, "uri": uri, "experiment": experiment})[0]
+    return cache[uid]
+
+
+def _log_folder(folder: Path, rec: dict[str, Any], session: Any, run_id: str | None, tags: dict) -> str:
+    """Log one folder's record into run `run_id` (None: a new run); return the run id."""
+    import mlflow
+
+    from tracking import lineage
+    from tracking.mlflow_store import Tracker, with_retry
+
+    start = rec.get("start", {})
+    repro = rec.get("repro") or {**lineage.repro_info(), "source": "computed at re-sync"}
+    if run_id is None:
+        tracker = session.start_run(rec["run_name"], tags=tags)
+    else:
+        with_retry(mlflow.start_run, run_id=run_id)
+        with_retry(mlflow.set_tags, tags)
+        tracker = Tracker(run_id=run_id, uri=session.uri, experiment_id=session.experiment_id)
+    try:
+        tracker.describe(
+            dataset=start.get("dataset"),
+            note=lineage.note(
+                rerun=start.get("rerun", "python run.py"),
+                command=start.get("command", ""),
+                repro=repro,
+                dataset=start.get("dataset"),
+            ),
+            tags={**lineage.repro_tags(repro), "rerun": start.get("rerun", ""), "resynced": "true"},
+            texts=lineage.repro_texts(repro),
+        )
+        tracker.log(
+            params=rec["params"],
+            metrics=rec["metrics"],
+            tags=rec["tags"],
+            folder=folder / "results",
+            hydra_dir=folder / ".hydra",
+        )
+    except BaseException:
+        session.end_run("FAILED")
+        raise
+    session.end_run("FINISHED")
+    return tracker.run_id
+
+
+def resync(
+    paths: Iterable[Path], *, uri: str | None = None, experiment: str | None = None, dry_run: bool = False
+) -> Outcome:
+    """Log every run folder under `paths` whose run is not in the store.
+
+    Args:
+        paths: Run folders, sweep folders, or any folder above them (``outputs/``, ``multirun/``).
+        uri: Tracking URI (None: each record's ``tracking.uri``, then ``MLFLOW_TRACKING_URI``, then the
+            repository's SQLite file).
+        experiment: Experiment name (None: each record's).
+        dry_run: Only report what would be logged.
+
+    Returns:
+        The folders logged and skipped, and the sweeps whose parent was finished.
+    """
+    from tracking.mlflow_store import Session
+    from tracking.sweep import finish_parent
+
+    out = Outcome()
+    parents: dict[str, str] = {}
+    sweeps: dict[str, dict[str, Any]] = {}
+    for folder in run_folders(paths):
+        rec = read_json(folder / RECORD) or {}
+        session = Session.open(uri=uri or rec.get("uri"), experiment=experiment or rec["experiment"])
+        start_tags = dict(rec.get("start", {}).get("tags", {}))
+        existing = _find(session.experiment_id, "run_uid", start_tags["run_uid"])
+        if existing is not None and existing.info.status == "FINISHED":
+            out.skipped.append(folder)
+            if not (folder / LOGGED).is_file():
+                mark_logged(
+                    folder, run_id=existing.info.run_id, uri=session.uri, experiment_id=session.experiment_id
+                )
+            continue
+        if dry_run:
+            out.logged.append(folder)
+            continue
+        sweep = rec.get("start", {}).get("sweep")
+        if sweep:
+            ctx = read_json(Path(sweep["sweep_dir"]) / SWEEP) or sweep
+            exp_name = experiment or rec["experiment"]
+            start_tags["mlflow.parentRunId"] = _parent(
+                ctx, session.uri, exp_name, session.experiment_id, parents
+            )
+            sweeps[ctx["sweep_uid"]] = {
+                **ctx,
+                "uri": session.uri,
+                "experiment": exp_name,
+                "experiment_id": session.experiment_id,
+                "parent_run_id": start_tags["mlflow.parentRunId"],
+            }
+        run_id = _log_folder(folder, rec, session, existing.info.run_id if existing else None, start_tags)
+        mark_logged(folder, run_id=run_id, uri=session.uri, experiment_id=session.experiment_id)
+        out.logged.append(folder)
+    for ctx in sweeps.values():
+        finish_parent(ctx, title=f"{ctx['name']}: leaderboard (best Sharpe at the top)")
+        out.sweeps.append(ctx["parent_run_id"])
+    return out

@@ -1,0 +1,276 @@
+"""A Hydra multirun as one MLflow parent run with one child run per job, and a leaderboard.
+
+`MlflowSweepCallback` is registered in ``conf/config.yaml`` (``hydra.callbacks``). At the start of a
+multirun it creates the parent run (the sweep's overrides and number of configurations) and writes
+``tracking/sweep.json`` into the sweep folder; each job (in this process with the basic launcher, in a
+loky worker with ``hydra/launcher=joblib``) reads that file in `on_job_start` and exports it in the
+``REGIME_BACKTEST_SWEEP`` environment variable, from which the run's tracking worker takes the
+``mlflow.parentRunId`` tag. At the end it reads the children back with `mlflow.search_runs`, writes the
+leaderboard (CSV and PNG) into the sweep folder and logs it to the parent.
+
+Importing this module is cheap (Hydra instantiates callbacks on every run): mlflow is imported inside
+the functions that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from common.errors import UserError
+from tracking.record import RECORD, SWEEP, SWEEP_ENV, read_json, run_folders, write_json
+
+PARENT_TAG = "sweep"  # value "parent" on a sweep's parent run
+
+
+def count_configurations(overrides: Sequence[str]) -> int | None:
+    """How many jobs Hydra's basic sweeper makes of these overrides (None if it cannot tell).
+
+    >>> count_configurations(["strategy=move_vix_wedge", "a.b=1,2,3", "c=range(0,4)"])
+    12
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+        return sum(len(batch) for batch in BasicSweeper.split_arguments(parsed, None))
+    except Exception:
+        return None
+
+
+def swept_overrides(overrides: Sequence[str]) -> dict[str, str]:
+    """The overrides that sweep (``key=a,b``, ``range(...)``, ``choice(...)``): key -> value text.
+
+    >>> swept_overrides(["strategy=move_vix_wedge", "strategy.signal.z_entry=1.0,1.5"])
+    {'strategy.signal.z_entry': '1.0,1.5'}
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    out = {}
+    for o in OverridesParser.create().parse_overrides(list(overrides)):
+        if o.is_sweep_override():
+            out[o.get_key_element().lstrip("+~")] = o.input_line.partition("=")[2]
+    return out
+
+
+def swept_params(swept: Sequence[str], runs: pd.DataFrame) -> list[str]:
+    """The parameter columns of `runs` that the sweep varied.
+
+    A swept config group (``strategy=a,b``) is shown by its ``name`` key when it has one. Without any
+    sweep override (``hydra.sweeper.params``), the parameters whose values differ between runs.
+    """
+    cols = []
+    for key in swept:
+        for cand in (key, f"{key}.name"):
+            if cand in runs.columns:
+                cols.append(cand)
+                break
+    if cols:
+        return cols
+    skip = {"run_id", "run_name"}
+    return [c for c in runs.columns if c not in skip and "." in c and runs[c].astype(str).nunique() > 1]
+
+
+def children_frame(parent_run_id: str, experiment_id: str) -> pd.DataFrame:
+    """The parent's child runs from the store, params and metrics under their own names.
+
+    Columns: ``run_id``, ``run_name``, ``status``, then e.g. ``strategy.signal.z_entry`` and
+    ``sharpe_excess_tbill``.
+    """
+    import mlflow
+
+    df = mlflow.search_runs(
+        experiment_ids=[experiment_id],
+        filter_string=f"tags.`mlflow.parentRunId` = '{parent_run_id}'",
+        output_format="pandas",
+    )
+    return plain_columns(df)
+
+
+def plain_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """`search_runs` columns renamed: ``params.x`` -> ``x``, ``metrics.y`` -> ``y``, run name."""
+    if df.empty:
+        return pd.DataFrame(columns=["run_id", "run_name", "status"])
+    out = {"run_id": df["run_id"], "run_name": df.get("tags.mlflow.runName"), "status": df["status"]}
+    for c in df.columns:
+        for prefix in ("params.", "metrics."):
+            if c.startswith(prefix):
+                out[c.removeprefix(prefix)] = df[c]
+    return pd.DataFrame(out)
+
+
+def records_frame(sweep_dir: Path) -> pd.DataFrame:
+    """The sweep's runs from their folders' records (when the store was down)."""
+    rows = []
+    for folder in run_folders([sweep_dir]):
+        rec = read_json(folder / RECORD) or {}
+        rows.append({"run_id": None, "run_name": rec.get("run_name"), **rec["params"], **rec["metrics"]})
+    return pd.DataFrame(rows)
+
+
+def write_leaderboard(runs: pd.DataFrame, swept: Sequence[str], sweep_dir: Path, title: str) -> list[Path]:
+    """Write ``leaderboard.csv`` and ``leaderboard.png`` into the sweep folder; return their paths."""
+    from report import leaderboard
+
+    cols = swept_params(swept, runs)
+    board = leaderboard.table(runs, cols)
+    csv = sweep_dir / "leaderboard.csv"
+    board.to_csv(csv, index=False, float_format="%.6g")
+    return [csv, leaderboard.png(board, cols, sweep_dir / "leaderboard.png", title=title)]
+
+
+def start_parent(ctx: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Create the sweep's parent run; return (run id, resolved URI, experiment id)."""
+    from mlflow import MlflowClient
+
+    from tracking.mlflow_store import Session, redact_override, with_retry
+
+    session = Session.open(uri=ctx["uri"], experiment=ctx["experiment"])
+    client = MlflowClient(session.uri)
+    overrides = [redact_override(o) for o in ctx["overrides"]]
+    note = (
+        f"**Sweep** of {ctx['n_configurations']} configurations\n\n"
+        f"    python run.py -m {' '.join(overrides)}\n\n"
+        f"- sweep folder: `{ctx['sweep_dir']}`\n- leaderboard: `leaderboard/leaderboard.png`"
+    )
+    tags = {
+        PARENT_TAG: "parent",
+        "sweep_uid": ctx["sweep_uid"],
+        "sweep_dir": ctx["sweep_dir"],
+        "sweep_overrides": " ".join(overrides),
+        "mlflow.note.content": note,
+    }
+    run = with_retry(client.create_run, session.experiment_id, run_name=ctx["name"], tags=tags)
+    rid = run.info.run_id
+    params = {"n_configurations": str(ctx["n_configurations"])}
+    params |= {f"sweep.{k}": v for k, v in swept_overrides(overrides).items()}
+    for k, v in params.items():
+        with_retry(client.log_param, rid, k, v)
+    return rid, session.uri, session.experiment_id
+
+
+def finish_parent(ctx: Mapping[str, Any], *, title: str) -> pd.DataFrame:
+    """Read the children back, write and log the leaderboard, end the parent; return the children."""
+    from mlflow import MlflowClient
+
+    from tracking.mlflow_store import Session, with_retry
+
+    Session.open(uri=ctx["uri"], experiment=ctx["experiment"])
+    client = MlflowClient(ctx["uri"])
+    rid = ctx["parent_run_id"]
+    runs = with_retry(children_frame, rid, ctx["experiment_id"])
+    if not runs.empty:
+        for path in write_leaderboard(
+            runs, list(swept_overrides(ctx["overrides"])), Path(ctx["sweep_dir"]), title
+        ):
+            with_retry(client.log_artifact, rid, str(path), "leaderboard")
+        sharpe = pd.to_numeric(runs.get("sharpe_excess_tbill"), errors="coerce")
+        if sharpe.notna().any():
+            with_retry(client.log_metric, rid, "best.sharpe_excess_tbill", float(sharpe.max()))
+    with_retry(client.log_metric, rid, "n_children_logged", float(len(runs)))
+    with_retry(client.set_terminated, rid, "FINISHED")
+    return runs
+
+
+def sweep_name(overrides: Sequence[str], strategy: str) -> str:
+    """The parent run's display name.
+
+    >>> sweep_name(["strategy.signal.z_entry=1.0,1.5"], "move_vix_wedge")
+    'sweep move_vix_wedge z_entry=1.0,1.5'
+    """
+    shown = [f"{k.rsplit('.', 1)[-1]}={v}" for k, v in swept_overrides(overrides).items()]
+    return " ".join(["sweep", strategy, *shown])[:200]
+
+
+class MlflowSweepCallback(Callback):
+    """Hydra callback: a multirun becomes one MLflow parent run, its jobs the children."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Create the parent run (or note that the store is down) and publish the sweep's context."""
+        if not config.get("tracking", {}).get("enabled", False):
+            return
+        from tracking.mlflow_store import resolve_uri
+
+        try:
+            resolve_uri(config.tracking.uri)
+        except UserError as err:
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
+        overrides = [str(o) for o in config.hydra.overrides.task]
+        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
+        ctx: dict[str, Any] = {
+            "sweep_uid": uuid.uuid4().hex,
+            "sweep_dir": str(sweep_dir),
+            "uri": config.tracking.uri,
+            "experiment": str(config.tracking.experiment),
+            "overrides": overrides,
+            "n_configurations": count_configurations(overrides),
+            "name": sweep_name(overrides, str(config.strategy.name)),
+            "parent_run_id": None,
+        }
+        try:
+            ctx["parent_run_id"], ctx["uri"], ctx["experiment_id"] = start_parent(ctx)
+        except Exception as exc:
+            from tracking.mlflow_store import describe_error
+
+            print(
+                f"warning: {describe_error(exc, ctx['uri'])}; the sweep runs and keeps its results in "
+                f"{sweep_dir}",
+                file=sys.stderr,
+            )
+        write_json(sweep_dir / SWEEP, ctx)
+        os.environ[SWEEP_ENV] = json.dumps(ctx)
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """In the job's process (a loky worker with joblib), take the sweep's context from its file."""
+        from hydra.types import RunMode
+
+        if config.hydra.mode != RunMode.MULTIRUN:
+            return
+        ctx = read_json(Path(str(config.hydra.sweep.dir)).resolve() / SWEEP)
+        if ctx is not None:
+            os.environ[SWEEP_ENV] = json.dumps(ctx)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Write and log the leaderboard, end the parent; exit 3 if some runs could not be logged."""
+        os.environ.pop(SWEEP_ENV, None)
+        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
+        ctx = read_json(sweep_dir / SWEEP)
+        if ctx is None:
+            return
+        folders = run_folders([sweep_dir])
+        unlogged = [f for f in folders if not (f / "tracking" / "logged.json").is_file()]
+        title = f"{ctx['name']}: leaderboard (best Sharpe at the top)"
+        error = None
+        if ctx.get("parent_run_id"):
+            try:
+                finish_parent(ctx, title=title)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        else:
+            write_leaderboard(
+                records_frame(sweep_dir), list(swept_overrides(ctx["overrides"])), sweep_dir, title
+            )
+        board = sweep_dir / "leaderboard.csv"
+        if board.is_file():
+            print(f"\nsweep leaderboard: {board} (and leaderboard.png)")
+            print(pd.read_csv(board).drop(columns=["run_id"]).head(10).to_string(index=False))
+        if unlogged or error or not ctx.get("parent_run_id"):
+            print(
+                f"error: tracking failed for {len(unlogged)} of {len(folders)} runs"
+                + (f" and for the sweep's parent run ({error})" if error else "")
+                + f"; all results are kept under {sweep_dir}\n"
+                f"  log them later with: python -m tracking resync {sweep_dir}",
+                file=sys.stderr,
+            )
+            sys.exit(3)

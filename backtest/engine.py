@@ -226,7 +226,7 @@ def simulate_grid(
         traded=np.bincount(grp, weights=traded, minlength=c),
         n_orders=np.bincount(grp, minlength=c).astype(float),
         slippage=np.bincount(grp, weights=slipped, minlength=c),
-        n_rebalances=np.bincount(np.unique(grp * n + rec["idx"]) // n, minlength=c).astype(float),
+        n_rebalances=_days_with_orders(grp * n + rec["idx"], n, c),
         engine=_engine_used(engine),
     )
 
@@ -305,3 +305,11 @@ def _per_config(cost: Cost | Sequence[Cost], c: int) -> list[Cost]:
     if len(costs) != c:
         raise ValueError(f"{len(costs)} cost settings for {c} configurations")
     return costs
+
+
+def _days_with_orders(day_keys: np.ndarray, n: int, c: int) -> np.ndarray:
+    """Per configuration, the distinct days among its orders (`day_keys` = configuration × n + day)."""
+    k = np.sort(day_keys)
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    return np.bincount(k[first] // n, minlength=c).astype(float)

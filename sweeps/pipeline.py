@@ -407,9 +407,13 @@ def _numeric(row: pd.Series) -> dict[str, float]:
 
 
 def _finish_chunk(cfg, sweep: Sweep, results: Path, meta: dict, *, echo: bool, source) -> dict[str, float]:
+    best = sweep.table[settings(cfg)["metric"]]
     metrics = {
         "n_configs": float(len(sweep.table)),
         "configs_per_second": len(sweep.table) / sweep.seconds if sweep.seconds > 0 else float("nan"),
+        # the chunk's best, for the multirun's leaderboard of its jobs (statistics come with the merge)
+        "sharpe_excess_tbill": float(sweep.table.loc[best.idxmax(), "sharpe_excess_tbill"]),
+        "max_drawdown": float(sweep.table.loc[best.idxmax(), "max_drawdown"]),
     }
     text = (
         f"grid chunk {meta['chunk'] + 1}/{meta['n_chunks']} of sweep {meta['sweep_id']}: "

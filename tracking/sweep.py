@@ -174,7 +174,8 @@ def finish_parent(ctx: Mapping[str, Any], *, title: str) -> pd.DataFrame:
             runs, list(swept_overrides(ctx["overrides"])), Path(ctx["sweep_dir"]), title
         ):
             with_retry(client.log_artifact, rid, str(path), "leaderboard")
-        sharpe = pd.to_numeric(runs.get("sharpe_excess_tbill"), errors="coerce")
+        column = runs["sharpe_excess_tbill"] if "sharpe_excess_tbill" in runs else pd.Series(dtype=float)
+        sharpe = pd.to_numeric(column, errors="coerce")
         if sharpe.notna().any():
             with_retry(client.log_metric, rid, "best.sharpe_excess_tbill", float(sharpe.max()))
     with_retry(client.log_metric, rid, "n_children_logged", float(len(runs)))

@@ -251,12 +251,17 @@ def write(ev: EventStudy, folder: Path, *, title: str = "", plotlyjs: str | bool
     """Write ``event_study.csv``/``.json``, ``episodes.csv`` and the charts into `folder`."""
     from report import event_charts
 
+    files = write_tables(ev, folder)
+    return files + event_charts.write_all(ev, folder, title=title, include_plotlyjs=plotlyjs)
+
+
+def write_tables(ev: EventStudy, folder: Path) -> list[Path]:
+    """Write ``event_study.csv``/``.json`` and ``episodes.csv`` into `folder` (no charts)."""
     folder.mkdir(parents=True, exist_ok=True)
     ev.table.to_csv(folder / "event_study.csv", float_format="%.10g")
     (folder / "event_study.json").write_text(json.dumps(to_json(ev), indent=2))
     ev.episodes.to_csv(folder / "episodes.csv", index=False, float_format="%.10g", date_format="%Y-%m-%d")
-    files = [folder / "event_study.csv", folder / "event_study.json", folder / "episodes.csv"]
-    return files + event_charts.write_all(ev, folder, title=title, include_plotlyjs=plotlyjs)
+    return [folder / "event_study.csv", folder / "event_study.json", folder / "episodes.csv"]
 
 
 def _pct(x: float) -> str:

@@ -9,7 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import event_study
+from market.types import MarketData
 from pipeline.backtest import STRATEGY, RunResult
+from pipeline.plan import Plan
+from report.render import ChartJob, Pending, job, render, start
+from signals.base import SignalOutput
 
 SIGNAL_PLOT_COLUMNS = ("MOVE", "VIX")
 
@@ -33,9 +37,9 @@ def event_study_of(result: RunResult) -> event_study.EventStudy:
     return event_study.study(result.signal.risk_off, result.prices["equity"])
 
 
-def signal_columns(result: RunResult) -> list[str]:
+def signal_columns(plan: Plan, market: MarketData) -> list[str]:
     """Up to two of the signal's own input columns, to plot it over (MOVE and VIX by default)."""
-    sig, frame = result.plan.signal, result.market.frame
+    sig, frame = plan.signal, market.frame
     columns = getattr(sig.func, "columns", None)
     cols = [c for c in (columns(**sig.keywords) if columns else ()) if c in frame.columns]
     return cols[:2] or [c for c in SIGNAL_PLOT_COLUMNS if c in frame.columns]
@@ -94,45 +98,91 @@ def stats(result: RunResult) -> dict:
     }
 
 
-def write(result: RunResult, folder: Path, *, plotlyjs: str | bool = "cdn") -> list[Path]:
-    """Write daily values, orders, stats and charts into `folder`; return the files written."""
+def signal_charts(
+    plan: Plan,
+    market: MarketData,
+    signal: SignalOutput | None,
+    prices: pd.DataFrame,
+    folder: Path,
+    plotlyjs: str | bool = "cdn",
+) -> Pending:
+    """Write the event study's tables and start drawing the charts that need only the signal.
+
+    The event study and the signal over its inputs depend on the signal and the sleeve prices, not on
+    the simulation, so they are drawn (in a forked child, where the machine allows) while the
+    portfolios are simulated. `write` finishes them.
+    """
+    from report import charts, event_charts
+
+    if signal is None:
+        return Pending([])
+    folder.mkdir(parents=True, exist_ok=True)
+    ev = event_study.study(signal.risk_off, prices["equity"])
+    event_study.write_tables(ev, folder)
+    days = prices.index[plan.lag :]
+    risk_off = signal.risk_off.reindex(days)
+    cols = signal_columns(plan, market)
+    mkt = market.frame.loc[days, cols]
+    score = signal.score.reindex(days) if signal.score is not None else None
+    kw = {"score": score, "title": f"{plan.name}: risk-off episodes over {' and '.join(cols)}"}
+    jobs = event_charts.jobs(ev, folder, title=f"{plan.name}: event study", include_plotlyjs=plotlyjs)
+    jobs += [
+        job(charts.signal_png, folder / "signal.png", mkt, risk_off, **kw),
+        job(charts.signal_html, folder / "signal.html", mkt, risk_off, include_plotlyjs=plotlyjs, **kw),
+    ]
+    return start(jobs)
+
+
+def portfolio_charts(result: RunResult, folder: Path, plotlyjs: str | bool) -> list[ChartJob]:
+    """The equity/drawdown and allocation charts, as `report.render` jobs."""
+    from report import allocation_charts as ac
     from report import charts
 
+    values = pd.DataFrame({n: p.value for n, p in result.portfolios.items()})
+    risk_off = result.signal.risk_off.reindex(values.index) if result.signal is not None else None
+    eq = {"risk_off": risk_off, "title": f"{result.plan.name} vs benchmarks"}
+    s = result.strategy
+    alloc = {"risk_off": risk_off, "title": f"{result.plan.name}: realised and target weights"}
+    return [
+        job(charts.equity_drawdown_png, folder / "equity_drawdown.png", values, **eq),
+        job(
+            charts.equity_drawdown_html,
+            folder / "equity_drawdown.html",
+            values,
+            include_plotlyjs=plotlyjs,
+            **eq,
+        ),
+        job(ac.allocation_png, folder / "allocation.png", s.weights, s.targets, **alloc),
+        job(
+            ac.allocation_html,
+            folder / "allocation.html",
+            s.weights,
+            s.targets,
+            include_plotlyjs=plotlyjs,
+            **alloc,
+        ),
+    ]
+
+
+def write(
+    result: RunResult, folder: Path, *, plotlyjs: str | bool = "cdn", started: Pending | None = None
+) -> list[Path]:
+    """Write daily values, orders, stats and every chart into `folder`; return the files written.
+
+    Args:
+        result: The run.
+        folder: The results folder.
+        plotlyjs: How HTML charts include plotly.js (``cdn`` or True).
+        started: The signal's charts if `signal_charts` already started them; else they are made here.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    files = []
+    if started is None:
+        started = signal_charts(result.plan, result.market, result.signal, result.prices, folder, plotlyjs)
     daily = daily_frame(result)
     daily.to_csv(folder / "daily.csv", float_format="%.10g")
     result.strategy.orders.to_csv(folder / "orders.csv", index=False, float_format="%.10g")
     (folder / "stats.json").write_text(json.dumps(stats(result), indent=2))
-    files += [folder / "daily.csv", folder / "orders.csv", folder / "stats.json"]
-    values = pd.DataFrame({n: p.value for n, p in result.portfolios.items()})
-    risk_off = result.signal.risk_off.reindex(values.index) if result.signal is not None else None
-    title = f"{result.plan.name} vs benchmarks"
-    files.append(
-        charts.equity_drawdown_png(values, folder / "equity_drawdown.png", risk_off=risk_off, title=title)
-    )
-    files.append(
-        charts.equity_drawdown_html(
-            values, folder / "equity_drawdown.html", risk_off=risk_off, title=title, include_plotlyjs=plotlyjs
-        )
-    )
-    from report import allocation_charts as ac
-
-    s, alloc_title = result.strategy, f"{result.plan.name}: realised and target weights"
-    files.append(ac.allocation_png(s.weights, s.targets, folder / "allocation.png", risk_off=risk_off,
-                                   title=alloc_title))  # fmt: skip
-    files.append(ac.allocation_html(s.weights, s.targets, folder / "allocation.html", risk_off=risk_off,
-                                    title=alloc_title, include_plotlyjs=plotlyjs))  # fmt: skip
+    files = [folder / "daily.csv", folder / "orders.csv", folder / "stats.json"]
     if result.signal is not None:
-        files += event_study.write(
-            event_study_of(result), folder, title=f"{result.plan.name}: event study", plotlyjs=plotlyjs
-        )
-        cols = signal_columns(result)
-        mkt = result.market.frame.loc[values.index, cols]
-        score = result.signal.score.reindex(values.index) if result.signal.score is not None else None
-        kw = {"score": score, "title": f"{result.plan.name}: risk-off episodes over {' and '.join(cols)}"}
-        files.append(charts.signal_png(mkt, risk_off, folder / "signal.png", **kw))
-        files.append(
-            charts.signal_html(mkt, risk_off, folder / "signal.html", include_plotlyjs=plotlyjs, **kw)
-        )
-    return files
+        files += [folder / "event_study.csv", folder / "event_study.json", folder / "episodes.csv"]
+    return files + render(portfolio_charts(result, folder, plotlyjs)) + started.finish()

@@ -134,8 +134,11 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
         start_info = _start_info(cfg, market, folder) if tracker is not None else {}
         tracking_error = _start(tracker, start_info)
         try:
+            started = outputs.signal_charts(  # drawn while the portfolios are simulated
+                plan, market, inputs.signal, inputs.prices, results, cfg.charts.plotlyjs
+            )
             result = simulate_all(plan, market, inputs)
-            outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs)
+            outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started)
             (results / "config.yaml").write_text(OmegaConf.to_yaml(_redacted(cfg)))
             metrics = outputs.flat_metrics(result)
             text = summary(result)

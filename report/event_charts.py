@@ -178,15 +178,30 @@ def episodes_html(
     return charts._write_html(fig, path, include_plotlyjs)
 
 
+def jobs(ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn") -> list:
+    """Both event charts as PNG and HTML (``event_returns.*``, ``event_episodes.*``), as render jobs."""
+    from report.render import job
+
+    return [
+        job(forward_returns_png, folder / "event_returns.png", ev, title=title),
+        job(
+            forward_returns_html,
+            folder / "event_returns.html",
+            ev,
+            title=title,
+            include_plotlyjs=include_plotlyjs,
+        ),
+        job(episodes_png, folder / "event_episodes.png", ev, title=title),
+        job(
+            episodes_html, folder / "event_episodes.html", ev, title=title, include_plotlyjs=include_plotlyjs
+        ),
+    ]
+
+
 def write_all(
     ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn"
 ) -> list[Path]:
     """Write both event charts as PNG and HTML into `folder` (``event_returns.*``, ``event_episodes.*``)."""
-    return [
-        forward_returns_png(ev, folder / "event_returns.png", title=title),
-        forward_returns_html(
-            ev, folder / "event_returns.html", title=title, include_plotlyjs=include_plotlyjs
-        ),
-        episodes_png(ev, folder / "event_episodes.png", title=title),
-        episodes_html(ev, folder / "event_episodes.html", title=title, include_plotlyjs=include_plotlyjs),
-    ]
+    from report.render import render
+
+    return render(jobs(ev, folder, title=title, include_plotlyjs=include_plotlyjs), parallel=False)

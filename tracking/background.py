@@ -140,39 +140,53 @@ class BackgroundRun:
         self.uri: str | None = None
         self.run_id: str | None = None
         self._opened: dict[str, Any] | None = None
+        self._pending_start = False
 
     def _reply(self) -> dict[str, Any]:
         if not self._conn.poll(WAIT_SECONDS):
             raise TrackingError(f"the tracking worker did not answer within {WAIT_SECONDS:.0f} s")
         try:
             status, info = self._conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             raise TrackingError("the tracking worker stopped unexpectedly") from None
         if status != "ok":
             raise TrackingError(info)
         return info
 
     def start(self, info: dict[str, Any] | None = None) -> None:
-        """Create the run (after the inputs have been validated).
+        """Ask for the run to be created (after the inputs have been validated); does not wait.
+
+        The worker may still be importing mlflow and opening the store: the parent goes on with the
+        backtest, and the worker's answers are read in `log` or `fail`, where a store that could not be
+        reached raises `TrackingError`.
 
         Args:
             info: ``tags`` set at creation, ``dataset`` for `mlflow.log_input`, ``rerun`` and
                 ``command`` for the description, ``folder`` (the run folder) for the logged marker.
         """
+        with contextlib.suppress(OSError):  # a worker that already failed has said why: see _started
+            self._conn.send(("start", info or {}))
+        self._pending_start = True
+
+    def _started(self) -> None:
+        """Read the worker's answers to opening the store and creating the run."""
         if self._opened is None:
             self._opened = self._reply()
             self.uri = self._opened["uri"]
-        self._conn.send(("start", info or {}))
-        self.run_id = self._reply()["run_id"]
+        if self._pending_start:
+            self._pending_start = False
+            self.run_id = self._reply()["run_id"]
 
     def log(self, **payload: Any) -> None:
         """Log params, metrics, tags and artifacts, and end the run FINISHED."""
+        self._started()
         self._conn.send(("log", payload))
         self._reply()
 
     def fail(self) -> None:
         """End the run FAILED (best effort)."""
         with contextlib.suppress(Exception):
+            self._started()
             self._conn.send(("fail",))
             self._reply()
 

@@ -1,0 +1,124 @@
+"""Render a run's charts on two cores: a forked child draws part of them while the parent draws the rest.
+
+Drawing about ten charts (PNG with matplotlib, HTML with plotly) costs about two seconds, mostly in
+matplotlib's rasteriser, which holds the GIL; threads would not help. Where ``fork`` is available
+and there are two or more cores, the jobs are split by expected cost between the parent and one forked
+child (which shares the parent's memory, so nothing is pickled). A child that fails is not trusted:
+its charts are drawn again by the parent. Elsewhere the charts are drawn one after another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ChartJob:
+    """One chart to draw: ``fn(*args, **kwargs)`` writes `path`."""
+
+    fn: Callable[..., Any]
+    path: Path
+    args: tuple = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def cost(self) -> int:
+        """Relative cost: a PNG (rasterised) is about three times an HTML file."""
+        return 3 if self.path.suffix == ".png" else 1
+
+    def run(self) -> None:
+        """Draw the chart."""
+        self.fn(*self.args, **self.kwargs)
+
+
+def job(fn: Callable[..., Any], path: Path, *args: Any, **kwargs: Any) -> ChartJob:
+    """A `ChartJob` for ``fn(*args, path, **kwargs)``-style chart functions: `path` is passed through.
+
+    The chart functions of `report` take their output path as a positional argument; `args` are the
+    arguments before it.
+    """
+    return ChartJob(fn, Path(path), (*args, Path(path)), kwargs)
+
+
+def split(jobs: Sequence[ChartJob]) -> tuple[list[ChartJob], list[ChartJob]]:
+    """Two groups of about equal cost (largest first, each to the lighter group); order kept within.
+
+    >>> a = ChartJob(print, Path("a.png")); b = ChartJob(print, Path("b.html"))
+    >>> c = ChartJob(print, Path("c.png")); d = ChartJob(print, Path("d.html"))
+    >>> [[j.path.name for j in g] for g in split([a, b, c, d])]
+    [['a.png', 'b.html'], ['c.png', 'd.html']]
+    """
+    groups: tuple[list[int], list[int]] = ([], [])
+    load = [0, 0]
+    for i in sorted(range(len(jobs)), key=lambda i: -jobs[i].cost):
+        g = 0 if load[0] <= load[1] else 1
+        groups[g].append(i)
+        load[g] += jobs[i].cost
+    return [jobs[i] for i in sorted(groups[0])], [jobs[i] for i in sorted(groups[1])]
+
+
+def _run_all(jobs: Sequence[ChartJob]) -> None:
+    for j in jobs:
+        j.run()
+
+
+def _run_all_niced(jobs: Sequence[ChartJob]) -> None:
+    """Draw in a child at a lower priority: the parent's own work stays on the critical path."""
+    with contextlib.suppress(OSError):
+        os.nice(10)
+    _run_all(jobs)
+
+
+@dataclass
+class Pending:
+    """Charts being drawn by a forked child (see `start`); `finish` waits and redraws on failure."""
+
+    jobs: list[ChartJob]
+    child: Any = None
+
+    def finish(self) -> list[Path]:
+        """Wait for the child; draw its charts here if it failed (or if no child was started)."""
+        if self.child is not None:
+            self.child.join()
+        if self.child is None or self.child.exitcode != 0 or not all(j.path.exists() for j in self.jobs):
+            _run_all(self.jobs)
+        return [j.path for j in self.jobs]
+
+
+def _can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods() and (os.cpu_count() or 1) >= 2
+
+
+def start(jobs: Sequence[ChartJob]) -> Pending:
+    """Start drawing `jobs` in a forked child and return at once (drawn by `finish` where no fork)."""
+    if not jobs or not _can_fork():
+        return Pending(list(jobs))
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # a child must not write the parent's buffered output a second time
+    child = mp.get_context("fork").Process(target=_run_all_niced, args=(list(jobs),))
+    child.start()
+    return Pending(list(jobs), child)
+
+
+def render(jobs: Sequence[ChartJob], *, parallel: bool = True) -> list[Path]:
+    """Draw every job; return their paths in order.
+
+    Args:
+        jobs: The charts.
+        parallel: Use a forked child for part of them when the machine allows.
+    """
+    if not (parallel and _can_fork() and len(jobs) >= 2):
+        _run_all(jobs)
+        return [j.path for j in jobs]
+    theirs, ours = split(jobs)
+    pending = start(theirs)
+    _run_all(ours)
+    pending.finish()
+    return [j.path for j in jobs]

@@ -272,7 +272,13 @@ def main_cli(cfg: DictConfig) -> Any:
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         _discard_run_folder(cfg)
-        sys.exit(2)
+        job = _multirun_job()
+        if job is None:
+            sys.exit(2)
+        from tracking.record import record_failed_job
+
+        record_failed_job(*job, message=str(err))
+        return None  # the sweep's other jobs still run; the sweep callback lists this one and exits 2
     except Exception as err:
         from tracking.background import TrackingError
 
@@ -290,6 +296,19 @@ def main_cli(cfg: DictConfig) -> Any:
             sys.exit(3)
         return None  # in a sweep, the other jobs still run; the sweep callback exits 3 at the end
     return metrics.get("sharpe_excess_tbill")
+
+
+def _multirun_job() -> tuple[Path, int, list[str]] | None:
+    """(sweep folder, job number, job overrides) when this is a job of a ``-m`` sweep, else None."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized():
+        return None
+    hc = HydraConfig.get()
+    if hc.mode != RunMode.MULTIRUN:
+        return None
+    return Path(str(hc.sweep.dir)).resolve(), int(hc.job.num), [str(o) for o in hc.overrides.task]
 
 
 def _discard_run_folder(cfg: DictConfig) -> None:

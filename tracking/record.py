@@ -13,6 +13,7 @@ Layout of a run folder (Hydra's output folder)::
 and of a sweep folder (``multirun/<date>/<time>``)::
 
     tracking/sweep.json      the sweep's id, overrides, parent run id (null if the store was down)
+    tracking/failed/<n>.json a job that stopped on bad input: its number, overrides and the message
     leaderboard.csv/.png     the sweep's leaderboard, also logged to the parent run
 
 Plain Python: no mlflow here.
@@ -31,6 +32,7 @@ RECORD = Path("tracking") / "record.json"
 LOGGED = Path("tracking") / "logged.json"
 SWEEP = Path("tracking") / "sweep.json"
 SWEEP_ENV = "REGIME_BACKTEST_SWEEP"
+FAILED = Path("tracking") / "failed"
 
 
 def write_json(path: Path, data: Mapping[str, Any]) -> Path:
@@ -71,3 +73,16 @@ def run_folders(paths: Iterable[Path]) -> list[Path]:
         elif p.is_dir():
             found |= {r.parent.parent.resolve() for r in p.rglob(str(RECORD)) if r.is_file()}
     return sorted(found)
+
+
+def record_failed_job(sweep_dir: Path, job_num: int, overrides: Iterable[str], message: str) -> Path:
+    """Note in the sweep folder that job `job_num` stopped on bad input (read back by `failed_jobs`)."""
+    data = {"job": int(job_num), "overrides": list(overrides), "message": message}
+    return write_json(Path(sweep_dir) / FAILED / f"{int(job_num)}.json", data)
+
+
+def failed_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
+    """The sweep's jobs that stopped on bad input, by job number."""
+    folder = Path(sweep_dir) / FAILED
+    found = [read_json(p) for p in folder.glob("*.json")] if folder.is_dir() else []
+    return sorted((f for f in found if f is not None), key=lambda f: f["job"])

@@ -14,6 +14,7 @@ the functions that need it.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import sys
@@ -27,7 +28,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from common.errors import UserError
-from tracking.record import RECORD, SWEEP, SWEEP_ENV, read_json, run_folders, write_json
+from tracking.record import RECORD, SWEEP, SWEEP_ENV, failed_jobs, read_json, run_folders, write_json
 
 PARENT_TAG = "sweep"  # value "parent" on a sweep's parent run
 
@@ -159,8 +160,14 @@ def start_parent(ctx: Mapping[str, Any]) -> tuple[str, str, str]:
     return rid, session.uri, session.experiment_id
 
 
-def finish_parent(ctx: Mapping[str, Any], *, title: str) -> pd.DataFrame:
-    """Read the children back, write and log the leaderboard, end the parent; return the children."""
+def finish_parent(ctx: Mapping[str, Any], *, title: str, status: str = "FINISHED") -> pd.DataFrame:
+    """Read the children back, write and log the leaderboard, end the parent; return the children.
+
+    Args:
+        ctx: The sweep's context (``tracking/sweep.json``) with its parent run id.
+        title: The leaderboard chart's title.
+        status: The parent's final status: ``FAILED`` when the sweep stopped on a job's error.
+    """
     from mlflow import MlflowClient
 
     from tracking.mlflow_store import Session, with_retry
@@ -179,7 +186,7 @@ def finish_parent(ctx: Mapping[str, Any], *, title: str) -> pd.DataFrame:
         if sharpe.notna().any():
             with_retry(client.log_metric, rid, "best.sharpe_excess_tbill", float(sharpe.max()))
     with_retry(client.log_metric, rid, "n_children_logged", float(len(runs)))
-    with_retry(client.set_terminated, rid, "FINISHED")
+    with_retry(client.set_terminated, rid, status)
     return runs
 
 
@@ -193,8 +200,26 @@ def sweep_name(overrides: Sequence[str], strategy: str) -> str:
     return " ".join(["sweep", strategy, *shown])[:200]
 
 
+def report_failed_jobs(sweep_dir: Path, n_jobs: int) -> bool:
+    """Print the sweep's jobs that stopped on bad input (one line each); True if there were any."""
+    failed = failed_jobs(sweep_dir)
+    if not failed:
+        return False
+    lines = [f"error: {len(failed)} of {n_jobs} jobs stopped on bad input (nothing was written for them):"]
+    lines += [f"  #{f['job']} {' '.join(f['overrides'])}: {f['message']}" for f in failed]
+    print("\n".join(lines), file=sys.stderr)
+    return True
+
+
 class MlflowSweepCallback(Callback):
-    """Hydra callback: a multirun becomes one MLflow parent run, its jobs the children."""
+    """Hydra callback: a multirun becomes one MLflow parent run, its jobs the children.
+
+    A job that stops on bad input is listed at the end and the sweep exits 2 (its other jobs still
+    run). A job that raises makes Hydra stop the sweep without calling `on_multirun_end`: the parent
+    is then ended FAILED at exit, with the leaderboard of the children that finished.
+    """
+
+    _ended: bool = False
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Create the parent run (or note that the store is down) and publish the sweep's context."""
@@ -231,6 +256,29 @@ class MlflowSweepCallback(Callback):
             )
         write_json(sweep_dir / SWEEP, ctx)
         os.environ[SWEEP_ENV] = json.dumps(ctx)
+        if ctx["parent_run_id"]:
+            atexit.register(self._end_abandoned_parent, sweep_dir)
+
+    def _end_abandoned_parent(self, sweep_dir: Path) -> None:
+        """At exit: end the parent FAILED if `on_multirun_end` never ran (a job raised)."""
+        if self._ended:
+            return
+        ctx = read_json(sweep_dir / SWEEP)
+        if not ctx or not ctx.get("parent_run_id"):
+            return
+        try:
+            finish_parent(
+                ctx, title=f"{ctx['name']}: leaderboard (sweep stopped by an error)", status="FAILED"
+            )
+            print(
+                f"sweep stopped by an error: its parent run {ctx['parent_run_id']} is marked FAILED",
+                file=sys.stderr,
+            )
+        except Exception as exc:  # at exit, a message is all that is left to give
+            print(
+                f"warning: could not end the sweep's parent run ({type(exc).__name__}: {exc})",
+                file=sys.stderr,
+            )
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         """In the job's process (a loky worker with joblib), take the sweep's context from its file."""
@@ -243,13 +291,18 @@ class MlflowSweepCallback(Callback):
             os.environ[SWEEP_ENV] = json.dumps(ctx)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Write and log the leaderboard, end the parent; exit 3 if some runs could not be logged."""
+        """Write and log the leaderboard, end the parent; exit 2 on bad input, 3 if runs were not logged."""
+        self._ended = True
         os.environ.pop(SWEEP_ENV, None)
         sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
         ctx = read_json(sweep_dir / SWEEP)
-        if ctx is None:
-            return
         folders = run_folders([sweep_dir])
+        n_jobs = count_configurations([str(o) for o in config.hydra.overrides.task])
+        bad_input = report_failed_jobs(sweep_dir, n_jobs or len(folders) + len(failed_jobs(sweep_dir)))
+        if ctx is None:
+            if bad_input:
+                sys.exit(2)
+            return
         unlogged = [f for f in folders if not (f / "tracking" / "logged.json").is_file()]
         title = f"{ctx['name']}: leaderboard (best Sharpe at the top)"
         error = None
@@ -274,4 +327,7 @@ class MlflowSweepCallback(Callback):
                 f"  log them later with: python -m tracking resync {sweep_dir}",
                 file=sys.stderr,
             )
+        if bad_input:
+            sys.exit(2)
+        if unlogged or error or not ctx.get("parent_run_id"):
             sys.exit(3)

@@ -1,0 +1,82 @@
+"""A sweep with a bad job or a crashing job: the other jobs still count, and the parent run never
+stays RUNNING. Real `python run.py -m` subprocesses against a temporary SQLite store."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tracking.record import failed_jobs
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+# run.py with `pipeline.run.run` wrapped so that the job with z_entry=2.0 raises a non-user error (a bug)
+CRASHING_RUN_PY = """
+import runpy, sys
+import pipeline.run as pr
+real = pr.run
+def run(cfg, **kw):
+    if float(cfg.strategy.signal.z_entry) == 2.0:
+        raise RuntimeError("planted bug")
+    return real(cfg, **kw)
+pr.run = run
+sys.argv = [{run_py!r}, *sys.argv[1:]]
+runpy.run_path({run_py!r}, run_name="__main__")
+"""
+
+
+def runs_in(uri: str) -> pd.DataFrame:
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    return mlflow.search_runs(experiment_names=["regime-backtest"], output_format="pandas")
+
+
+def sweep(tmp_path: Path, *args: str, script: list[str] | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env["PYTHONPATH"] = str(REPO)
+    cmd = [sys.executable, *(script or ["run.py"]), "-m", *args, f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_a_bad_job_is_listed_the_others_run_and_the_sweep_exits_2(tmp_path):
+    # z_entry=0.2 sits below z_exit=0.5: that job stops at validation, the other two run
+    proc = sweep(tmp_path, "strategy.signal.z_entry=1.5,0.2,2.0")
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "1 of 3 jobs stopped on bad input" in proc.stderr
+    assert "#1 strategy.signal.z_entry=0.2" in proc.stderr
+    assert "z_exit" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    [bad] = failed_jobs(tmp_path / "sweep")
+    assert bad["job"] == 1 and bad["overrides"] == ["strategy.signal.z_entry=0.2"]
+    assert not (tmp_path / "sweep" / "1").exists()  # nothing half-written for the bad job
+    df = runs_in(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    parent = df[df["tags.sweep"] == "parent"].iloc[0]
+    children = df[df["tags.mlflow.parentRunId"] == parent["run_id"]]
+    assert sorted(children["params.strategy.signal.z_entry"]) == ["1.5", "2.0"]
+    assert parent["status"] == "FINISHED"
+    assert parent["metrics.n_children_logged"] == 2.0
+
+
+def test_a_job_that_raises_leaves_the_parent_failed_not_running(tmp_path):
+    script = tmp_path / "crashing_run.py"
+    script.write_text(CRASHING_RUN_PY.format(run_py=str(REPO / "run.py")))
+    proc = sweep(tmp_path, "strategy.signal.z_entry=1.5,2.0", script=[str(script)])
+    assert proc.returncode == 1, proc.stderr[-3000:]  # Hydra's own exit status for a failed job
+    assert "planted bug" in proc.stderr
+    df = runs_in(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    parent = df[df["tags.sweep"] == "parent"].iloc[0]
+    assert parent["status"] == "FAILED"
+    children = df[df["tags.mlflow.parentRunId"] == parent["run_id"]]
+    by_z = dict(zip(children["params.strategy.signal.z_entry"], children["status"], strict=True))
+    assert by_z.get("1.5") == "FINISHED"
+    assert set(df["status"]) <= {"FINISHED", "FAILED"}  # nothing left RUNNING
+    assert (tmp_path / "sweep" / "leaderboard.csv").is_file()  # the finished child's leaderboard

@@ -13,6 +13,7 @@ from market.frame import tbill_price
 from market.types import MarketData
 from pipeline.plan import Plan
 from signals.base import SignalOutput
+from strategies.allocation import regime
 from strategies.rebalance import schedule
 
 STRATEGY = "strategy"
@@ -155,6 +156,7 @@ class Inputs:
     signal: SignalOutput | None
     state: pd.Series | None
     benchmark_targets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    regime: pd.Series | None = None  # the rule's regime codes (rebalance on change); state if None
 
 
 def prepare_inputs(
@@ -169,6 +171,7 @@ def prepare_inputs(
     prices_all = sleeve_prices(market.frame, plan.sleeves)
     signal = plan.signal(market.frame) if plan.signal is not None else None
     targets_all = plan.allocation(signal, prices_all)
+    regime_all = regime(plan.allocation, signal, prices_all)
     if plan.overlay is not None:
         targets_all = plan.overlay(targets_all, prices_all)
     bench_all = {name: rule(None, prices_all) for name, (rule, _) in plan.benchmarks.items()}
@@ -180,7 +183,8 @@ def prepare_inputs(
     idx = window(prices_all[used], start, end, ends)
     state = signal.risk_off.reindex(idx, fill_value=False) if signal is not None else None
     benchmarks = {name: t.loc[idx, used] for name, t in bench_all.items()}
-    return Inputs(prices_all.loc[idx, used], targets_all.loc[idx, used], signal, state, benchmarks)
+    codes = regime_all.reindex(idx, fill_value=0) if regime_all is not None else None
+    return Inputs(prices_all.loc[idx, used], targets_all.loc[idx, used], signal, state, benchmarks, codes)
 
 
 def simulate_all(plan: Plan, market: MarketData, inputs: Inputs) -> RunResult:
@@ -190,7 +194,7 @@ def simulate_all(plan: Plan, market: MarketData, inputs: Inputs) -> RunResult:
         inputs.targets,
         calendar=plan.calendar,
         on_regime_change=plan.on_regime_change,
-        state=state,
+        state=inputs.regime if inputs.regime is not None else state,
         prices=prices,
         drift_band=plan.drift_band,
         min_hold_days=plan.min_hold_days,

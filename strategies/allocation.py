@@ -7,6 +7,7 @@ weights the strategy wants over the sleeve columns of `prices`. When to trade is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -148,6 +149,30 @@ def hedge_aware(
     out.loc[move, "cash"] = base.loc[move, "cash"] + base.loc[move, "bonds"]
     out.loc[move, "bonds"] = 0.0
     return out
+
+
+def regime(rule: functools.partial, signal: SignalOutput | None, prices: pd.DataFrame) -> pd.Series | None:
+    """The rule's regime per day, as integer codes: "rebalance on regime change" trades when it changes.
+
+    For most rules the regime is the signal's risk-off state (0 risk-on, 1 risk-off). The hedge-aware
+    rule has a third: risk-off with bonds no hedge (2), whose targets differ from risk-off with bonds
+    (1), so a correlation flip during a risk-off episode moves the bond weight to cash (or back) on
+    that close rather than at the next calendar date. None without a signal.
+
+    Args:
+        rule: The allocation rule as built from config (a partial of `switch`, `hedge_aware`, ...).
+        signal: The regime signal, or None.
+        prices: Sleeve prices; its index is the result's.
+    """
+    if signal is None:
+        return None
+    state = signal.risk_off.reindex(prices.index, fill_value=False).astype(bool)
+    code = state.astype("int64")
+    if rule.func is hedge_aware:
+        kw = rule.keywords
+        window, threshold = kw.get("corr_window", 63), kw.get("corr_threshold", 0.0)
+        code = code + (state & bonds_no_hedge(prices, window, threshold)).astype("int64")
+    return code
 
 
 def trailing_vol(price: pd.Series, window: int) -> pd.Series:

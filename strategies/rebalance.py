@@ -47,9 +47,9 @@ def calendar_days(index: pd.DatetimeIndex, calendar: str) -> pd.Series:
 
 
 def regime_changes(state: pd.Series) -> pd.Series:
-    """True on days the regime state differs from the previous day's."""
-    s = state.astype(bool)
-    return s.ne(s.shift(1, fill_value=s.iloc[0] if len(s) else False))
+    """True on days the regime state (bool, or integer codes) differs from the previous day's."""
+    s = state.astype("int64")
+    return s.ne(s.shift(1, fill_value=s.iloc[0] if len(s) else 0))
 
 
 def realised_weights(target: np.ndarray, start: np.ndarray, now: np.ndarray) -> np.ndarray:
@@ -127,7 +127,8 @@ def schedule(
         targets: Daily target weights (decided at each close).
         calendar: Calendar rebalance frequency (see `calendar_days`).
         on_regime_change: Also rebalance on the close the regime state changes.
-        state: The regime state (risk-off bool series); needed when `on_regime_change`.
+        state: The regime state (risk-off bool, or the rule's integer codes from
+            `strategies.allocation.regime`); needed when `on_regime_change`.
         prices: Sleeve prices on `targets`' index and columns; needed with a drift band.
         drift_band: Trade a candidate day only when a realised weight is more than this from target
             (see `gate`); 0 = off.
@@ -139,7 +140,7 @@ def schedule(
     """
     days = calendar_days(targets.index, calendar)
     if on_regime_change and state is not None:
-        days = days | regime_changes(state.reindex(targets.index, fill_value=False))
+        days = days | regime_changes(state.reindex(targets.index, fill_value=0))
     mask = days.to_numpy()
     if drift_band > 0 or min_hold_days > 1:
         if prices is None:

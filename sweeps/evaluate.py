@@ -27,6 +27,7 @@ from market.types import MarketData
 from pipeline.backtest import run_portfolio, sleeve_prices, window
 from pipeline.plan import Plan
 from signals.base import SignalOutput, params_of
+from strategies.allocation import hedge_aware, regime
 from strategies.allocation import validate as validate_allocation
 from strategies.rebalance import CALENDARS, calendar_days, check_rebalance, gate, schedule
 from sweeps import kernels
@@ -158,6 +159,7 @@ class Evaluator:
         self._windows: dict[tuple[str, ...], pd.DatetimeIndex] = {}
         self._calendars: dict[tuple[str, int], np.ndarray] = {}
         self._cut: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
+        self._regimes: dict[tuple, np.ndarray] = {}
         self._bench_sleeves: frozenset[str] | None = None
         self._bench: dict[tuple, dict[str, tuple[np.ndarray, dict]]] = {}
 
@@ -281,6 +283,22 @@ class Evaluator:
             self._cut[key] = (state, float(covered[rows].mean()), digest)
         return self._cut[key]
 
+    def _regime_on(
+        self, plan: Plan, skey: str, signal: SignalOutput, rows: np.ndarray, state: np.ndarray
+    ) -> np.ndarray:
+        """The rule's regime codes on the window's rows (`strategies.allocation.regime`).
+
+        The risk-off state itself for every rule but the hedge-aware one, whose third regime (bonds
+        no hedge) depends on its correlation parameters.
+        """
+        if plan.allocation.func is not hedge_aware:
+            return state
+        key = (skey, key_of(plan.allocation.keywords), len(rows))
+        if key not in self._regimes:
+            codes = regime(plan.allocation, signal, self._prices_of(plan)).to_numpy()
+            self._regimes[key] = codes[rows]
+        return self._regimes[key]
+
     def evaluate(self, plans: Sequence[Plan], ids: Sequence[int]) -> Batch:
         """Simulate and measure `plans` (one per configuration id) in one vectorized pass.
 
@@ -323,7 +341,8 @@ class Evaluator:
                 state, coverage[j], sdigest = self._state_on(skey, signal, rows)
                 states[:, j] = state
                 if plan.on_regime_change:
-                    days = days | np.r_[False, state[1:] != state[:-1]]
+                    codes = self._regime_on(plan, skey, signal, rows, state)
+                    days = days | np.r_[False, codes[1:] != codes[:-1]]
             tw = targets.on_rows(rows, take)
             if (
                 plan.drift_band > 0 or plan.min_hold_days > 1
@@ -343,6 +362,7 @@ class Evaluator:
         self._signals.clear()  # per-batch caches: a 10,000-configuration grid would otherwise hold
         self._targets.clear()  # every configuration's full-history target weights (~3 GB)
         self._cut.clear()
+        self._regimes.clear()
         return self._simulate(plans, ids, prices, decisions, states, coverage, keys, has_signal=has_signal)
 
     def _simulate(

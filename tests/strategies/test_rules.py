@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -10,7 +11,17 @@ import pytest
 
 from common.errors import ConfigError
 from signals.base import SignalOutput
-from strategies.allocation import bonds_no_hedge, graded, hedge_aware, validate, vol_overlay, vol_target
+from strategies.allocation import (
+    bonds_no_hedge,
+    graded,
+    hedge_aware,
+    regime,
+    switch,
+    validate,
+    vol_overlay,
+    vol_target,
+)
+from strategies.rebalance import schedule
 
 ON = {"equity": 0.6, "bonds": 0.4}
 OFF = {"equity": 0.2, "bonds": 0.3, "cash": 0.5}
@@ -71,6 +82,28 @@ def test_hedge_aware_weights_by_hand():
     assert w.iloc[7].tolist() == [0.2, 0.0, 0.8]  # risk-off, bonds no hedge: their weight goes to cash
     assert w.iloc[8].tolist() == [0.2, 0.0, 0.8]
     assert w.iloc[9].tolist() == [0.6, 0.4, 0.0]  # risk-on weights are never changed
+
+
+def test_hedge_aware_regime_has_a_third_state_and_its_flip_is_a_rebalance_day():
+    p = hedge_frame()
+    # risk-off from day 3 to day 8: bonds hedge on days 3-4 (correlation -1), not on days 7-8 (+1)
+    state = pd.Series([False, False, False, True, True, True, True, True, True, False], index=p.index)
+    rule = functools.partial(hedge_aware, risk_on_weights=ON, risk_off_weights=OFF, corr_window=3,
+                             corr_threshold=0.0)  # fmt: skip
+    codes = regime(rule, SignalOutput(state), p)
+    no_hedge = bonds_no_hedge(p, 3, 0.0)
+    expected = [0 if not s else (2 if h else 1) for s, h in zip(state, no_hedge, strict=True)]
+    assert codes.tolist() == expected
+    assert codes.iloc[3] == 1 and codes.iloc[7] == 2  # the flip happens inside the risk-off episode
+    # the plain switch's regime is the risk-off state alone
+    plain = functools.partial(switch, risk_on_weights=ON, risk_off_weights=OFF)
+    assert regime(plain, SignalOutput(state), p).tolist() == state.astype(int).tolist()
+    # no calendar rebalance: the orders fall on day 0 (start) and on every change of the codes only
+    targets = rule(SignalOutput(state), p)
+    orders = schedule(targets, calendar="none", on_regime_change=True, state=codes)
+    flips = [i for i in range(1, 10) if expected[i] != expected[i - 1]]
+    assert sorted(np.flatnonzero(orders.notna().all(axis=1)).tolist()) == sorted({0, *flips})
+    assert orders.iloc[flips[1]].tolist() == [0.2, 0.0, 0.8]  # bonds to cash on the flip's close
 
 
 @pytest.fixture(scope="module")

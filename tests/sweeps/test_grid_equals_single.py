@@ -205,6 +205,10 @@ def test_a_kernel_that_disagrees_with_its_signal_is_not_used(bundled, make_cfg, 
             {"strategy.allocation.score_hi": [1.5, 3.0], "strategy.signal.lookback": [126, 252]},
         ),
         ("yield_breakout", {"strategy.signal.level": [3.0, 4.55], "strategy.signal.move_window": [10, 20]}),
+        (  # a rule with a third regime (bonds no hedge) whose flips are rebalance days
+            "wedge_hedge_aware",
+            {"strategy.allocation.corr_window": [21, 63], "strategy.allocation.corr_threshold": [-0.2, 0.0]},
+        ),
     ],
 )
 def test_grid_equals_single_runs_for_gates_overlays_rules_and_signals(bundled, make_cfg, preset, grid):

@@ -343,4 +343,7 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
+    from common.shutdown import skip_final_collection
+
+    skip_final_collection()
     sys.exit(main(sys.argv[1:]))

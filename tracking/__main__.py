@@ -167,4 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from common.shutdown import skip_final_collection
+
+    skip_final_collection()
     sys.exit(main())

@@ -36,18 +36,7 @@ def _describe(tracker: Any, info: dict[str, Any]) -> None:
     """Log what is known at the start of a run: dataset, code version, description."""
     from tracking import lineage
 
-    repro = lineage.repro_info()
-    tracker.describe(
-        dataset=info.get("dataset"),
-        note=lineage.note(
-            rerun=info.get("rerun", "python run.py"),
-            command=info.get("command", ""),
-            repro=repro,
-            dataset=info.get("dataset"),
-        ),
-        tags={**lineage.repro_tags(repro), "rerun": info.get("rerun", "python run.py")},
-        texts=lineage.repro_texts(repro),
-    )
+    lineage.describe(tracker, info, lineage.repro_info())
 
 
 def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -> None:

@@ -154,3 +154,26 @@ def note(
             f"{dataset['rows']} rows, digest `{dataset['digest']}`"
         )
     return "\n".join(lines)
+
+
+def describe(
+    tracker: Any,
+    info: Mapping[str, Any],
+    repro: Mapping[str, Any],
+    extra_tags: Mapping[str, str] | None = None,
+) -> None:
+    """Log what is known at the start of a run on `tracker`: dataset, code version, description.
+
+    Args:
+        tracker: A `tracking.mlflow_store.Tracker` (anything with its ``describe`` method).
+        info: The run's start info: ``dataset``, ``rerun`` and ``command``.
+        repro: `repro_info` of the code that ran.
+        extra_tags: More tags (e.g. ``resynced``).
+    """
+    rerun = info.get("rerun") or "python run.py"
+    tracker.describe(
+        dataset=info.get("dataset"),
+        note=note(rerun=rerun, command=info.get("command", ""), repro=repro, dataset=info.get("dataset")),
+        tags={**repro_tags(repro), "rerun": rerun, **(extra_tags or {})},
+        texts=repro_texts(repro),
+    )

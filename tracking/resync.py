@@ -72,17 +72,7 @@ def _log_folder(folder: Path, rec: dict[str, Any], session: Any, run_id: str | N
         with_retry(mlflow.set_tags, tags)
         tracker = Tracker(run_id=run_id, uri=session.uri, experiment_id=session.experiment_id)
     try:
-        tracker.describe(
-            dataset=start.get("dataset"),
-            note=lineage.note(
-                rerun=start.get("rerun", "python run.py"),
-                command=start.get("command", ""),
-                repro=repro,
-                dataset=start.get("dataset"),
-            ),
-            tags={**lineage.repro_tags(repro), "rerun": start.get("rerun", ""), "resynced": "true"},
-            texts=lineage.repro_texts(repro),
-        )
+        lineage.describe(tracker, start, repro, {"resynced": "true"})
         tracker.log(
             params=rec["params"],
             metrics=rec["metrics"],

@@ -51,6 +51,15 @@ def _sleeves(weights: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
     return [str(c) for c in weights.columns if held.get(c, 0.0) > 0]
 
 
+def _prepared(
+    weights: pd.DataFrame, targets: pd.DataFrame, risk_off: pd.Series | None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.Series | None]:
+    """What both allocation charts draw: checked weights, targets in force, sleeves held, risk-off mask."""
+    weights = _check_values(weights, "weights")
+    force = targets_in_force(targets.reindex(weights.index))
+    return weights, force, _sleeves(weights, force), _align_mask(risk_off, weights.index)
+
+
 def _allocation_mpl(
     weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> Figure:
@@ -58,10 +67,7 @@ def _allocation_mpl(
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    weights = _check_values(weights, "weights")
-    force = targets_in_force(targets.reindex(weights.index))
-    sleeves = _sleeves(weights, force)
-    mask = _align_mask(risk_off, weights.index)
+    weights, force, sleeves, mask = _prepared(weights, targets, risk_off)
     fig = Figure(figsize=(12.0, 1.2 + PANEL_HEIGHT_IN * len(sleeves)), dpi=DPI, layout="tight")
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(sleeves), 1, sharex=True, squeeze=False)[:, 0]
@@ -121,10 +127,7 @@ def _allocation_figure(
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    weights = _check_values(weights, "weights")
-    force = targets_in_force(targets.reindex(weights.index))
-    sleeves = _sleeves(weights, force)
-    mask = _align_mask(risk_off, weights.index)
+    weights, force, sleeves, mask = _prepared(weights, targets, risk_off)
     colors = _palette()
     fig = make_subplots(rows=len(sleeves), cols=1, shared_xaxes=True, vertical_spacing=0.03,
                         subplot_titles=sleeves)  # fmt: skip

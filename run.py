@@ -2,26 +2,36 @@
 
 Thin by design: Hydra composes the config from conf/ and `pipeline.run.run(cfg)` does the work.
 `python run.py --help` lists the config groups and options; `--cfg job` prints the composed config.
+A notebook gets the same through `from pipeline import api; api.backtest("move_vix_wedge")`.
 """
 
+import os
 import sys
 
 import hydra
 from omegaconf import DictConfig
 
 from common.shutdown import skip_final_collection
-from pipeline.cli import check_group_choices
+from pipeline.cli import composition_error, front_door
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> float | None:
     """Run one backtest (or one job of a `-m` sweep); returns the Sharpe ratio for sweepers."""
-    from pipeline.run import main_cli
+    from pipeline.run import main_cli  # lazy: `--help` and `--cfg` need none of the pipeline
 
     return main_cli(cfg)
 
 
 if __name__ == "__main__":
     skip_final_collection()  # about a second less at exit (common/shutdown.py)
-    check_group_choices(sys.argv[1:])
-    main()
+    sys.argv[1:] = front_door(sys.argv[1:])  # unknown group options exit 2; mapping overrides replace
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")  # composition errors reach us (below), not Hydra's printer
+    try:
+        main()
+    except Exception as exc:
+        message = composition_error(exc, sys.argv[1:])
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        sys.exit(2)

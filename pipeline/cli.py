@@ -1,11 +1,18 @@
-"""Command-line checks that run before Hydra: unknown config-group choices, with suggestions."""
+"""The front door's override handling, shared by `run.py` and `pipeline.api`.
+
+Unknown config-group choices and key typos get "did you mean" and exit status 2; a mapping override
+replaces the mapping as written.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from common.errors import did_you_mean
+from common.errors import ConfigError, did_you_mean
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 
@@ -45,3 +52,149 @@ def check_group_choices(argv: list[str]) -> None:
         if msg:
             print(msg, file=sys.stderr)
             sys.exit(2)
+
+
+def replace_mappings(overrides: list[str]) -> list[str]:
+    """Make a mapping override replace the mapping, as the user wrote it.
+
+    Hydra merges ``key={a: 1}`` into the mapping already at `key` (so a preset's ``cash: 0.5`` would
+    survive ``risk_off_weights={equity: 0.5, bonds: 0.5}``, and a new sleeve would be refused as "not in
+    struct"). Each such override becomes a deletion and an addition, which Hydra applies in order.
+
+    >>> replace_mappings(["strategy.allocation.weights={equity: 1.0}", "data=csv"])
+    ['~strategy.allocation.weights', '+strategy.allocation.weights={equity: 1.0}', 'data=csv']
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser  # lazy: only with overrides
+
+    if not any("{" in o for o in overrides):
+        return list(overrides)
+    out: list[str] = []
+    for text in overrides:
+        if "{" not in text or text.startswith(("+", "~", "hydra.", "-")):
+            out.append(text)
+            continue
+        try:
+            (ov,) = OverridesParser.create().parse_overrides([text])
+        except Exception:  # Hydra reports a malformed override itself
+            out.append(text)
+            continue
+        values = [ov.value()] if not ov.is_sweep_override() else list(ov.sweep_string_iterator())
+        if "." in ov.key_or_group and any(isinstance(v, dict) or str(v).startswith("{") for v in values):
+            key = ov.key_or_group
+            out += [f"~{key}", f"+{key}={text.split('=', 1)[1]}"]
+        else:
+            out.append(text)
+    return out
+
+
+_KEY_PATTERNS = (
+    re.compile(r"Could not override '([^']+)'"),
+    re.compile(r"Could not delete from config\. '([^']+)'"),
+    re.compile(r"Could not append to config\. An item is already at '([^']+)'"),
+)
+
+
+def bad_override_key(message: str) -> str | None:
+    """The config key a Hydra composition error is about (a key typo), or None.
+
+    >>> bad_override_key("Could not override 'strategy.signal.lookbak'.\\nKey 'lookbak' is not in struct")
+    'strategy.signal.lookbak'
+    """
+    for pattern in _KEY_PATTERNS:
+        m = pattern.search(message)
+        if m and not m.group(1).startswith("hydra."):
+            return m.group(1)
+    return None
+
+
+def explain_key_error(key: str, cfg: Any) -> str:
+    """One message for an override of a key the config does not have: the nearest keys, a fix.
+
+    Args:
+        key: The dotted key the user wrote, e.g. ``strategy.signal.lookbak``.
+        cfg: The config composed without that override.
+    """
+    parts = key.split(".")
+    node, depth = cfg, 0
+    for part in parts[:-1]:
+        child = node.get(part) if isinstance(node, Mapping) else None
+        if not isinstance(child, Mapping):
+            break
+        node, depth = child, depth + 1
+    parent = ".".join(parts[:depth])
+    name = parts[depth]
+    if isinstance(node, Mapping) and parent and node.get(name, "<absent>") is None:
+        group = parts[depth]
+        return (
+            f"error: `{key}`: this config has no {group} (`{parent}.{group}` is null).\n"
+            f"  hint: pick one first, e.g. {group}=<option> ({', '.join(choices(group))})"
+            if (CONF / group).is_dir()
+            else f"error: `{key}`: `{parent}.{group}` is null here."
+        )
+    known = [str(k) for k in node] if isinstance(node, Mapping) else []
+    where = f"`{parent}`" if parent else "the config"
+    hint = did_you_mean(name, known)
+    return (
+        f"error: `{key}`: {where} has no key `{name}`.{hint}\n"
+        f"  keys of {where}: {', '.join(known)}\n"
+        f"  hint: fix the name; to add a new key on purpose, write +{key}=..."
+    )
+
+
+def _compose(overrides: list[str]) -> Any:
+    """Hydra's real composition of ``conf/config.yaml`` with `overrides` (no user-error handling)."""
+    from hydra import compose, initialize_config_dir  # lazy: run.py composes through @hydra.main
+    from hydra.core.global_hydra import GlobalHydra
+
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=overrides)
+
+
+def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
+    """The user-facing message for a Hydra composition error caused by the overrides, or None.
+
+    A key typo gets the keys that do exist at that level and a "did you mean"; other override errors
+    (a malformed value, an unknown option) get Hydra's own one-line explanation.
+    """
+    from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+
+    if not isinstance(exc, ConfigCompositionException | MissingConfigException | OverrideParseException):
+        return None
+    text = f"{exc}\n{exc.__cause__ or ''}"
+    key = bad_override_key(text)
+    if key is not None:
+        rest = [o for o in overrides if o.lstrip("+~").split("=", 1)[0] != key]
+        try:
+            return explain_key_error(key, _compose(rest))
+        except Exception:  # another override is bad too: say what Hydra said
+            pass
+    first = str(exc).strip().splitlines()
+    return "error: " + " ".join(line.strip() for line in first[:3]) if first else f"error: {exc!r}"
+
+
+def front_door(argv: list[str]) -> list[str]:
+    """Check group choices (exit 2 on an unknown one) and make mapping overrides replace."""
+    check_group_choices(argv)
+    return replace_mappings(argv)
+
+
+def compose_config(overrides: list[str]) -> Any:
+    """The composed config for `overrides`, as `run.py` would compose it.
+
+    Raises:
+        ConfigError: An unknown group option or config key (with a suggestion), or a malformed override.
+    """
+    for o in overrides:
+        msg = unknown_choice(o)
+        if msg:
+            raise ConfigError(msg.removeprefix("error: "))
+    fixed = replace_mappings(overrides)
+    try:
+        return _compose(fixed)
+    except Exception as exc:
+        msg = composition_error(exc, fixed)
+        if msg is None:
+            raise
+        raise ConfigError(msg.removeprefix("error: ")) from None

@@ -60,9 +60,10 @@ def _prepared(
     return weights, force, _sleeves(weights, force), _align_mask(risk_off, weights.index)
 
 
-def _allocation_mpl(
+def allocation_mpl(
     weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> Figure:
+    """Build the matplotlib figure of `allocation_png`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -118,12 +119,13 @@ def allocation_png(
     Returns:
         The path written.
     """
-    return _save_png(_allocation_mpl(weights, targets, risk_off=risk_off, title=title), path)
+    return _save_png(allocation_mpl(weights, targets, risk_off=risk_off, title=title), path)
 
 
-def _allocation_figure(
+def allocation_plotly(
     weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> PlotlyFigure:
+    """Build the plotly figure of `allocation_html`."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -179,5 +181,5 @@ def allocation_html(
     Returns:
         The path written.
     """
-    fig = _allocation_figure(weights, targets, risk_off=risk_off, title=title)
+    fig = allocation_plotly(weights, targets, risk_off=risk_off, title=title)
     return _write_html(fig, path, include_plotlyjs)

@@ -189,7 +189,7 @@ def _save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
     return _write_atomic(path, buf.getvalue())
 
 
-def _equity_mpl(values: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = "") -> Figure:
+def equity_mpl(values: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = "") -> Figure:
     """Build the matplotlib equity/drawdown figure (see `equity_drawdown_png`)."""
     values = _check_values(values, "values")
     mask = _align_mask(risk_off, values.index)
@@ -237,10 +237,10 @@ def equity_drawdown_png(
     Returns:
         The path written.
     """
-    return _save_png(_equity_mpl(values, risk_off=risk_off, title=title), path)
+    return _save_png(equity_mpl(values, risk_off=risk_off, title=title), path)
 
 
-def _signal_mpl(
+def signal_mpl(
     market: pd.DataFrame, risk_off: pd.Series, *, score: pd.Series | None = None, title: str = ""
 ) -> Figure:
     """Build the matplotlib signal figure (see `signal_png`)."""
@@ -319,7 +319,7 @@ def signal_png(
     Returns:
         The path written.
     """
-    return _save_png(_signal_mpl(market, risk_off, score=score, title=title), path)
+    return _save_png(signal_mpl(market, risk_off, score=score, title=title), path)
 
 
 # ------------------------------------------------------------------------------------------------- plotly
@@ -378,7 +378,7 @@ def _layout(fig: PlotlyFigure, mask: pd.Series | None, title: str) -> None:
     fig.update_xaxes(hoverformat="%Y-%m-%d")
 
 
-def _equity_figure(
+def equity_plotly(
     values: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> PlotlyFigure:
     """Build the plotly equity/drawdown figure (see `equity_drawdown_html`).
@@ -461,10 +461,10 @@ def equity_drawdown_html(
     Returns:
         The path written.
     """
-    return _write_html(_equity_figure(values, risk_off=risk_off, title=title), path, include_plotlyjs)
+    return _write_html(equity_plotly(values, risk_off=risk_off, title=title), path, include_plotlyjs)
 
 
-def _signal_figure(
+def signal_plotly(
     market: pd.DataFrame, risk_off: pd.Series, *, score: pd.Series | None = None, title: str = ""
 ) -> PlotlyFigure:
     """Build the plotly signal figure (see `signal_html`).
@@ -544,4 +544,4 @@ def signal_html(
     Returns:
         The path written.
     """
-    return _write_html(_signal_figure(market, risk_off, score=score, title=title), path, include_plotlyjs)
+    return _write_html(signal_plotly(market, risk_off, score=score, title=title), path, include_plotlyjs)

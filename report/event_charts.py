@@ -1,6 +1,7 @@
 """Charts of an event study: forward-return distributions after onsets vs all days, and episodes.
 
-Pure plotting functions on an `analysis.event_study.EventStudy`: each writes one file and returns its path.
+Pure plotting functions on an `analysis.event_study.EventStudy`: the `*_mpl` and `*_plotly` builders return
+a figure (for a notebook), the `*_png` and `*_html` writers write one file and return its path.
 matplotlib (object-oriented API on the Agg canvas) and plotly are imported inside the functions, as in
 `report.charts`, whose shading and file helpers these reuse.
 """
@@ -17,6 +18,9 @@ import pandas as pd
 from report import charts
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from plotly.graph_objects import Figure as PlotlyFigure
+
     from analysis.event_study import EventStudy
 
 COND_COLOR = "#d62728"
@@ -49,6 +53,11 @@ def forward_returns_png(ev: EventStudy, path: str | os.PathLike[str], *, title: 
     Returns:
         The path written.
     """
+    return charts._save_png(forward_returns_mpl(ev, title=title), path)
+
+
+def forward_returns_mpl(ev: EventStudy, *, title: str = "") -> Figure:
+    """Build the matplotlib figure of `forward_returns_png`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -85,7 +94,7 @@ def forward_returns_png(ev: EventStudy, path: str | os.PathLike[str], *, title: 
     axes[0].set_ylabel("density")
     if title:
         fig.suptitle(title)
-    return charts._save_png(fig, path)
+    return fig
 
 
 def episodes_png(ev: EventStudy, path: str | os.PathLike[str], *, title: str = "") -> Path:
@@ -99,6 +108,11 @@ def episodes_png(ev: EventStudy, path: str | os.PathLike[str], *, title: str = "
     Returns:
         The path written.
     """
+    return charts._save_png(episodes_mpl(ev, title=title), path)
+
+
+def episodes_mpl(ev: EventStudy, *, title: str = "") -> Figure:
+    """Build the matplotlib figure of `episodes_png`."""
     fig, top, bottom = charts._new_figure()
     price = ev.price.astype(float)
     growth = price / price.iloc[0]
@@ -122,13 +136,18 @@ def episodes_png(ev: EventStudy, path: str | os.PathLike[str], *, title: str = "
     charts._format_dates(bottom)
     if title:
         top.set_title(title)
-    return charts._save_png(fig, path)
+    return fig
 
 
 def forward_returns_html(
     ev: EventStudy, path: str | os.PathLike[str], *, title: str = "", include_plotlyjs: str | bool = "cdn"
 ) -> Path:
     """Interactive version of `forward_returns_png` (plotly, overlaid density histograms)."""
+    return charts._write_html(forward_returns_plotly(ev, title=title), path, include_plotlyjs)
+
+
+def forward_returns_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
+    """Build the plotly figure of `forward_returns_html`."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -147,13 +166,18 @@ def forward_returns_html(
                 row=1, col=i,
             )  # fmt: skip
     fig.update_layout(barmode="overlay", title=title, template="plotly_white", height=450)
-    return charts._write_html(fig, path, include_plotlyjs)
+    return fig
 
 
 def episodes_html(
     ev: EventStudy, path: str | os.PathLike[str], *, title: str = "", include_plotlyjs: str | bool = "cdn"
 ) -> Path:
     """Interactive version of `episodes_png`: equity (log) and drawdown, episodes as shaded rectangles."""
+    return charts._write_html(episodes_plotly(ev, title=title), path, include_plotlyjs)
+
+
+def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
+    """Build the plotly figure of `episodes_html`."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -175,7 +199,7 @@ def episodes_html(
     fig.update_yaxes(type="log", title_text="growth of 1 (log)", row=1, col=1)
     fig.update_yaxes(title_text="drawdown (%)", ticksuffix="%", row=2, col=1)
     charts._layout(fig, pd.Series(ev.state.to_numpy(dtype=bool), index=price.index), title)
-    return charts._write_html(fig, path, include_plotlyjs)
+    return fig
 
 
 def jobs(ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn") -> list:

@@ -37,7 +37,7 @@ def test_html_traces_carry_realised_and_target_in_force(tmp_path):
     weights, targets = frames()
     risk_off = pd.Series(False, index=weights.index)
     risk_off.iloc[30:40] = True
-    fig = ac._allocation_figure(weights, targets, risk_off=risk_off)
+    fig = ac.allocation_plotly(weights, targets, risk_off=risk_off)
     names = [t.name for t in fig.data]
     assert names == ["equity realised", "equity target", "bonds realised", "bonds target", "cash realised",
                      "cash target"]  # fmt: skip

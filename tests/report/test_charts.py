@@ -184,21 +184,21 @@ def _rect_shapes(fig) -> list:
 
 
 def test_equity_figure_has_one_shape_per_episode(values, risk_off) -> None:
-    fig = charts._equity_figure(values, risk_off=risk_off)
+    fig = charts.equity_plotly(values, risk_off=risk_off)
     assert len(_rect_shapes(fig)) == len(charts.episodes(risk_off)) == 3
-    assert len(charts._equity_figure(values).layout.shapes) == 0
+    assert len(charts.equity_plotly(values).layout.shapes) == 0
 
 
 def test_equity_figure_merges_hundreds_of_days_into_few_shapes() -> None:
     idx = _days(2000)
     values = pd.DataFrame({"strategy": np.linspace(1, 2, 2000)}, index=idx)
     state = pd.Series((np.arange(2000) // 50) % 2 == 1, index=idx)  # 1000 risk-off days, 20 episodes
-    fig = charts._equity_figure(values, risk_off=state)
+    fig = charts.equity_plotly(values, risk_off=state)
     assert len(_rect_shapes(fig)) == 20
 
 
 def test_equity_figure_drawdown_and_growth_match_an_independent_computation(values, risk_off) -> None:
-    fig = charts._equity_figure(values, risk_off=risk_off)
+    fig = charts.equity_plotly(values, risk_off=risk_off)
     by_axis = {(t.name, t.yaxis): np.asarray(t.y, dtype=float) for t in fig.data if t.name in values}
     for col in values.columns:
         v = values[col].to_numpy()
@@ -223,7 +223,7 @@ def test_equity_html_names_every_portfolio_and_is_small(tmp_path, values, risk_o
 
 def test_equity_html_risk_off_on_another_index_is_aligned(values) -> None:
     short = pd.Series(True, index=values.index[50:60])  # only covers 10 of the dates
-    fig = charts._equity_figure(values, risk_off=short)
+    fig = charts.equity_plotly(values, risk_off=short)
     shapes = _rect_shapes(fig)
     assert len(shapes) == 1
     assert pd.Timestamp(shapes[0].x0) == values.index[50]
@@ -232,7 +232,7 @@ def test_equity_html_risk_off_on_another_index_is_aligned(values) -> None:
 
 def test_signal_figure_traces_axes_and_shapes(market, risk_off) -> None:
     score = (market["MOVE"] / market["VIX"]).rename("ratio_z")
-    fig = charts._signal_figure(market, risk_off, score=score)
+    fig = charts.signal_plotly(market, risk_off, score=score)
     traces = {t.name: t for t in fig.data}
     assert traces["MOVE"].yaxis == "y" and traces["VIX"].yaxis == "y2"  # twin axes on the top panel
     assert traces["ratio_z"].yaxis == "y3"
@@ -244,7 +244,7 @@ def test_signal_figure_traces_axes_and_shapes(market, risk_off) -> None:
 
 
 def test_signal_figure_one_column_without_score(market, risk_off) -> None:
-    fig = charts._signal_figure(market[["VIX"]], risk_off)
+    fig = charts.signal_plotly(market[["VIX"]], risk_off)
     names = [t.name for t in fig.data]
     assert names == ["VIX", charts.STATE_LABEL, charts.SHADE_LABEL]
     assert fig.data[1].yaxis == "y3"  # the state on the bottom panel's primary axis
@@ -269,7 +269,7 @@ def test_importing_charts_does_not_import_plotting_libraries() -> None:
 
 
 def test_daily_dates_are_sent_to_plotly_as_short_strings(values) -> None:
-    fig = charts._equity_figure(values)
+    fig = charts.equity_plotly(values)
     assert fig.data[0].x[0] == values.index[0].strftime("%Y-%m-%d")
     intraday = values.set_axis(values.index + pd.Timedelta(hours=16))
-    assert pd.Timestamp(charts._equity_figure(intraday).data[0].x[0]) == intraday.index[0]
+    assert pd.Timestamp(charts.equity_plotly(intraday).data[0].x[0]) == intraday.index[0]

@@ -97,7 +97,7 @@ _KEY_PATTERNS = (
 def bad_override_key(message: str) -> str | None:
     """The config key a Hydra composition error is about (a key typo), or None.
 
-    >>> bad_override_key("Could not override 'strategy.signal.lookbak'.\\nKey 'lookbak' is not in struct")
+    >>> bad_override_key("Could not override 'strategy.signal.lookbak'. Key 'lookbak' is not in struct")
     'strategy.signal.lookbak'
     """
     for pattern in _KEY_PATTERNS:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from analysis import event_study
+from common.errors import ConfigError
 from market.types import MarketData
 from pipeline.backtest import STRATEGY, RunResult
 from pipeline.plan import Plan
@@ -98,6 +100,63 @@ def stats(result: RunResult) -> dict:
     }
 
 
+def _signal_inputs(
+    plan: Plan, market: MarketData, signal: SignalOutput, prices: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series, dict]:
+    """What the signal chart draws: its input columns and state on the evaluation days, score, title."""
+    days = prices.index[plan.lag :]
+    risk_off = signal.risk_off.reindex(days)
+    cols = signal_columns(plan, market)
+    score = signal.score.reindex(days) if signal.score is not None else None
+    title = f"{plan.name}: risk-off episodes over {' and '.join(cols)}"
+    return market.frame.loc[days, cols], risk_off, {"score": score, "title": title}
+
+
+def _portfolio_inputs(result: RunResult) -> tuple[pd.DataFrame, pd.Series | None]:
+    """Every portfolio's value, and the risk-off state on those days (None without a signal)."""
+    values = pd.DataFrame({n: p.value for n, p in result.portfolios.items()})
+    risk_off = result.signal.risk_off.reindex(values.index) if result.signal is not None else None
+    return values, risk_off
+
+
+def figure(result: RunResult, kind: str, *, interactive: bool = False) -> Any:
+    """One chart of the run as a figure (matplotlib, or plotly when `interactive`), no file written.
+
+    Args:
+        result: The run.
+        kind: ``equity``, ``signal``, ``allocation``, ``events`` or ``episodes``.
+        interactive: A plotly figure instead of a matplotlib one.
+
+    Raises:
+        ConfigError: `kind` needs a signal the run does not have.
+    """
+    from report import allocation_charts as ac  # lazy: matplotlib and plotly only when drawing
+    from report import charts, event_charts
+
+    if kind in ("equity", "allocation"):
+        values, risk_off = _portfolio_inputs(result)
+        if kind == "equity":
+            fn = charts.equity_plotly if interactive else charts.equity_mpl
+            return fn(values, risk_off=risk_off, title=f"{result.plan.name} vs benchmarks")
+        s = result.strategy
+        fn = ac.allocation_plotly if interactive else ac.allocation_mpl
+        return fn(
+            s.weights, s.targets, risk_off=risk_off, title=f"{result.plan.name}: realised and target weights"
+        )
+    if result.signal is None:
+        raise ConfigError(f"strategy `{result.plan.name}` has no signal to plot.", key="kind")
+    if kind == "signal":
+        mkt, risk_off, kw = _signal_inputs(result.plan, result.market, result.signal, result.prices)
+        return (charts.signal_plotly if interactive else charts.signal_mpl)(mkt, risk_off, **kw)
+    ev = event_study_of(result)
+    title = f"{result.plan.name}: event study"
+    if kind == "events":
+        return (event_charts.forward_returns_plotly if interactive else event_charts.forward_returns_mpl)(
+            ev, title=title
+        )
+    return (event_charts.episodes_plotly if interactive else event_charts.episodes_mpl)(ev, title=title)
+
+
 def signal_charts(
     plan: Plan,
     market: MarketData,
@@ -119,12 +178,7 @@ def signal_charts(
     folder.mkdir(parents=True, exist_ok=True)
     ev = event_study.study(signal.risk_off, prices["equity"])
     event_study.write_tables(ev, folder)
-    days = prices.index[plan.lag :]
-    risk_off = signal.risk_off.reindex(days)
-    cols = signal_columns(plan, market)
-    mkt = market.frame.loc[days, cols]
-    score = signal.score.reindex(days) if signal.score is not None else None
-    kw = {"score": score, "title": f"{plan.name}: risk-off episodes over {' and '.join(cols)}"}
+    mkt, risk_off, kw = _signal_inputs(plan, market, signal, prices)
     jobs = event_charts.jobs(ev, folder, title=f"{plan.name}: event study", include_plotlyjs=plotlyjs)
     jobs += [
         job(charts.signal_png, folder / "signal.png", mkt, risk_off, **kw),
@@ -138,8 +192,7 @@ def portfolio_charts(result: RunResult, folder: Path, plotlyjs: str | bool) -> l
     from report import allocation_charts as ac
     from report import charts
 
-    values = pd.DataFrame({n: p.value for n, p in result.portfolios.items()})
-    risk_off = result.signal.risk_off.reindex(values.index) if result.signal is not None else None
+    values, risk_off = _portfolio_inputs(result)
     eq = {"risk_off": risk_off, "title": f"{result.plan.name} vs benchmarks"}
     s = result.strategy
     alloc = {"risk_off": risk_off, "title": f"{result.plan.name}: realised and target weights"}

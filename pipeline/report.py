@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pandas as pd
+
 from pipeline.backtest import STRATEGY, RunResult
 
 ROWS: tuple[tuple[str, str, str], ...] = (
@@ -46,21 +48,38 @@ def _fmt(value: float | None, kind: str) -> str:
     return f"{value:.2f}"
 
 
-def table(result: RunResult) -> str:
-    """Render the comparison table as fixed-width text."""
+def stats_frame(result: RunResult) -> pd.DataFrame:
+    """Metric x portfolio, the numbers of the terminal table (fractions, unformatted).
+
+    Rows: the keys of `ROWS` that any portfolio has, then ``vs.<key>`` for `RELATIVE_ROWS` (the strategy
+    against the benchmark of that column; NaN in the strategy's own column).
+    """
     names = list(result.portfolios)
-    header = ["", *names]
-    lines = [header]
-    for key, label, kind in ROWS:
+    rows: dict[str, list[float | None]] = {}
+    for key, _, _ in ROWS:
         vals = [result.portfolios[n].metrics.get(key) for n in names]
-        if all(v is None for v in vals):
-            continue
-        lines.append([label, *(_fmt(v, kind) for v in vals)])
+        if any(v is not None for v in vals):
+            rows[key] = vals
     mine = result.portfolios[STRATEGY].metrics if STRATEGY in result.portfolios else {}
-    for key, label, kind in RELATIVE_ROWS:
+    for key, _, _ in RELATIVE_ROWS:
         vals = [None if n == STRATEGY else mine.get(f"vs_{n}.{key}") for n in names]
         if any(v is not None for v in vals):
-            lines.append([label, *(_fmt(v, kind) for v in vals)])
+            rows[f"vs.{key}"] = vals
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=names).astype(float)
+    frame.index.name = "metric"
+    return frame
+
+
+def table(result: RunResult) -> str:
+    """Render the comparison table (`stats_frame`) as fixed-width text."""
+    stats = stats_frame(result)
+    header = ["", *stats.columns]
+    lines = [header]
+    labels = {key: (label, kind) for key, label, kind in ROWS}
+    labels |= {f"vs.{key}": (label, kind) for key, label, kind in RELATIVE_ROWS}
+    for key, vals in stats.iterrows():
+        label, kind = labels[str(key)]
+        lines.append([label, *(_fmt(v, kind) for v in vals)])
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     text = [
         "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))

@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_market(cfg: DictConfig):
-    """Load and align the market data the config asks for."""
+    """Load and align the market data the config asks for (``data.loader``, then `market.frame.prepare`)."""
     from hydra.utils import instantiate
 
     from market.frame import prepare
@@ -107,6 +107,13 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
     Raises:
         UserError: Bad config or data, raised before anything is written or tracked.
     """
+    return execute(cfg, output_dir, echo=echo)[1]
+
+
+def execute(
+    cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True, market: Any = None
+) -> tuple[RunResult | None, dict[str, float]]:
+    """`run`, also returning the core's result (None for a grid); `market` skips loading the data."""
     from pipeline import outputs
     from pipeline.report import summary
     from tracking.lineage import run_name
@@ -114,7 +121,9 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
     if cfg.get("mode") == "grid":  # a vectorized sweep (sweeps/): conf/experiment/wedge_grid.yaml
         from sweeps.pipeline import run_grid
 
-        return run_grid(cfg, Path(output_dir) if output_dir is not None else output_dir_of(cfg), echo=echo)
+        return None, run_grid(
+            cfg, Path(output_dir) if output_dir is not None else output_dir_of(cfg), echo=echo
+        )
     plan = make_plan(cfg)
     if cfg.tracking.enabled:
         from tracking.mlflow_store import resolve_uri
@@ -125,7 +134,7 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
     name = run_name(plan.name, job_overrides())
     with _tracking(cfg, name) as tracker:  # the store opens in a worker while we compute
         try:
-            market = load_market(cfg)
+            market = market if market is not None else load_market(cfg)
             inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
         except BaseException:
             if tracker is not None:
@@ -139,7 +148,7 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
             )
             result = simulate_all(plan, market, inputs)
             outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started)
-            (results / "config.yaml").write_text(OmegaConf.to_yaml(_redacted(cfg)))
+            (results / "config.yaml").write_text(OmegaConf.to_yaml(redacted_config(cfg)))
             metrics = outputs.flat_metrics(result)
             text = summary(result)
         except BaseException:
@@ -164,7 +173,7 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
         print(text)
     if tracking_error is not None:
         raise tracking_error
-    return metrics
+    return result, metrics
 
 
 def _tracking(cfg: DictConfig, run_name: str) -> contextlib.AbstractContextManager:
@@ -176,7 +185,7 @@ def _tracking(cfg: DictConfig, run_name: str) -> contextlib.AbstractContextManag
     return opened(cfg.tracking.uri, str(cfg.tracking.experiment), run_name)
 
 
-def _redacted(cfg: DictConfig) -> dict:
+def redacted_config(cfg: DictConfig) -> dict:
     """The resolved config as plain containers, secret-looking values hidden."""
     from tracking.mlflow_store import redact
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -90,6 +91,22 @@ def test_every_strategy_runs_end_to_end_and_is_tracked(tmp_path, strategy):
         assert stats["signal"]["coverage"] == pytest.approx(row["metrics.signal_coverage"])
     hydra = {a.path for a in mlflow.MlflowClient().list_artifacts(row["run_id"], "hydra")}
     assert {"hydra/config.yaml", "hydra/overrides.yaml"} <= hydra
+    # the notebook door gives run.py's numbers: every metric of the table, and every final value
+    from pipeline import api
+
+    result = api.backtest(strategy)
+    for name, metrics in stats["portfolios"].items():
+        for key, want in metrics.items():
+            got = result.run.portfolios[name].metrics[key]
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-15) if want is not None else got != got, key
+    table = result.stats
+    assert (
+        table.loc["sharpe_excess_tbill", "strategy"] == stats["portfolios"]["strategy"]["sharpe_excess_tbill"]
+    )
+    daily = pd.read_csv(tmp_path / "out" / "results" / "daily.csv", index_col="date", parse_dates=True)
+    for name in stats["portfolios"]:
+        assert result.equity[name].iloc[-1] == pytest.approx(daily[f"value_{name}"].iloc[-1], rel=1e-9)
+        assert result.equity[name].index.equals(daily.index)
 
 
 def test_sweep_makes_one_run_per_value(tmp_path):
@@ -119,6 +136,11 @@ def test_sweep_makes_one_run_per_value(tmp_path):
         (["strategy=vol_target", "strategy.allocation.max_leverage=0.5"], "leverage cap must be ≥ 1"),
         (["backtest.fees_bp={equity: -1}"], "`backtest.fees_bp.equity`"),
         (["data.sleeves.bonds=NOPE"], "`data.sleeves.bonds`"),
+        (["strategy.signal.lookbak=10"], "Did you mean `lookback`"),
+        (["stratgy.name=x"], "Did you mean `strategy`"),
+        (["strategy=sixty_forty", "strategy.signal.lookback=5"], "pick one first, e.g. signal="),
+        (["signal=term_premiun"], "Did you mean `term_premium`"),
+        (["allocation=gradd"], "Did you mean `graded`"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, args, expected):

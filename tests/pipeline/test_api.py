@@ -1,4 +1,4 @@
-"""The notebook door (`pipeline.api`) and the front door's override rules, through Hydra's real composition."""
+"""The notebook door (`pipeline.api`) and the front door's override rules, on Hydra's real composition."""
 
 from __future__ import annotations
 

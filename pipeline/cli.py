@@ -165,11 +165,19 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
     text = f"{exc}\n{exc.__cause__ or ''}"
     key = bad_override_key(text)
     if key is not None:
-        rest = [o for o in overrides if o.lstrip("+~").split("=", 1)[0] != key]
+        rest = [
+            o for o in overrides if "=" in o and not o.startswith("-") and o.lstrip("+~").split("=")[0] != key
+        ]
         try:
             return explain_key_error(key, _compose(rest))
         except Exception:  # another override is bad too: say what Hydra said
             pass
+    merging = re.match(r"Error merging override (\S+)", str(exc))
+    if merging and exc.__cause__ is not None:  # a value of the wrong type for a structured config's key
+        why = str(exc.__cause__).strip().splitlines()[0]
+        name = merging.group(1).split("=", 1)[0].lstrip("+~")
+        hint = f"give `{name}` a value of its type (pipeline/schema.py)"
+        return f"error: `{merging.group(1)}`: {why}\n  hint: {hint}"
     first = str(exc).strip().splitlines()
     return "error: " + " ".join(line.strip() for line in first[:3]) if first else f"error: {exc!r}"
 

@@ -78,8 +78,8 @@ class GridSpec:
         return math.prod(len(v) for v in self.params.values())
 
 
-def _positive_int(node: DictConfig, name: str, default: int) -> int:
-    value = node.get(name, default)
+def _positive_int(node: DictConfig, name: str) -> int:
+    value = node[name]  # the default: pipeline.schema.GridConfig
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"must be a whole number ≥ 1, got {value!r}.", key=f"grid.{name}")
     return value
@@ -132,11 +132,11 @@ def parse(cfg: DictConfig) -> GridSpec:
         params[path] = values
     spec = GridSpec(
         params=params,
-        ceiling=_positive_int(node, "ceiling", 10_000),
-        allow_large=bool(node.get("allow_large", False)),
-        chunk_size=_positive_int(node, "chunk_size", 250),
-        n_chunks=_positive_int(node, "n_chunks", 1),
-        chunk=node.get("chunk"),
+        ceiling=_positive_int(node, "ceiling"),
+        allow_large=bool(node.allow_large),
+        chunk_size=_positive_int(node, "chunk_size"),
+        n_chunks=_positive_int(node, "n_chunks"),
+        chunk=node.chunk,
     )
     if spec.chunk is not None and (
         isinstance(spec.chunk, bool) or not isinstance(spec.chunk, int) or not 0 <= spec.chunk < spec.n_chunks

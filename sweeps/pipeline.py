@@ -67,21 +67,19 @@ class Sweep:
 
 
 def settings(cfg: DictConfig) -> dict[str, Any]:
-    """Statistics settings from ``grid`` with defaults, validated."""
-    node = cfg.get("grid") or {}
-    wf = node.get("walk_forward") or {}
-    boot = node.get("bootstrap") or {}
+    """Statistics settings from ``grid`` (defaults: `pipeline.schema.GridConfig`), validated."""
+    node, wf, boot = cfg.grid, cfg.grid.walk_forward, cfg.grid.bootstrap
     out = {
-        "metric": str(node.get("select_metric", "sharpe_excess_tbill")),
-        "top_k": int(node.get("top_k", 5)),
-        "n_jobs": int(node.get("n_jobs", 1)),
-        "pbo_blocks": int(node.get("pbo_blocks", 16)),
-        "boot_samples": int(boot.get("samples", 1000)),
-        "boot_block": float(boot.get("block", 21)),
-        "boot_seed": int(boot.get("seed", 0)),
-        "wf_train": int(wf.get("train_days", 1260)),
-        "wf_test": int(wf.get("test_days", 252)),
-        "wf_mode": str(wf.get("mode", "rolling")),
+        "metric": str(node.select_metric),
+        "top_k": int(node.top_k),
+        "n_jobs": int(node.n_jobs),
+        "pbo_blocks": int(node.pbo_blocks),
+        "boot_samples": int(boot.samples),
+        "boot_block": float(boot.block),
+        "boot_seed": int(boot.seed),
+        "wf_train": int(wf.train_days),
+        "wf_test": int(wf.test_days),
+        "wf_mode": str(wf.mode),
     }
     if out["metric"] not in CHOOSERS:
         raise ConfigError(

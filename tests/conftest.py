@@ -9,6 +9,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
+import pipeline  # noqa: F401  (registers the structured configs in Hydra's ConfigStore)
+
 REPO = Path(__file__).resolve().parent.parent
 CONF = REPO / "conf"
 

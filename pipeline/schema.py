@@ -1,0 +1,97 @@
+"""Structured configs (dataclasses in Hydra's ConfigStore) for ``backtest``, ``data``, ``tracking``, ``grid``.
+
+Each default lives here, once; the YAML files of those groups name their schema in their defaults list
+and set only what differs. Hydra checks every value against these types as it composes (``backtest.lag=abc``
+or ``backtest.engine=rustt`` is refused there, naming the key), and a key the schema does not have is a
+typo, answered with the keys that exist (`pipeline.cli`). Ranges and relations between values are checked
+in `pipeline.plan` and the rooms' own validators, with the key named.
+
+Registered when the `pipeline` package is imported (`pipeline/__init__.py`), before any composition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+
+
+@dataclass
+class BacktestConfig:
+    """Execution and costs; annualisation is fixed at 252 trading days, cash earns the 3-month T-bill."""
+
+    lag: int = 1  # weights decided on the close of day t trade on the close of day t+lag (>= 1)
+    fees_bp: Any = 1.0  # proportional fee, bp of traded notional; or {sleeve: bp}
+    slippage_bp: Any = 1.0  # fill price = close x (1 +/- slippage), bp; or {sleeve: bp}
+    engine: str = "auto"  # vectorbt engine: auto (Rust when installed), rust or numba (checked in plan)
+
+
+@dataclass
+class DataConfig:
+    """Where the market data comes from and how it is aligned (the loader is the source's own)."""
+
+    source: str = "bundled"
+    loader: Any = None  # a `_target_` node: the source's loader and its arguments
+    calendar_column: str = "SPX"  # the equity calendar: days this series printed
+    max_ffill_days: int = 5  # series on other calendars are carried forward at most this many rows
+    start: str | None = None  # e.g. "2005-01-01"; null = as far back as the sleeves allow
+    end: str | None = None
+    sleeves: dict[str, str] = field(
+        default_factory=lambda: {"equity": "SPY", "bonds": "IEF", "gold": "GLD", "cash": "TBILL3M"}
+    )  # sleeve -> column; cash is a synthetic T-bill price built from a rate column (percent)
+
+
+@dataclass
+class TrackingConfig:
+    """MLflow: a SQLite file at the repository root by default (MLFLOW_TRACKING_URI takes precedence)."""
+
+    enabled: bool = True
+    uri: str | None = None
+    experiment: str = "regime-backtest"
+
+
+@dataclass
+class BootstrapConfig:
+    """Stationary bootstrap of the best configuration's Sharpe ratio."""
+
+    samples: int = 1000
+    block: float = 21.0  # mean block length, trading days
+    seed: int = 0
+
+
+@dataclass
+class WalkForwardConfig:
+    """Walk-forward: choose the best on each training window, hold it over the next test window."""
+
+    train_days: int = 1260  # 5 years
+    test_days: int = 252  # 1 year
+    mode: str = "rolling"  # rolling | anchored
+
+
+@dataclass
+class GridConfig:
+    """A vectorized grid (``mode: grid``): the product of the value lists in ``params``."""
+
+    params: Any = None  # config path -> values (nested like the config), e.g. strategy.signal.lookback
+    ceiling: int = 10000  # larger grids are refused unless allow_large=true
+    allow_large: bool = False
+    chunk_size: int = 250  # configurations per vectorbt call: bounds memory
+    n_jobs: int = 1  # processes simulating chunks in parallel (joblib); 2 on a 2-core machine
+    n_chunks: int = 1  # split the grid into this many multirun jobs ...
+    chunk: int | None = None  # ... and run only this one (0-based); null = the whole grid
+    select_metric: str = "sharpe_excess_tbill"  # how "best" is chosen (also walk-forward's choice)
+    top_k: int = 5  # child MLflow runs for the top k configurations
+    pbo_blocks: int = 16  # CSCV blocks: C(16, 8) = 12,870 train/test splits
+    bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    walk_forward: WalkForwardConfig = field(default_factory=WalkForwardConfig)
+
+
+SCHEMAS = {"backtest": BacktestConfig, "data": DataConfig, "tracking": TrackingConfig, "grid": GridConfig}
+
+
+def register() -> None:
+    """Store each schema as ``schema/<group>`` (package ``<group>``) in Hydra's ConfigStore."""
+    cs = ConfigStore.instance()
+    for group, node in SCHEMAS.items():
+        cs.store(group="schema", name=group, node=node, package=group)

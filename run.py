@@ -18,8 +18,12 @@ from pipeline.cli import composition_error, front_door
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> float | None:
     """Run one backtest (or one job of a `-m` sweep); returns the Sharpe ratio for sweepers."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from pipeline.cli import exact_mappings
     from pipeline.run import main_cli  # lazy: `--help` and `--cfg` need none of the pipeline
 
+    exact_mappings(cfg, list(HydraConfig.get().overrides.task))  # a mapping override is the mapping
     return main_cli(cfg)
 
 

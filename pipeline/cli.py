@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import ConfigError, did_you_mean
+from pipeline.schema import SCHEMAS
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 
@@ -79,12 +80,42 @@ def replace_mappings(overrides: list[str]) -> list[str]:
             out.append(text)
             continue
         values = [ov.value()] if not ov.is_sweep_override() else list(ov.sweep_string_iterator())
-        if "." in ov.key_or_group and any(isinstance(v, dict) or str(v).startswith("{") for v in values):
-            key = ov.key_or_group
-            out += [f"~{key}", f"+{key}={text.split('=', 1)[1]}"]
+        # a structured config's key cannot be deleted: force-merged, then made exact by `exact_mappings`
+        structured = ov.key_or_group.split(".", 1)[0] in SCHEMAS
+        mapping = any(isinstance(v, dict) or str(v).startswith("{") for v in values)
+        if "." in ov.key_or_group and mapping:
+            key, value = ov.key_or_group, text.split("=", 1)[1]
+            out += [f"++{key}={value}"] if structured else [f"~{key}", f"+{key}={value}"]
         else:
             out.append(text)
     return out
+
+
+def exact_mappings(cfg: Any, overrides: list[str]) -> None:
+    """Set each mapping-valued override exactly as written, after composition (in place).
+
+    The structured configs' keys (`pipeline.schema`) cannot be deleted, so `replace_mappings` has
+    Hydra force-merge them (``++key=...``); this puts back exactly the user's mapping
+    (``data.loader={...}`` drops the previous loader's arguments).
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser  # lazy: only with overrides
+    from omegaconf import OmegaConf, open_dict
+
+    for text in overrides:
+        if (
+            "{" not in text
+            or text.startswith(("~", "hydra.", "-"))
+            or text.startswith("+") != text.startswith("++")
+        ):
+            continue
+        try:
+            (ov,) = OverridesParser.create().parse_overrides([text])
+        except Exception:  # Hydra has reported it already
+            continue
+        value = None if ov.is_sweep_override() else ov.value()
+        if isinstance(value, dict) and "." in ov.key_or_group:
+            with open_dict(cfg):
+                OmegaConf.update(cfg, ov.key_or_group, value, merge=False)
 
 
 _KEY_PATTERNS = (
@@ -149,7 +180,9 @@ def _compose(overrides: list[str]) -> Any:
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return compose(config_name="config", overrides=overrides)
+        cfg = compose(config_name="config", overrides=overrides)
+    exact_mappings(cfg, overrides)
+    return cfg
 
 
 def composition_error(exc: BaseException, overrides: list[str]) -> str | None:

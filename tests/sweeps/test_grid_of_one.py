@@ -1,0 +1,37 @@
+"""A grid of one configuration is the single run: for every strategy preset, through the API's two doors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import api
+
+REPO = Path(__file__).resolve().parents[2]
+PRESETS = sorted(p.stem for p in (REPO / "conf" / "strategy").glob("*.yaml"))
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("strategy", PRESETS)
+def test_a_grid_of_one_equals_the_single_run(tmp_path, strategy):
+    calendar = api.compose(strategy).strategy.rebalance.calendar
+    params = f"grid.params={{strategy: {{rebalance: {{calendar: [{calendar}]}}}}}}"
+    g = api.grid("wedge_grid", [f"strategy={strategy}", params], folder=tmp_path)
+    single = api.backtest(strategy)
+    assert len(g.table) == 1
+    row = g.table.iloc[0]
+    mine = single.run.strategy.metrics
+    shared = [k for k in mine if k in row.index]
+    must = {"cagr", "sharpe_excess_tbill", "max_drawdown", "turnover_per_year", "n_orders", "costs_total"}
+    must |= {f"vs_{b}.sharpe_diff" for b in ("sixty_forty", "equity_buy_hold", "vol_target")}
+    assert must <= set(shared)
+    for key in shared:
+        assert row[key] == pytest.approx(mine[key], rel=1e-9, abs=1e-12, nan_ok=True), key
+    # the grid's daily returns are the single run's
+    r = single.run.strategy.returns.to_numpy()
+    assert np.allclose(np.asarray(g.summary["best.cagr"]), mine["cagr"], rtol=1e-9)
+    assert g.best["sharpe_excess_tbill"] == pytest.approx(mine["sharpe_excess_tbill"], rel=1e-9)
+    assert len(r) == int(g.summary.get("n_days", len(r)))

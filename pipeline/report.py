@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from pipeline.backtest import STRATEGY, RunResult
+from pipeline.plan import Plan
 
 ROWS: tuple[tuple[str, str, str], ...] = (
     ("cagr", "CAGR", "pct"),
@@ -99,7 +100,25 @@ def summary(result: RunResult) -> str:
         f"fees={_bp(result.plan.fees_bp)}, slippage={_bp(result.plan.slippage_bp)}, engine={result.engine}"
     )
     notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
-    return f"{head}{notes}\n\n{table(result)}"
+    return f"{head}\n{parts(result.plan)}{notes}\n\n{table(result)}"
+
+
+def parts(plan: Plan) -> str:
+    """The strategy's four parts, as the config groups name them (a mix shows what was mixed).
+
+    >>> from pipeline.api import compose
+    >>> from pipeline.plan import make_plan
+    >>> parts(make_plan(compose(None, ["allocation=graded", "rebalance=weekly"])))  # doctest: +SKIP
+    'parts: signal=move_vix_wedge allocation=graded overlay=none rebalance=weekly (and on regime changes)'
+    """
+    name = lambda p: p.func.__name__ if p is not None else "none"  # noqa: E731
+    extra = " (and on regime changes)" if plan.on_regime_change and plan.signal is not None else ""
+    gates = f", drift band {plan.drift_band:g}" if plan.drift_band else ""
+    gates += f", min hold {plan.min_hold_days}d" if plan.min_hold_days else ""
+    return (
+        f"parts: signal={name(plan.signal)} allocation={name(plan.allocation)} overlay={name(plan.overlay)} "
+        f"rebalance={plan.calendar}{extra}{gates}"
+    )
 
 
 def _bp(cost: float | Mapping[str, float]) -> str:

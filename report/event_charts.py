@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from analysis.event_study import EventStudy, write_tables
 from report import charts
-
-if TYPE_CHECKING:
-    from analysis.event_study import EventStudy
+from report.render import job, render
 
 COND_COLOR = "#d62728"
 ALL_COLOR = "#7f7f7f"
@@ -180,8 +178,6 @@ def episodes_html(
 
 def jobs(ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn") -> list:
     """Both event charts as PNG and HTML (``event_returns.*``, ``event_episodes.*``), as render jobs."""
-    from report.render import job
-
     return [
         job(forward_returns_png, folder / "event_returns.png", ev, title=title),
         job(
@@ -202,6 +198,9 @@ def write_all(
     ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn"
 ) -> list[Path]:
     """Write both event charts as PNG and HTML into `folder` (``event_returns.*``, ``event_episodes.*``)."""
-    from report.render import render
-
     return render(jobs(ev, folder, title=title, include_plotlyjs=include_plotlyjs), parallel=False)
+
+
+def write_study(ev: EventStudy, folder: Path, *, title: str = "", plotlyjs: str | bool = "cdn") -> list[Path]:
+    """Write the study's tables (``event_study.csv``/``.json``, ``episodes.csv``) and charts into `folder`."""
+    return write_tables(ev, folder) + write_all(ev, folder, title=title, include_plotlyjs=plotlyjs)

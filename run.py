@@ -16,7 +16,7 @@ from pipeline.cli import check_group_choices
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> float | None:
     """Run one backtest (or one job of a `-m` sweep); returns the Sharpe ratio for sweepers."""
-    from pipeline.run import main_cli
+    from pipeline.run import main_cli  # lazy: pandas and the pipeline cost ~1 s; `--help` needs neither
 
     return main_cli(cfg)
 

@@ -12,6 +12,8 @@ from analysis import event_study
 from market.types import MarketData
 from pipeline.backtest import STRATEGY, RunResult
 from pipeline.plan import Plan
+from report import allocation_charts as ac
+from report import charts, event_charts
 from report.render import ChartJob, Pending, job, render, start
 from signals.base import SignalOutput
 
@@ -112,8 +114,6 @@ def signal_charts(
     the simulation, so they are drawn (in a forked child, where the machine allows) while the
     portfolios are simulated. `write` finishes them.
     """
-    from report import charts, event_charts
-
     if signal is None:
         return Pending([])
     folder.mkdir(parents=True, exist_ok=True)
@@ -135,9 +135,6 @@ def signal_charts(
 
 def portfolio_charts(result: RunResult, folder: Path, plotlyjs: str | bool) -> list[ChartJob]:
     """The equity/drawdown and allocation charts, as `report.render` jobs."""
-    from report import allocation_charts as ac
-    from report import charts
-
     values = pd.DataFrame({n: p.value for n, p in result.portfolios.items()})
     risk_off = result.signal.risk_off.reindex(values.index) if result.signal is not None else None
     eq = {"risk_off": risk_off, "title": f"{result.plan.name} vs benchmarks"}

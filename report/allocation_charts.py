@@ -63,6 +63,7 @@ def _prepared(
 def _allocation_mpl(
     weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> Figure:
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -124,6 +125,7 @@ def allocation_png(
 def _allocation_figure(
     weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> PlotlyFigure:
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 

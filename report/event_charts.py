@@ -47,6 +47,7 @@ def forward_returns_png(ev: EventStudy, path: str | os.PathLike[str], *, title: 
     Returns:
         The path written.
     """
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -127,6 +128,7 @@ def forward_returns_html(
     ev: EventStudy, path: str | os.PathLike[str], *, title: str = "", include_plotlyjs: str | bool = "cdn"
 ) -> Path:
     """Interactive version of `forward_returns_png` (plotly, overlaid density histograms)."""
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -152,6 +154,7 @@ def episodes_html(
     ev: EventStudy, path: str | os.PathLike[str], *, title: str = "", include_plotlyjs: str | bool = "cdn"
 ) -> Path:
     """Interactive version of `episodes_png`: equity (log) and drawdown, episodes as shaded rectangles."""
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 

@@ -6,7 +6,7 @@
 2. load the data, refuse a grid above the ceiling, simulate it chunk by chunk (`sweeps.evaluate`),
    with a progress bar (chunks done, configurations per second), optionally in several processes;
 3. a job of a multirun scale-out (``grid.chunk=i``) stops here: it writes its chunk and logs it;
-   ``python -m sweeps.merge <multirun folder>`` merges the chunks and continues with step 4;
+   ``python -m sweeps merge <multirun folder>`` merges the chunks and continues with step 4;
 4. choose the best configuration, compute its deflated Sharpe ratio, the sweep's PBO, a bootstrap
    interval for its Sharpe, and a walk-forward record (`sweeps.stats`, `sweeps.walkforward`);
 5. write the results folder first (results table, daily returns, summary), then log one MLflow parent
@@ -425,7 +425,7 @@ def _finish_chunk(cfg, sweep: Sweep, results: Path, meta: dict, *, echo: bool, s
             children=[],
         )
         text += f"\nMLflow run {run_id} at {uri}"
-    text += f"\nresults: {results}\nmerge the chunks: python -m sweeps.merge <the multirun folder>"
+    text += f"\nresults: {results}\nmerge the chunks: python -m sweeps merge <the multirun folder>"
     if echo:
         print(text)
     return metrics

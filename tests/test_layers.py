@@ -1,4 +1,4 @@
-"""The import layers of pyproject.toml's [tool.importlinter] hold, catch a back-import, and no module cycles."""
+"""The import contracts of pyproject.toml hold and catch a back-import; no module import cycles."""
 
 from __future__ import annotations
 

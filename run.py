@@ -21,7 +21,7 @@ def main(cfg: DictConfig) -> float | None:
     from hydra.core.hydra_config import HydraConfig
 
     from pipeline.cli import exact_mappings
-    from pipeline.run import main_cli  # lazy: `--help` and `--cfg` need none of the pipeline
+    from pipeline.run import main_cli  # lazy: pandas and the pipeline cost ~1 s; `--help` needs neither
 
     exact_mappings(cfg, list(HydraConfig.get().overrides.task))  # a mapping override is the mapping
     return main_cli(cfg)

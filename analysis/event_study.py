@@ -20,17 +20,14 @@ Definitions (P is the equity sleeve's price, h a horizon in trading days):
 Onsets overlap at long horizons when episodes are close together, so the statistics are not independent
 draws: read them with ``n_onsets`` in mind.
 
-Run on its own (composes the Hydra config exactly as ``run.py`` does, with the same overrides)::
-
-    python -m analysis.event_study strategy=move_vix_wedge
-    python -m analysis.event_study strategy=yield_breakout strategy.signal.level=5.0 data.start=2010-01-01
+Run on its own with ``python -m analysis`` (see `analysis.__main__`). The charts are drawn by
+`report.event_charts`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,14 +244,6 @@ def to_json(ev: EventStudy) -> dict:
     }
 
 
-def write(ev: EventStudy, folder: Path, *, title: str = "", plotlyjs: str | bool = "cdn") -> list[Path]:
-    """Write ``event_study.csv``/``.json``, ``episodes.csv`` and the charts into `folder`."""
-    from report import event_charts
-
-    files = write_tables(ev, folder)
-    return files + event_charts.write_all(ev, folder, title=title, include_plotlyjs=plotlyjs)
-
-
 def write_tables(ev: EventStudy, folder: Path) -> list[Path]:
     """Write ``event_study.csv``/``.json`` and ``episodes.csv`` into `folder` (no charts)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -313,37 +302,3 @@ def render(ev: EventStudy, name: str) -> str:
         )
         lines += ["", eps.to_string(index=False), "(+ = still on at the end of the window)"]
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str]) -> int:
-    """``python -m analysis.event_study [hydra overrides]``: compose the config, print the study."""
-    from hydra import compose, initialize_config_dir
-    from hydra.errors import HydraException
-
-    from common.errors import UserError
-    from pipeline.backtest import prepare_inputs
-    from pipeline.plan import make_plan
-    from pipeline.run import REPO_ROOT, load_market
-
-    try:
-        with initialize_config_dir(config_dir=str(REPO_ROOT / "conf"), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=list(argv))
-        plan = make_plan(cfg)
-        if plan.signal is None:
-            print(f"error: strategy `{plan.name}` has no signal to study.", file=sys.stderr)
-            return 2
-        market = load_market(cfg)
-        inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
-    except (UserError, HydraException) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    ev = study(inputs.signal.risk_off, inputs.prices["equity"])
-    print(render(ev, plan.name))
-    return 0
-
-
-if __name__ == "__main__":
-    from common.shutdown import skip_final_collection
-
-    skip_final_collection()
-    sys.exit(main(sys.argv[1:]))

@@ -109,6 +109,7 @@ def simulate(
         The simulation as plain pandas objects.
     """
     check_costs(lag=lag, fees_bp=fees_bp, slippage_bp=slippage_bp)
+    # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
     import vectorbt as vbt
 
     targets = lagged(decisions.reindex(columns=prices.columns), lag)
@@ -147,6 +148,7 @@ def simulate(
 
 
 def _engine_used(engine: str) -> str:
+    # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
     from vectorbt._engine import resolve_engine
 
     return resolve_engine(engine)
@@ -259,6 +261,7 @@ def _orders_grid(
     `from_orders`' pandas wrapping of the (days × configurations·sleeves) inputs costs as much as the
     simulation; `tests/sweeps` hold the result equal to `simulate` portfolio by portfolio.
     """
+    # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
     from vectorbt._settings import settings
     from vectorbt.portfolio import dispatch, nb
     from vectorbt.portfolio.enums import CallSeqType, Direction, SizeType

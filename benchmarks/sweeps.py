@@ -81,8 +81,8 @@ def years_start(years: int | None) -> str | None:
 
 def worker(mode: str, n: int, years: int | None, repeats: int) -> dict:
     """Run in a subprocess: time `repeats` warm grids of `n` configurations; report rate and max RSS."""
+    from pipeline.data import load_market
     from pipeline.plan import make_plan
-    from pipeline.run import load_market
     from sweeps.evaluate import Evaluator, config_plan
 
     cfg = compose("strategy=move_vix_wedge", f"data.start={years_start(years) or 'null'}")
@@ -199,8 +199,8 @@ def bt_comparison(repeats: int) -> dict:
     import bt
 
     from pipeline.backtest import backtest
+    from pipeline.data import load_market
     from pipeline.plan import make_plan
-    from pipeline.run import load_market
 
     out = {}
     cases = (

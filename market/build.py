@@ -17,6 +17,7 @@ import io
 import os
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from market.frame import content_digest
+from market.yfinance_source import download_price
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCES = REPO_ROOT / ".." / "shared" / "data" / "bundle-sources"
@@ -409,8 +411,6 @@ def fetch_fred(series_id: str) -> pd.Series:  # pragma: no cover - network
 
 def fetch_acm() -> pd.Series:  # pragma: no cover - network
     """Download the NY Fed ACM workbook and return ACMTP10 (needs the `xlrd` package for .xls)."""
-    import urllib.request
-
     with urllib.request.urlopen(ACM_URL, timeout=60) as resp:  # noqa: S310 - fixed https URL
         raw = resp.read()
     df = pd.read_excel(io.BytesIO(raw), sheet_name="ACM Daily")
@@ -419,8 +419,6 @@ def fetch_acm() -> pd.Series:  # pragma: no cover - network
 
 def fetch_yahoo(ticker: str, start: str) -> pd.Series:  # pragma: no cover - network
     """Adjusted close of one Yahoo ticker through yfinance (Close for indices)."""
-    from market.yfinance_source import download_price
-
     return download_price(ticker, start=start)
 
 

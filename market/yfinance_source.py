@@ -91,6 +91,7 @@ def download_price(ticker: str, start: str, end: str | None = None) -> pd.Series
     Returns:
         The price series; empty when the download failed or returned nothing.
     """
+    # lazy: yfinance costs ~0.2 s at import; only data=yfinance/live runs download
     import yfinance
 
     # yfinance logs every failed request and trips pandas deprecation warnings; a failure here is

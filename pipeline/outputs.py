@@ -14,6 +14,8 @@ from common.errors import ConfigError
 from market.types import MarketData
 from pipeline.backtest import STRATEGY, RunResult
 from pipeline.plan import Plan
+from report import allocation_charts as ac
+from report import charts, event_charts
 from report.render import ChartJob, Pending, job, render, start
 from signals.base import SignalOutput
 
@@ -130,9 +132,6 @@ def figure(result: RunResult, kind: str, *, interactive: bool = False) -> Any:
     Raises:
         ConfigError: `kind` needs a signal the run does not have.
     """
-    from report import allocation_charts as ac  # lazy: matplotlib and plotly only when drawing
-    from report import charts, event_charts
-
     if kind in ("equity", "allocation"):
         values, risk_off = _portfolio_inputs(result)
         if kind == "equity":
@@ -171,8 +170,6 @@ def signal_charts(
     the simulation, so they are drawn (in a forked child, where the machine allows) while the
     portfolios are simulated. `write` finishes them.
     """
-    from report import charts, event_charts
-
     if signal is None:
         return Pending([])
     folder.mkdir(parents=True, exist_ok=True)
@@ -189,9 +186,6 @@ def signal_charts(
 
 def portfolio_charts(result: RunResult, folder: Path, plotlyjs: str | bool) -> list[ChartJob]:
     """The equity/drawdown and allocation charts, as `report.render` jobs."""
-    from report import allocation_charts as ac
-    from report import charts
-
     values, risk_off = _portfolio_inputs(result)
     eq = {"risk_off": risk_off, "title": f"{result.plan.name} vs benchmarks"}
     s = result.strategy

@@ -4,60 +4,32 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from common.errors import UserError
+from pipeline import outputs
 from pipeline.backtest import RunResult, prepare_inputs, simulate_all
+from pipeline.data import load_market
 from pipeline.plan import make_plan
+from pipeline.report import summary
+from sweeps.pipeline import run_grid
+from tracking.background import TrackingError, opened
+from tracking.lineage import dataset_info, repro_info, rerun_command, run_name
+from tracking.mlflow_store import flatten, redact, redact_override, resolve_uri, ui_command
+from tracking.record import RECORD, current_sweep, record_failed_job, write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_market(cfg: DictConfig):
-    """Load and align the market data the config asks for (``data.loader``, then `market.frame.prepare`)."""
-    from hydra.utils import instantiate
-
-    from market.frame import prepare
-
-    try:
-        raw = instantiate(cfg.data.loader, _convert_="all")
-    except UserError:
-        raise
-    except Exception as exc:
-        cause = exc.__cause__ if isinstance(exc.__cause__, UserError) else None
-        if cause is not None:
-            raise cause from None
-        raise
-    return prepare(
-        raw,
-        source=str(cfg.data.source),
-        calendar_column=str(cfg.data.calendar_column),
-        max_ffill_days=cfg.data.max_ffill_days,
-        start=None,
-        end=cfg.data.end,
-    )
-
-
-def git_commit() -> str:
-    """The repository's HEAD commit, or ``unknown`` outside a git checkout."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5
-        )
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
     """Run tags: strategy, signal, data lineage, command line (the tracking worker adds git and versions)."""
-    from tracking.mlflow_store import redact_override
-
     sig = cfg.strategy.get("signal")
     return {
         "strategy": result.plan.name,
@@ -75,10 +47,6 @@ def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
 
 def job_overrides() -> list[str]:
     """The command-line overrides of this run (of this job, in a sweep), secrets hidden."""
-    from hydra.core.hydra_config import HydraConfig
-
-    from tracking.mlflow_store import redact_override
-
     if not HydraConfig.initialized():
         return []
     return [redact_override(str(o)) for o in HydraConfig.get().overrides.task]
@@ -86,8 +54,6 @@ def job_overrides() -> list[str]:
 
 def output_dir_of(cfg: DictConfig) -> Path:
     """The Hydra run folder, or ``outputs/adhoc`` when called outside `@hydra.main`."""
-    from hydra.core.hydra_config import HydraConfig
-
     if HydraConfig.initialized():
         return Path(HydraConfig.get().runtime.output_dir)
     return REPO_ROOT / "outputs" / "adhoc"
@@ -114,20 +80,11 @@ def execute(
     cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True, market: Any = None
 ) -> tuple[RunResult | None, dict[str, float]]:
     """`run`, also returning the core's result (None for a grid); `market` skips loading the data."""
-    from pipeline import outputs
-    from pipeline.report import summary
-    from tracking.lineage import run_name
-
     if cfg.get("mode") == "grid":  # a vectorized sweep (sweeps/): conf/experiment/wedge_grid.yaml
-        from sweeps.pipeline import run_grid
-
-        return None, run_grid(
-            cfg, Path(output_dir) if output_dir is not None else output_dir_of(cfg), echo=echo
-        )
+        folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
+        return None, run_grid(cfg, folder, echo=echo)
     plan = make_plan(cfg)
     if cfg.tracking.enabled:
-        from tracking.mlflow_store import resolve_uri
-
         resolve_uri(cfg.tracking.uri)  # a malformed URI is a config error, found before any work
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
     results = folder / "results"
@@ -162,8 +119,6 @@ def execute(
             if tracking_error is not None:
                 _keep_for_resync(folder, record)
             else:
-                from tracking.mlflow_store import ui_command
-
                 text += (
                     f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
                     f"{tracker.uri}\n  open the UI: {ui_command(tracker.uri)}"
@@ -180,26 +135,16 @@ def _tracking(cfg: DictConfig, run_name: str) -> contextlib.AbstractContextManag
     """A background MLflow run (see `tracking.background`), or a no-op when tracking is off."""
     if not cfg.tracking.enabled:
         return contextlib.nullcontext(None)
-    from tracking.background import opened
-
     return opened(cfg.tracking.uri, str(cfg.tracking.experiment), run_name)
 
 
 def redacted_config(cfg: DictConfig) -> dict:
     """The resolved config as plain containers, secret-looking values hidden."""
-    from tracking.mlflow_store import redact
-
     return redact(OmegaConf.to_container(cfg, resolve=True))
 
 
 def _start_info(cfg: DictConfig, market: Any, folder: Path) -> dict[str, Any]:
     """What the tracking worker needs to create the run: tags, dataset lineage, re-run command."""
-    import uuid
-
-    from tracking.lineage import dataset_info, rerun_command
-    from tracking.mlflow_store import redact_override
-    from tracking.record import current_sweep
-
     tags = {"run_uid": uuid.uuid4().hex, "run_folder": str(folder.resolve())}
     sweep = current_sweep()
     if sweep is not None:
@@ -220,9 +165,6 @@ def _write_record(
     cfg: DictConfig, name: str, result: RunResult, metrics: dict, folder: Path, start_info: dict
 ) -> dict[str, Any]:
     """Write the run's tracking record into its folder (before logging: nothing is lost)."""
-    from tracking.mlflow_store import flatten
-    from tracking.record import RECORD, write_json
-
     record = {
         "experiment": str(cfg.tracking.experiment),
         "uri": cfg.tracking.uri,
@@ -238,16 +180,11 @@ def _write_record(
 
 def _keep_for_resync(folder: Path, record: dict[str, Any]) -> None:
     """After a tracking failure, add the code version to the record (the worker could not log it)."""
-    from tracking.lineage import repro_info
-    from tracking.record import RECORD, write_json
-
     write_json(folder / RECORD, {**record, "repro": repro_info()})
 
 
 def _start(tracker: Any, info: dict[str, Any]) -> Exception | None:
     """Create the run; a store that cannot be reached is reported, not fatal to the backtest."""
-    from tracking.background import TrackingError
-
     if tracker is None:
         return None
     try:
@@ -259,8 +196,6 @@ def _start(tracker: Any, info: dict[str, Any]) -> Exception | None:
 
 def _log(tracker: Any, record: dict[str, Any], results: Path, hydra: Path) -> Exception | None:
     """Send the run's record to the tracking worker; return the error if the store refused it."""
-    from tracking.background import TrackingError
-
     try:
         tracker.log(
             params=record["params"],
@@ -284,13 +219,9 @@ def main_cli(cfg: DictConfig) -> Any:
         job = _multirun_job()
         if job is None:
             sys.exit(2)
-        from tracking.record import record_failed_job
-
         record_failed_job(*job, message=str(err))
         return None  # the sweep's other jobs still run; the sweep callback lists this one and exits 2
     except Exception as err:
-        from tracking.background import TrackingError
-
         if not isinstance(err, TrackingError):
             raise
         folder = output_dir_of(cfg)
@@ -299,8 +230,6 @@ def main_cli(cfg: DictConfig) -> Any:
             f"{folder / 'results'}\n  log them later with: python -m tracking resync {folder}",
             file=sys.stderr,
         )
-        from tracking.record import current_sweep
-
         if current_sweep() is None:
             sys.exit(3)
         return None  # in a sweep, the other jobs still run; the sweep callback exits 3 at the end
@@ -309,9 +238,6 @@ def main_cli(cfg: DictConfig) -> Any:
 
 def _multirun_job() -> tuple[Path, int, list[str]] | None:
     """(sweep folder, job number, job overrides) when this is a job of a ``-m`` sweep, else None."""
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
     if not HydraConfig.initialized():
         return None
     hc = HydraConfig.get()

@@ -64,6 +64,7 @@ def allocation_mpl(
     weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> Figure:
     """Build the matplotlib figure of `allocation_png`."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -126,6 +127,7 @@ def allocation_plotly(
     weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> PlotlyFigure:
     """Build the plotly figure of `allocation_html`."""
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 

@@ -10,6 +10,7 @@ the last day of data), so a one-day episode is visible and the shading matches t
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -129,6 +130,7 @@ def _write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 
 def _new_figure() -> tuple[Figure, Axes, Axes]:
     """A 12x7 in figure on the Agg canvas with a tall top panel and a short bottom panel, shared x."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -151,6 +153,7 @@ def _shade_mpl(axes: list[Axes], mask: pd.Series | None) -> bool:
 
 def _shade_handle() -> object:
     """Legend proxy for the risk-off shading."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.patches import Patch
 
     return Patch(facecolor=SHADE_COLOR, alpha=SHADE_ALPHA * 2, label=SHADE_LABEL)
@@ -158,6 +161,7 @@ def _shade_handle() -> object:
 
 def _format_dates(ax: Axes) -> None:
     """Concise date ticks on ``ax``."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator()
@@ -167,6 +171,7 @@ def _format_dates(ax: Axes) -> None:
 
 def _log_axis(ax: Axes) -> None:
     """Log y scale on ``ax`` with plain-number ticks (0.5, 1, 2, 5) instead of powers of ten."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_yscale("log")
@@ -182,8 +187,6 @@ def _legend(ax: Axes, handles: list) -> None:
 
 def _save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
     """Render ``fig`` as PNG at the figure's dpi and write it atomically."""
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     return _write_atomic(path, buf.getvalue())
@@ -244,6 +247,7 @@ def signal_mpl(
     market: pd.DataFrame, risk_off: pd.Series, *, score: pd.Series | None = None, title: str = ""
 ) -> Figure:
     """Build the matplotlib signal figure (see `signal_png`)."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     import matplotlib as mpl
 
     market = _check_values(market, "market")
@@ -349,6 +353,7 @@ def _shapes(mask: pd.Series | None, *, yref: str = "paper") -> list[dict]:
 
 def _shade_legend_trace() -> object:
     """A data-less trace that puts the risk-off shading in the legend."""
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
 
     return go.Scatter(
@@ -386,6 +391,7 @@ def equity_plotly(
     Traces: for each column, its growth of 1 (row 1) then its drawdown in percent (row 2, no legend entry);
     then, if any episode, a data-less legend entry for the shading. Shapes: one per risk-off episode.
     """
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -426,6 +432,7 @@ def _x(index: pd.DatetimeIndex) -> list[str] | pd.DatetimeIndex:
 
 def _palette() -> list[str]:
     """Plotly's default qualitative colours."""
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.colors
 
     return list(plotly.colors.qualitative.Plotly)
@@ -473,6 +480,7 @@ def signal_plotly(
     (row 2), the risk-off state as a step line (row 2, secondary y axis when there is a score), then, if any
     episode, a data-less legend entry for the shading. Shapes: one per risk-off episode.
     """
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 

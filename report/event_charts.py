@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analysis.event_study import EventStudy, write_tables
 from report import charts
+from report.render import job, render
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from plotly.graph_objects import Figure as PlotlyFigure
-
-    from analysis.event_study import EventStudy
 
 COND_COLOR = "#d62728"
 ALL_COLOR = "#7f7f7f"
@@ -58,6 +58,7 @@ def forward_returns_png(ev: EventStudy, path: str | os.PathLike[str], *, title: 
 
 def forward_returns_mpl(ev: EventStudy, *, title: str = "") -> Figure:
     """Build the matplotlib figure of `forward_returns_png`."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -148,6 +149,7 @@ def forward_returns_html(
 
 def forward_returns_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     """Build the plotly figure of `forward_returns_html`."""
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -178,6 +180,7 @@ def episodes_html(
 
 def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     """Build the plotly figure of `episodes_html`."""
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -204,8 +207,6 @@ def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
 
 def jobs(ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn") -> list:
     """Both event charts as PNG and HTML (``event_returns.*``, ``event_episodes.*``), as render jobs."""
-    from report.render import job
-
     return [
         job(forward_returns_png, folder / "event_returns.png", ev, title=title),
         job(
@@ -226,6 +227,9 @@ def write_all(
     ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn"
 ) -> list[Path]:
     """Write both event charts as PNG and HTML into `folder` (``event_returns.*``, ``event_episodes.*``)."""
-    from report.render import render
-
     return render(jobs(ev, folder, title=title, include_plotlyjs=include_plotlyjs), parallel=False)
+
+
+def write_study(ev: EventStudy, folder: Path, *, title: str = "", plotlyjs: str | bool = "cdn") -> list[Path]:
+    """Write the study's tables (``event_study.csv``/``.json``, ``episodes.csv``) and charts into `folder`."""
+    return write_tables(ev, folder) + write_all(ev, folder, title=title, include_plotlyjs=plotlyjs)

@@ -58,6 +58,7 @@ def png(board: pd.DataFrame, swept: Sequence[str], path: Path, *, title: str = "
         path: Where to write the PNG.
         title: Figure title.
     """
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

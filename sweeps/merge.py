@@ -1,7 +1,7 @@
 """Merge the chunks of a scaled-out grid into one sweep summary.
 
     python run.py -m experiment=wedge_grid grid.n_chunks=4 grid.chunk=0,1,2,3 hydra/launcher=joblib
-    python -m sweeps.merge multirun/<date>/<time>
+    python -m sweeps merge multirun/<date>/<time>   # sweeps/__main__.py
 
 Each job wrote its chunk (results table, daily returns, ``grid_chunk.json``) under
 ``<job folder>/results``. The merge checks that every chunk of one sweep is there, concatenates them
@@ -11,16 +11,14 @@ in configuration order, and finishes as an unchunked run would: statistics, a re
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from common.errors import DataError, UserError
+from common.errors import DataError
 from sweeps import grid as G
 from sweeps.pipeline import CHUNK_META, Sweep, finish, read_sweep
 
@@ -77,23 +75,3 @@ def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
     return finish(cfg, sweep, out, echo=echo)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m sweeps.merge <multirun folder>``."""
-    ap = argparse.ArgumentParser(prog="python -m sweeps.merge", description=__doc__.splitlines()[0])
-    ap.add_argument("folder", type=Path, help="the multirun folder holding the chunk jobs")
-    args = ap.parse_args(argv)
-    try:
-        merge(args.folder)
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    from common.shutdown import skip_final_collection
-
-    skip_final_collection()
-    sys.exit(main())

@@ -25,6 +25,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from tracking import lineage, mlflow_store
+from tracking.record import mark_logged
+
 WAIT_SECONDS = 600.0
 
 
@@ -34,15 +37,11 @@ class TrackingError(RuntimeError):
 
 def _describe(tracker: Any, info: dict[str, Any]) -> None:
     """Log what is known at the start of a run: dataset, code version, description."""
-    from tracking import lineage
-
     lineage.describe(tracker, info, lineage.repro_info())
 
 
 def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -> None:
     """Worker body: open the store, then obey the parent's messages."""
-    from tracking import mlflow_store
-
     try:
         session = mlflow_store.Session.open(uri=uri, experiment=experiment)
         conn.send(("ok", {"uri": session.uri}))
@@ -75,8 +74,6 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
         tracker.log(**msg[1])
         session.end_run("FINISHED")
         if info.get("folder"):  # the run folder's marker: `python -m tracking resync` skips it
-            from tracking.record import mark_logged
-
             mark_logged(
                 Path(info["folder"]),
                 run_id=tracker.run_id,

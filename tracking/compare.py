@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from common.errors import ConfigError, did_you_mean
+from report.charts import equity_drawdown_png
 from tracking.sweep import PARENT_TAG, plain_columns
 
 SHOWN_METRICS = ("sharpe_excess_tbill", "cagr", "max_drawdown", "calmar", "time_in_risk_off")
@@ -82,6 +83,7 @@ def filter_string(q: Query, parent_run_id: str | None) -> str:
 
 def experiment_id(name: str) -> str:
     """The id of experiment `name` in the current store; a ConfigError listing the available ones."""
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     exp = mlflow.get_experiment_by_name(name)
@@ -97,6 +99,7 @@ def experiment_id(name: str) -> str:
 
 def latest_sweep(exp_id: str) -> str:
     """The run id of the most recent sweep's parent run."""
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     df = mlflow.search_runs(
@@ -114,6 +117,7 @@ def latest_sweep(exp_id: str) -> str:
 
 def available_metrics(exp_id: str) -> list[str]:
     """Metric names logged by runs of the experiment (from its latest 500 runs)."""
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     df = mlflow.search_runs(experiment_ids=[exp_id], max_results=500)
@@ -126,6 +130,7 @@ def select(q: Query) -> pd.DataFrame:
     Raises:
         ConfigError: Unknown experiment or metric (listing the available ones), malformed filters.
     """
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     exp_id = experiment_id(q.experiment)
@@ -174,6 +179,7 @@ def table(runs: pd.DataFrame, sort: str) -> pd.DataFrame:
 def equity_curves(runs: pd.DataFrame) -> pd.DataFrame:
     """Each selected run's strategy value by day (from its ``daily.csv``), one column per run."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     curves = {}
@@ -189,6 +195,4 @@ def equity_curves(runs: pd.DataFrame) -> pd.DataFrame:
 
 def chart(runs: pd.DataFrame, path: Path, *, title: str) -> Path:
     """Write the equity-and-drawdown chart of the selected runs (growth of 1) to `path`."""
-    from report.charts import equity_drawdown_png
-
     return equity_drawdown_png(equity_curves(runs), path, title=title)

@@ -46,6 +46,7 @@ def log_sweep(
     Returns:
         The run id and the tracking URI.
     """
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     session = mlflow_store.Session.open(uri=uri, experiment=experiment)

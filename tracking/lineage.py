@@ -53,6 +53,11 @@ def _git(*args: str) -> str | None:
     return out.stdout if out.returncode == 0 else None
 
 
+def git_commit() -> str:
+    """The repository's HEAD commit, or ``unknown`` outside a git checkout."""
+    return (_git("rev-parse", "HEAD") or "").strip() or "unknown"
+
+
 def versions() -> dict[str, str]:
     """Installed versions of the packages that decide a backtest's numbers."""
     out = {}
@@ -70,7 +75,7 @@ def repro_info() -> dict[str, Any]:
     The diff is ``git diff HEAD`` (staged and unstaged changes to tracked files) plus the names of
     untracked files (their content is not recorded).
     """
-    commit = (_git("rev-parse", "HEAD") or "").strip() or "unknown"
+    commit = git_commit()
     status = _git("status", "--porcelain") or ""
     diff = (_git("diff", "HEAD", "--no-color") or "")[:MAX_DIFF_CHARS]
     untracked = [line[3:] for line in status.splitlines() if line.startswith("??")]

@@ -9,15 +9,20 @@ to ``mlartifacts/`` beside it. ``MLFLOW_TRACKING_URI`` or ``tracking.uri`` point
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import random
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+import yaml
 
 from common.errors import ConfigError
 
@@ -195,8 +200,7 @@ def market_dataset(info: Mapping[str, Any]) -> Any:
         info: ``name``, ``digest``, ``source`` (a mapping: where the data came from), ``first``,
             ``last``, ``rows`` and ``columns`` (see `tracking.lineage.dataset_info`).
     """
-    import json
-
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     from mlflow.data.code_dataset_source import CodeDatasetSource
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.types import ColSpec, Schema
@@ -219,8 +223,6 @@ def market_dataset(info: Mapping[str, Any]) -> Any:
 
 def _redacted_copy(hydra_dir: Path, dest: Path) -> Path:
     """Copy Hydra's ``.hydra`` folder with secret-looking values hidden (config, hydra and overrides)."""
-    import yaml
-
     dest.mkdir(parents=True, exist_ok=True)
     for f in hydra_dir.iterdir():
         if not f.is_file():
@@ -265,6 +267,7 @@ class Tracker:
             tags: More tags (reproducibility: commit, versions, command line).
             texts: Artifact path -> text (e.g. ``repro/git_diff.patch``).
         """
+        # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
         import mlflow
 
         if dataset is not None:
@@ -296,9 +299,7 @@ class Tracker:
             hydra_dir: Hydra's ``.hydra`` folder (config, overrides), logged under ``hydra/`` with
                 secret-looking values hidden.
         """
-        import math
-        import tempfile
-
+        # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
         import mlflow
 
         params = {k: REDACTED if is_secret(k) else v for k, v in params.items()}
@@ -329,6 +330,7 @@ class Session:
             experiment: Experiment name; created on first use, artifacts beside a SQLite store.
         """
         set_http_env_defaults()
+        # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
         import mlflow
 
         uri = resolve_uri(uri)
@@ -342,6 +344,7 @@ class Session:
             run_name: Display name.
             tags: Tags set at creation (e.g. ``mlflow.parentRunId`` to nest it under a sweep).
         """
+        # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
         import mlflow
 
         run = with_retry(
@@ -352,6 +355,7 @@ class Session:
     @staticmethod
     def end_run(status: str) -> None:
         """End the active run with `status` (FINISHED or FAILED)."""
+        # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
         import mlflow
 
         with_retry(mlflow.end_run, status=status)
@@ -359,6 +363,7 @@ class Session:
 
 def _experiment_id(name: str, uri: str) -> str:
     """The id of experiment `name`, created (artifacts beside a SQLite store) if missing."""
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     exp = mlflow.get_experiment_by_name(name)

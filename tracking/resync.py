@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracking import lineage
+from tracking.mlflow_store import Session, Tracker, with_retry
 from tracking.record import LOGGED, RECORD, SWEEP, mark_logged, read_json, run_folders
+from tracking.sweep import PARENT_TAG, finish_parent, start_parent
 
 
 @dataclass
@@ -28,9 +31,8 @@ class Outcome:
 
 
 def _find(exp_id: str, tag: str, value: str, extra: str = "") -> Any:
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
-
-    from tracking.mlflow_store import with_retry
 
     df = with_retry(
         mlflow.search_runs,
@@ -44,8 +46,6 @@ def _find(exp_id: str, tag: str, value: str, extra: str = "") -> Any:
 
 def _parent(ctx: dict[str, Any], uri: str, experiment: str, exp_id: str, cache: dict[str, str]) -> str:
     """The sweep's parent run id in this store (created if missing)."""
-    from tracking.sweep import PARENT_TAG, start_parent
-
     uid = ctx["sweep_uid"]
     if uid not in cache:
         found = _find(exp_id, "sweep_uid", uid, f" AND tags.`{PARENT_TAG}` = 'parent'")
@@ -58,10 +58,8 @@ def _parent(ctx: dict[str, Any], uri: str, experiment: str, exp_id: str, cache: 
 
 def _log_folder(folder: Path, rec: dict[str, Any], session: Any, run_id: str | None, tags: dict) -> str:
     """Log one folder's record into run `run_id` (None: a new run); return the run id."""
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
-
-    from tracking import lineage
-    from tracking.mlflow_store import Tracker, with_retry
 
     start = rec.get("start", {})
     repro = rec.get("repro") or {**lineage.repro_info(), "source": "computed at re-sync"}
@@ -102,9 +100,6 @@ def resync(
     Returns:
         The folders logged and skipped, and the sweeps whose parent was finished.
     """
-    from tracking.mlflow_store import Session
-    from tracking.sweep import finish_parent
-
     out = Outcome()
     parents: dict[str, str] = {}
     sweeps: dict[str, dict[str, Any]] = {}

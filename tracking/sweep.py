@@ -24,10 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from common.errors import UserError
+from report import leaderboard
+from tracking.mlflow_store import Session, describe_error, redact_override, resolve_uri, with_retry
 from tracking.record import RECORD, SWEEP, SWEEP_ENV, failed_jobs, read_json, run_folders, write_json
 
 PARENT_TAG = "sweep"  # value "parent" on a sweep's parent run
@@ -39,9 +44,6 @@ def count_configurations(overrides: Sequence[str]) -> int | None:
     >>> count_configurations(["strategy=move_vix_wedge", "a.b=1,2,3", "c=range(0,4)"])
     12
     """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
         return sum(len(batch) for batch in BasicSweeper.split_arguments(parsed, None))
@@ -55,8 +57,6 @@ def swept_overrides(overrides: Sequence[str]) -> dict[str, str]:
     >>> swept_overrides(["strategy=move_vix_wedge", "strategy.signal.z_entry=1.0,1.5"])
     {'strategy.signal.z_entry': '1.0,1.5'}
     """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     out = {}
     for o in OverridesParser.create().parse_overrides(list(overrides)):
         if o.is_sweep_override():
@@ -88,6 +88,7 @@ def children_frame(parent_run_id: str, experiment_id: str) -> pd.DataFrame:
     Columns: ``run_id``, ``run_name``, ``status``, then e.g. ``strategy.signal.z_entry`` and
     ``sharpe_excess_tbill``.
     """
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     df = mlflow.search_runs(
@@ -121,8 +122,6 @@ def records_frame(sweep_dir: Path) -> pd.DataFrame:
 
 def write_leaderboard(runs: pd.DataFrame, swept: Sequence[str], sweep_dir: Path, title: str) -> list[Path]:
     """Write ``leaderboard.csv`` and ``leaderboard.png`` into the sweep folder; return their paths."""
-    from report import leaderboard
-
     cols = swept_params(swept, runs)
     board = leaderboard.table(runs, cols)
     csv = sweep_dir / "leaderboard.csv"
@@ -132,9 +131,8 @@ def write_leaderboard(runs: pd.DataFrame, swept: Sequence[str], sweep_dir: Path,
 
 def start_parent(ctx: Mapping[str, Any]) -> tuple[str, str, str]:
     """Create the sweep's parent run; return (run id, resolved URI, experiment id)."""
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     from mlflow import MlflowClient
-
-    from tracking.mlflow_store import Session, redact_override, with_retry
 
     session = Session.open(uri=ctx["uri"], experiment=ctx["experiment"])
     client = MlflowClient(session.uri)
@@ -168,9 +166,8 @@ def finish_parent(ctx: Mapping[str, Any], *, title: str, status: str = "FINISHED
         title: The leaderboard chart's title.
         status: The parent's final status: ``FAILED`` when the sweep stopped on a job's error.
     """
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     from mlflow import MlflowClient
-
-    from tracking.mlflow_store import Session, with_retry
 
     Session.open(uri=ctx["uri"], experiment=ctx["experiment"])
     client = MlflowClient(ctx["uri"])
@@ -225,8 +222,6 @@ class MlflowSweepCallback(Callback):
         """Create the parent run (or note that the store is down) and publish the sweep's context."""
         if not config.get("tracking", {}).get("enabled", False):
             return
-        from tracking.mlflow_store import resolve_uri
-
         try:
             resolve_uri(config.tracking.uri)
         except UserError as err:
@@ -247,8 +242,6 @@ class MlflowSweepCallback(Callback):
         try:
             ctx["parent_run_id"], ctx["uri"], ctx["experiment_id"] = start_parent(ctx)
         except Exception as exc:
-            from tracking.mlflow_store import describe_error
-
             print(
                 f"warning: {describe_error(exc, ctx['uri'])}; the sweep runs and keeps its results in "
                 f"{sweep_dir}",
@@ -282,8 +275,6 @@ class MlflowSweepCallback(Callback):
 
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
         """In the job's process (a loky worker with joblib), take the sweep's context from its file."""
-        from hydra.types import RunMode
-
         if config.hydra.mode != RunMode.MULTIRUN:
             return
         ctx = read_json(Path(str(config.hydra.sweep.dir)).resolve() / SWEEP)

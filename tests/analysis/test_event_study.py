@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import event_study as E
+from report import event_charts
 
 IDX = pd.bdate_range("2024-01-01", periods=8)
 #               0      1      2     3      4      5      6      7
@@ -70,7 +71,7 @@ def test_metrics_json_and_text(tmp_path):
     assert m["event.n_episodes"] == 3
     assert m["event.fwd_ret_2d_mean"] == pytest.approx(ev.table.loc[2, "fwd_ret_mean"])
     assert m["event.hit_rate_2d"] == pytest.approx(0.5)
-    files = E.write(ev, tmp_path, title="t")
+    files = event_charts.write_study(ev, tmp_path, title="t")
     assert {f.name for f in files} >= {
         "event_study.csv",
         "event_study.json",
@@ -92,5 +93,5 @@ def test_a_signal_that_never_fires_gives_empty_episodes_and_nan_means(tmp_path):
     assert np.isnan(ev.table.loc[2, "fwd_ret_mean"])
     assert not np.isnan(ev.table.loc[2, "uncond_ret_mean"])
     E.render(ev, "never")
-    E.write(ev, tmp_path)
+    event_charts.write_study(ev, tmp_path)
     assert json.loads((tmp_path / "event_study.json").read_text())["episodes"] == []

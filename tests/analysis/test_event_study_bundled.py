@@ -44,7 +44,7 @@ def test_bundled_event_study_matches_an_independent_computation(bundled, make_cf
 
 def test_one_command_answers_whether_the_wedge_precedes_a_correction():
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.event_study", "strategy=move_vix_wedge"],
+        [sys.executable, "-m", "analysis", "strategy=move_vix_wedge"],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -55,12 +55,12 @@ def test_one_command_answers_whether_the_wedge_precedes_a_correction():
 
 def test_cli_bad_input_exits_2_with_a_message():
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.event_study", "strategy=sixty_forty"],
+        [sys.executable, "-m", "analysis", "strategy=sixty_forty"],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 2 and "no signal" in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.event_study", "strategy=yield_shock", "strategy.signal.k=9"],
+        [sys.executable, "-m", "analysis", "strategy=yield_shock", "strategy.signal.k=9"],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 2 and "strategy.signal.k" in proc.stderr and "Traceback" not in proc.stderr

@@ -93,12 +93,12 @@ def test_chunks_through_joblib_multirun_then_merged(tmp_path):
         f"hydra.sweep.dir={tmp_path / 'multi'}",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    merged = sh(tmp_path, "-m", "sweeps.merge", str(tmp_path / "multi"))
+    merged = sh(tmp_path, "-m", "sweeps", "merge", str(tmp_path / "multi"))
     assert merged.returncode == 0, merged.stderr[-3000:]
     assert "grid: 40 configurations" in merged.stdout and "PBO" in merged.stdout
     df = runs(tmp_path)
     assert (df["tags.mode"] == "grid_chunk").sum() == 2
     assert (df["tags.mode"] == "grid").sum() == 1
     assert df["tags.sweep_id"].nunique() == 1
-    again = sh(tmp_path, "-m", "sweeps.merge", str(tmp_path / "nowhere"))
+    again = sh(tmp_path, "-m", "sweeps", "merge", str(tmp_path / "nowhere"))
     assert again.returncode == 2 and "no grid chunk" in again.stderr

@@ -4,46 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from backtest.metrics import METRICS, RELATIVE
 from pipeline.backtest import STRATEGY, RunResult
-
-ROWS: tuple[tuple[str, str, str], ...] = (
-    ("cagr", "CAGR", "pct"),
-    ("volatility", "Volatility", "pct"),
-    ("sharpe_excess_tbill", "Sharpe (excess of T-bill)", "num"),
-    ("sortino_excess_tbill", "Sortino (excess of T-bill)", "num"),
-    ("max_drawdown", "Max drawdown", "pct"),
-    ("calmar", "Calmar", "num"),
-    ("total_return", "Total return", "pct"),
-    ("turnover_per_year", "Turnover / year (one-way)", "pct"),
-    ("fees_total", "Fees (% of initial capital)", "pct"),
-    ("slippage_total", "Slippage (% of initial capital)", "pct"),
-    ("costs_total", "Costs total (% of initial capital)", "pct"),
-    ("n_orders", "Trades (single-sleeve orders)", "int"),
-    ("n_rebalances", "Rebalance days", "int"),
-    ("time_in_risk_off", "Time in risk-off", "pct"),
-    ("n_switches", "Regime switches", "int"),
-    ("signal_coverage", "Signal coverage", "pct"),
-)
-
-#: Strategy against each benchmark, shown in that benchmark's column (``vs_<benchmark>.<key>``).
-RELATIVE_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("excess_cagr", "Strategy: excess CAGR vs", "pct"),
-    ("sharpe_diff", "Strategy: Sharpe difference vs", "num"),
-    ("max_drawdown_reduction", "Strategy: max DD reduction vs", "pct"),
-    ("up_capture", "Strategy: up capture vs", "num"),
-    ("down_capture", "Strategy: down capture vs", "num"),
-    ("tracking_error", "Strategy: tracking error vs", "pct"),
-)
-
-
-def _fmt(value: float | None, kind: str) -> str:
-    if value is None or value != value:
-        return "-"
-    if kind == "pct":
-        return f"{value * 100:.2f}%"
-    if kind == "int":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
 
 
 def table(result: RunResult) -> str:
@@ -51,16 +13,16 @@ def table(result: RunResult) -> str:
     names = list(result.portfolios)
     header = ["", *names]
     lines = [header]
-    for key, label, kind in ROWS:
-        vals = [result.portfolios[n].metrics.get(key) for n in names]
+    for m in METRICS.values():
+        vals = [result.portfolios[n].metrics.get(m.name) for n in names]
         if all(v is None for v in vals):
             continue
-        lines.append([label, *(_fmt(v, kind) for v in vals)])
+        lines.append([m.label, *(m.format(v) for v in vals)])
     mine = result.portfolios[STRATEGY].metrics if STRATEGY in result.portfolios else {}
-    for key, label, kind in RELATIVE_ROWS:
-        vals = [None if n == STRATEGY else mine.get(f"vs_{n}.{key}") for n in names]
+    for m in RELATIVE.values():  # strategy against each benchmark, in that benchmark's column
+        vals = [None if n == STRATEGY else mine.get(f"vs_{n}.{m.name}") for n in names]
         if any(v is not None for v in vals):
-            lines.append([label, *(_fmt(v, kind) for v in vals)])
+            lines.append([m.label, *(m.format(v) for v in vals)])
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     text = [
         "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))

@@ -365,3 +365,10 @@ RELATIVE: dict[str, Metric] = _registry(
     ("down_capture", "Strategy: down capture vs", "num"),
     ("tracking_error", "Strategy: tracking error vs", "pct"),
 )
+
+
+def describe(key: str) -> Metric | None:
+    """The registry entry of a metric key, ``cagr`` or ``vs_<benchmark>.excess_cagr``; None if unknown."""
+    if key.startswith("vs_") and "." in key:
+        return RELATIVE.get(key.rsplit(".", 1)[1])
+    return METRICS.get(key)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from backtest.engine import simulate, simulate_grid
+from backtest.metrics import describe
 from pipeline.backtest import backtest
 from pipeline.plan import make_plan
 from signals.base import SignalOutput, signal
@@ -54,6 +55,8 @@ def test_grid_equals_single_runs_config_by_config(bundled, make_cfg):
     plans = [config_plan(base, c) for c in configs]
     batch = Evaluator(bundled).evaluate(plans, list(range(len(plans))))
     assert len(batch.table) == len(configs) == 128
+    assert all(describe(c) is not None for c in batch.table.columns)  # every column a registry metric
+    assert any(c.startswith("vs_") for c in batch.table.columns)
     for i in picks:
         single = backtest(plans[i], bundled)
         assert_same(single.strategy.metrics, batch.table.loc[i])

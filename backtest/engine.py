@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from backtest.metrics import order_totals
 from common.errors import ConfigError
 
 INIT_CASH = 1.0
@@ -220,17 +221,17 @@ def simulate_grid(
     rec = _orders_grid(close, size, k, fees.reshape(1, -1), slip.reshape(1, -1), engine)
     value = _values_from_orders(rec, close, k)
     grp = rec["col"] // k
-    traded = np.abs(rec["size"] * rec["price"]) / value[rec["idx"], grp]
-    slipped = np.abs(rec["size"]) * np.abs(rec["price"] - close[rec["idx"], rec["col"]])
-    return GridSimulation(
-        value=value,
-        fees=np.bincount(grp, weights=rec["fees"], minlength=c),
-        traded=np.bincount(grp, weights=traded, minlength=c),
-        n_orders=np.bincount(grp, minlength=c).astype(float),
-        slippage=np.bincount(grp, weights=slipped, minlength=c),
-        n_rebalances=_days_with_orders(grp * n + rec["idx"], n, c),
-        engine=_engine_used(engine),
+    totals = order_totals(
+        rec["size"],
+        rec["price"],
+        close[rec["idx"], rec["col"]],
+        rec["fees"],
+        value[rec["idx"], grp],
+        rec["idx"],
+        group=grp,
+        n_groups=c,
     )
+    return GridSimulation(value=value, **totals, engine=_engine_used(engine))
 
 
 def _values_from_orders(rec: np.ndarray, close: np.ndarray, k: int) -> np.ndarray:
@@ -308,11 +309,3 @@ def _per_config(cost: Cost | Sequence[Cost], c: int) -> list[Cost]:
     if len(costs) != c:
         raise ValueError(f"{len(costs)} cost settings for {c} configurations")
     return costs
-
-
-def _days_with_orders(day_keys: np.ndarray, n: int, c: int) -> np.ndarray:
-    """Per configuration, the distinct days among its orders (`day_keys` = configuration × n + day)."""
-    k = np.sort(day_keys)
-    first = np.ones(len(k), dtype=bool)
-    first[1:] = k[1:] != k[:-1]
-    return np.bincount(k[first] // n, minlength=c).astype(float)

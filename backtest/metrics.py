@@ -1,4 +1,10 @@
-"""Performance metrics, computed once, here, from daily values (plain pandas/numpy).
+"""Performance metrics, computed once, here, from daily values: one implementation for every caller.
+
+Each measure is one pure numpy function over arrays, 1-D or 2-D alike: a 1-D array (one portfolio's
+days) gives a float, a (days × portfolios) array gives one value per column, each column reduced on
+its own so that its result does not depend on the other columns. Single runs pass one portfolio, grid
+mode and walk-forward (`sweeps`) pass thousands; `METRICS` and `RELATIVE` name, label and format
+every metric for the terminal table, the grid report and the tracked runs.
 
 Conventions (also in each metric's name where it matters):
 
@@ -26,131 +32,244 @@ is why these few formulas live here rather than in vectorbt.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import ArrayLike
 
 YEAR = 252
 
-
-def daily_returns(value: pd.Series, initial: float) -> pd.Series:
-    """Simple daily returns of `value`, the first measured from `initial`."""
-    prev = value.shift(1)
-    prev.iloc[0] = initial
-    return value / prev - 1.0
+#: A metric's value: a float for one portfolio (1-D input), one value per column for many (2-D input).
+Value = float | np.ndarray
 
 
-def cagr(returns: pd.Series) -> float:
+def _columns(x: ArrayLike) -> np.ndarray:
+    """`x` as a float array of days × columns (a 1-D array is one column)."""
+    a = np.asarray(x, dtype=float)
+    return a[:, None] if a.ndim == 1 else a
+
+
+def _like(out: np.ndarray, x: ArrayLike) -> Value:
+    """Per-column results in the form of the input `x`: a float if it is 1-D, the array if 2-D."""
+    return float(out[0]) if np.ndim(x) == 1 else out
+
+
+def _mean(x: np.ndarray) -> np.ndarray:
+    """Mean of each column of a 2-D array, each summed on its own (row-major over the transpose).
+
+    A column's result then does not depend on which other columns share the array (numpy may change
+    its summation order with the array's shape): a single run, chunked and unchunked grids agree to
+    the last bit.
+    """
+    return np.ascontiguousarray(x.T).mean(axis=1)
+
+
+def _std(x: np.ndarray) -> np.ndarray:
+    """Sample standard deviation (ddof=1) of each column of a 2-D array, summed as in `_mean`."""
+    return np.ascontiguousarray(x.T).std(axis=1, ddof=1)
+
+
+def col_mean(x: ArrayLike) -> Value:
+    """Mean over days (of each column)."""
+    return _like(_mean(_columns(x)), x)
+
+
+def col_std(x: ArrayLike) -> Value:
+    """Sample standard deviation (ddof=1) over days (of each column)."""
+    return _like(_std(_columns(x)), x)
+
+
+def daily_returns(value: ArrayLike, initial: float) -> np.ndarray:
+    """Simple daily returns of `value` (of each column), the first measured from `initial`."""
+    v = np.asarray(value, dtype=float)
+    prev = np.concatenate([np.full((1, *v.shape[1:]), initial), v[:-1]])
+    return v / prev - 1.0
+
+
+def cagr(returns: ArrayLike) -> Value:
     """Compound annual growth rate on 252 days: ``prod(1 + r) ** (252 / n) - 1``."""
-    n = len(returns)
-    return float(np.prod(1.0 + returns.to_numpy()) ** (YEAR / n) - 1.0) if n else float("nan")
+    r = _columns(returns)
+    n = r.shape[0]
+    out = np.prod(1.0 + r, axis=0) ** (YEAR / n) - 1.0 if n else np.full(r.shape[1], np.nan)
+    return _like(out, returns)
 
 
-def volatility(returns: pd.Series) -> float:
+def volatility(returns: ArrayLike) -> Value:
     """Annualised volatility: sample std of daily returns × √252."""
-    return float(returns.std(ddof=1) * np.sqrt(YEAR))
+    return _like(_std(_columns(returns)) * np.sqrt(YEAR), returns)
 
 
-def sharpe(returns: pd.Series, cash_returns: pd.Series) -> float:
-    """Annualised Sharpe ratio in excess of T-bills: mean / std of daily excess returns × √252."""
-    ex = returns - cash_returns
-    sd = ex.std(ddof=1)
-    return float(ex.mean() / sd * np.sqrt(YEAR)) if sd > 0 else float("nan")
+def sharpe(excess: ArrayLike) -> Value:
+    """Annualised Sharpe ratio of daily excess returns (over T-bills): mean / sample std × √252."""
+    ex = _columns(excess)
+    sd = _std(ex)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _like(np.where(sd > 0, _mean(ex) / sd * np.sqrt(YEAR), np.nan), excess)
 
 
-def sortino(returns: pd.Series, cash_returns: pd.Series) -> float:
-    """Annualised Sortino ratio in excess of T-bills: mean excess / downside deviation × √252."""
-    ex = returns - cash_returns
-    dd = np.sqrt(np.mean(np.minimum(ex.to_numpy(), 0.0) ** 2))
-    return float(ex.mean() / dd * np.sqrt(YEAR)) if dd > 0 else float("nan")
+def sortino(excess: ArrayLike) -> Value:
+    """Annualised Sortino ratio of daily excess returns: mean / downside deviation × √252.
+
+    The downside deviation is the root mean square of the negative excess returns over all days.
+    """
+    ex = _columns(excess)
+    dd = np.sqrt(_mean(np.minimum(ex, 0.0) ** 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _like(np.where(dd > 0, _mean(ex) / dd * np.sqrt(YEAR), np.nan), excess)
 
 
-def drawdown(value: pd.Series) -> pd.Series:
-    """Drawdown from the running peak: ``value / cummax(value) - 1`` (≤ 0)."""
-    return value / value.cummax() - 1.0
+def max_drawdown(value: ArrayLike, initial: float) -> Value:
+    """Largest drawdown from the running peak, the initial capital included (a negative number)."""
+    v = _columns(value)
+    full = np.vstack([np.full((1, v.shape[1]), initial), v])
+    return _like((full / np.maximum.accumulate(full, axis=0) - 1.0).min(axis=0), value)
 
 
-def max_drawdown(value: pd.Series) -> float:
-    """Largest drawdown (a negative number)."""
-    return float(drawdown(value).min())
-
-
-def performance(value: pd.Series, cash_returns: pd.Series, initial: float) -> dict[str, float]:
-    """The standard metric set of one portfolio.
+def performance(value: ArrayLike, cash_returns: ArrayLike, initial: float) -> dict[str, Value]:
+    """The standard metric set of one portfolio (1-D `value`) or of each column of a 2-D one.
 
     Args:
-        value: Portfolio value on each day of the evaluation window.
-        cash_returns: Daily T-bill returns on the same days.
+        value: Portfolio value on each day of the evaluation window (days, or days × portfolios).
+        cash_returns: Daily T-bill returns on the same days (1-D).
         initial: Value just before the window's first day.
 
     Returns:
-        total_return, cagr, volatility, sharpe_excess_tbill, sortino_excess_tbill, max_drawdown, calmar.
+        total_return, cagr, volatility, sharpe_excess_tbill, sortino_excess_tbill, max_drawdown, calmar:
+        floats for a 1-D `value`, arrays (one value per column) for a 2-D one.
     """
-    r = daily_returns(value, initial)
-    full = pd.concat([pd.Series([initial]), value.reset_index(drop=True)])
-    mdd = max_drawdown(full)
+    v = _columns(value)
+    r = daily_returns(v, initial)
+    ex = r - _columns(cash_returns)
     growth = cagr(r)
-    return {
-        "total_return": float(value.iloc[-1] / initial - 1.0),
+    mdd = max_drawdown(v, initial)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        calmar = np.where(mdd < 0, growth / np.abs(mdd), np.nan)
+    out = {
+        "total_return": v[-1] / initial - 1.0,
         "cagr": growth,
         "volatility": volatility(r),
-        "sharpe_excess_tbill": sharpe(r, cash_returns),
-        "sortino_excess_tbill": sortino(r, cash_returns),
+        "sharpe_excess_tbill": sharpe(ex),
+        "sortino_excess_tbill": sortino(ex),
         "max_drawdown": mdd,
-        "calmar": growth / abs(mdd) if mdd < 0 else float("nan"),
+        "calmar": calmar,
+    }
+    return {k: _like(x, value) for k, x in out.items()}
+
+
+def order_totals(
+    size: ArrayLike,
+    price: ArrayLike,
+    close: ArrayLike,
+    fees: ArrayLike,
+    value: ArrayLike,
+    day: ArrayLike,
+    group: ArrayLike | None = None,
+    n_groups: int = 1,
+) -> dict[str, np.ndarray]:
+    """Per portfolio, the sums over its orders that the trading metrics are made of.
+
+    Args:
+        size: Each order's filled size (signed or not).
+        price: Its fill price.
+        close: The day's close of its sleeve.
+        fees: The fees it paid.
+        value: The portfolio's value on the order's day.
+        day: The order's day, as an integer (a row number, or any code of the date).
+        group: The order's portfolio (0 to `n_groups` - 1); all orders are one portfolio's if None.
+        n_groups: Number of portfolios.
+
+    Returns:
+        Arrays of `n_groups` values: fees (paid), slippage (|size| × |fill price − close|), traded (|size ×
+        price| / portfolio value, summed: twice the one-way turnover), n_orders, n_rebalances (days with
+        at least one order).
+    """
+    size, price, close = (np.asarray(x, dtype=float) for x in (size, price, close))
+    day = np.asarray(day, dtype=np.int64)
+    grp = np.zeros(len(size), dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
+    span = int(day.max()) + 1 if len(day) else 1
+    keys = np.sort(grp * span + day)  # one key per (portfolio, day)
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    traded = np.abs(size * price) / np.asarray(value, dtype=float)
+    slipped = np.abs(size) * np.abs(price - close)
+    return {
+        "fees": np.bincount(grp, weights=np.asarray(fees, dtype=float), minlength=n_groups),
+        "slippage": np.bincount(grp, weights=slipped, minlength=n_groups),
+        "traded": np.bincount(grp, weights=traded, minlength=n_groups),
+        "n_orders": np.bincount(grp, minlength=n_groups).astype(float),
+        "n_rebalances": np.bincount(keys[first] // span, minlength=n_groups).astype(float),
     }
 
 
-def trading(orders: pd.DataFrame, value: pd.Series, n_days: int) -> dict[str, float]:
-    """Cost and activity metrics from the order list.
-
-    Args:
-        orders: Orders with date, size, price, fees.
-        value: Portfolio value by date (to express notional as a fraction of the portfolio).
-        n_days: Days in the evaluation window (for per-year figures).
+def trading_metrics(totals: Mapping[str, Value], n_days: int) -> dict[str, Value]:
+    """Cost and activity metrics from order totals (`order_totals`, of one portfolio or of many).
 
     Returns:
-        fees_total, slippage_total (|size| × |fill price − close|) and costs_total (their sum), in units
-        of initial capital; turnover_per_year (traded notional / portfolio value, summed, per 252 days;
-        one-way); n_orders (single-sleeve orders); n_rebalances (days with at least one order).
+        fees_total, slippage_total and costs_total (their sum), in units of initial capital;
+        turnover_per_year (traded notional / portfolio value, summed, per 252 days; one-way);
+        n_orders (single-sleeve orders); n_rebalances (days with at least one order).
     """
-    if orders.empty:
-        keys = ("fees_total", "slippage_total", "costs_total", "turnover_per_year", "n_orders")
-        return dict.fromkeys((*keys, "n_rebalances"), 0.0)
-    notional = (orders["size"] * orders["price"]).abs()
-    pv = value.reindex(orders["date"]).to_numpy()
-    fees = float(orders["fees"].sum())
-    slip = float((orders["size"].abs() * (orders["price"] - orders["close"]).abs()).sum())
+    fees, slip = totals["fees"], totals["slippage"]
     return {
         "fees_total": fees,
         "slippage_total": slip,
         "costs_total": fees + slip,
-        "turnover_per_year": float((notional.to_numpy() / pv).sum() / 2.0 / (n_days / YEAR)),
-        "n_orders": float(len(orders)),
-        "n_rebalances": float(orders["date"].nunique()),
+        "turnover_per_year": totals["traded"] / 2.0 / (n_days / YEAR),
+        "n_orders": totals["n_orders"],
+        "n_rebalances": totals["n_rebalances"],
     }
 
 
-def capture(returns: pd.Series, bench: pd.Series, up: bool) -> float:
+def trading(orders: pd.DataFrame, value: pd.Series, n_days: int) -> dict[str, float]:
+    """`trading_metrics` of one portfolio from its order list.
+
+    Args:
+        orders: Orders with date, size, price, close, fees.
+        value: Portfolio value by date (to express notional as a fraction of the portfolio).
+        n_days: Days in the evaluation window (for per-year figures).
+    """
+    dates = orders["date"].to_numpy()
+    totals = order_totals(
+        orders["size"],
+        orders["price"],
+        orders["close"],
+        orders["fees"],
+        value.reindex(orders["date"]),
+        np.unique(dates, return_inverse=True)[1].reshape(-1),
+    )
+    return trading_metrics({k: float(v[0]) for k, v in totals.items()}, n_days)
+
+
+def capture(returns: ArrayLike, bench: ArrayLike, up: bool) -> Value:
     """Up (or down) capture: mean daily return on the benchmark's up (down) days over the benchmark's.
 
     Arithmetic, on daily returns: ``mean(r[b > 0]) / mean(b[b > 0])`` (``b < 0`` for down capture). Up
-    capture above 1 and down capture below 1 are both good.
+    capture above 1 and down capture below 1 are both good. `returns` one portfolio's or one per column,
+    `bench` 1-D.
     """
-    days = bench > 0 if up else bench < 0
-    denom = bench[days].mean()
-    return float(returns[days].mean() / denom) if days.any() and denom != 0 else float("nan")
+    r, b = _columns(returns), _columns(bench)
+    days = (b > 0 if up else b < 0)[:, 0]
+    denom = _mean(b[days])[0] if days.any() else 0.0
+    if denom == 0:
+        return _like(np.full(r.shape[1], np.nan), returns)
+    return _like(_mean(r[days]) / denom, returns)
 
 
 def relative(
-    metrics: dict[str, float], bench_metrics: dict[str, float], returns: pd.Series, bench: pd.Series
-) -> dict[str, float]:
-    """A portfolio against a benchmark on the same days.
+    metrics: Mapping[str, Value], bench_metrics: Mapping[str, float], returns: ArrayLike, bench: ArrayLike
+) -> dict[str, Value]:
+    """A portfolio (or each column of `returns`) against a benchmark on the same days.
 
     Args:
-        metrics: The portfolio's `performance` metrics.
+        metrics: The portfolio's `performance` metrics (floats, or one value per column).
         bench_metrics: The benchmark's `performance` metrics.
-        returns: The portfolio's daily returns.
-        bench: The benchmark's daily returns on the same days.
+        returns: The portfolio's daily returns (1-D, or days × portfolios).
+        bench: The benchmark's daily returns on the same days (1-D).
 
     Returns:
         excess_cagr (CAGR difference), sharpe_diff (difference of Sharpe ratios in excess of T-bills),
@@ -158,21 +277,98 @@ def relative(
         up_capture and down_capture (see `capture`), tracking_error (sample std of the daily return
         difference × √252).
     """
-    diff = returns - bench
+    diff = _columns(returns) - _columns(bench)
     return {
         "excess_cagr": metrics["cagr"] - bench_metrics["cagr"],
         "sharpe_diff": metrics["sharpe_excess_tbill"] - bench_metrics["sharpe_excess_tbill"],
         "max_drawdown_reduction": metrics["max_drawdown"] - bench_metrics["max_drawdown"],
         "up_capture": capture(returns, bench, up=True),
         "down_capture": capture(returns, bench, up=False),
-        "tracking_error": float(diff.std(ddof=1) * np.sqrt(YEAR)),
+        "tracking_error": _like(_std(diff) * np.sqrt(YEAR), returns),
     }
 
 
-def regime(state: pd.Series) -> dict[str, float]:
-    """Time in risk-off (fraction of days) and number of regime switches (off→on plus on→off)."""
-    s = state.astype(bool)
+def regime(state: ArrayLike) -> dict[str, Value]:
+    """Time in risk-off (fraction of days) and number of regime switches (off→on plus on→off).
+
+    The starting state is not a switch. `state` is one portfolio's risk-off flags, or one per column.
+    """
+    s = np.asarray(state, dtype=bool)
+    s = s[:, None] if s.ndim == 1 else s
+    if not len(s):
+        return {
+            "time_in_risk_off": _like(np.zeros(s.shape[1]), state),
+            "n_switches": _like(np.zeros(s.shape[1]), state),
+        }
+    prev = np.vstack([np.zeros((1, s.shape[1]), dtype=bool), s[:-1]])
     return {
-        "time_in_risk_off": float(s.mean()) if len(s) else 0.0,
-        "n_switches": float(s.ne(s.shift(1, fill_value=False)).sum() - (1 if len(s) and s.iloc[0] else 0)),
+        "time_in_risk_off": _like(s.mean(axis=0), state),
+        "n_switches": _like(((s != prev).sum(axis=0) - s[0]).astype(float), state),
     }
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A reported metric: its name (the key in metric dicts, grid tables and tracked runs), label, kind.
+
+    Attributes:
+        name: The key.
+        label: What the terminal table calls it.
+        kind: ``pct`` (a fraction, shown as a percentage), ``num`` or ``int``.
+    """
+
+    name: str
+    label: str
+    kind: str
+
+    def format(self, value: float | None, digits: int = 2) -> str:
+        """`value` as text: ``12.34%``, ``0.53`` (`digits` decimals) or ``42``; ``-`` if missing or NaN."""
+        if value is None or value != value:
+            return "-"
+        if self.kind == "pct":
+            return f"{value * 100:.2f}%"
+        if self.kind == "int":
+            return f"{value:.0f}"
+        return f"{value:.{digits}f}"
+
+
+def _registry(*rows: tuple[str, str, str]) -> dict[str, Metric]:
+    return {name: Metric(name, label, kind) for name, label, kind in rows}
+
+
+#: Every metric of a portfolio, in the order the terminal table shows them.
+METRICS: dict[str, Metric] = _registry(
+    ("cagr", "CAGR", "pct"),
+    ("volatility", "Volatility", "pct"),
+    ("sharpe_excess_tbill", "Sharpe (excess of T-bill)", "num"),
+    ("sortino_excess_tbill", "Sortino (excess of T-bill)", "num"),
+    ("max_drawdown", "Max drawdown", "pct"),
+    ("calmar", "Calmar", "num"),
+    ("total_return", "Total return", "pct"),
+    ("turnover_per_year", "Turnover / year (one-way)", "pct"),
+    ("fees_total", "Fees (% of initial capital)", "pct"),
+    ("slippage_total", "Slippage (% of initial capital)", "pct"),
+    ("costs_total", "Costs total (% of initial capital)", "pct"),
+    ("n_orders", "Trades (single-sleeve orders)", "int"),
+    ("n_rebalances", "Rebalance days", "int"),
+    ("time_in_risk_off", "Time in risk-off", "pct"),
+    ("n_switches", "Regime switches", "int"),
+    ("signal_coverage", "Signal coverage", "pct"),
+)
+
+#: A portfolio against a benchmark (`relative`), keyed ``vs_<benchmark>.<name>`` in metric dicts.
+RELATIVE: dict[str, Metric] = _registry(
+    ("excess_cagr", "Strategy: excess CAGR vs", "pct"),
+    ("sharpe_diff", "Strategy: Sharpe difference vs", "num"),
+    ("max_drawdown_reduction", "Strategy: max DD reduction vs", "pct"),
+    ("up_capture", "Strategy: up capture vs", "num"),
+    ("down_capture", "Strategy: down capture vs", "num"),
+    ("tracking_error", "Strategy: tracking error vs", "pct"),
+)
+
+
+def describe(key: str) -> Metric | None:
+    """The registry entry of a metric key, ``cagr`` or ``vs_<benchmark>.excess_cagr``; None if unknown."""
+    if key.startswith("vs_") and "." in key:
+        return RELATIVE.get(key.rsplit(".", 1)[1])
+    return METRICS.get(key)

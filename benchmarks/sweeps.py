@@ -134,11 +134,10 @@ def _numpy_floor(market, plans, cfg, chunk: int) -> int:
     """Lower bound: the same signals (vectorized kernel), daily target weights × next-day sleeve returns."""
     import numpy as np
 
-    from backtest.metrics import YEAR
+    from backtest.metrics import YEAR, performance
     from pipeline.backtest import sleeve_prices, window
     from signals.base import params_of
     from sweeps import kernels
-    from sweeps import metrics as GM
 
     prices = sleeve_prices(market.frame, plans[0].sleeves)[["equity", "bonds", "cash"]]
     ends = min(market.last_observed[plans[0].sleeves[s]] for s in ("equity", "bonds"))
@@ -159,7 +158,7 @@ def _numpy_floor(market, plans, cfg, chunk: int) -> int:
         w = np.where(state[:, :, None], off[None, :, :], on[None, None, :])
         port = np.einsum("tck,tk->tc", w[:-1], r[1:])
         value = np.cumprod(1.0 + port, axis=0)
-        GM.performance(value, cash[1:], 1.0)
+        performance(value, cash[1:], 1.0)
         _ = YEAR
     return len(idx) - 1
 

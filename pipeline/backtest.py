@@ -137,11 +137,11 @@ def run_portfolio(
     )
     ev = prices.index[plan.lag :]
     value = sim.value.loc[ev]
-    returns = M.daily_returns(value, INIT_CASH)
-    cash_r = prices["cash"].pct_change().loc[ev]
-    metrics = M.performance(value, cash_r, INIT_CASH) | M.trading(sim.orders, sim.value, len(ev))
+    returns = pd.Series(M.daily_returns(value.to_numpy(), INIT_CASH), index=value.index, name=value.name)
+    cash_r = prices["cash"].pct_change().loc[ev].to_numpy()
+    metrics = M.performance(value.to_numpy(), cash_r, INIT_CASH) | M.trading(sim.orders, sim.value, len(ev))
     if state is not None:
-        metrics |= M.regime(state.loc[ev])
+        metrics |= M.regime(state.loc[ev].to_numpy())
     weights = sim.holdings_value.div(sim.value, axis=0).loc[ev]
     res = PortfolioResult(name, value, returns, weights, sim.targets.loc[ev], sim.orders, metrics)
     return res, sim.engine

@@ -6,66 +6,28 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from backtest.metrics import METRICS, RELATIVE
 from pipeline.backtest import STRATEGY, RunResult
 from pipeline.plan import Plan
-
-ROWS: tuple[tuple[str, str, str], ...] = (
-    ("cagr", "CAGR", "pct"),
-    ("volatility", "Volatility", "pct"),
-    ("sharpe_excess_tbill", "Sharpe (excess of T-bill)", "num"),
-    ("sortino_excess_tbill", "Sortino (excess of T-bill)", "num"),
-    ("max_drawdown", "Max drawdown", "pct"),
-    ("calmar", "Calmar", "num"),
-    ("total_return", "Total return", "pct"),
-    ("turnover_per_year", "Turnover / year (one-way)", "pct"),
-    ("fees_total", "Fees (% of initial capital)", "pct"),
-    ("slippage_total", "Slippage (% of initial capital)", "pct"),
-    ("costs_total", "Costs total (% of initial capital)", "pct"),
-    ("n_orders", "Trades (single-sleeve orders)", "int"),
-    ("n_rebalances", "Rebalance days", "int"),
-    ("time_in_risk_off", "Time in risk-off", "pct"),
-    ("n_switches", "Regime switches", "int"),
-    ("signal_coverage", "Signal coverage", "pct"),
-)
-
-#: Strategy against each benchmark, shown in that benchmark's column (``vs_<benchmark>.<key>``).
-RELATIVE_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("excess_cagr", "Strategy: excess CAGR vs", "pct"),
-    ("sharpe_diff", "Strategy: Sharpe difference vs", "num"),
-    ("max_drawdown_reduction", "Strategy: max DD reduction vs", "pct"),
-    ("up_capture", "Strategy: up capture vs", "num"),
-    ("down_capture", "Strategy: down capture vs", "num"),
-    ("tracking_error", "Strategy: tracking error vs", "pct"),
-)
-
-
-def _fmt(value: float | None, kind: str) -> str:
-    if value is None or value != value:
-        return "-"
-    if kind == "pct":
-        return f"{value * 100:.2f}%"
-    if kind == "int":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
 
 
 def stats_frame(result: RunResult) -> pd.DataFrame:
     """Metric x portfolio, the numbers of the terminal table (fractions, unformatted).
 
-    Rows: the keys of `ROWS` that any portfolio has, then ``vs.<key>`` for `RELATIVE_ROWS` (the strategy
-    against the benchmark of that column; NaN in the strategy's own column).
+    Rows: the metrics of `backtest.metrics.METRICS` any portfolio has, then ``vs.<key>`` for `RELATIVE`
+    (the strategy against the benchmark of that column; NaN in the strategy's own column).
     """
     names = list(result.portfolios)
     rows: dict[str, list[float | None]] = {}
-    for key, _, _ in ROWS:
-        vals = [result.portfolios[n].metrics.get(key) for n in names]
+    for m in METRICS.values():
+        vals = [result.portfolios[n].metrics.get(m.name) for n in names]
         if any(v is not None for v in vals):
-            rows[key] = vals
+            rows[m.name] = vals
     mine = result.portfolios[STRATEGY].metrics if STRATEGY in result.portfolios else {}
-    for key, _, _ in RELATIVE_ROWS:
-        vals = [None if n == STRATEGY else mine.get(f"vs_{n}.{key}") for n in names]
+    for m in RELATIVE.values():  # strategy against each benchmark, in that benchmark's column
+        vals = [None if n == STRATEGY else mine.get(f"vs_{n}.{m.name}") for n in names]
         if any(v is not None for v in vals):
-            rows[f"vs.{key}"] = vals
+            rows[f"vs.{m.name}"] = vals
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=names).astype(float)
     frame.index.name = "metric"
     return frame
@@ -76,11 +38,10 @@ def table(result: RunResult) -> str:
     stats = stats_frame(result)
     header = ["", *stats.columns]
     lines = [header]
-    labels = {key: (label, kind) for key, label, kind in ROWS}
-    labels |= {f"vs.{key}": (label, kind) for key, label, kind in RELATIVE_ROWS}
+    metrics = dict(METRICS) | {f"vs.{k}": m for k, m in RELATIVE.items()}
     for key, vals in stats.iterrows():
-        label, kind = labels[str(key)]
-        lines.append([label, *(_fmt(v, kind) for v in vals)])
+        m = metrics[str(key)]
+        lines.append([m.label, *(m.format(v) for v in vals)])
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     text = [
         "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row))

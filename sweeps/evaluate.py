@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backtest import metrics as M
 from backtest.engine import INIT_CASH, check_costs, simulate_grid
-from backtest.metrics import YEAR
 from common.errors import ConfigError
 from market.types import MarketData
 from pipeline.backtest import run_portfolio, sleeve_prices, window
@@ -31,7 +31,6 @@ from strategies.allocation import hedge_aware, regime
 from strategies.allocation import validate as validate_allocation
 from strategies.rebalance import CALENDARS, calendar_days, check_rebalance, gate, schedule
 from sweeps import kernels
-from sweeps import metrics as GM
 from sweeps.grid import key_of
 
 CORE_SLEEVES = ("equity", "bonds", "cash")
@@ -395,23 +394,12 @@ class Evaluator:
         n_ev = len(prices) - lag
         value = sim.value[lag:, col]
         cash_r = prices["cash"].pct_change().to_numpy()[lag:]
-        table = pd.DataFrame(
-            GM.performance(value, cash_r, INIT_CASH), index=pd.Index(list(ids), name="config")
-        )
-        table["fees_total"] = sim.fees[col]
-        table["slippage_total"] = sim.slippage[col]
-        table["costs_total"] = sim.fees[col] + sim.slippage[col]
-        table["turnover_per_year"] = sim.traded[col] / 2.0 / (n_ev / YEAR)
-        table["n_orders"] = sim.n_orders[col]
-        table["n_rebalances"] = sim.n_rebalances[col]
+        totals = {k: getattr(sim, k)[col] for k in ("fees", "slippage", "traded", "n_orders", "n_rebalances")}
+        metrics = M.performance(value, cash_r, INIT_CASH) | M.trading_metrics(totals, n_ev)
         if has_signal:
-            s = states[lag:]
-            prev = np.vstack([np.zeros((1, s.shape[1]), dtype=bool), s[:-1]])
-            table["time_in_risk_off"] = s.mean(axis=0)
-            table["n_switches"] = (s != prev).sum(axis=0) - s[0].astype(int)
-            table["n_switches"] = table["n_switches"].astype(float)
-            table["signal_coverage"] = coverage
-        returns = GM.daily_returns(value, INIT_CASH)
+            metrics |= M.regime(states[lag:]) | {"signal_coverage": coverage}
+        table = pd.DataFrame(metrics, index=pd.Index(list(ids), name="config"))
+        returns = M.daily_returns(value, INIT_CASH)
         table = table.join(self._relative(plans, prices, returns, table))
         return Batch(
             table=table,
@@ -425,30 +413,14 @@ class Evaluator:
     def _relative(
         self, plans: Sequence[Plan], prices: pd.DataFrame, returns: np.ndarray, table: pd.DataFrame
     ) -> pd.DataFrame:
-        """`backtest.metrics.relative` against each benchmark, column-wise (``vs_<benchmark>.<metric>``)."""
+        """`backtest.metrics.relative` against each benchmark (``vs_<benchmark>.<metric>``)."""
         out = pd.DataFrame(index=table.index)
         groups: dict[tuple, list[int]] = {}
         for j, p in enumerate(plans):  # benchmarks pay each configuration's costs
             groups.setdefault((key_of(p.fees_bp), key_of(p.slippage_bp)), []).append(j)
         for cols in groups.values():
             for name, (b, bm) in self._benchmark_returns(plans[cols[0]], prices).items():
-                r = returns[:, cols]
-                rel = {
-                    "excess_cagr": table["cagr"].to_numpy()[cols] - bm["cagr"],
-                    "sharpe_diff": table["sharpe_excess_tbill"].to_numpy()[cols] - bm["sharpe_excess_tbill"],
-                    "max_drawdown_reduction": table["max_drawdown"].to_numpy()[cols] - bm["max_drawdown"],
-                    "up_capture": _capture(r, b, b > 0),
-                    "down_capture": _capture(r, b, b < 0),
-                    "tracking_error": GM.col_std(r - b[:, None]) * np.sqrt(YEAR),
-                }
-                for k, v in rel.items():
+                mine = {k: table[k].to_numpy()[cols] for k in ("cagr", "sharpe_excess_tbill", "max_drawdown")}
+                for k, v in M.relative(mine, bm, returns[:, cols], b).items():
                     out.loc[table.index[cols], f"vs_{name}.{k}"] = v
         return out
-
-
-def _capture(r: np.ndarray, b: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """`backtest.metrics.capture` for each column of `r` against benchmark returns `b` on `days`."""
-    denom = b[days].mean() if days.any() else 0.0
-    if not days.any() or denom == 0:
-        return np.full(r.shape[1], np.nan)
-    return GM.col_mean(r[days]) / denom

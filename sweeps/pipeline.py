@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from backtest.metrics import describe
 from common.errors import ConfigError, UserError
 from pipeline.backtest import STRATEGY, backtest
 from pipeline.data import load_market
@@ -376,7 +377,7 @@ def _tags(cfg: DictConfig, market) -> dict[str, str]:
 def _track(cfg, sweep: Sweep, lk: Luck, metrics, results: Path, opts, market) -> str:
     top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
     children = [
-        (f"config-{i}", {k: str(row[k]) for k in sweep.table.columns if "." in k}, _numeric(row))
+        (f"config-{i}", {k: str(row[k]) for k in sweep.table.columns if describe(k) is None}, _numeric(row))
         for i, row in top.iterrows()
     ]
     run_id, uri = grid_runs.log_sweep(
@@ -394,7 +395,11 @@ def _track(cfg, sweep: Sweep, lk: Luck, metrics, results: Path, opts, market) ->
 
 
 def _numeric(row: pd.Series) -> dict[str, float]:
-    return {k: float(v) for k, v in row.items() if "." not in k and isinstance(v, int | float | np.number)}
+    return {
+        k: float(v)
+        for k, v in row.items()
+        if describe(k) is not None and isinstance(v, int | float | np.number)
+    }
 
 
 def _finish_chunk(cfg, sweep: Sweep, results: Path, meta: dict, *, echo: bool, source) -> dict[str, float]:

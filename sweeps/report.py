@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from omegaconf import DictConfig
+
+from backtest.metrics import METRICS, describe
 
 if TYPE_CHECKING:
     from sweeps.pipeline import Luck, Sweep
@@ -15,11 +18,16 @@ SHOWN = ("sharpe_excess_tbill", "cagr", "max_drawdown", "time_in_risk_off", "tur
 
 def top_table(table: pd.DataFrame, metric: str, n: int = 10) -> str:
     """The `n` best configurations by `metric`: their varied parameters (short names) and key metrics."""
-    params = [c for c in table.columns if "." in c]
+    params = [c for c in table.columns if describe(c) is None]
     shown = [metric, *(m for m in SHOWN if m in table.columns and m != metric)]
     top = table.sort_values(metric, ascending=False, na_position="last").head(n)[params + shown]
     top = top.rename(columns={p: p.rsplit(".", 1)[-1] for p in params})
-    return top.to_string(float_format=lambda v: f"{v:.3f}")
+    formats = {c: m for c in shown if (m := describe(c)) is not None}
+    return top.to_string(
+        float_format=lambda v: f"{v:.3f}",
+        na_rep="-",
+        formatters={c: functools.partial(m.format, digits=3) for c, m in formats.items()},
+    )
 
 
 def render(
@@ -31,6 +39,7 @@ def render(
 ) -> str:
     """Header, top configurations, benchmarks, deflated Sharpe, PBO, bootstrap interval and walk-forward."""
     n = len(sweep.table)
+    sharpe, cagr = METRICS["sharpe_excess_tbill"], METRICS["cagr"]
     rate = n / sweep.seconds if sweep.seconds > 0 else float("nan")
     d0, d1 = sweep.dates[0].date(), sweep.dates[-1].date()
     lines = [
@@ -49,7 +58,8 @@ def render(
         lines.append(
             "benchmarks on the same days: "
             + "; ".join(
-                f"{name} Sharpe {m['sharpe_excess_tbill']:.3f}, CAGR {m['cagr'] * 100:.2f}%"
+                f"{name} Sharpe {sharpe.format(m['sharpe_excess_tbill'], digits=3)}, "
+                f"CAGR {cagr.format(m['cagr'])}"
                 for name, m in bench.items()
             )
         )
@@ -76,10 +86,10 @@ def render(
         lines.append(
             f"  walk-forward ({opts['wf_mode']}, train {opts['wf_train']} / test {opts['wf_test']} days, "
             f"{len(w.choices)} windows, {w.choices['config'].nunique()} distinct choices) from "
-            f"{w.oos_returns.index[0].date()}: Sharpe {w.oos_metrics['sharpe_excess_tbill']:.2f}, "
-            f"CAGR {w.oos_metrics['cagr'] * 100:.2f}%\n"
+            f"{w.oos_returns.index[0].date()}: Sharpe {sharpe.format(w.oos_metrics['sharpe_excess_tbill'])}, "
+            f"CAGR {cagr.format(w.oos_metrics['cagr'])}\n"
             f"    vs in-sample best (config {w.in_sample_best}) on the "
-            f"same days: Sharpe {w.in_sample_metrics['sharpe_excess_tbill']:.2f}, "
-            f"CAGR {w.in_sample_metrics['cagr'] * 100:.2f}%"
+            f"same days: Sharpe {sharpe.format(w.in_sample_metrics['sharpe_excess_tbill'])}, "
+            f"CAGR {cagr.format(w.in_sample_metrics['cagr'])}"
         )
     return "\n".join(lines)

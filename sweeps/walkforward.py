@@ -17,7 +17,6 @@ import pandas as pd
 from backtest import metrics as M
 from backtest.engine import INIT_CASH
 from common.errors import ConfigError
-from sweeps import metrics as GM
 
 #: Metrics walk-forward can choose by, computed from a window's daily returns and T-bill returns.
 CHOOSERS = ("sharpe_excess_tbill", "sortino_excess_tbill", "cagr", "total_return")
@@ -26,11 +25,11 @@ CHOOSERS = ("sharpe_excess_tbill", "sortino_excess_tbill", "cagr", "total_return
 def score(returns: np.ndarray, cash_returns: np.ndarray, metric: str) -> np.ndarray:
     """`metric` of each column of daily `returns` over their own days (higher is better)."""
     if metric == "sharpe_excess_tbill":
-        return GM.sharpe(returns - cash_returns[:, None])
+        return M.sharpe(returns - cash_returns[:, None])
     if metric == "sortino_excess_tbill":
-        return GM.sortino(returns - cash_returns[:, None])
+        return M.sortino(returns - cash_returns[:, None])
     if metric == "cagr":
-        return GM.cagr(returns)
+        return M.cagr(returns)
     if metric == "total_return":
         return np.prod(1.0 + returns, axis=0) - 1.0
     raise ConfigError(
@@ -134,5 +133,5 @@ def walk_forward(
 
 
 def _metrics(returns: pd.Series, cash: pd.Series) -> dict[str, float]:
-    value = INIT_CASH * (1.0 + returns).cumprod()
-    return M.performance(value, cash, INIT_CASH)
+    value = INIT_CASH * np.cumprod(1.0 + returns.to_numpy())
+    return M.performance(value, cash.to_numpy(), INIT_CASH)

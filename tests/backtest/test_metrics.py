@@ -80,3 +80,169 @@ def test_regime_metrics():
     got = M.regime(s)
     assert got["time_in_risk_off"] == pytest.approx(3 / 8)
     assert got["n_switches"] == 3  # on->off, off->on, on->off; the starting state is not a switch
+
+
+def by_hand(value: np.ndarray, cash: np.ndarray, init: float) -> dict[str, float]:
+    """The standard metric set of one portfolio, in plain numpy, loop-free but independent of the module."""
+    v = np.concatenate([[init], value])
+    r = v[1:] / v[:-1] - 1
+    ex = r - cash
+    growth = (v[-1] / v[0]) ** (252 / len(r)) - 1
+    mdd = (v / np.maximum.accumulate(v) - 1).min()
+    sd = np.std(ex, ddof=1)
+    downside = math.sqrt(np.mean(np.minimum(ex, 0) ** 2))
+    return {
+        "total_return": v[-1] / v[0] - 1,
+        "cagr": growth,
+        "volatility": np.std(r, ddof=1) * math.sqrt(252),
+        "sharpe_excess_tbill": ex.mean() / sd * math.sqrt(252) if sd > 0 else math.nan,
+        "sortino_excess_tbill": ex.mean() / downside * math.sqrt(252) if downside > 0 else math.nan,
+        "max_drawdown": mdd,
+        "calmar": growth / abs(mdd) if mdd < 0 else math.nan,
+    }
+
+
+@pytest.fixture
+def paths():
+    """Six portfolios side by side: random walks, one that never falls, one flat at the initial capital."""
+    rng = np.random.default_rng(4)
+    r = rng.normal(3e-4, 0.01, size=(700, 6))
+    r[:, 4] = np.abs(r[:, 4])  # never falls: no drawdown, no downside
+    r[:, 5] = 0.0  # flat: no volatility
+    cash = np.where(np.arange(700) % 2 == 0, rng.uniform(0, 2e-4, 700), 0.0)
+    return 50.0 * np.cumprod(1 + r, axis=0), cash, 50.0
+
+
+def test_performance_of_each_column_matches_independent_formulas(paths):
+    value, cash, init = paths
+    got = M.performance(value, cash, init)
+    for j in range(value.shape[1]):
+        want = by_hand(value[:, j], cash, init)
+        for k, v in want.items():
+            assert got[k][j] == pytest.approx(v, rel=1e-10, nan_ok=True), (k, j)
+    assert np.isnan(got["calmar"][4:]).all() and got["volatility"][5] == 0.0  # no drawdown; flat
+
+
+def test_one_column_gives_floats_equal_to_its_column_in_any_grid(paths):
+    value, cash, init = paths
+    whole = M.performance(value, cash, init)
+    part = M.performance(value[:, 1:3], cash, init)
+    for j in range(value.shape[1]):
+        one = M.performance(value[:, j], cash, init)
+        assert all(type(v) is float for v in one.values())
+        for k, v in one.items():  # to the last bit: single runs, chunked and whole grids agree exactly
+            assert v == whole[k][j] or (math.isnan(v) and math.isnan(whole[k][j])), (k, j)
+            if j in (1, 2):
+                assert part[k][j - 1] == whole[k][j] or math.isnan(v), (k, j)
+
+
+def test_relative_of_each_column_matches_independent_formulas(paths):
+    value, cash, init = paths
+    r = np.vstack([value[:1] / init, value[1:] / value[:-1]]) - 1
+    b = np.random.default_rng(5).normal(2e-4, 0.008, len(r))
+    b[::7] = 0.0  # flat days count as neither up nor down
+    mine = M.performance(value, cash, init)
+    bench = M.performance(init * np.cumprod(1 + b), cash, init)
+    got = M.relative(mine, bench, r, b)
+    for j in range(r.shape[1]):
+        rj = r[:, j]
+        want = {
+            "up_capture": rj[b > 0].mean() / b[b > 0].mean(),
+            "down_capture": rj[b < 0].mean() / b[b < 0].mean(),
+            "tracking_error": np.std(rj - b, ddof=1) * math.sqrt(252),
+            "excess_cagr": np.prod(1 + rj) ** (252 / len(b)) - np.prod(1 + b) ** (252 / len(b)),
+        }
+        for k, v in want.items():
+            assert got[k][j] == pytest.approx(v, rel=1e-10), (k, j)
+        one = M.relative({k: x[j] for k, x in mine.items()}, bench, rj, b)
+        assert one == {k: x[j] for k, x in got.items()}
+
+
+def test_capture_without_down_days_is_nan_for_every_column():
+    b = np.array([0.01, 0.0, 0.02])
+    got = M.relative(dict.fromkeys(("cagr", "sharpe_excess_tbill", "max_drawdown"), np.zeros(2)),
+                     dict.fromkeys(("cagr", "sharpe_excess_tbill", "max_drawdown"), 0.0),
+                     np.array([[0.02, 0.0], [0.0, 0.0], [0.01, 0.01]]), b)  # fmt: skip
+    assert np.isnan(got["down_capture"]).all()
+    np.testing.assert_allclose(got["up_capture"], [0.03 / 0.03, 0.01 / 0.03])
+
+
+def test_regime_metrics_of_each_column():
+    rng = np.random.default_rng(6)
+    s = rng.random((200, 5)) < 0.3
+    s[:, 0] = True  # always risk-off: no switch
+    got = M.regime(s)
+    for j in range(5):
+        col = s[:, j].tolist()
+        switches = sum(a != b for a, b in zip(col, col[1:], strict=False))
+        assert got["time_in_risk_off"][j] == pytest.approx(sum(col) / 200)
+        assert got["n_switches"][j] == switches
+    assert got["n_switches"][0] == 0
+    assert M.regime(s[:, 3]) == {k: v[3] for k, v in got.items()}
+
+
+def test_order_totals_per_portfolio_match_a_groupby():
+    rng = np.random.default_rng(7)
+    n = 300
+    o = pd.DataFrame(
+        {
+            "group": rng.choice([0, 1, 3], n),  # portfolio 2 trades nothing
+            "day": rng.integers(0, 60, n),
+            "size": rng.normal(0, 2, n),
+            "price": rng.uniform(50, 60, n),
+            "fees": rng.uniform(0, 0.01, n),
+            "value": rng.uniform(900, 1100, n),
+        }
+    )
+    o["close"] = o["price"] * rng.uniform(0.998, 1.002, n)
+    got = M.order_totals(o["size"], o["price"], o["close"], o["fees"], o["value"], o["day"], o["group"], 4)
+    g = o.assign(
+        traded=(o["size"] * o["price"]).abs() / o["value"],
+        slip=o["size"].abs() * (o["price"] - o["close"]).abs(),
+    ).groupby("group")
+    want = pd.DataFrame(
+        {
+            "fees": g["fees"].sum(),
+            "slippage": g["slip"].sum(),
+            "traded": g["traded"].sum(),
+            "n_orders": g.size().astype(float),
+            "n_rebalances": g["day"].nunique().astype(float),
+        }
+    ).reindex(range(4), fill_value=0.0)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k].to_numpy(), rtol=1e-12, err_msg=k)
+    tm = M.trading_metrics(got, n_days=504)
+    np.testing.assert_allclose(tm["turnover_per_year"], want["traded"] / 2 / 2, rtol=1e-12)
+    np.testing.assert_allclose(tm["costs_total"], want["fees"] + want["slippage"], rtol=1e-12)
+
+
+def test_no_orders_no_trading():
+    idx = pd.bdate_range("2021-01-01", periods=10)
+    empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("size", "price", "close", "fees")})
+    empty.insert(0, "date", pd.Series(dtype="datetime64[ns]"))
+    got = M.trading(empty, pd.Series(1.0, index=idx), n_days=10)
+    keys = ("fees_total", "slippage_total", "costs_total", "turnover_per_year", "n_orders", "n_rebalances")
+    assert got == dict.fromkeys(keys, 0.0)
+
+
+def test_the_registry_names_every_metric_a_run_reports(path):
+    value, cash, init = path
+    idx = value.index
+    orders = pd.DataFrame({"date": idx[:2], "size": [1.0, 1.0], "price": 1.0, "close": 1.0, "fees": 0.0})
+    keys = [
+        *M.performance(value, cash, init),
+        *M.trading(orders, value, len(idx)),
+        *M.regime(np.zeros(len(idx), dtype=bool)),
+        "signal_coverage",
+    ]
+    assert sorted(keys) == sorted(M.METRICS)
+    m = M.performance(value, cash, init)
+    assert list(M.relative(m, m, np.zeros(len(idx)), np.zeros(len(idx)))) == list(M.RELATIVE)
+    assert len({m.label for m in (*M.METRICS.values(), *M.RELATIVE.values())}) == len(M.METRICS) + len(
+        M.RELATIVE
+    )
+    assert M.METRICS["cagr"].format(0.12345) == "12.35%"
+    assert M.METRICS["sharpe_excess_tbill"].format(0.5349) == "0.53"
+    assert M.METRICS["sharpe_excess_tbill"].format(0.5349, digits=3) == "0.535"
+    assert M.METRICS["n_orders"].format(41.6) == "42"
+    assert M.METRICS["calmar"].format(float("nan")) == M.METRICS["calmar"].format(None) == "-"

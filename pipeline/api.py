@@ -37,7 +37,8 @@ from pipeline.backtest import backtest as _backtest
 from pipeline.cli import compose_config
 from pipeline.plan import make_plan
 from pipeline.report import stats_frame, summary
-from pipeline.run import REPO_ROOT, execute, load_market, redacted_config
+from pipeline.run import REPO_ROOT, execute, load_market
+from tracking.mlflow_store import redacted_config
 
 __all__ = ["GridResult", "Result", "backtest", "compose", "event_study", "grid", "signals"]
 

@@ -22,7 +22,14 @@ from pipeline.report import summary
 from sweeps.pipeline import run_grid
 from tracking.background import TrackingError, opened
 from tracking.lineage import dataset_info, repro_info, rerun_command, run_name
-from tracking.mlflow_store import flatten, redact, redact_override, resolve_uri, ui_command
+from tracking.mlflow_store import (
+    command_line,
+    flatten,
+    redact_override,
+    redacted_config,
+    resolve_uri,
+    ui_command,
+)
 from tracking.record import RECORD, current_sweep, record_failed_job, write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +48,7 @@ def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
         "backtest_first": str(result.strategy.value.index[0].date()),
         "backtest_last": str(result.strategy.value.index[-1].date()),
         "engine": result.engine,
-        "command": " ".join(["python", *map(redact_override, sys.argv)]),
+        "command": command_line(),
     }
 
 
@@ -138,11 +145,6 @@ def _tracking(cfg: DictConfig, run_name: str) -> contextlib.AbstractContextManag
     return opened(cfg.tracking.uri, str(cfg.tracking.experiment), run_name)
 
 
-def redacted_config(cfg: DictConfig) -> dict:
-    """The resolved config as plain containers, secret-looking values hidden."""
-    return redact(OmegaConf.to_container(cfg, resolve=True))
-
-
 def _start_info(cfg: DictConfig, market: Any, folder: Path) -> dict[str, Any]:
     """What the tracking worker needs to create the run: tags, dataset lineage, re-run command."""
     tags = {"run_uid": uuid.uuid4().hex, "run_folder": str(folder.resolve())}
@@ -155,7 +157,7 @@ def _start_info(cfg: DictConfig, market: Any, folder: Path) -> dict[str, Any]:
         "tags": tags,
         "dataset": dataset_info(market, OmegaConf.to_container(cfg.data, resolve=True)),
         "rerun": rerun_command(job_overrides()),
-        "command": " ".join(["python", *map(redact_override, sys.argv)]),
+        "command": command_line(),
         "folder": str(folder.resolve()),
         "sweep": sweep,
     }

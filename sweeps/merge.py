@@ -21,6 +21,7 @@ from omegaconf import OmegaConf
 from common.errors import DataError
 from sweeps import grid as G
 from sweeps.pipeline import CHUNK_META, Sweep, finish, read_sweep
+from tracking.mlflow_store import redacted_config
 
 
 def find_chunks(folder: Path) -> list[Path]:
@@ -73,5 +74,5 @@ def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     sweep = Sweep(table, returns, dates, parts[0][3], G.parse(cfg).size, skipped, n_sim, seconds)
     out = Path(folder) / "merged" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    (out / "config.yaml").write_text(OmegaConf.to_yaml(redacted_config(cfg)))
     return finish(cfg, sweep, out, echo=echo)

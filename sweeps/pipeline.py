@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from sweeps.report import render
 from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
 from tracking import grid_runs
 from tracking.lineage import git_commit
+from tracking.mlflow_store import command_line, redacted_config
 
 TABLE = "grid_results.parquet"
 RETURNS = "grid_returns.parquet"
@@ -206,7 +206,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
     sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
     results = Path(output_dir) / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    (results / "config.yaml").write_text(OmegaConf.to_yaml(redacted_config(cfg)))
     if spec.chunk is not None:
         write_sweep(sweep, results)
         meta = {
@@ -367,7 +367,7 @@ def _tags(cfg: DictConfig, market) -> dict[str, str]:
         "signal": str(sig["_target_"]).rsplit(".", 1)[-1] if sig is not None else "none",
         "sweep_id": sweep_id(cfg),
         "git_commit": git_commit(),
-        "command": " ".join(["python", *sys.argv]),
+        "command": command_line(),
     }
     if market is not None:
         tags |= {"data_source": market.source, "data_digest": market.digest}
@@ -384,7 +384,7 @@ def _track(cfg, sweep: Sweep, lk: Luck, metrics, results: Path, opts, market) ->
         uri=cfg.tracking.uri,
         experiment=cfg.tracking.experiment,
         run_name=f"{cfg.strategy.name}-grid",
-        config=OmegaConf.to_container(cfg, resolve=True),
+        config=redacted_config(cfg),
         metrics=metrics,
         tags=_tags(cfg, market) | {"results_dir": str(results.parent)},
         folder=results,
@@ -421,7 +421,7 @@ def _finish_chunk(cfg, sweep: Sweep, results: Path, meta: dict, *, echo: bool, s
             uri=cfg.tracking.uri,
             experiment=cfg.tracking.experiment,
             run_name=f"{cfg.strategy.name}-grid-chunk{meta['chunk']}",
-            config=OmegaConf.to_container(cfg, resolve=True),
+            config=redacted_config(cfg),
             metrics=metrics,
             tags=_tags(cfg, source) | {"mode": "grid_chunk", "chunk": str(meta["chunk"])},
             folder=results,

@@ -14,6 +14,7 @@ import math
 import os
 import random
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -126,6 +127,19 @@ def redact_override(arg: str) -> str:
     """
     key, sep, _ = arg.partition("=")
     return f"{key}={REDACTED}" if sep and is_secret(key.lstrip("+~")) else arg
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """The command that started this process (``python run.py ...``), secret-looking values hidden."""
+    return " ".join(["python", *map(redact_override, sys.argv if argv is None else argv)])
+
+
+def redacted_config(cfg: Any) -> dict:
+    """A config (DictConfig or containers) resolved into plain containers, secret-looking values hidden."""
+    from omegaconf import DictConfig, OmegaConf  # lazy: omegaconf is loaded by Hydra before any run
+
+    tree = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    return redact(tree)
 
 
 def describe_error(exc: BaseException, uri: str | None = None) -> str:

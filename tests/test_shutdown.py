@@ -31,6 +31,6 @@ def test_exit_freezes_the_heap_and_keeps_the_log(tmp_path):
 
 
 def test_run_py_and_the_clis_register_it():
-    for path in ("run.py", "tracking/__main__.py", "sweeps/merge.py", "analysis/event_study.py"):
+    for path in ("run.py", "tracking/__main__.py", "sweeps/__main__.py", "analysis/__main__.py"):
         main_block = (REPO / path).read_text().split('if __name__ == "__main__":')[1]
         assert "skip_final_collection()" in main_block, path

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from common.errors import UserError
 from pipeline.backtest import RunResult, prepare_inputs, simulate_all
@@ -43,45 +41,15 @@ def load_market(cfg: DictConfig):
     )
 
 
-def git_commit() -> str:
-    """The repository's HEAD commit, or ``unknown`` outside a git checkout."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5
-        )
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
-    """Run tags: strategy, signal, data lineage, command line (the tracking worker adds git and versions)."""
-    from tracking.mlflow_store import redact_override
+    """Run tags: `tracking.tracked.base_tags` and the backtest's dates and engine (the worker adds git)."""
+    from tracking.tracked import base_tags
 
-    sig = cfg.strategy.get("signal")
-    return {
-        "strategy": result.plan.name,
-        "signal": str(sig["_target_"]).rsplit(".", 1)[-1] if sig is not None else "none",
-        "data_source": result.market.source,
-        "data_first": str(result.market.start.date()),
-        "data_last": str(result.market.end.date()),
-        "data_digest": result.market.digest,
+    return base_tags(cfg, result.market) | {
         "backtest_first": str(result.strategy.value.index[0].date()),
         "backtest_last": str(result.strategy.value.index[-1].date()),
         "engine": result.engine,
-        "command": " ".join(["python", *map(redact_override, sys.argv)]),
     }
-
-
-def job_overrides() -> list[str]:
-    """The command-line overrides of this run (of this job, in a sweep), secrets hidden."""
-    from hydra.core.hydra_config import HydraConfig
-
-    from tracking.mlflow_store import redact_override
-
-    if not HydraConfig.initialized():
-        return []
-    return [redact_override(str(o)) for o in HydraConfig.get().overrides.task]
 
 
 def output_dir_of(cfg: DictConfig) -> Path:
@@ -110,159 +78,30 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
     from pipeline import outputs
     from pipeline.report import summary
     from tracking.lineage import run_name
+    from tracking.tracked import Outcome, execute, job_overrides
 
     if cfg.get("mode") == "grid":  # a vectorized sweep (sweeps/): conf/experiment/wedge_grid.yaml
         from sweeps.pipeline import run_grid
 
         return run_grid(cfg, Path(output_dir) if output_dir is not None else output_dir_of(cfg), echo=echo)
     plan = make_plan(cfg)
-    if cfg.tracking.enabled:
-        from tracking.mlflow_store import resolve_uri
 
-        resolve_uri(cfg.tracking.uri)  # a malformed URI is a config error, found before any work
-    folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
-    results = folder / "results"
-    name = run_name(plan.name, job_overrides())
-    with _tracking(cfg, name) as tracker:  # the store opens in a worker while we compute
-        try:
-            market = load_market(cfg)
-            inputs = prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end)
-        except BaseException:
-            if tracker is not None:
-                tracker.abort()
-            raise
-        start_info = _start_info(cfg, market, folder) if tracker is not None else {}
-        tracking_error = _start(tracker, start_info)
-        try:
-            started = outputs.signal_charts(  # drawn while the portfolios are simulated
-                plan, market, inputs.signal, inputs.prices, results, cfg.charts.plotlyjs
-            )
-            result = simulate_all(plan, market, inputs)
-            outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started)
-            (results / "config.yaml").write_text(OmegaConf.to_yaml(_redacted(cfg)))
-            metrics = outputs.flat_metrics(result)
-            text = summary(result)
-        except BaseException:
-            if tracker is not None and tracking_error is None:
-                tracker.fail()
-            raise
-        if tracker is not None:
-            record = _write_record(cfg, name, result, metrics, folder, start_info)
-            if tracking_error is None:
-                tracking_error = _log(tracker, record, results, folder / ".hydra")
-            if tracking_error is not None:
-                _keep_for_resync(folder, record)
-            else:
-                from tracking.mlflow_store import ui_command
+    def load():
+        market = load_market(cfg)
+        return market, (market, prepare_inputs(plan, market, start=cfg.data.start, end=cfg.data.end))
 
-                text += (
-                    f"\n\nMLflow run {tracker.run_id} in experiment '{cfg.tracking.experiment}' at "
-                    f"{tracker.uri}\n  open the UI: {ui_command(tracker.uri)}"
-                )
-    text += f"\nresults: {results}"
-    if echo:
-        print(text)
-    if tracking_error is not None:
-        raise tracking_error
-    return metrics
-
-
-def _tracking(cfg: DictConfig, run_name: str) -> contextlib.AbstractContextManager:
-    """A background MLflow run (see `tracking.background`), or a no-op when tracking is off."""
-    if not cfg.tracking.enabled:
-        return contextlib.nullcontext(None)
-    from tracking.background import opened
-
-    return opened(cfg.tracking.uri, str(cfg.tracking.experiment), run_name)
-
-
-def _redacted(cfg: DictConfig) -> dict:
-    """The resolved config as plain containers, secret-looking values hidden."""
-    from tracking.mlflow_store import redact
-
-    return redact(OmegaConf.to_container(cfg, resolve=True))
-
-
-def _start_info(cfg: DictConfig, market: Any, folder: Path) -> dict[str, Any]:
-    """What the tracking worker needs to create the run: tags, dataset lineage, re-run command."""
-    import uuid
-
-    from tracking.lineage import dataset_info, rerun_command
-    from tracking.mlflow_store import redact_override
-    from tracking.record import current_sweep
-
-    tags = {"run_uid": uuid.uuid4().hex, "run_folder": str(folder.resolve())}
-    sweep = current_sweep()
-    if sweep is not None:
-        tags["sweep_uid"] = sweep["sweep_uid"]
-        if sweep.get("parent_run_id"):
-            tags["mlflow.parentRunId"] = sweep["parent_run_id"]
-    return {
-        "tags": tags,
-        "dataset": dataset_info(market, OmegaConf.to_container(cfg.data, resolve=True)),
-        "rerun": rerun_command(job_overrides()),
-        "command": " ".join(["python", *map(redact_override, sys.argv)]),
-        "folder": str(folder.resolve()),
-        "sweep": sweep,
-    }
-
-
-def _write_record(
-    cfg: DictConfig, name: str, result: RunResult, metrics: dict, folder: Path, start_info: dict
-) -> dict[str, Any]:
-    """Write the run's tracking record into its folder (before logging: nothing is lost)."""
-    from tracking.mlflow_store import flatten
-    from tracking.record import RECORD, write_json
-
-    record = {
-        "experiment": str(cfg.tracking.experiment),
-        "uri": cfg.tracking.uri,
-        "run_name": name,
-        "params": flatten(OmegaConf.to_container(cfg, resolve=True)),
-        "metrics": metrics,
-        "tags": tags_of(result, cfg),
-        "start": start_info,
-    }
-    write_json(folder / RECORD, record)
-    return record
-
-
-def _keep_for_resync(folder: Path, record: dict[str, Any]) -> None:
-    """After a tracking failure, add the code version to the record (the worker could not log it)."""
-    from tracking.lineage import repro_info
-    from tracking.record import RECORD, write_json
-
-    write_json(folder / RECORD, {**record, "repro": repro_info()})
-
-
-def _start(tracker: Any, info: dict[str, Any]) -> Exception | None:
-    """Create the run; a store that cannot be reached is reported, not fatal to the backtest."""
-    from tracking.background import TrackingError
-
-    if tracker is None:
-        return None
-    try:
-        tracker.start(info)
-    except TrackingError as exc:
-        return exc
-    return None
-
-
-def _log(tracker: Any, record: dict[str, Any], results: Path, hydra: Path) -> Exception | None:
-    """Send the run's record to the tracking worker; return the error if the store refused it."""
-    from tracking.background import TrackingError
-
-    try:
-        tracker.log(
-            params=record["params"],
-            metrics=record["metrics"],
-            tags=record["tags"],
-            folder=results,
-            hydra_dir=hydra,
+    def compute(state, results: Path) -> Outcome:
+        market, inputs = state
+        started = outputs.signal_charts(  # drawn while the portfolios are simulated
+            plan, market, inputs.signal, inputs.prices, results, cfg.charts.plotlyjs
         )
-    except TrackingError as exc:
-        return exc
-    return None
+        result = simulate_all(plan, market, inputs)
+        outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started)
+        return Outcome(outputs.flat_metrics(result), summary(result), tags_of(result, cfg))
+
+    folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
+    # the store opens in a worker while we compute (tracking.tracked)
+    return execute(cfg, run_name(plan.name, job_overrides()), folder, load, compute, echo=echo)
 
 
 def main_cli(cfg: DictConfig) -> Any:
@@ -284,13 +123,10 @@ def main_cli(cfg: DictConfig) -> Any:
 
         if not isinstance(err, TrackingError):
             raise
-        folder = output_dir_of(cfg)
-        print(
-            f"error: tracking failed ({err}); the backtest completed and its results are kept in "
-            f"{folder / 'results'}\n  log them later with: python -m tracking resync {folder}",
-            file=sys.stderr,
-        )
         from tracking.record import current_sweep
+        from tracking.tracked import resync_hint
+
+        print(resync_hint(err, output_dir_of(cfg)), file=sys.stderr)
 
         if current_sweep() is None:
             sys.exit(3)

@@ -6,13 +6,15 @@
 Each job wrote its chunk (results table, daily returns, ``grid_chunk.json``) under
 ``<job folder>/results``. The merge checks that every chunk of one sweep is there, concatenates them
 in configuration order, and finishes as an unchunked run would: statistics, a results folder
-(``<multirun folder>/merged/results``), one MLflow parent run, the terminal summary.
+(``<multirun folder>/merged/results``) with its tracking record, one MLflow parent run, the terminal
+summary. If the store is down, ``python -m tracking resync <multirun folder>/merged`` logs it later.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -73,10 +75,8 @@ def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     n_sim = sum(m["n_simulated"] for m in metas)
     seconds = sum(m["seconds"] for m in metas)
     sweep = Sweep(table, returns, dates, parts[0][3], G.parse(cfg).size, skipped, n_sim, seconds)
-    out = Path(folder) / "merged" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    return finish(cfg, sweep, out, echo=echo)
+    rerun = f"python -m sweeps.merge {shlex.quote(str(folder))}"
+    return finish(cfg, sweep, Path(folder) / "merged", echo=echo, rerun=rerun)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:
+        from tracking.background import TrackingError
+        from tracking.tracked import resync_hint
+
+        if not isinstance(err, TrackingError):
+            raise
+        print(resync_hint(err, args.folder / "merged"), file=sys.stderr)
+        return 3
     return 0
 
 

@@ -9,8 +9,9 @@
    ``python -m sweeps.merge <multirun folder>`` merges the chunks and continues with step 4;
 4. choose the best configuration, compute its deflated Sharpe ratio, the sweep's PBO, a bootstrap
    interval for its Sharpe, and a walk-forward record (`sweeps.stats`, `sweeps.walkforward`);
-5. write the results folder first (results table, daily returns, summary), then log one MLflow parent
-   run (with child runs for the top k), then print the summary.
+5. write the results folder first (results table, daily returns, summary) and the tracking record,
+   then log one MLflow parent run (with child runs for the top k), then print the summary; steps 2 to 5
+   go through `tracking.tracked.execute`, the single run's path (redaction, lineage, record, resync).
 """
 
 from __future__ import annotations

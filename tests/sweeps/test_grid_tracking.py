@@ -178,3 +178,46 @@ def test_a_grid_whose_store_is_down_keeps_its_record_and_resync_logs_parent_and_
         assert child.data.params["strategy.signal.lookback"] == str(
             table.loc[config, "strategy.signal.lookback"]
         )
+
+
+def test_a_merged_grid_is_tracked_and_resynced_like_any_run(make_cfg, tmp_path):
+    import mlflow
+
+    from pipeline.run import run
+    from sweeps.merge import merge
+    from tracking.resync import resync
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    over = [o for o in SMALL if o != "experiment=wedge_grid"]
+    for i in range(2):
+        cfg = make_cfg(
+            "experiment=wedge_grid", *over, f"tracking.uri={uri}", "grid.n_chunks=2", f"grid.chunk={i}"
+        )
+        run(cfg, tmp_path / "multi" / str(i), echo=False)
+        assert (tmp_path / "multi" / str(i) / "tracking" / "logged.json").is_file()
+    merge(tmp_path / "multi", echo=False)
+    folder = tmp_path / "multi" / "merged"
+    record = json.loads((folder / "tracking" / "record.json").read_text())
+    assert record["tags"]["mode"] == "grid" and len(record["children"]) == 5
+    assert record["start"]["rerun"].startswith("python -m sweeps.merge ")
+    parent, children, runs = parent_and_children(uri)
+    assert len(children) == 5 and {r.data.tags["mode"] for r in runs} == {"grid", "grid_child", "grid_chunk"}
+    assert len(parent.data.tags["git_commit"]) == 40 and len(parent.inputs.dataset_inputs) == 1
+    assert parent.data.tags["run_uid"] == record["start"]["tags"]["run_uid"]
+
+    # a store that died after two of the children: resync completes the parent and adds the other three
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    mlflow.set_tracking_uri(other)
+    client = mlflow.MlflowClient(other)
+    exp = client.create_experiment(EXPERIMENT)
+    half = client.create_run(exp, run_name=record["run_name"], tags=record["start"]["tags"])
+    for child in record["children"][:2]:
+        tags = {"mlflow.parentRunId": half.info.run_id, **child["tags"]}
+        done = client.create_run(exp, run_name=child["name"], tags=tags)
+        client.set_terminated(done.info.run_id, "FINISHED")
+    (folder / "tracking" / "logged.json").unlink()
+    out = resync([folder], uri=other)
+    assert out.logged == [folder.resolve()]
+    parent, children, runs = parent_and_children(other)
+    assert parent.info.run_id == half.info.run_id and parent.info.status == "FINISHED"
+    assert sorted(c.info.run_name for c in children) == sorted(c["name"] for c in record["children"])

@@ -15,6 +15,8 @@ from pathlib import Path
 from common.errors import UserError
 from common.shutdown import skip_final_collection
 from sweeps.merge import merge
+from tracking.background import TrackingError
+from tracking.tracked import resync_hint
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except TrackingError as err:  # the merge is written; the store was down: resync later
+        print(resync_hint(err, args.folder / "merged"), file=sys.stderr)
+        return 3
     return 0
 
 

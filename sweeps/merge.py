@@ -6,12 +6,14 @@
 Each job wrote its chunk (results table, daily returns, ``grid_chunk.json``) under
 ``<job folder>/results``. The merge checks that every chunk of one sweep is there, concatenates them
 in configuration order, and finishes as an unchunked run would: statistics, a results folder
-(``<multirun folder>/merged/results``), one MLflow parent run, the terminal summary.
+(``<multirun folder>/merged/results``) with its tracking record, one MLflow parent run, the terminal
+summary. If the store is down, ``python -m tracking resync <multirun folder>/merged`` logs it later.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,6 @@ from omegaconf import OmegaConf
 from common.errors import DataError
 from sweeps import grid as G
 from sweeps.pipeline import CHUNK_META, Sweep, finish, read_sweep
-from tracking.mlflow_store import redacted_config
 
 
 def find_chunks(folder: Path) -> list[Path]:
@@ -72,7 +73,5 @@ def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     n_sim = sum(m["n_simulated"] for m in metas)
     seconds = sum(m["seconds"] for m in metas)
     sweep = Sweep(table, returns, dates, parts[0][3], G.parse(cfg).size, skipped, n_sim, seconds)
-    out = Path(folder) / "merged" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.yaml").write_text(OmegaConf.to_yaml(redacted_config(cfg)))
-    return finish(cfg, sweep, out, echo=echo)
+    rerun = f"python -m sweeps merge {shlex.quote(str(folder))}"
+    return finish(cfg, sweep, Path(folder) / "merged", echo=echo, rerun=rerun)

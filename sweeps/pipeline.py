@@ -9,8 +9,9 @@
    ``python -m sweeps merge <multirun folder>`` merges the chunks and continues with step 4;
 4. choose the best configuration, compute its deflated Sharpe ratio, the sweep's PBO, a bootstrap
    interval for its Sharpe, and a walk-forward record (`sweeps.stats`, `sweeps.walkforward`);
-5. write the results folder first (results table, daily returns, summary), then log one MLflow parent
-   run (with child runs for the top k), then print the summary.
+5. write the results folder first (results table, daily returns, summary) and the tracking record,
+   then log one MLflow parent run (with child runs for the top k), then print the summary; steps 2 to 5
+   go through `tracking.tracked.execute`, the single run's path (redaction, lineage, record, resync).
 """
 
 from __future__ import annotations
@@ -36,9 +37,8 @@ from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
 from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
-from tracking import grid_runs
-from tracking.lineage import git_commit
-from tracking.mlflow_store import command_line, redacted_config
+from tracking.lineage import run_name
+from tracking.tracked import Outcome, base_tags, execute, job_overrides
 
 TABLE = "grid_results.parquet"
 RETURNS = "grid_returns.parquet"
@@ -193,21 +193,27 @@ def param_columns(spec: G.GridSpec, ids: list[int]) -> pd.DataFrame:
 def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[str, float]:
     """Run a grid sweep (or one chunk of it): see the module docstring.
 
+    Tracked as a single run is (`tracking.tracked.execute`): redacted config, record, lineage.
+
     Returns:
         The summary metrics (best configuration's metrics, DSR, PBO, ...), as logged on the parent run.
     """
     spec, base, plans, skipped = validate(cfg)
-    market = load_market(cfg)
-    G.check_size(spec, len(market.frame), len(base.sleeves))
-    t0 = time.perf_counter()
-    table, returns, dates, cash_r, n_sim = simulate(cfg, spec, plans, market, progress=echo)
-    seconds = time.perf_counter() - t0
-    table = param_columns(spec, list(table.index)).join(table)
-    sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
-    results = Path(output_dir) / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "config.yaml").write_text(OmegaConf.to_yaml(redacted_config(cfg)))
-    if spec.chunk is not None:
+
+    def load():
+        market = load_market(cfg)
+        G.check_size(spec, len(market.frame), len(base.sleeves))
+        return market, market
+
+    def compute(market, results: Path):
+        t0 = time.perf_counter()
+        table, returns, dates, cash_r, n_sim = simulate(cfg, spec, plans, market, progress=echo)
+        seconds = time.perf_counter() - t0
+        table = param_columns(spec, list(table.index)).join(table)
+        sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
+        results.mkdir(parents=True, exist_ok=True)
+        if spec.chunk is None:
+            return conclude(cfg, sweep, results, market)
         write_sweep(sweep, results)
         meta = {
             "sweep_id": sweep_id(cfg),
@@ -219,8 +225,11 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
             "skipped": {str(k): v for k, v in skipped.items()},
         }
         (results / CHUNK_META).write_text(json.dumps(meta, indent=1))
-        return _finish_chunk(cfg, sweep, results, meta, echo=echo, source=market)
-    return finish(cfg, sweep, results, market_source=market, echo=echo)
+        return _finish_chunk(cfg, sweep, meta, market)
+
+    kind = "grid" if spec.chunk is None else f"grid-chunk{spec.chunk}"
+    name = run_name(f"{cfg.strategy.name}-{kind}", job_overrides())
+    return execute(cfg, name, Path(output_dir), load, compute, echo=echo)
 
 
 def sweep_id(cfg: DictConfig) -> str:
@@ -324,27 +333,52 @@ def summary_metrics(sweep: Sweep, lk: Luck) -> dict[str, float]:
     return out
 
 
-def finish(
-    cfg: DictConfig, sweep: Sweep, results: Path, *, market_source=None, echo: bool = True
-) -> dict[str, float]:
-    """Statistics, results folder, MLflow parent run, terminal summary of a whole sweep."""
+def finish(cfg: DictConfig, sweep: Sweep, folder: Path, *, echo: bool = True, rerun: str | None = None):
+    """Finish a whole sweep simulated elsewhere (`sweeps.merge`) in run folder `folder`.
+
+    Tracked as `run_grid` tracks one: statistics, results folder, MLflow parent run, terminal summary.
+    """
+
+    def load():
+        market = load_market(cfg)
+        return market, market
+
+    def compute(market, results: Path):
+        results.mkdir(parents=True, exist_ok=True)
+        return conclude(cfg, sweep, results, market)
+
+    name = run_name(f"{cfg.strategy.name}-grid", [])
+    return execute(cfg, name, Path(folder), load, compute, echo=echo, rerun=rerun)
+
+
+def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market):
+    """Statistics, results folder and terminal summary of a whole sweep; its top k as child runs.
+
+    Returns:
+        A `tracking.tracked.Outcome`.
+    """
     opts = settings(cfg)
     lk = luck(sweep, opts)
     metrics = summary_metrics(sweep, lk)
-    bench = benchmarks(cfg, market_source, sweep.dates)
+    bench = benchmarks(cfg, market, sweep.dates)
     metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
     write_sweep(sweep, results)
     if lk.wf is not None:
         lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)
         lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
     (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
-    text = render(cfg, sweep, lk, opts, bench)
-    if cfg.tracking.enabled:
-        text += "\n\n" + _track(cfg, sweep, lk, metrics, results, opts, market_source)
-    text += f"\nresults: {results}"
-    if echo:
-        print(text)
-    return metrics
+    top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
+    children = [
+        {
+            "name": f"config-{i}",
+            "params": {k: str(row[k]) for k in sweep.table.columns if "." in k},
+            "metrics": _numeric(row),
+            "tags": {"mode": "grid_child", "config": str(i)},
+        }
+        for i, row in top.iterrows()
+    ]
+    tags = _tags(cfg, market) | {"results_dir": str(results.parent)}
+    return Outcome(metrics, render(cfg, sweep, lk, opts, bench), tags, children)
 
 
 def benchmarks(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> dict[str, dict[str, float]]:
@@ -360,38 +394,7 @@ def benchmarks(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> dict[str, di
 
 
 def _tags(cfg: DictConfig, market) -> dict[str, str]:
-    sig = cfg.strategy.get("signal")
-    tags = {
-        "mode": "grid",
-        "strategy": str(cfg.strategy.name),
-        "signal": str(sig["_target_"]).rsplit(".", 1)[-1] if sig is not None else "none",
-        "sweep_id": sweep_id(cfg),
-        "git_commit": git_commit(),
-        "command": command_line(),
-    }
-    if market is not None:
-        tags |= {"data_source": market.source, "data_digest": market.digest}
-    return tags
-
-
-def _track(cfg, sweep: Sweep, lk: Luck, metrics, results: Path, opts, market) -> str:
-    top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
-    children = [
-        (f"config-{i}", {k: str(row[k]) for k in sweep.table.columns if describe(k) is None}, _numeric(row))
-        for i, row in top.iterrows()
-    ]
-    run_id, uri = grid_runs.log_sweep(
-        uri=cfg.tracking.uri,
-        experiment=cfg.tracking.experiment,
-        run_name=f"{cfg.strategy.name}-grid",
-        config=redacted_config(cfg),
-        metrics=metrics,
-        tags=_tags(cfg, market) | {"results_dir": str(results.parent)},
-        folder=results,
-        children=children,
-    )
-    exp = cfg.tracking.experiment
-    return f"MLflow parent run {run_id} (+{len(children)} child runs) in experiment '{exp}' at {uri}"
+    return base_tags(cfg, market) | {"mode": "grid", "sweep_id": sweep_id(cfg)}
 
 
 def _numeric(row: pd.Series) -> dict[str, float]:
@@ -402,7 +405,8 @@ def _numeric(row: pd.Series) -> dict[str, float]:
     }
 
 
-def _finish_chunk(cfg, sweep: Sweep, results: Path, meta: dict, *, echo: bool, source) -> dict[str, float]:
+def _finish_chunk(cfg, sweep: Sweep, meta: dict, market):
+    """The outcome of one chunk of a scaled-out grid: its best, for the multirun's leaderboard."""
     best = sweep.table[settings(cfg)["metric"]]
     metrics = {
         "n_configs": float(len(sweep.table)),
@@ -416,19 +420,7 @@ def _finish_chunk(cfg, sweep: Sweep, results: Path, meta: dict, *, echo: bool, s
         f"{len(sweep.table)} of "
         f"{sweep.n_grid} configurations in {sweep.seconds:.1f} s ({metrics['configs_per_second']:.0f}/s)"
     )
-    if cfg.tracking.enabled:
-        run_id, uri = grid_runs.log_sweep(
-            uri=cfg.tracking.uri,
-            experiment=cfg.tracking.experiment,
-            run_name=f"{cfg.strategy.name}-grid-chunk{meta['chunk']}",
-            config=redacted_config(cfg),
-            metrics=metrics,
-            tags=_tags(cfg, source) | {"mode": "grid_chunk", "chunk": str(meta["chunk"])},
-            folder=results,
-            children=[],
-        )
-        text += f"\nMLflow run {run_id} at {uri}"
-    text += f"\nresults: {results}\nmerge the chunks: python -m sweeps merge <the multirun folder>"
-    if echo:
-        print(text)
-    return metrics
+    tags = _tags(cfg, market) | {"mode": "grid_chunk", "chunk": str(meta["chunk"])}
+    return Outcome(
+        metrics, text, tags, footer="\nmerge the chunks: python -m sweeps merge <the multirun folder>"
+    )

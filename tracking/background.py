@@ -9,10 +9,10 @@ its run FAILED.
 Protocol (parent → worker over a pipe): ``("start", info)`` creates the run with ``info["tags"]`` (its
 uid, folder and sweep parent), answers, then logs what is known at the start while the parent
 simulates: the input dataset (``info["dataset"]``), the git commit and diff and package versions it
-computes itself, and the description with the re-run command; ``("log", payload)`` logs the results,
-ends the run FINISHED and writes ``tracking/logged.json`` into ``info["folder"]``; ``("fail",)`` ends it
-FAILED; ``("abort",)`` leaves without creating a run. The worker answers each with ``("ok", info)`` or
-``("error", message)``.
+computes itself, and the description with the re-run command; ``("log", payload)`` logs the results
+(and its child runs, if any: `tracking.mlflow_store.Tracker.log`), ends the run FINISHED and writes
+``tracking/logged.json`` into ``info["folder"]``; ``("fail",)`` ends it FAILED; ``("abort",)`` leaves
+without creating a run. The worker answers each with ``("ok", info)`` or ``("error", message)``.
 """
 
 from __future__ import annotations

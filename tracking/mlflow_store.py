@@ -41,6 +41,7 @@ HTTP_ENV_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
 }
+CODE_TAGS = ("git_", "version.", "python_version")  # set by `Tracker.describe`, inherited by children
 RETRYABLE = ("database is locked", "database table is locked", "unique constraint failed", "already exists")
 T = TypeVar("T")
 
@@ -246,15 +247,30 @@ def _redacted_copy(hydra_dir: Path, dest: Path) -> Path:
             data = [redact_override(str(o)) for o in data]
         elif isinstance(data, dict):
             data = redact(data)
-            if f.name == "hydra.yaml":  # the task overrides are repeated there
+            if f.name == "hydra.yaml":  # the task overrides are repeated there, and in the job's dirname
                 task = data.get("hydra", {}).get("overrides", {}).get("task")
                 if isinstance(task, list):
                     data["hydra"]["overrides"]["task"] = [redact_override(str(o)) for o in task]
+                    job = data["hydra"].get("job") or {}
+                    if isinstance(job.get("override_dirname"), str):
+                        for o in map(str, task):
+                            job["override_dirname"] = job["override_dirname"].replace(o, redact_override(o))
         if data is None:
             (dest / f.name).write_bytes(f.read_bytes())
         else:
             (dest / f.name).write_text(yaml.safe_dump(data, sort_keys=False))
     return dest
+
+
+def redact_hydra_dir(hydra_dir: Path) -> None:
+    """Hide secret-looking values in a run folder's own ``.hydra`` files, in place (if there are any)."""
+    if hydra_dir.is_dir():
+        _redacted_copy(hydra_dir, hydra_dir)
+
+
+def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
+    """The metrics as floats, NaN values left out (MLflow refuses them)."""
+    return {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))}
 
 
 @dataclass
@@ -302,6 +318,7 @@ class Tracker:
         tags: Mapping[str, str],
         folder: Path,
         hydra_dir: Path | None = None,
+        children: list[Mapping[str, Any]] | None = None,
     ) -> None:
         """Log everything about the run; the folder's files become the run's artifacts.
 
@@ -312,6 +329,8 @@ class Tracker:
             folder: The run's results folder, logged at the artifact root.
             hydra_dir: Hydra's ``.hydra`` folder (config, overrides), logged under ``hydra/`` with
                 secret-looking values hidden.
+            children: Child runs nested under this one (e.g. a grid's top configurations): ``name``,
+                ``params``, ``metrics``, and ``tags`` added to this run's.
         """
         # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
         import mlflow
@@ -320,12 +339,27 @@ class Tracker:
         items = list(params.items())
         for i in range(0, len(items), 100):  # MLflow's batch limit
             with_retry(mlflow.log_params, dict(items[i : i + 100]))
-        with_retry(mlflow.log_metrics, {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))})
+        with_retry(mlflow.log_metrics, _finite(metrics))
         with_retry(mlflow.set_tags, dict(tags))
         with_retry(mlflow.log_artifacts, str(folder))
         if hydra_dir is not None and hydra_dir.is_dir():
             with tempfile.TemporaryDirectory() as tmp:
                 with_retry(mlflow.log_artifacts, str(_redacted_copy(hydra_dir, Path(tmp))), "hydra")
+        if children:  # the children carry the code version `describe` gave this run
+            own = with_retry(mlflow.get_run, self.run_id).data.tags
+            tags = {**{k: v for k, v in own.items() if k.startswith(CODE_TAGS)}, **tags}
+        for child in children or []:
+            child_tags = {**tags, **child.get("tags", {}), "mlflow.parentRunId": self.run_id}
+            with_retry(
+                mlflow.start_run,
+                run_name=child["name"],
+                nested=True,
+                experiment_id=self.experiment_id,
+                tags=child_tags,
+            )
+            with_retry(mlflow.log_params, flatten(child["params"]))
+            with_retry(mlflow.log_metrics, _finite(child["metrics"]))
+            with_retry(mlflow.end_run, status="FINISHED")
 
 
 @dataclass

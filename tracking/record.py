@@ -7,7 +7,8 @@ Layout of a run folder (Hydra's output folder)::
 
     results/                 the artifacts (daily.csv, stats.json, charts, config.yaml)
     .hydra/                  Hydra's config and overrides
-    tracking/record.json     params, metrics, tags, dataset, re-run command (written before logging)
+    tracking/record.json     params, metrics, tags, dataset, re-run command, child runs (a grid's top k)
+                             (written before logging; `tracking.tracked.write_record`)
     tracking/logged.json     run id, store and experiment (written after the run was logged)
 
 and of a sweep folder (``multirun/<date>/<time>``)::

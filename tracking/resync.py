@@ -3,7 +3,8 @@
 Each run folder holds the record of what its run logs (``tracking/record.json``, written before
 logging). A run is identified in the store by its ``run_uid`` tag, set when the run is created: a run
 already FINISHED there is skipped; a run left RUNNING or FAILED by a store that died mid-run is
-completed in place; a missing run is created. Runs of a sweep are nested under the sweep's parent run
+completed in place (its child runs, e.g. a grid's top configurations, that are not in the store yet
+are added); a missing run is created. Runs of a sweep are nested under the sweep's parent run
 (found by its ``sweep_uid`` tag, created if the store was down when the sweep started), whose
 leaderboard is then rebuilt from the store.
 """
@@ -30,17 +31,21 @@ class Outcome:
     sweeps: list[str] = field(default_factory=list)
 
 
-def _find(exp_id: str, tag: str, value: str, extra: str = "") -> Any:
+def _find_all(exp_id: str, tag: str, value: str, extra: str = "", max_results: int = 1000) -> list[Any]:
     # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
-    df = with_retry(
+    return with_retry(
         mlflow.search_runs,
         experiment_ids=[exp_id],
         filter_string=f"tags.`{tag}` = '{value}'{extra}",
         output_format="list",
-        max_results=10,
+        max_results=max_results,
     )
+
+
+def _find(exp_id: str, tag: str, value: str, extra: str = "") -> Any:
+    df = _find_all(exp_id, tag, value, extra, max_results=10)
     return df[0] if df else None
 
 
@@ -63,12 +68,17 @@ def _log_folder(folder: Path, rec: dict[str, Any], session: Any, run_id: str | N
 
     start = rec.get("start", {})
     repro = rec.get("repro") or {**lineage.repro_info(), "source": "computed at re-sync"}
+    children = rec.get("children") or []
     if run_id is None:
         tracker = session.start_run(rec["run_name"], tags=tags)
     else:
         with_retry(mlflow.start_run, run_id=run_id)
         with_retry(mlflow.set_tags, tags)
         tracker = Tracker(run_id=run_id, uri=session.uri, experiment_id=session.experiment_id)
+        if children:  # a store that died mid-run may have taken some of the child runs already
+            done = _find_all(session.experiment_id, "mlflow.parentRunId", run_id, " AND status = 'FINISHED'")
+            names = {r.info.run_name for r in done}
+            children = [c for c in children if c["name"] not in names]
     try:
         lineage.describe(tracker, start, repro, {"resynced": "true"})
         tracker.log(
@@ -77,6 +87,7 @@ def _log_folder(folder: Path, rec: dict[str, Any], session: Any, run_id: str | N
             tags=rec["tags"],
             folder=folder / "results",
             hydra_dir=folder / ".hydra",
+            children=children,
         )
     except BaseException:
         session.end_run("FAILED")

@@ -1,0 +1,286 @@
+"""One tracking path for every kind of run: a single backtest, a grid, a grid chunk, a merged grid.
+
+`execute` runs a job between its tracking steps, the same way for all of them:
+
+1. Hydra's copy of the config in the run folder (``.hydra/``) has its secret-looking values hidden;
+2. the store opens in a background worker (`tracking.background`) while the job loads its data;
+   a user error there leaves no run behind;
+3. the run is created with its start info (`start_info`: run uid and folder, the sweep it belongs
+   to, the dataset for `mlflow.log_input`, the redacted command line and re-run command); the worker
+   adds the code version (git commit and diff, package versions) while the job computes;
+4. the job computes and writes its results folder; the resolved config, secrets hidden, goes to
+   ``results/config.yaml``;
+5. the tracking record (`tracking.record.RECORD`: params, metrics, tags, start info, child runs) is
+   written into the run folder before logging, so that ``python -m tracking resync <folder>`` can log
+   a run whose store was down; then the run (and its child runs) is logged.
+
+Imports neither pipeline nor sweeps: the job's work comes in as two callables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from tracking.mlflow_store import command_line, redacted_config
+
+
+@dataclass
+class Outcome:
+    """What a job computed, for the terminal and the tracking record.
+
+    Attributes:
+        metrics: Flat metrics of the run.
+        text: The terminal summary.
+        tags: Run tags (`base_tags` and the job's own).
+        children: Child runs (e.g. a grid's top configurations): ``name``, ``params``, ``metrics`` and
+            their own ``tags`` (added to the parent's).
+        footer: Printed after the results folder (e.g. the next step).
+    """
+
+    metrics: dict[str, float]
+    text: str
+    tags: dict[str, str]
+    children: list[dict[str, Any]] = field(default_factory=list)
+    footer: str = ""
+
+
+def write_config(cfg: DictConfig, results: Path) -> Path:
+    """Write the resolved config, secrets hidden, to ``results/config.yaml``."""
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / "config.yaml"
+    path.write_text(OmegaConf.to_yaml(redacted_config(cfg)))
+    return path
+
+
+def job_overrides() -> list[str]:
+    """The command-line overrides of this run (of this job, in a sweep), secrets hidden."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from tracking.mlflow_store import redact_override
+
+    if not HydraConfig.initialized():
+        return []
+    return [redact_override(str(o)) for o in HydraConfig.get().overrides.task]
+
+
+def base_tags(cfg: DictConfig, market: Any) -> dict[str, str]:
+    """Tags every run carries: strategy, signal, data lineage, command line (the worker adds git)."""
+    sig = cfg.strategy.get("signal")
+    return {
+        "strategy": str(cfg.strategy.name),
+        "signal": str(sig["_target_"]).rsplit(".", 1)[-1] if sig is not None else "none",
+        "data_source": market.source,
+        "data_first": str(market.start.date()),
+        "data_last": str(market.end.date()),
+        "data_digest": market.digest,
+        "command": command_line(),
+    }
+
+
+def start_info(cfg: DictConfig, market: Any, folder: Path, rerun: str | None = None) -> dict[str, Any]:
+    """What the tracking worker needs to create the run: tags, dataset lineage, re-run command.
+
+    Args:
+        cfg: The run's config.
+        market: Its market data (`market.types.MarketData`).
+        folder: The run folder.
+        rerun: The command that re-runs it (default: ``python run.py`` and this job's overrides).
+    """
+    import uuid
+
+    from tracking.lineage import dataset_info, rerun_command
+    from tracking.record import current_sweep
+
+    tags = {"run_uid": uuid.uuid4().hex, "run_folder": str(folder.resolve())}
+    sweep = current_sweep()
+    if sweep is not None:
+        tags["sweep_uid"] = sweep["sweep_uid"]
+        if sweep.get("parent_run_id"):
+            tags["mlflow.parentRunId"] = sweep["parent_run_id"]
+    return {
+        "tags": tags,
+        "dataset": dataset_info(market, redacted_config(cfg)["data"]),
+        "rerun": rerun or rerun_command(job_overrides()),
+        "command": command_line(),
+        "folder": str(folder.resolve()),
+        "sweep": sweep,
+    }
+
+
+def write_record(
+    cfg: DictConfig, name: str, out: Outcome, folder: Path, info: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Write the run's tracking record into its folder (before logging: nothing is lost)."""
+    from tracking.mlflow_store import flatten
+    from tracking.record import RECORD, write_json
+
+    record = {
+        "experiment": str(cfg.tracking.experiment),
+        "uri": cfg.tracking.uri,
+        "run_name": name,
+        "params": flatten(redacted_config(cfg)),
+        "metrics": out.metrics,
+        "tags": out.tags,
+        "start": dict(info),
+        "children": out.children,
+    }
+    write_json(folder / RECORD, record)
+    return record
+
+
+def keep_for_resync(folder: Path, record: Mapping[str, Any]) -> None:
+    """After a tracking failure, add the code version to the record (the worker could not log it)."""
+    from tracking.lineage import repro_info
+    from tracking.record import RECORD, write_json
+
+    write_json(folder / RECORD, {**record, "repro": repro_info()})
+
+
+def resync_hint(err: BaseException, folder: Path) -> str:
+    """The message for a run whose results are kept but whose tracking failed."""
+    return (
+        f"error: tracking failed ({err}); the backtest completed and its results are kept in "
+        f"{folder / 'results'}\n  log them later with: python -m tracking resync {folder}"
+    )
+
+
+class TrackedRun:
+    """The store side of one run: a background MLflow run, or nothing when tracking is off.
+
+    A store that cannot be reached is not fatal to the job: the error is kept in `error` (the caller
+    raises it once the results are written) and the record stays in the run folder for a re-sync.
+    """
+
+    def __init__(self, cfg: DictConfig, name: str, folder: Path, worker: Any, rerun: str | None) -> None:
+        self.cfg, self.name, self.folder, self.rerun = cfg, name, folder, rerun
+        self._worker = worker
+        self._info: dict[str, Any] = {}
+        self.error: Exception | None = None
+
+    def abort(self) -> None:
+        """Leave without creating a run (the job stopped before it started: bad input)."""
+        if self._worker is not None:
+            self._worker.abort()
+
+    def start(self, market: Any) -> None:
+        """Create the run (after the job's inputs were validated and its data loaded)."""
+        from tracking.background import TrackingError
+
+        if self._worker is None:
+            return
+        self._info = start_info(self.cfg, market, self.folder, self.rerun)
+        try:
+            self._worker.start(self._info)
+        except TrackingError as exc:
+            self.error = exc
+
+    def fail(self) -> None:
+        """End the run FAILED (the job raised)."""
+        if self._worker is not None and self.error is None:
+            self._worker.fail()
+
+    def finish(self, out: Outcome) -> str:
+        """Write the record, log the run and its children; return the lines saying where it went."""
+        from tracking.background import TrackingError
+
+        if self._worker is None:
+            return ""
+        record = write_record(self.cfg, self.name, out, self.folder, self._info)
+        if self.error is None:
+            try:
+                self._worker.log(
+                    params=record["params"],
+                    metrics=record["metrics"],
+                    tags=record["tags"],
+                    folder=self.folder / "results",
+                    hydra_dir=self.folder / ".hydra",
+                    children=record["children"],
+                )
+            except TrackingError as exc:
+                self.error = exc
+        if self.error is not None:
+            keep_for_resync(self.folder, record)
+            return ""
+        from tracking.mlflow_store import ui_command
+
+        kids = f" (+{len(out.children)} child runs)" if out.children else ""
+        return (
+            f"\n\nMLflow run {self._worker.run_id}{kids} in experiment '{self.cfg.tracking.experiment}' at "
+            f"{self._worker.uri}\n  open the UI: {ui_command(self._worker.uri)}"
+        )
+
+
+@contextlib.contextmanager
+def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -> Iterator[TrackedRun]:
+    """A `TrackedRun` whose store opens in a worker while the job works; a malformed URI raises first."""
+    if not cfg.tracking.enabled:
+        yield TrackedRun(cfg, name, folder, None, rerun)
+        return
+    from tracking.background import opened as background
+    from tracking.mlflow_store import resolve_uri
+
+    resolve_uri(cfg.tracking.uri)  # a malformed URI is a config error, found before any work
+    with background(cfg.tracking.uri, str(cfg.tracking.experiment), name) as worker:
+        yield TrackedRun(cfg, name, folder, worker, rerun)
+
+
+def execute(
+    cfg: DictConfig,
+    name: str,
+    folder: Path,
+    load: Callable[[], tuple[Any, Any]],
+    compute: Callable[[Any, Path], Outcome],
+    *,
+    echo: bool = True,
+    rerun: str | None = None,
+) -> dict[str, float]:
+    """Run a job in `folder` between its tracking steps (see the module docstring).
+
+    Args:
+        cfg: The job's config.
+        name: The run's display name (`tracking.lineage.run_name`).
+        folder: The run folder; results go to ``folder/results``.
+        load: Validates and loads the inputs: returns (market data, state for `compute`). What it
+            raises leaves no run behind.
+        compute: (state, results folder) -> `Outcome`, having written the results folder. What it
+            raises ends the run FAILED.
+        echo: Print the summary.
+        rerun: The command that re-runs the job (default: ``python run.py`` with its overrides).
+
+    Returns:
+        The outcome's metrics.
+
+    Raises:
+        TrackingError: The store failed; the results and the record are kept in `folder`.
+    """
+    from tracking.mlflow_store import redact_hydra_dir
+
+    folder = Path(folder)
+    results = folder / "results"
+    redact_hydra_dir(folder / ".hydra")
+    with opened(cfg, name, folder, rerun) as run:
+        try:
+            market, state = load()
+        except BaseException:
+            run.abort()
+            raise
+        run.start(market)
+        try:
+            out = compute(state, results)
+            write_config(cfg, results)
+        except BaseException:
+            run.fail()
+            raise
+        text = out.text + run.finish(out)
+    text += f"\nresults: {results}{out.footer}"
+    if echo:
+        print(text)
+    if run.error is not None:
+        raise run.error
+    return out.metrics

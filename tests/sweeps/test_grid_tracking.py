@@ -199,7 +199,7 @@ def test_a_merged_grid_is_tracked_and_resynced_like_any_run(make_cfg, tmp_path):
     folder = tmp_path / "multi" / "merged"
     record = json.loads((folder / "tracking" / "record.json").read_text())
     assert record["tags"]["mode"] == "grid" and len(record["children"]) == 5
-    assert record["start"]["rerun"].startswith("python -m sweeps.merge ")
+    assert record["start"]["rerun"].startswith("python -m sweeps merge ")
     parent, children, runs = parent_and_children(uri)
     assert len(children) == 5 and {r.data.tags["mode"] for r in runs} == {"grid", "grid_child", "grid_chunk"}
     assert len(parent.data.tags["git_commit"]) == 40 and len(parent.inputs.dataset_inputs) == 1

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from common import checks
 from common.errors import ConfigError, DataError, did_you_mean
 from market.columns import COLUMN_SOURCES
 
@@ -158,20 +159,21 @@ def signal(
     return wrap
 
 
-def positive_int(key: str, value: Any) -> None:
-    """Raise ConfigError unless `value` is a positive integer window."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(
-            f"must be a positive whole number of trading days, got {value!r}.",
-            key=f"{SIGNAL_KEY}.{key}",
-            hint="use e.g. 20 (a month) or 252 (a year).",
-        )
+def positive_int(key: str, value: Any, *, lo: int = 1) -> int:
+    """A window of trading days under ``strategy.signal.<key>``: a whole number ≥ `lo` (`common.checks`)."""
+    return checks.whole(
+        f"{SIGNAL_KEY}.{key}", value, lo=lo, unit="trading days", fix="use e.g. 20 (a month) or 252 (a year)."
+    )
 
 
-def positive_count(key: str, value: Any) -> None:
-    """Raise ConfigError unless `value` is a positive whole number (a count, not a window)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(f"must be a positive whole number, got {value!r}.", key=f"{SIGNAL_KEY}.{key}")
+def positive_count(key: str, value: Any) -> int:
+    """A count (not a window) under ``strategy.signal.<key>``: a whole number ≥ 1."""
+    return checks.whole(f"{SIGNAL_KEY}.{key}", value, lo=1)
+
+
+def finite(key: str, value: Any, **bounds: Any) -> float:
+    """A finite number under ``strategy.signal.<key>`` (`common.checks.number`, same bounds)."""
+    return checks.number(f"{SIGNAL_KEY}.{key}", value, **bounds)
 
 
 def check_exit(
@@ -180,10 +182,13 @@ def check_exit(
     """Raise ConfigError if an exit threshold is on the wrong side of its entry threshold.
 
     For a rule that turns on above `entry`, the exit must be at or below it (and at or above it for a
-    rule that turns on below `entry`). A None exit means "exit at the entry level".
+    rule that turns on below `entry`). A None exit means "exit at the entry level". Both must be finite
+    numbers (`common.checks.number`).
     """
+    entry = finite(entry_key, entry)
     if exit is None:
         return
+    exit = finite(exit_key, exit)
     wrong = exit > entry if above else exit < entry
     if wrong:
         side = "above" if above else "below"
@@ -197,20 +202,15 @@ def check_exit(
 
 
 def one_of(key: str, value: Any, choices: tuple[str, ...]) -> None:
-    """Raise ConfigError unless `value` is one of `choices`."""
-    if value not in choices:
-        raise ConfigError(
-            f"unknown value {value!r}.{did_you_mean(str(value), choices)}",
-            key=f"{SIGNAL_KEY}.{key}",
-            hint=f"choose one of: {', '.join(choices)}.",
-        )
+    """Raise ConfigError unless `value` is one of `choices` (`common.checks.choice`)."""
+    checks.choice(f"{SIGNAL_KEY}.{key}", value, choices)
 
 
 def column_name(key: str, value: Any) -> None:
     """Raise ConfigError unless `value` is a non-empty column name."""
-    if not isinstance(value, str) or not value:
-        raise ConfigError(
-            f"must name a column of the data, got {value!r}.",
-            key=f"{SIGNAL_KEY}.{key}",
-            hint="e.g. UST10Y, or a column you map in with data=csv.",
-        )
+    checks.text(
+        f"{SIGNAL_KEY}.{key}",
+        value,
+        what="the name of a column of the data",
+        fix="e.g. UST10Y, or a column you map in with data=csv.",
+    )

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, one_of, positive_count, signal
+from signals.base import SIGNAL_KEY, SignalOutput, finite, one_of, positive_count, signal
 
 RULES = ("any", "all", "k_of_n", "weighted")
 Children = Sequence[functools.partial] | Mapping[str, functools.partial]
@@ -51,7 +51,7 @@ def _check_children(signals: Any) -> None:
             validate(**child.keywords)
         except ConfigError as err:  # name the child's key inside the composite
             inner = (err.key or SIGNAL_KEY).removeprefix(SIGNAL_KEY)
-            raise ConfigError(err.message, key=f"{key}.{suffix}{inner}", hint=err.hint) from None
+            raise type(err)(err.message, key=f"{key}.{suffix}{inner}", hint=err.hint) from None
 
 
 def _weights(signals: Children, weights: Any) -> list[float]:
@@ -82,16 +82,20 @@ def _check(*, signals: Any, rule: str, k: int | None, weights: Any, threshold: f
                 key=f"{SIGNAL_KEY}.weights",
                 hint="one weight per signal, in the order of `signals` (or a mapping name -> weight).",
             )
+        if weights is not None:
+            for name, x in weights.items() if isinstance(weights, Mapping) else enumerate(weights):
+                finite(f"weights.{name}", x, lo=0, fix="a weight ≥ 0.")
         w = _weights(signals, weights)
-        if any(x < 0 for x in w) or sum(w) <= 0:
-            raise ConfigError(
-                f"weights must be ≥ 0 with a positive sum, got {w}.", key=f"{SIGNAL_KEY}.weights"
-            )
-        if not 0 < threshold <= 1:
-            raise ConfigError(
-                f"must be in (0, 1]: the share of total weight that turns risk-off on, got {threshold}.",
-                key=f"{SIGNAL_KEY}.threshold",
-            )
+        if sum(w) <= 0:
+            raise ConfigError(f"weights must have a positive sum, got {w}.", key=f"{SIGNAL_KEY}.weights")
+        finite(
+            "threshold",
+            threshold,
+            lo=0,
+            lo_open=True,
+            hi=1,
+            fix="the share of total weight that turns risk-off on, e.g. 0.5.",
+        )
 
 
 def _combine(states: pd.DataFrame, rule: str, k: int | None, w: pd.Series, threshold: float) -> pd.Series:

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, positive_int, signal
+from signals.base import SignalOutput, check_exit, finite, positive_int, signal
 from signals.primitives import latch, rising, rolling_zscore
 
 
 def _check(*, lookback: int, z_entry: float, z_exit: float, trend_window: int, vix_ceiling: float) -> None:
-    positive_int("lookback", lookback)
+    positive_int("lookback", lookback, lo=2)  # a z-score needs 2 days
     positive_int("trend_window", trend_window)
-    if lookback < 2:
-        raise ConfigError("needs at least 2 days to form a z-score.", key=f"{SIGNAL_KEY}.lookback")
-    if z_exit > z_entry:
-        raise ConfigError(
-            f"z_exit ({z_exit}) is above z_entry ({z_entry}): the signal would switch off before it "
-            "switched on.",
-            key=f"{SIGNAL_KEY}.z_exit",
-            hint="set z_exit below z_entry, e.g. z_entry=1.5 z_exit=0.5.",
-        )
-    if vix_ceiling <= 0:
-        raise ConfigError(f"must be positive, got {vix_ceiling}.", key=f"{SIGNAL_KEY}.vix_ceiling")
+    finite("vix_ceiling", vix_ceiling, lo=0, lo_open=True, fix="a VIX level, e.g. 20.")
+    check_exit("z_entry", z_entry, "z_exit", z_exit)
 
 
 @signal(requires=("MOVE", "VIX"), check=_check)

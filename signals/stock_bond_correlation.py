@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, check_exit, column_name, positive_int, signal
+from signals.base import SignalOutput, check_exit, column_name, finite, positive_int, signal
 from signals.primitives import hysteresis, rolling_corr
 
 
@@ -16,12 +15,9 @@ def _requires(*, equity: str, bonds: str, **_: object) -> tuple[str, ...]:
 def _check(*, equity: str, bonds: str, window: int, entry: float, exit: float) -> None:
     column_name("equity", equity)
     column_name("bonds", bonds)
-    positive_int("window", window)
-    if window < 3:
-        raise ConfigError("needs at least 3 days to form a correlation.", key=f"{SIGNAL_KEY}.window")
+    positive_int("window", window, lo=3)  # a correlation needs 3 days
     for key, value in (("entry", entry), ("exit", exit)):
-        if not -1.0 <= value <= 1.0:
-            raise ConfigError(f"a correlation is between -1 and 1, got {value}.", key=f"{SIGNAL_KEY}.{key}")
+        finite(key, value, lo=-1, hi=1, fix="a correlation, between -1 and 1.")
     check_exit("entry", entry, "exit", exit)
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, check_exit, column_name, one_of, positive_int, signal
+from signals.base import SignalOutput, check_exit, column_name, finite, one_of, positive_int, signal
 from signals.primitives import change, hysteresis
 
 RULES = ("change", "level", "either")
@@ -34,12 +33,13 @@ def _check(
         column_name("treasury", treasury)
     one_of("rule", rule, RULES)
     positive_int("window", window)
-    if drop_bp <= 0:
-        raise ConfigError(
-            f"must be a positive fall in basis points, got {drop_bp}.",
-            key=f"{SIGNAL_KEY}.drop_bp",
-            hint="e.g. drop_bp=10: the spread fell 10bp or more over `window` days.",
-        )
+    finite(
+        "drop_bp",
+        drop_bp,
+        lo=0,
+        lo_open=True,
+        fix="e.g. drop_bp=10: the spread fell 10bp or more over `window` days.",
+    )
     check_exit("drop_bp", drop_bp, "exit_drop_bp", exit_drop_bp)
     check_exit("level_bp", level_bp, "exit_level_bp", exit_level_bp, above=False)
 

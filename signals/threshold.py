@@ -28,10 +28,8 @@ def _check(
     column_name("column", column)
     one_of("rule", rule, RULES)
     one_of("direction", direction, ("above", "below"))
-    positive_int("window", window)
+    positive_int("window", window, lo=2 if rule == "zscore" else 1)  # a z-score needs 2 days
     positive_int("hold_days", hold_days)
-    if rule == "zscore" and window < 2:
-        raise ConfigError("needs at least 2 days to form a z-score.", key=f"{SIGNAL_KEY}.window")
     if rule != "breakout":
         if entry is None:
             raise ConfigError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, column_name, one_of, positive_count, signal
+from signals.base import SIGNAL_KEY, SignalOutput, column_name, finite, one_of, positive_count, signal
 from signals.primitives import count_in_window
 
 MEASURES = ("auto", "range", "close")
@@ -30,8 +30,7 @@ def _check(*, column: str, measure: str, x_bp: float, k: int, n: int) -> None:
             key=f"{SIGNAL_KEY}.k",
             hint="set k ≤ n, e.g. k=3 n=5.",
         )
-    if x_bp <= 0:
-        raise ConfigError(f"must be a positive number of basis points, got {x_bp}.", key=f"{SIGNAL_KEY}.x_bp")
+    finite("x_bp", x_bp, lo=0, lo_open=True, fix="a swing in basis points, e.g. 15.")
 
 
 @signal(requires=_requires, check=_check)

@@ -17,6 +17,7 @@ This is the only module of the project that imports vectorbt. Rules it enforces:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,9 +25,14 @@ import numpy as np
 import pandas as pd
 
 from backtest.metrics import order_totals
+from common import checks
 from common.errors import ConfigError
 
 INIT_CASH = 1.0
+#: Costs are in [0, MAX_COST_BP) basis points (a cost of 100% of the notional or more is not a cost);
+#: above WARN_COST_BP a run warns.
+MAX_COST_BP = 10_000.0
+WARN_COST_BP = 100.0
 
 #: Costs in basis points: one number for every sleeve, or sleeve -> number.
 Cost = float | Mapping[str, float]
@@ -53,21 +59,32 @@ class Simulation:
 
 def check_costs(*, lag: int, fees_bp: Cost, slippage_bp: Cost) -> None:
     """Validate execution settings; raise ConfigError naming the key."""
-    if isinstance(lag, bool) or not isinstance(lag, int) or lag < 1:
-        raise ConfigError(
-            f"execution lag must be a whole number ≥ 1, got {lag!r}: a weight decided on the close of "
-            "day t cannot trade on that same close.",
-            key="backtest.lag",
-            hint="use backtest.lag=1 (trade on the next close).",
-        )
+    checks.whole(
+        "backtest.lag",
+        lag,
+        lo=1,
+        unit="bars",
+        fix="a weight decided on the close of day t cannot trade on that same close: use backtest.lag=1 "
+        "(trade on the next close).",
+    )
     for key, cost in (("fees_bp", fees_bp), ("slippage_bp", slippage_bp)):
         items = cost.items() if isinstance(cost, Mapping) else [(None, cost)]
         for sleeve, v in items:
-            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
-                raise ConfigError(
-                    f"must be a number of basis points ≥ 0, got {v!r}.",
-                    key=f"backtest.{key}" + (f".{sleeve}" if sleeve is not None else ""),
-                    hint="e.g. 1.0, or one per sleeve: {equity: 1.0, bonds: 2.0}.",
+            name = f"backtest.{key}" + (f".{sleeve}" if sleeve is not None else "")
+            bp = checks.number(
+                name,
+                v,
+                lo=0,
+                hi=MAX_COST_BP,
+                hi_open=True,
+                fix="basis points of the traded notional (10000 bp = 100%), e.g. 1.0, or one per sleeve: "
+                "{equity: 1.0, bonds: 2.0}.",
+            )
+            if bp > WARN_COST_BP:
+                warnings.warn(
+                    f"`{name}` is {bp:g} bp ({bp / 100:g}% of each trade's notional): is that meant?",
+                    UserWarning,
+                    stacklevel=2,
                 )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from common import checks
 from common.errors import ConfigError
 from signals.base import SignalOutput, params_of
 from signals.primitives import rolling_corr
@@ -239,34 +240,21 @@ def vol_target(
 
 def check_vol_params(target_vol: object, window: object, max_leverage: object, key: str = KEY) -> None:
     """Validate volatility-target parameters; raise ConfigError naming the key."""
-    if not _number(target_vol) or not 0 < target_vol <= 2:  # type: ignore[operator]
-        raise ConfigError(
-            f"must be an annualised volatility in (0, 2], got {target_vol!r}.",
-            key=f"{key}.target_vol",
-            hint="e.g. 0.10 for 10% a year.",
-        )
-    if isinstance(window, bool) or not isinstance(window, int) or window < 2:
-        raise ConfigError(
-            f"must be a whole number of trading days ≥ 2, got {window!r}.",
-            key=f"{key}.window",
-            hint="e.g. 63 (a quarter).",
-        )
-    if not _number(max_leverage) or max_leverage < 1:  # type: ignore[operator]
-        raise ConfigError(
-            f"leverage cap must be ≥ 1, got {max_leverage!r}.",
-            key=f"{key}.max_leverage",
-            hint="1 = never lever up; 1.5 = up to 150% equity, financed at the T-bill rate.",
-        )
-
-
-def _number(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and np.isfinite(x)
+    checks.number(
+        f"{key}.target_vol", target_vol, lo=0, lo_open=True, hi=2, fix="an annualised volatility, e.g. 0.10."
+    )
+    checks.whole(f"{key}.window", window, lo=2, unit="trading days", fix="e.g. 63 (a quarter).")
+    checks.number(
+        f"{key}.max_leverage",
+        max_leverage,
+        lo=1,
+        fix="a leverage cap: 1 = never lever up; 1.5 = up to 150% equity, financed at the T-bill rate.",
+    )
 
 
 def _check_score_range(score_lo: object, score_hi: object, key: str = KEY) -> None:
     for name, v in (("score_lo", score_lo), ("score_hi", score_hi)):
-        if not _number(v):
-            raise ConfigError(f"must be a number, got {v!r}.", key=f"{key}.{name}")
+        checks.number(f"{key}.{name}", v)
     if not score_hi > score_lo:  # type: ignore[operator]
         raise ConfigError(
             f"score_hi ({score_hi}) must be above score_lo ({score_lo}).",
@@ -276,16 +264,8 @@ def _check_score_range(score_lo: object, score_hi: object, key: str = KEY) -> No
 
 
 def _check_corr(corr_window: object, corr_threshold: object, key: str = KEY) -> None:
-    if isinstance(corr_window, bool) or not isinstance(corr_window, int) or corr_window < 2:
-        raise ConfigError(
-            f"must be a whole number of trading days ≥ 2, got {corr_window!r}.",
-            key=f"{key}.corr_window",
-            hint="e.g. 63 (a quarter).",
-        )
-    if not _number(corr_threshold) or not -1 <= corr_threshold <= 1:  # type: ignore[operator]
-        raise ConfigError(
-            f"must be a correlation in [-1, 1], got {corr_threshold!r}.", key=f"{key}.corr_threshold"
-        )
+    checks.whole(f"{key}.corr_window", corr_window, lo=2, unit="trading days", fix="e.g. 63 (a quarter).")
+    checks.number(f"{key}.corr_threshold", corr_threshold, lo=-1, hi=1, fix="a correlation, e.g. 0.")
 
 
 #: Parameter checks per rule, run by `validate` before any data is loaded.

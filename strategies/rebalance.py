@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from common import checks
 from common.errors import ConfigError, did_you_mean
 
 CALENDARS: dict[str, str | None] = {
@@ -152,16 +153,18 @@ def schedule(
 
 def check_rebalance(drift_band: object, min_hold_days: object) -> None:
     """Validate the drift band and minimum holding period; raise ConfigError naming the key."""
-    ok = isinstance(drift_band, int | float) and not isinstance(drift_band, bool)
-    if not ok or not 0 <= drift_band < 1:  # type: ignore[operator]
-        raise ConfigError(
-            f"must be a weight tolerance in [0, 1), got {drift_band!r}.",
-            key="strategy.rebalance.drift_band",
-            hint="e.g. 0.05: trade when a sleeve is more than 5 points off target; 0 = off.",
-        )
-    if isinstance(min_hold_days, bool) or not isinstance(min_hold_days, int) or min_hold_days < 0:
-        raise ConfigError(
-            f"must be a whole number of trading days ≥ 0, got {min_hold_days!r}.",
-            key="strategy.rebalance.min_hold_days",
-            hint="e.g. 5 (a week); 0 = off.",
-        )
+    checks.number(
+        "strategy.rebalance.drift_band",
+        drift_band,
+        lo=0,
+        hi=1,
+        hi_open=True,
+        fix="a weight tolerance, e.g. 0.05: trade when a sleeve is more than 5 points off target; 0 = off.",
+    )
+    checks.whole(
+        "strategy.rebalance.min_hold_days",
+        min_hold_days,
+        lo=0,
+        unit="trading days",
+        fix="e.g. 5 (a week); 0 = off.",
+    )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from common import checks
 from common.errors import ConfigError, did_you_mean
 
 SLEEVES: tuple[str, ...] = ("equity", "bonds", "cash", "gold")
@@ -35,12 +36,11 @@ def check_weights(weights: Mapping[str, float], key: str) -> dict[str, float]:
     Raises:
         ConfigError: Unknown sleeve, negative weight, or a sum different from 1.
     """
+    checks.mapping(key, weights)
     out: dict[str, float] = {}
     for sleeve, w in dict(weights).items():
         check_sleeve(sleeve, f"{key}.{sleeve}")
-        if not isinstance(w, int | float) or isinstance(w, bool) or w < 0:
-            raise ConfigError(f"must be a number ≥ 0, got {w!r}.", key=f"{key}.{sleeve}")
-        out[sleeve] = float(w)
+        out[sleeve] = checks.number(f"{key}.{sleeve}", w, lo=0, fix="a weight ≥ 0, e.g. 0.6.")
     total = sum(out.values())
     if abs(total - 1.0) > TOLERANCE:
         raise ConfigError(

@@ -26,7 +26,6 @@ import pandas as pd
 
 from backtest.metrics import order_totals
 from common import checks
-from common.errors import ConfigError
 
 INIT_CASH = 1.0
 #: Costs are in [0, MAX_COST_BP) basis points (a cost of 100% of the notional or more is not a cost);

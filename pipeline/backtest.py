@@ -11,7 +11,7 @@ from backtest.engine import INIT_CASH, simulate
 from common.errors import ConfigError, DataError
 from market.frame import tbill_price
 from market.types import MarketData
-from pipeline.plan import Plan
+from pipeline.plan import Plan, check_windows
 from signals.base import SignalOutput
 from strategies.allocation import regime
 from strategies.rebalance import schedule
@@ -168,6 +168,7 @@ def prepare_inputs(
     on the whole frame, so lookbacks (the signal's, trailing volatility's) warm up on history before
     `start`.
     """
+    check_windows(plan, market.frame.index)
     prices_all = sleeve_prices(market.frame, plan.sleeves)
     signal = plan.signal(market.frame) if plan.signal is not None else None
     targets_all = plan.allocation(signal, prices_all)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from backtest.engine import Cost, check_costs
+from common.checks import BadValue
 from common.errors import ConfigError
 from signals.base import params_of
 from strategies.allocation import KEY as ALLOCATION_KEY
@@ -178,3 +181,59 @@ def make_plan(cfg: DictConfig) -> Plan:
         drift_band=float(drift_band),
         min_hold_days=int(min_hold),
     )
+
+
+def _is_window(name: str) -> bool:
+    """Parameters named ``lookback`` or ``*window`` are look-back windows over the data's rows."""
+    return name == "lookback" or name.endswith("window")
+
+
+def _windows(key: str, part: Any) -> list[tuple[str, Any]]:
+    """(config key, value) of every look-back window of a built part, composites' children included."""
+    if not isinstance(part, functools.partial):
+        return []
+    found = []
+    for name, value in part.keywords.items():
+        if _is_window(name):
+            found.append((f"{key}.{name}", value))
+        children = (
+            value.items()
+            if isinstance(value, Mapping)
+            else enumerate(value)
+            if isinstance(value, list)
+            else ()
+        )
+        for child, node in children:
+            found += _windows(f"{key}.{name}.{child}", node)
+    return found
+
+
+def check_windows(plan: Plan, index: pd.DatetimeIndex) -> None:
+    """Refuse a look-back window that is not shorter than the data: what it measures is never defined.
+
+    Run once the data is loaded and before the run is tracked (``strategy.signal.lookback=100000`` would
+    otherwise run as plain risk-on weights, silently).
+
+    Args:
+        plan: The validated plan.
+        index: The market frame's dates (the signal and the rules warm up on the whole frame).
+
+    Raises:
+        BadValue: Naming the window's key, its value, and the data's length.
+    """
+    parts = [
+        ("strategy.signal", plan.signal),
+        (ALLOCATION_KEY, plan.allocation),
+        ("strategy.overlay", plan.overlay),
+    ]
+    parts += [(f"benchmarks.{name}.allocation", rule) for name, (rule, _) in plan.benchmarks.items()]
+    n = len(index)
+    for key, value in (w for k, part in parts for w in _windows(k, part)):
+        if isinstance(value, int) and value >= n:
+            span = f"{index[0].date()} to {index[-1].date()}" if n else "no rows"
+            raise BadValue(
+                f"a window of {value} trading days is not shorter than the data ({n} days, {span}): "
+                "it would never be filled.",
+                key=key,
+                hint=f"use fewer than {n} days, e.g. 252 (a year), or load more history.",
+            )

@@ -3,8 +3,9 @@
 Each default lives here, once; the YAML files of those groups name their schema in their defaults list
 and set only what differs. Hydra checks every value against these types as it composes (``backtest.lag=abc``
 or ``backtest.engine=rustt`` is refused there, naming the key), and a key the schema does not have is a
-typo, answered with the keys that exist (`pipeline.cli`). Ranges and relations between values are checked
-in `pipeline.plan` and the rooms' own validators, with the key named.
+typo, answered with the keys that exist (`pipeline.cli`). What a type cannot say (a date that exists, a
+non-empty name, a choice, a range) `check` says for these sections, with `common.checks`, before any
+work; the rooms check their own parameters with the same primitives (`pipeline.plan.make_plan` runs all).
 
 Registered when the `pipeline` package is imported (`pipeline/__init__.py`), before any composition.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+
+from common import checks
 
 
 @dataclass
@@ -85,6 +88,38 @@ class GridConfig:
     pbo_blocks: int = 16  # CSCV blocks: C(16, 8) = 12,870 train/test splits
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     walk_forward: WalkForwardConfig = field(default_factory=WalkForwardConfig)
+
+
+#: ``charts.plotlyjs``: plotly's ``include_plotlyjs`` (a CDN link, or the library inlined).
+PLOTLYJS = ("cdn", True)
+
+
+def check(cfg: Any) -> None:
+    """Check what the types of these sections cannot: dates, names, choices, ranges (`common.checks`).
+
+    Args:
+        cfg: The composed config.
+
+    Raises:
+        ConfigError: Naming the first bad key, its value and a fix.
+    """
+    for key in ("start", "end"):  # the order and the data's span are checked when it loads (market.frame)
+        checks.date(f"data.{key}", cfg.data[key])
+    if cfg.tracking.enabled:
+        checks.text(
+            "tracking.experiment",
+            cfg.tracking.experiment,
+            what="a non-empty MLflow experiment name",
+            fix="e.g. tracking.experiment=regime-backtest (the default).",
+        )
+    charts = cfg.get("charts")
+    if charts is not None:
+        checks.choice(
+            "charts.plotlyjs",
+            charts.get("plotlyjs"),
+            PLOTLYJS,
+            fix="cdn (small HTML files loading plotly from its CDN) or true (self-contained, offline).",
+        )
 
 
 SCHEMAS = {"backtest": BacktestConfig, "data": DataConfig, "tracking": TrackingConfig, "grid": GridConfig}

@@ -30,6 +30,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from common import checks
 from common.errors import ConfigError
 
 #: Config prefixes whose leaves may vary in vectorized mode.
@@ -79,10 +80,7 @@ class GridSpec:
 
 
 def _positive_int(node: DictConfig, name: str) -> int:
-    value = node[name]  # the default: pipeline.schema.GridConfig
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"must be a whole number ≥ 1, got {value!r}.", key=f"grid.{name}")
-    return value
+    return checks.whole(f"grid.{name}", node[name], lo=1)  # the default: pipeline.schema.GridConfig
 
 
 def check_varying(path: str) -> None:
@@ -138,14 +136,14 @@ def parse(cfg: DictConfig) -> GridSpec:
         n_chunks=_positive_int(node, "n_chunks"),
         chunk=node.chunk,
     )
-    if spec.chunk is not None and (
-        isinstance(spec.chunk, bool) or not isinstance(spec.chunk, int) or not 0 <= spec.chunk < spec.n_chunks
-    ):
-        raise ConfigError(
-            f"must be a chunk index from 0 to {spec.n_chunks - 1} (grid.n_chunks={spec.n_chunks}), got "
-            f"{spec.chunk!r}.",
-            key="grid.chunk",
-            hint="e.g. grid.n_chunks=4 grid.chunk=0,1,2,3 with -m.",
+    if spec.chunk is not None:
+        checks.whole(
+            "grid.chunk",
+            spec.chunk,
+            lo=0,
+            hi=spec.n_chunks - 1,
+            fix=f"a chunk index below grid.n_chunks={spec.n_chunks}, e.g. grid.n_chunks=4 grid.chunk=0,1,2,3 "
+            "with -m.",
         )
     return spec
 

@@ -28,10 +28,11 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from backtest.metrics import describe
+from common import checks
 from common.errors import ConfigError, UserError
 from pipeline.backtest import STRATEGY, backtest
 from pipeline.data import load_market
-from pipeline.plan import Plan, make_plan
+from pipeline.plan import Plan, check_windows, make_plan
 from sweeps import grid as G
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
@@ -77,30 +78,76 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
     """Statistics settings from ``grid`` (defaults: `pipeline.schema.GridConfig`), validated."""
     node, wf, boot = cfg.grid, cfg.grid.walk_forward, cfg.grid.bootstrap
     out = {
-        "metric": str(node.select_metric),
-        "top_k": int(node.top_k),
-        "n_jobs": int(node.n_jobs),
-        "pbo_blocks": int(node.pbo_blocks),
-        "boot_samples": int(boot.samples),
-        "boot_block": float(boot.block),
-        "boot_seed": int(boot.seed),
+        "metric": str(checks.choice("grid.select_metric", node.select_metric, CHOOSERS)),
+        "top_k": checks.whole("grid.top_k", node.top_k, lo=0, fix="child MLflow runs, e.g. 5."),
+        "n_jobs": checks.whole("grid.n_jobs", node.n_jobs, lo=1, fix="processes, e.g. 2 on 2 cores."),
+        "pbo_blocks": checks.whole("grid.pbo_blocks", node.pbo_blocks, lo=2, hi=20, fix="16 is usual."),
+        "boot_samples": checks.whole(
+            "grid.bootstrap.samples", boot.samples, lo=1, fix="e.g. 1000 resamples."
+        ),
+        "boot_block": checks.number(
+            "grid.bootstrap.block", boot.block, lo=1, fix="a mean block length in trading days, e.g. 21."
+        ),
+        "boot_seed": checks.whole("grid.bootstrap.seed", boot.seed, lo=0),
         "wf_train": int(wf.train_days),
         "wf_test": int(wf.test_days),
         "wf_mode": str(wf.mode),
     }
-    if out["metric"] not in CHOOSERS:
-        raise ConfigError(
-            f"cannot select by `{out['metric']}`.",
-            key="grid.select_metric",
-            hint=f"one of: {', '.join(CHOOSERS)}.",
-        )
-    if out["pbo_blocks"] < 2 or out["pbo_blocks"] % 2 or out["pbo_blocks"] > 20:
+    if out["pbo_blocks"] % 2:
         raise ConfigError(
             f"must be an even number from 2 to 20, got {out['pbo_blocks']}.",
             key="grid.pbo_blocks",
             hint="16 is usual.",
         )
     return out
+
+
+def check_values(spec: G.GridSpec, base: Plan) -> None:
+    """Refuse the whole grid if one of its values is bad alone (wrong type, not finite, out of range).
+
+    Each value of each list is checked on the base plan (`common.checks.BadValue`: a value that no
+    configuration could take), so a grid holding one lists every such value and runs nothing; values
+    that conflict only with others (``z_exit`` above ``z_entry``) skip their configurations, as before.
+
+    Raises:
+        ConfigError: Listing each bad value under its ``grid.params`` key.
+    """
+    bad = []
+    for path, values in spec.params.items():
+        for value in values:
+            try:
+                config_plan(base, {path: value})
+            except checks.BadValue as err:
+                bad.append(f"grid.params.{path} = {value!r}: `{err.key}` {err.message}")
+            except UserError:  # conflicts with the base's other values: judged per configuration
+                pass
+    if bad:
+        raise ConfigError(
+            f"{len(bad)} value(s) of the grid cannot be used; nothing ran:\n    " + "\n    ".join(bad),
+            key="grid.params",
+            hint="fix or remove those values in the grid's lists.",
+        )
+
+
+def check_grid_windows(plans: dict[int, Plan], index: pd.DatetimeIndex) -> None:
+    """`pipeline.plan.check_windows` on every configuration: the windows too long for the data, listed.
+
+    Raises:
+        ConfigError: Listing each window that is not shorter than the data; nothing runs.
+    """
+    bad: dict[str, None] = {}  # distinct messages, in grid order
+    for plan in plans.values():
+        try:
+            check_windows(plan, index)
+        except checks.BadValue as err:
+            bad[f"`{err.key}` {err.message}"] = None
+    if bad:
+        raise ConfigError(
+            f"{len(bad)} window(s) of the grid are too long for the data; nothing ran:\n    "
+            + "\n    ".join(bad),
+            key="grid.params",
+            hint="use windows shorter than the data in the grid's lists.",
+        )
 
 
 def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[int, str]]:
@@ -115,6 +162,7 @@ def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[i
     spec = G.parse(cfg)
     base = make_plan(cfg)
     settings(cfg)
+    check_values(spec, base)
     configs = G.expand(spec)
     lo, hi = (
         (0, len(configs)) if spec.chunk is None else G.chunk_bounds(len(configs), spec.n_chunks, spec.chunk)
@@ -203,6 +251,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
     def load():
         market = load_market(cfg)
         G.check_size(spec, len(market.frame), len(base.sleeves))
+        check_grid_windows(plans, market.frame.index)
         return market, market
 
     def compute(market, results: Path):

@@ -14,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from backtest.engine import Cost, check_costs
 from common.checks import BadValue
 from common.errors import ConfigError
+from pipeline.schema import check as check_sections
 from signals.base import params_of
 from strategies.allocation import KEY as ALLOCATION_KEY
 from strategies.allocation import fixed
@@ -124,6 +125,7 @@ def make_plan(cfg: DictConfig) -> Plan:
     Raises:
         ConfigError: Naming the first bad key and how to fix it.
     """
+    check_sections(cfg)
     strat = cfg.strategy
     signal = None
     if strat.get("signal") is not None:

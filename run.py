@@ -12,7 +12,7 @@ import hydra
 from omegaconf import DictConfig
 
 from common.shutdown import skip_final_collection
-from pipeline.cli import composition_error, front_door
+from pipeline.cli import check_sweep, composition_error, front_door
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
@@ -30,6 +30,7 @@ def main(cfg: DictConfig) -> float | None:
 if __name__ == "__main__":
     skip_final_collection()  # about a second less at exit (common/shutdown.py)
     sys.argv[1:] = front_door(sys.argv[1:])  # unknown group options exit 2; mapping overrides replace
+    check_sweep(sys.argv[1:])  # a -m sweep validates every job first: one bad value, nothing runs
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")  # composition errors reach us (below), not Hydra's printer
     try:
         main()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from common.errors import ConfigError, did_you_mean
+from common.errors import ConfigError, UserError, did_you_mean
 from pipeline.schema import SCHEMAS
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -213,6 +213,54 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
         return f"error: `{merging.group(1)}`: {why}\n  hint: {hint}"
     first = str(exc).strip().splitlines()
     return "error: " + " ".join(line.strip() for line in first[:3]) if first else f"error: {exc!r}"
+
+
+def sweep_jobs(overrides: list[str]) -> list[list[str]]:
+    """The overrides of each job of a ``-m`` sweep, as Hydra's basic sweeper expands them (in its order).
+
+    >>> sweep_jobs(["strategy.signal.z_entry=1.5,2", "backtest.lag=1"])
+    [['strategy.signal.z_entry=1.5', 'backtest.lag=1'], ['strategy.signal.z_entry=2', 'backtest.lag=1']]
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # lazy: only for -m
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    return BasicSweeper.split_arguments(parsed, None)[0]
+
+
+def check_sweep(argv: list[str]) -> None:
+    """Before a ``-m`` sweep starts, compose and validate every job; exit 2 listing the bad ones.
+
+    Each job's config goes through the checks a single run makes before any work
+    (`pipeline.run.validate`), so a sweep with one bad value (``strategy.signal.z_entry=1.5,abc``) runs
+    nothing and says which. Checks that need the data (a window longer than the history) are made
+    by each job as it loads it.
+    """
+    flags = [a for a in argv if a.startswith("-")]  # overrides never start with "-"
+    if not any(f in ("-m", "--multirun") for f in flags) or any(f not in ("-m", "--multirun") for f in flags):
+        return  # not a sweep, or with Hydra options (--cfg, -cn, ...) this check does not model
+    from pipeline.run import validate  # lazy: the pipeline's imports, paid only by a sweep
+
+    task = [a for a in argv if a not in flags and not a.startswith(("hydra.", "hydra/"))]
+    try:
+        jobs = sweep_jobs(task)
+    except Exception:  # a malformed override: Hydra reports it when it parses the command line
+        return
+    bad: list[str] = []
+    varying = {o for job in jobs for o in job if not all(o in j for j in jobs)}
+    for n, job in enumerate(jobs):
+        try:
+            validate(compose_config(job))
+        except UserError as err:
+            shown = [o for o in job if o in varying] or job
+            bad.append(f"job {n} ({' '.join(shown)}): " + str(err).replace("\n", "\n    "))
+    if bad:
+        print(
+            f"error: {len(bad)} of {len(jobs)} jobs of the sweep cannot run; nothing ran:\n  "
+            + "\n  ".join(bad),
+            file=sys.stderr,
+        )
+        sys.exit(2)
 
 
 def front_door(argv: list[str]) -> list[str]:

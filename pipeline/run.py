@@ -18,6 +18,7 @@ from pipeline.data import load_market
 from pipeline.plan import make_plan
 from pipeline.report import summary
 from sweeps.pipeline import run_grid
+from sweeps.pipeline import validate as validate_grid
 from tracking.background import TrackingError
 from tracking.lineage import run_name
 from tracking.record import current_sweep, record_failed_job
@@ -58,6 +59,18 @@ def run(cfg: DictConfig, output_dir: Path | None = None, *, echo: bool = True) -
         UserError: Bad config or data, raised before anything is written or tracked.
     """
     return execute(cfg, output_dir, echo=echo)[1]
+
+
+def validate(cfg: DictConfig) -> None:
+    """The checks a job makes before it loads any data (a grid's or a single run's); a sweep runs them first.
+
+    Raises:
+        UserError: Naming the first bad key.
+    """
+    if cfg.get("mode") == "grid":
+        validate_grid(cfg)
+    else:
+        make_plan(cfg)
 
 
 def execute(

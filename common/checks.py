@@ -40,9 +40,9 @@ def _refuse(key: str, value: Any, what: str, fix: str | None) -> BadValue:
 
 
 def _interval(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
-    """The range in interval notation, e.g. ``[0, 10000)`` or ``> 0``."""
+    """The range for a message, e.g. ``in [0, 10000)`` or ``> 0``."""
     if lo is not None and hi is not None:
-        return f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+        return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
     if lo is not None:
         return f"{'>' if lo_open else '≥'} {lo:g}"
     if hi is not None:

@@ -125,28 +125,4 @@ def test_sweep_makes_one_run_per_value(tmp_path):
     assert df["metrics.time_in_risk_off"].nunique() == 3
 
 
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["strategy=move_vix_wedg"], "Did you mean `move_vix_wedge`"),
-        (["strategy.signal.z_entry=1.0", "strategy.signal.z_exit=2.0"], "`strategy.signal.z_exit`"),
-        (["strategy.signal.lookback=0"], "`strategy.signal.lookback`"),
-        (["strategy.allocation.risk_on_weights.equity=0.7"], "sum to 1.1"),
-        (["data.start=2030-01-01"], "`data.start`"),
-        (["strategy=vol_target", "strategy.allocation.max_leverage=0.5"], "leverage cap must be ≥ 1"),
-        (["backtest.fees_bp={equity: -1}"], "`backtest.fees_bp.equity`"),
-        (["data.sleeves.bonds=NOPE"], "`data.sleeves.bonds`"),
-        (["strategy.signal.lookbak=10"], "Did you mean `lookback`"),
-        (["stratgy.name=x"], "Did you mean `strategy`"),
-        (["strategy=sixty_forty", "strategy.signal.lookback=5"], "pick one first, e.g. signal="),
-        (["signal=term_premiun"], "Did you mean `term_premium`"),
-        (["allocation=gradd"], "Did you mean `graded`"),
-    ],
-)
-def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, args, expected):
-    proc = run_py(tmp_path, *args)
-    assert proc.returncode == 2
-    assert expected in proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert not (tmp_path / "out").exists()
-    assert not (tmp_path / "mlflow.db").exists() or runs(tmp_path).empty
+# Bad input (exit 2, the key named, nothing written): tests/test_bad_input.py holds every case.

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from common.checks import BadValue
 from common.errors import ConfigError, UserError, did_you_mean
 from pipeline.schema import SCHEMAS
 
@@ -228,13 +229,31 @@ def sweep_jobs(overrides: list[str]) -> list[list[str]]:
     return BasicSweeper.split_arguments(parsed, None)[0]
 
 
+def _refusal(job: list[str], validate: Any) -> UserError | None:
+    """Why a sweep job must stop the sweep (it cannot be composed, or holds a `BadValue`), or None."""
+    try:
+        cfg = compose_config(job)
+    except UserError as err:
+        return err
+    try:
+        validate(cfg)
+    except BadValue as err:
+        return err
+    except UserError:  # values in conflict with each other: this job alone stops, when it runs
+        return None
+    return None
+
+
 def check_sweep(argv: list[str]) -> None:
     """Before a ``-m`` sweep starts, compose and validate every job; exit 2 listing the bad ones.
 
     Each job's config goes through the checks a single run makes before any work
-    (`pipeline.run.validate`), so a sweep with one bad value (``strategy.signal.z_entry=1.5,abc``) runs
-    nothing and says which. Checks that need the data (a window longer than the history) are made
-    by each job as it loads it.
+    (`pipeline.run.validate`). A job that cannot be composed, or holds a value no configuration could
+    take (`common.checks.BadValue`: ``strategy.signal.z_entry=1.5,abc``), stops the whole sweep before
+    it starts, naming the jobs. Values that only conflict with the job's others (``z_exit`` above
+    ``z_entry``) are left to that job, which is listed at the end while the others run, as grids skip
+    such configurations. Checks that need the data (a window longer than the history) are made by
+    each job as it loads it.
     """
     flags = [a for a in argv if a.startswith("-")]  # overrides never start with "-"
     if not any(f in ("-m", "--multirun") for f in flags) or any(f not in ("-m", "--multirun") for f in flags):
@@ -249,9 +268,8 @@ def check_sweep(argv: list[str]) -> None:
     bad: list[str] = []
     varying = {o for job in jobs for o in job if not all(o in j for j in jobs)}
     for n, job in enumerate(jobs):
-        try:
-            validate(compose_config(job))
-        except UserError as err:
+        err = _refusal(job, validate)
+        if err is not None:
             shown = [o for o in job if o in varying] or job
             bad.append(f"job {n} ({' '.join(shown)}): " + str(err).replace("\n", "\n    "))
     if bad:

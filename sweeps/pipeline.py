@@ -110,7 +110,7 @@ def check_values(spec: G.GridSpec, base: Plan) -> None:
     that conflict only with others (``z_exit`` above ``z_entry``) skip their configurations, as before.
 
     Raises:
-        ConfigError: Listing each bad value under its ``grid.params`` key.
+        BadValue: Listing each bad value under its ``grid.params`` key.
     """
     bad = []
     for path, values in spec.params.items():
@@ -122,7 +122,7 @@ def check_values(spec: G.GridSpec, base: Plan) -> None:
             except UserError:  # conflicts with the base's other values: judged per configuration
                 pass
     if bad:
-        raise ConfigError(
+        raise checks.BadValue(
             f"{len(bad)} value(s) of the grid cannot be used; nothing ran:\n    " + "\n    ".join(bad),
             key="grid.params",
             hint="fix or remove those values in the grid's lists.",

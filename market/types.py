@@ -22,6 +22,8 @@ class MarketData:
         last_observed: For each column, the last date of the frame on which it had its own print
             (not a forward-filled one): where a series really ends. Used only to end a backtest
             window, never for a decision.
+        vintages: One mapping per series of a live source (`market.live`): ``source``, ``series``,
+            ``columns``, ``downloaded``, ``file_date``, ``as_of``, ``first``, ``last``, ``stale``.
     """
 
     frame: pd.DataFrame
@@ -30,6 +32,7 @@ class MarketData:
     staleness: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     last_observed: dict[str, pd.Timestamp] = field(default_factory=dict)
+    vintages: tuple[dict, ...] = ()
 
     @property
     def start(self) -> pd.Timestamp:

@@ -23,6 +23,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,20 @@ class Cached:
 def today() -> pd.Timestamp:
     """Today's date (midnight, local clock): the download date a fetch records."""
     return pd.Timestamp.now().normalize()
+
+
+def http_date(value: str | None) -> str | None:
+    """An HTTP ``Last-Modified`` header as ``YYYY-MM-DD`` (None when absent or unreadable).
+
+    >>> http_date("Tue, 04 Nov 2025 14:02:11 GMT")
+    '2025-11-04'
+    """
+    if not value:
+        return None
+    try:
+        return str(parsedate_to_datetime(value).date())
+    except (TypeError, ValueError):
+        return None
 
 
 def cache_path(cache_dir: str | os.PathLike[str], name: str) -> Path:
@@ -193,7 +208,7 @@ def cached_series(
         path: Its cache file.
         fetch: ``fetch(start)`` returns the prints from `start` on (None: the whole history); raises
             `FetchError` when it cannot.
-        refresh: Refetch the whole history even when a cache exists.
+        refresh: Refetch the whole history even when a cache exists (kept if the fetch fails).
         positive: The series is a price (held to > 0).
         incremental: Whether a warm cache may be extended by the new days only (False: a whole-file
             source such as the NY Fed workbook, or a fixed ALFRED vintage, which is never refetched).
@@ -207,11 +222,11 @@ def cached_series(
         FetchError: The fetch failed and there is no cache.
         DataError: The cache file or the fetched series breaks a check.
     """
-    cached = read(path, positive=positive) if path.exists() and not refresh else None
+    cached = read(path, positive=positive) if path.exists() else None
     now = str(today().date())
-    if cached is not None and (cached.vintage.get("downloaded") == now or as_of is not None):
+    if cached is not None and not refresh and (cached.vintage.get("downloaded") == now or as_of is not None):
         return cached
-    start = cached.series.index[-1] if cached is not None and incremental else None
+    start = cached.series.index[-1] if cached is not None and incremental and not refresh else None
     try:
         got = fetch(start)
     except FetchError as exc:

@@ -20,7 +20,7 @@ import pandas as pd
 import requests
 
 from common.errors import ConfigError, DataError
-from market.cache import Fetched, FetchError
+from market.cache import Fetched, FetchError, http_date
 
 FREDGRAPH_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 TIMEOUT_S = 30
@@ -71,7 +71,7 @@ def fetch_fredgraph(series_id: str, start: str) -> Callable[[pd.Timestamp | None
             raise unknown(series_id, f"HTTP {resp.status_code}")
         if resp.status_code != 200:
             raise FetchError(f"FRED answered HTTP {resp.status_code} for {series_id}")
-        return Fetched(parse_fredgraph(resp.text, series_id), resp.headers.get("Last-Modified"))
+        return Fetched(parse_fredgraph(resp.text, series_id), http_date(resp.headers.get("Last-Modified")))
 
     return fetch
 

@@ -17,7 +17,7 @@ import pandas as pd
 import requests
 
 from common.errors import DataError
-from market.cache import Fetched, FetchError
+from market.cache import Fetched, FetchError, http_date
 
 ACM_URL = "https://www.newyorkfed.org/medialibrary/media/research/data_indicators/ACMTermPremium.xls"
 SHEET = "ACM Daily"
@@ -72,6 +72,6 @@ def fetch_acm(column: str) -> Callable[[pd.Timestamp | None], Fetched]:
             ) from exc
         except ValueError as exc:
             raise FetchError(f"the ACM workbook cannot be read ({exc})") from exc
-        return Fetched(acm_column(sheet, column), resp.headers.get("Last-Modified"))
+        return Fetched(acm_column(sheet, column), http_date(resp.headers.get("Last-Modified")))
 
     return fetch

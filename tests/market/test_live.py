@@ -301,3 +301,15 @@ def test_a_cache_file_with_duplicated_dates_is_refused_naming_it(tmp_path):
     with pytest.raises(DataError) as err:
         cache.read(path, positive=True)
     assert err.value.key == str(path) and f"date {DAYS[1].date()} appears twice" in err.value.message
+
+
+def test_market_build_live_goes_through_the_live_sources(tmp_path, net, monkeypatch):
+    from market import build
+
+    net.fred_ids = None
+    monkeypatch.setattr(build, "LIVE_CACHE", tmp_path / "cache")
+    series, removed, notes = build.load_live(None)
+    np.testing.assert_allclose(series["TERM_PREMIUM_10Y"].to_numpy(), recorded("ACMTP10").to_numpy())
+    assert series["UST10Y"].index[0] == DAYS[0] and ("fred", "DSWP10", build.START) in net.calls
+    assert ("yahoo", "^GSPC", build.START) in net.calls
+    assert (tmp_path / "cache" / "nyfed" / "ACMTP10.parquet").exists()  # the same caches as data=live

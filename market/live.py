@@ -165,13 +165,15 @@ def bundled(settings: Mapping[str, Any], ctx: Context) -> Part:
             )
         frame = frame[[str(c) for c in wanted]]
     file = Path(path) if path else bundled_source.PACKAGED
-    vintage = {
+    vintage = {  # the packaged file's vintage is its build (market/data/NOTICE.md): its range says it
         "source": "bundled",
         "series": file.name,
         "columns": list(frame.columns),
         "downloaded": None,
-        "file_date": _file_date(file),
+        "file_date": None,
         "as_of": None,
+        "first": str(frame.index[0].date()),
+        "last": str(frame.index[-1].date()),
     }
     return Part(frame, [vintage])
 

@@ -21,7 +21,10 @@ def vintage_lines(vintages: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = []
     for source, vs in by_source.items():
         if source in ("bundled", "csv"):
-            files = ", ".join(f"{v['series']} (file dated {v.get('file_date')})" for v in vs)
+            dated = [
+                f"file dated {v['file_date']}" if v.get("file_date") else f"to {v.get('last')}" for v in vs
+            ]
+            files = ", ".join(f"{v['series']} ({d})" for v, d in zip(vs, dated, strict=True))
             lines.append(f"{source}: {files}")
             continue
         parts = [f"downloaded {', '.join(sorted({str(v.get('downloaded')) for v in vs}))}"]

@@ -240,7 +240,7 @@ def failure(failed: Mapping[str, Mapping[str, str]], cache_dir: Path) -> DataErr
     """The one message for sources that failed with no cache: which, the columns left missing, what to do."""
     lines = [
         f"source `{name}` failed with no cache: columns {', '.join(cols)} left missing "
-        f"({'; '.join(sorted(set(cols.values())))})"
+        f"({next(iter(cols.values()))}{f'; {len(cols) - 1} more alike' if len(cols) > 1 else ''})"
         for name, cols in failed.items()
     ]
     drop = ", ".join(f"`{n}`" for n in failed)

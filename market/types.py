@@ -15,7 +15,7 @@ class MarketData:
         frame: Sorted, unique, tz-naive DatetimeIndex on the equity calendar; float columns
             (yields and rates in percent, indices and adjusted closes as levels). NaN where a series
             has no observation within the forward-fill bound.
-        source: ``"bundled"``, ``"yfinance"`` or ``"csv"``.
+        source: ``"bundled"``, ``"yfinance"``, ``"csv"`` or ``"live"``.
         digest: Hex digest of the frame's content (index and values), for lineage.
         staleness: For each column, the longest run of forward-filled rows that was used.
         notes: Human-readable remarks about the data (gaps filled, rows dropped, ...).

@@ -17,7 +17,6 @@ import io
 import os
 import sys
 import tempfile
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from common.errors import UserError
+from market import live
 from market.frame import content_digest
-from market.yfinance_source import download_price
+from market.nyfed import ACM_URL
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCES = REPO_ROOT / ".." / "shared" / "data" / "bundle-sources"
@@ -53,8 +54,7 @@ COLUMNS = (
 ETFS = ("SPY", "IEF", "TLT", "AGG", "GLD", "QQQ")
 TBILL_SPLICE = "2000-01-01"
 
-FRED_CSV_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv?id={series}"
-ACM_URL = "https://www.newyorkfed.org/medialibrary/media/research/data_indicators/ACMTermPremium.xls"
+LIVE_CACHE = REPO_ROOT / ".cache" / "live"  # the caches of `data=live`, shared with `--live`
 
 PROJECT_DECISION = (
     "The project's decision: the bundled dataset is a compact sample of what its own live loaders return, "
@@ -403,23 +403,25 @@ def load_offline(sources: Path) -> tuple[dict[str, pd.Series], int]:
     return series, removed
 
 
+def _live_column(source: str, settings: dict, column: str, start: str = START) -> pd.Series:
+    """One column through `data=live`'s own source (`market.live`), cached in `LIVE_CACHE`."""
+    frame = live.load(sources=[source], cache_dir=str(LIVE_CACHE), start=start, **{source: settings})
+    return frame[column].dropna()
+
+
 def fetch_fred(series_id: str) -> pd.Series:  # pragma: no cover - network
-    """Download one FRED series from the public fredgraph.csv endpoint."""
-    df = pd.read_csv(FRED_CSV_URL.format(series=series_id), dtype=str, keep_default_na=False)
-    return _to_series(df.iloc[:, 0], df.iloc[:, -1], series_id, date_format="%Y-%m-%d")
+    """One FRED series through data=live's FRED source (fredgraph.csv, cached)."""
+    return _live_column("fred", {"series": {series_id: series_id}}, series_id).rename(series_id)
 
 
 def fetch_acm() -> pd.Series:  # pragma: no cover - network
-    """Download the NY Fed ACM workbook and return ACMTP10 (needs the `xlrd` package for .xls)."""
-    with urllib.request.urlopen(ACM_URL, timeout=60) as resp:  # noqa: S310 - fixed https URL
-        raw = resp.read()
-    df = pd.read_excel(io.BytesIO(raw), sheet_name="ACM Daily")
-    return _to_series(df["DATE"], df["ACMTP10"], "TERM_PREMIUM_10Y", date_format="%d-%b-%Y")
+    """The ACM 10-year term premium through data=live's NY Fed source (needs `xlrd` for the .xls)."""
+    return _live_column("nyfed", {"columns": {"TERM_PREMIUM_10Y": "ACMTP10"}}, "TERM_PREMIUM_10Y")
 
 
 def fetch_yahoo(ticker: str, start: str) -> pd.Series:  # pragma: no cover - network
-    """Adjusted close of one Yahoo ticker through yfinance (Close for indices)."""
-    return download_price(ticker, start=start)
+    """Adjusted close of one Yahoo ticker (Close for indices) through data=live's Yahoo source."""
+    return _live_column("yahoo", {"tickers": {ticker: ticker}}, ticker, start=start).rename(ticker)
 
 
 FRED_LIVE = {
@@ -514,11 +516,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m market.build",
         description="Compile market/data/bundled.parquet and NOTICE.md from the bundle source files "
         "(offline), or from the live loaders with --live.",
-        epilog="--live fetches FRED series (VIXCLS, DGS10, DGS2, DTB3, DSWP10, SOFR) from FRED's public "
-        "fredgraph.csv endpoint, MOVE (^MOVE), the S&P 500 (^GSPC: FRED's SP500 only covers ten years) and "
-        "the ETFs through yfinance, and the ACM term premium from the NY Fed workbook (reading .xls needs "
-        "the optional `xlrd` package). If the ACM download fails, TERM_PREMIUM_10Y is kept from the existing "
-        "file and the notice says so.",
+        epilog="--live goes through data=live's own sources and caches (market/live.py, .cache/live): FRED "
+        "series (VIXCLS, DGS10, DGS2, DTB3, DSWP10, SOFR) from FRED's public fredgraph.csv endpoint, MOVE "
+        "(^MOVE), the S&P 500 (^GSPC: FRED's SP500 only covers ten years) and the ETFs through yfinance, and "
+        "the ACM term premium from the NY Fed workbook (read with `xlrd`). If the ACM download fails, "
+        "TERM_PREMIUM_10Y is kept from the existing file and the notice says so.",
     )
     p.add_argument(
         "--sources",
@@ -547,7 +549,11 @@ def main(argv: list[str] | None = None) -> int:
     notice = Path(args.notice) if args.notice else out.with_name("NOTICE.md")
     notes: tuple[str, ...] = ()
     if args.live:
-        series, removed, notes = load_live(out if out.exists() else None)
+        try:
+            series, removed, notes = load_live(out if out.exists() else None)
+        except UserError as exc:  # a source failed with no cache: one message, nothing written
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     else:
         sources = Path(args.sources)
         if not sources.is_dir():

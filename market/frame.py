@@ -221,6 +221,8 @@ def prepare(
         )
     aligned = aligned.copy()
     aligned.index.name = "date"
+    aligned.attrs = {}
+    notes = [*raw.attrs.get("notes", ()), *notes]  # a live loader's notes (`market.live`)
     return MarketData(
         frame=aligned,
         source=source,
@@ -228,6 +230,7 @@ def prepare(
         staleness=staleness,
         notes=tuple(notes),
         last_observed=last_observed(observed.loc[aligned.index]),
+        vintages=tuple(raw.attrs.get("vintages", ())),
     )
 
 

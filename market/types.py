@@ -15,13 +15,15 @@ class MarketData:
         frame: Sorted, unique, tz-naive DatetimeIndex on the equity calendar; float columns
             (yields and rates in percent, indices and adjusted closes as levels). NaN where a series
             has no observation within the forward-fill bound.
-        source: ``"bundled"``, ``"yfinance"`` or ``"csv"``.
+        source: ``"bundled"``, ``"yfinance"``, ``"csv"`` or ``"live"``.
         digest: Hex digest of the frame's content (index and values), for lineage.
         staleness: For each column, the longest run of forward-filled rows that was used.
         notes: Human-readable remarks about the data (gaps filled, rows dropped, ...).
         last_observed: For each column, the last date of the frame on which it had its own print
             (not a forward-filled one): where a series really ends. Used only to end a backtest
             window, never for a decision.
+        vintages: One mapping per series of a live source (`market.live`): ``source``, ``series``,
+            ``columns``, ``downloaded``, ``file_date``, ``as_of``, ``first``, ``last``, ``stale``.
     """
 
     frame: pd.DataFrame
@@ -30,6 +32,7 @@ class MarketData:
     staleness: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     last_observed: dict[str, pd.Timestamp] = field(default_factory=dict)
+    vintages: tuple[dict, ...] = ()
 
     @property
     def start(self) -> pd.Timestamp:

@@ -9,29 +9,16 @@ yfinance is imported inside the functions that need it, so importing `market` st
 
 from __future__ import annotations
 
-import io
 import logging
-import os
-import re
-import tempfile
 import warnings
-from pathlib import Path
+from collections.abc import Callable
 
 import pandas as pd
 
 from common.errors import DataError
+from market.cache import Cached, Fetched, FetchError, cache_path, cached_series
 
 HINT_OFFLINE = "use data=bundled (offline) or run once with network"
-
-
-def cache_path(cache_dir: str | os.PathLike[str], ticker: str) -> Path:
-    """Where the cached series of `ticker` lives: ``<cache_dir>/<safe ticker>.parquet``.
-
-    >>> cache_path("c", "^TNX").name
-    '_TNX.parquet'
-    """
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", ticker)
-    return Path(cache_dir) / f"{safe}.parquet"
 
 
 def _price_from_download(df: pd.DataFrame | None, ticker: str) -> pd.Series:
@@ -110,51 +97,44 @@ def download_price(ticker: str, start: str, end: str | None = None) -> pd.Series
     return _price_from_download(df, ticker)
 
 
-def _write_cache(series: pd.Series, path: Path) -> None:
-    """Write the series as a one-column parquet file, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    series.to_frame("price").to_parquet(buf, compression="zstd")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def yahoo_fetcher(
+    ticker: str, start: str, end: str | None = None
+) -> Callable[[pd.Timestamp | None], Fetched]:
+    """A `market.cache` fetcher for one ticker: from `start` (or the cache's last date) to `end`.
 
-
-def _read_cache(path: Path) -> pd.Series:
-    try:
-        s = pd.read_parquet(path)["price"].astype("float64")
-    except Exception as exc:  # noqa: BLE001 - a damaged cache file is a user-fixable problem
-        raise DataError(
-            f"cannot read the cache file {path} ({exc})",
-            key="data.loader.cache_dir",
-            hint="delete the file and run once with network (or data.loader.refresh=true)",
-        ) from exc
-    s.index = pd.DatetimeIndex(s.index).as_unit("ns")
-    return s
-
-
-def _one(ticker: str, cache_dir: str, start: str, end: str | None, refresh: bool) -> pd.Series:
-    path = cache_path(cache_dir, ticker)
-    if path.exists() and not refresh:
-        return _read_cache(path)
+    Args:
+        ticker: Yahoo symbol.
+        start: First date of a full download, ``YYYY-MM-DD``.
+        end: Last date (inclusive), or None for today.
+    """
     # yfinance's `end` is exclusive; ours is inclusive
     end_excl = None if end is None else (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-    series = download_price(ticker, start=start, end=end_excl)
-    if not series.empty:
-        _write_cache(series, path)
-        return series
-    if path.exists():  # refresh failed: keep what we had
-        return _read_cache(path)
-    raise DataError(
-        f"no network and no cache for {ticker} at {path} (the yfinance download failed or returned no rows)",
-        key="data",
-        hint=HINT_OFFLINE,
+
+    def fetch(since: pd.Timestamp | None) -> Fetched:
+        first = start if since is None else since.strftime("%Y-%m-%d")
+        series = download_price(ticker, start=first, end=end_excl)
+        if series.empty:
+            raise FetchError(f"the yfinance download of {ticker} failed or returned no rows")
+        return Fetched(series)
+
+    return fetch
+
+
+def ticker_series(ticker: str, cache_dir: str, start: str, end: str | None, refresh: bool) -> Cached:
+    """One ticker through the shared cache (`market.cache.cached_series`); prices held to > 0.
+
+    Raises:
+        FetchError: No network (or no such ticker) and no cache.
+        DataError: A cache file that breaks the csv loader's checks (naming the file).
+    """
+    return cached_series(
+        source="yahoo",
+        series_id=ticker,
+        path=cache_path(cache_dir, ticker),
+        fetch=yahoo_fetcher(ticker, start, end),
+        refresh=refresh,
+        positive=not ticker.startswith("^"),  # yield indices (^TNX, ^IRX) may print 0; prices may not
+        adjusted=not ticker.startswith("^"),  # Adj Close: re-adjusted for each new dividend
     )
 
 
@@ -167,10 +147,11 @@ def load(
 ) -> pd.DataFrame:
     """Load Yahoo series through yfinance, one cached parquet file per ticker.
 
-    A cached file is used when present (unless `refresh`); otherwise the ticker is downloaded with
-    ``auto_adjust=False`` and its Adj Close kept (Close for indices, which have no Adj Close). A cache
-    file is keyed by ticker only and holds what was downloaded: after changing `start` or `end`, or to
-    get newer prints, set ``refresh`` (a failed refresh keeps the cache).
+    Each ticker is downloaded with ``auto_adjust=False`` and its Adj Close kept (Close for indices,
+    which have no Adj Close), through the shared cache (`market.cache.cached_series`): a cache checked
+    today is reused, an older one is extended by the days after its last date, a failed refresh keeps
+    the cache (flagged stale in the vintage), ``refresh`` downloads the whole history again (after
+    changing `start`, say). The vintages are in ``frame.attrs["vintages"]``.
 
     Args:
         tickers: Output column -> Yahoo ticker, e.g. ``{"SPY": "SPY", "UST10Y": "^TNX"}``.
@@ -189,12 +170,25 @@ def load(
     if not tickers:
         raise DataError("no tickers configured", key="data.loader.tickers", hint="map columns to tickers")
     cols: dict[str, pd.Series] = {}
+    vintages = []
     for col, ticker in tickers.items():
-        s = _one(str(ticker), cache_dir, str(start), None if end is None else str(end), refresh)
+        try:
+            got = ticker_series(
+                str(ticker), cache_dir, str(start), None if end is None else str(end), refresh
+            )
+        except FetchError as exc:
+            raise DataError(
+                f"no network and no cache for {ticker} at {cache_path(cache_dir, str(ticker))} ({exc})",
+                key="data",
+                hint=HINT_OFFLINE,
+            ) from exc
+        vintages.append({**got.vintage, "columns": [str(col)]})
+        s = got.series
         s = s[s.index >= pd.Timestamp(start)]
         if end is not None:
             s = s[s.index <= pd.Timestamp(end)]
         cols[str(col)] = s
     frame = pd.concat(cols, axis=1, sort=True).astype("float64")
     frame.index = pd.DatetimeIndex(pd.DatetimeIndex(frame.index).as_unit("ns").to_numpy(), name="date")
+    frame.attrs["vintages"] = vintages
     return frame

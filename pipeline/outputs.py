@@ -89,6 +89,9 @@ def stats(result: RunResult) -> dict:
             "first": str(result.market.start.date()),
             "last": str(result.market.end.date()),
             "staleness": result.market.staleness,
+            "last_observed": {c: str(t.date()) for c, t in result.market.last_observed.items()},
+            "vintages": list(result.market.vintages),
+            "notes": list(result.market.notes),
         },
         "signal": None
         if result.signal is None

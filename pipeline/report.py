@@ -7,6 +7,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from backtest.metrics import METRICS, RELATIVE
+from market.types import MarketData
+from market.vintage import last_dates_line, vintage_lines
 from pipeline.backtest import STRATEGY, RunResult
 from pipeline.plan import Plan
 
@@ -61,7 +63,16 @@ def summary(result: RunResult) -> str:
         f"fees={_bp(result.plan.fees_bp)}, slippage={_bp(result.plan.slippage_bp)}, engine={result.engine}"
     )
     notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
-    return f"{head}\n{parts(result.plan)}{notes}\n\n{table(result)}"
+    return f"{head}\n{parts(result.plan)}{data_lines(m)}{notes}\n\n{table(result)}"
+
+
+def data_lines(market: MarketData) -> str:
+    """For live sources (data with vintages): each source's vintage, every column's last print, notes."""
+    if not market.vintages:
+        return ""
+    lines = [f"vintage {v}" for v in vintage_lines(market.vintages)]
+    lines += [last_dates_line(market.last_observed), *(f"data note: {n}" for n in market.notes)]
+    return "".join(f"\n{line}" for line in lines)
 
 
 def parts(plan: Plan) -> str:

@@ -16,6 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from market.vintage import vintage_lines
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("vectorbt", "pandas", "numpy", "mlflow", "hydra-core")
 MAX_DIFF_CHARS = 2_000_000
@@ -30,14 +32,20 @@ def dataset_info(market: Any, data_cfg: Mapping[str, Any]) -> dict[str, Any]:
 
     Returns:
         ``name`` (source and date range), ``digest`` (content digest), ``source`` (where the data came
-        from), ``first``, ``last``, ``rows`` and ``columns``.
+        from; with a live source's ``vintage`` as JSON), ``first``, ``last``, ``rows``, ``columns``,
+        ``vintages`` (`market.types.MarketData.vintages`) and ``last_observed`` (column -> last print).
     """
     first, last = str(market.start.date()), str(market.end.date())
     loader = {k: str(v) for k, v in dict(data_cfg.get("loader") or {}).items()}
+    vintages = [dict(v) for v in getattr(market, "vintages", ())]  # live sources: market.live
+    if vintages:
+        loader["vintage"] = json.dumps(vintages, default=str)
     return {
         "name": f"{market.source} {first}..{last}",
         "digest": market.digest,
         "source": {"source": market.source, **loader},
+        "vintages": vintages,
+        "last_observed": {str(c): str(t.date()) for c, t in market.last_observed.items()},
         "first": first,
         "last": last,
         "rows": len(market.frame),
@@ -158,6 +166,7 @@ def note(
             f"- data: {dataset['source'].get('source')} {dataset['first']} to {dataset['last']}, "
             f"{dataset['rows']} rows, digest `{dataset['digest']}`"
         )
+        lines += [f"- vintage: {v}" for v in vintage_lines(dataset.get("vintages") or [])]
     return "\n".join(lines)
 
 

@@ -164,7 +164,7 @@ def test_damaged_cache(tmp_path, fake):
     (tmp_path / "SPY.parquet").write_text("garbage")
     with pytest.raises(DataError) as err:
         load({"SPY": "SPY"}, cache_dir=str(tmp_path), start="2020-01-01")
-    assert err.value.key == "data.loader.cache_dir"
+    assert err.value.key == str(tmp_path / "SPY.parquet")  # the file is named
 
 
 def test_cache_path_is_safe():

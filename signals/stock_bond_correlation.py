@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, check_exit, column_name, positive_int, signal
+from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, check_exit, column_name, positive_int, signal
 from signals.primitives import hysteresis, rolling_corr
 
 
@@ -57,4 +57,8 @@ def stock_bond_correlation(
     r_eq = frame[equity].pct_change(fill_method=None)
     r_bd = frame[bonds].pct_change(fill_method=None)
     corr = rolling_corr(r_eq, r_bd, window)
-    return SignalOutput(risk_off=hysteresis(corr, entry, exit), score=corr.rename("stock_bond_corr"))
+    return SignalOutput(
+        risk_off=hysteresis(corr, entry, exit),
+        score=corr.rename("stock_bond_corr"),
+        thresholds=Thresholds(entry, exit),
+    )

@@ -124,3 +124,21 @@ def test_input_ages_and_table_width():
     text = table([s, s], source="test")
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "VIX 2024-03-" in text and "(2d)" in text
+
+
+def test_entry_met_but_gated_by_the_other_conditions():
+    from signals.move_vix_wedge import move_vix_wedge
+
+    rng = np.random.default_rng(3)
+    move = 100 + rng.normal(0, 1, 60)
+    move[-1] = 160.0  # the ratio spikes: z far above z_entry, MOVE rising
+    f = pd.DataFrame({"MOVE": move, "VIX": 25.0}, index=DAYS)  # but VIX is above its ceiling (20)
+    out = move_vix_wedge(f, lookback=20)
+    s = assess(
+        "wedge", out, pd.DataFrame(index=f.index), frame=f, last_observed={}, columns=("MOVE", "VIX"), lag=1
+    )
+    ratio = f["MOVE"] / f["VIX"]
+    z = (ratio - ratio.rolling(20, min_periods=16).mean()) / ratio.rolling(20, min_periods=16).std()
+    assert z.iloc[-1] >= 1.5 and s.value == pytest.approx(z.iloc[-1])
+    assert not s.risk_off and next_text(s) == "met, gated"
+    assert s.thresholds.conditions == ("MOVE above its level 20 days ago", "VIX < 20")

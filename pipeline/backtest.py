@@ -159,6 +159,19 @@ class Inputs:
     regime: pd.Series | None = None  # the rule's regime codes (rebalance on change); state if None
 
 
+def decide(plan: Plan, frame: pd.DataFrame) -> tuple[pd.DataFrame, SignalOutput | None, pd.DataFrame]:
+    """Sleeve prices, the signal and the daily target weights (overlay applied) on the whole frame.
+
+    The targets on day t are decided at its close and traded `plan.lag` closes later.
+    """
+    prices_all = sleeve_prices(frame, plan.sleeves)
+    signal = plan.signal(frame) if plan.signal is not None else None
+    targets_all = plan.allocation(signal, prices_all)
+    if plan.overlay is not None:
+        targets_all = plan.overlay(targets_all, prices_all)
+    return prices_all, signal, targets_all
+
+
 def prepare_inputs(
     plan: Plan, market: MarketData, *, start: str | None = None, end: str | None = None
 ) -> Inputs:
@@ -169,12 +182,8 @@ def prepare_inputs(
     `start`.
     """
     check_windows(plan, market.frame.index)
-    prices_all = sleeve_prices(market.frame, plan.sleeves)
-    signal = plan.signal(market.frame) if plan.signal is not None else None
-    targets_all = plan.allocation(signal, prices_all)
+    prices_all, signal, targets_all = decide(plan, market.frame)
     regime_all = regime(plan.allocation, signal, prices_all)
-    if plan.overlay is not None:
-        targets_all = plan.overlay(targets_all, prices_all)
     bench_all = {name: rule(None, prices_all) for name, (rule, _) in plan.benchmarks.items()}
     core = ("equity", "bonds", "cash")
     held = [targets_all, *bench_all.values()]

@@ -32,6 +32,31 @@ SIGNAL_KEY = "strategy.signal"
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """Where a signal's rule turns on and off, in the units of its score (or of `measure`).
+
+    Attributes:
+        entry: Risk-off turns on at or beyond this value: above it when `above`, else below it.
+        exit: Risk-off turns off once the value is back beyond this one (past it on the other side),
+            or None when the exit is by time (`hold_days`).
+        above: True for a rule that turns on at high values, False for one that turns on at low ones.
+        hold_days: A time exit: risk-off stays on this many days from the last day the rule fired.
+        triggers: The days the rule fired (hold rules: the state is these days, held `hold_days`).
+        measure: The series the thresholds apply to when it is not the score (e.g. a spread's fall
+            while the score is the spread itself).
+        conditions: What else must hold for the rule to fire (e.g. ``MOVE rising over 20 days``).
+    """
+
+    entry: float
+    exit: float | None = None
+    above: bool = True
+    hold_days: int | None = None
+    triggers: pd.Series | None = None
+    measure: pd.Series | None = None
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SignalOutput:
     """What every signal returns.
 
@@ -40,12 +65,15 @@ class SignalOutput:
         score: Continuous score behind the decision (e.g. a z-score), or None.
         covered: Bool series, True where all inputs had data.
         notes: Remarks for the run's record, e.g. which measure a signal used given the data.
+        thresholds: Where the rule turns on and off (for the monitor's distance to the next trigger),
+            or None where no single threshold describes it.
     """
 
     risk_off: pd.Series
     score: pd.Series | None = None
     covered: pd.Series | None = None
     notes: tuple[str, ...] = ()
+    thresholds: Thresholds | None = None
 
     @property
     def coverage(self) -> float:

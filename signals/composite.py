@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, finite, one_of, positive_count, signal
+from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, finite, one_of, positive_count, signal
 
 RULES = ("any", "all", "k_of_n", "weighted")
 Children = Sequence[functools.partial] | Mapping[str, functools.partial]
@@ -98,6 +98,19 @@ def _check(*, signals: Any, rule: str, k: int | None, weights: Any, threshold: f
         )
 
 
+def _share_needed(rule: str, k: int | None, w: pd.Series, threshold: float) -> float | None:
+    """The weighted share of children on at which the rule fires, or None if no share describes it.
+
+    >>> _share_needed("k_of_n", 2, pd.Series([1.0, 1.0, 1.0, 1.0]), 0.5)
+    0.5
+    """
+    if rule == "weighted":
+        return threshold
+    if w.nunique() != 1:  # a count rule on unequal weights is not a threshold on the weighted share
+        return None
+    return {"any": 1, "all": len(w), "k_of_n": k}[rule] / len(w)
+
+
 def _combine(states: pd.DataFrame, rule: str, k: int | None, w: pd.Series, threshold: float) -> pd.Series:
     """The rule applied to boolean columns (used on the children's states and on their coverage)."""
     if rule == "weighted":
@@ -143,9 +156,11 @@ def composite(
     covered = pd.DataFrame({n: o.covered for n, o in outs.items()})
     score = states.astype(float).mul(w, axis=1).sum(axis=1) / w.sum()
     notes = tuple(note for o in outs.values() for note in o.notes)
+    need = _share_needed(rule, k, w, threshold)
     return SignalOutput(
         risk_off=_combine(states, rule, k, w, threshold),
         score=score.rename("share_on"),
         covered=_combine(covered, rule, k, w, threshold),
         notes=notes,
+        thresholds=None if need is None else Thresholds(need, need),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, check_exit, finite, positive_int, signal
+from signals.base import SignalOutput, Thresholds, check_exit, finite, positive_int, signal
 from signals.primitives import latch, rising, rolling_zscore
 
 
@@ -47,4 +47,7 @@ def move_vix_wedge(
     z = rolling_zscore(frame["MOVE"] / frame["VIX"], lookback)
     enter = (z >= z_entry) & rising(frame["MOVE"], trend_window) & (frame["VIX"] < vix_ceiling)
     state = latch(enter, (z < z_exit) | z.isna())
-    return SignalOutput(risk_off=state, score=z.rename("wedge_z"))
+    gates = (f"MOVE above its level {trend_window} days ago", f"VIX < {vix_ceiling:g}")
+    return SignalOutput(
+        risk_off=state, score=z.rename("wedge_z"), thresholds=Thresholds(z_entry, z_exit, conditions=gates)
+    )

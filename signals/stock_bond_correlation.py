@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, check_exit, column_name, finite, positive_int, signal
+from signals.base import (
+    SignalOutput,
+    Thresholds,
+    check_exit,
+    column_name,
+    finite,
+    positive_int,
+    signal,
+)
 from signals.primitives import hysteresis, rolling_corr
 
 
@@ -53,4 +61,8 @@ def stock_bond_correlation(
     r_eq = frame[equity].pct_change(fill_method=None)
     r_bd = frame[bonds].pct_change(fill_method=None)
     corr = rolling_corr(r_eq, r_bd, window)
-    return SignalOutput(risk_off=hysteresis(corr, entry, exit), score=corr.rename("stock_bond_corr"))
+    return SignalOutput(
+        risk_off=hysteresis(corr, entry, exit),
+        score=corr.rename("stock_bond_corr"),
+        thresholds=Thresholds(entry, exit),
+    )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, check_exit, column_name, finite, one_of, positive_int, signal
+from signals.base import (
+    SignalOutput,
+    Thresholds,
+    check_exit,
+    column_name,
+    finite,
+    one_of,
+    positive_int,
+    signal,
+)
 from signals.primitives import change, hysteresis
 
 RULES = ("change", "level", "either")
@@ -92,4 +101,8 @@ def swap_spread(
     exit_level = level_bp if exit_level_bp is None else exit_level_bp
     on_level = hysteresis(-bp, -level_bp, -exit_level)  # on at bp ≤ level_bp, off at bp > exit_level
     state = {"change": on_change, "level": on_level, "either": on_change | on_level}[rule]
-    return SignalOutput(risk_off=state, score=bp.rename("swap_spread_bp"))
+    th = {
+        "change": Thresholds(drop_bp, exit_drop_bp, measure=fall.rename(f"fall_{window}d_bp")),
+        "level": Thresholds(level_bp, exit_level, above=False),
+    }.get(rule)  # `either` has two rules: no single threshold
+    return SignalOutput(risk_off=state, score=bp.rename("swap_spread_bp"), thresholds=th)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, check_exit, column_name, one_of, positive_int, signal
+from signals.base import SignalOutput, Thresholds, check_exit, column_name, one_of, positive_int, signal
 from signals.primitives import breakout, hold, hysteresis
 
 
@@ -56,8 +56,13 @@ def term_premium(
     """
     tp = frame[column]
     if rule == "level":
-        state = hysteresis(tp, level, level if exit_level is None else exit_level)
-        return SignalOutput(risk_off=state, score=tp.rename("term_premium"))
+        out = level if exit_level is None else exit_level
+        th = Thresholds(level, out)
+        return SignalOutput(
+            risk_off=hysteresis(tp, level, out), score=tp.rename("term_premium"), thresholds=th
+        )
     prior_high = tp.shift(1).rolling(window, min_periods=window).max()
-    state = hold(breakout(tp, window), hold_days)
-    return SignalOutput(risk_off=state, score=((tp - prior_high) * 100).rename("bp_above_high"))
+    fired = breakout(tp, window)
+    th = Thresholds(0.0, hold_days=hold_days, triggers=fired)
+    score = ((tp - prior_high) * 100).rename("bp_above_high")
+    return SignalOutput(risk_off=hold(fired, hold_days), score=score, thresholds=th)

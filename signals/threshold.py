@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, check_exit, column_name, one_of, positive_int, signal
+from signals.base import (
+    SIGNAL_KEY,
+    SignalOutput,
+    Thresholds,
+    check_exit,
+    column_name,
+    one_of,
+    positive_int,
+    signal,
+)
 from signals.primitives import breakdown, breakout, hold, hysteresis, rolling_zscore
 
 RULES = ("level", "zscore", "breakout")
@@ -85,8 +94,14 @@ def threshold(
         hit = breakout(x, window) if sign > 0 else breakdown(x, window)
         edge = prior.max() if sign > 0 else prior.min()
         return SignalOutput(
-            risk_off=hold(hit, hold_days), score=(sign * (x - edge)).rename(f"{column}_beyond")
+            risk_off=hold(hit, hold_days),
+            score=(sign * (x - edge)).rename(f"{column}_beyond"),
+            thresholds=Thresholds(0.0, hold_days=hold_days, triggers=hit),
         )
     score = rolling_zscore(x, window).rename(f"{column}_z") if rule == "zscore" else x.rename(column)
     out = exit if exit is not None else entry
-    return SignalOutput(risk_off=hysteresis(sign * score, sign * entry, sign * out), score=score)
+    return SignalOutput(
+        risk_off=hysteresis(sign * score, sign * entry, sign * out),
+        score=score,
+        thresholds=Thresholds(entry, out, above=sign > 0),
+    )

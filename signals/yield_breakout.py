@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, check_exit, one_of, positive_int, signal
+from signals.base import SignalOutput, Thresholds, check_exit, one_of, positive_int, signal
 from signals.primitives import breakout, hold, latch, rising
 
 
@@ -52,9 +52,14 @@ def yield_breakout(
         rule), in basis points.
     """
     y, move_up = frame["UST10Y"], rising(frame["MOVE"], move_window)
+    gate = (f"MOVE above its level {move_window} days ago",)
     if rule == "level":
-        state = latch((y >= level) & move_up, y < (level if exit_level is None else exit_level))
-        return SignalOutput(risk_off=state, score=((y - level) * 100).rename("bp_above_level"))
-    state = hold(breakout(y, window) & move_up, hold_days)
+        out = level if exit_level is None else exit_level
+        state = latch((y >= level) & move_up, y < out)
+        th = Thresholds(0.0, (out - level) * 100, conditions=gate)
+        return SignalOutput(risk_off=state, score=((y - level) * 100).rename("bp_above_level"), thresholds=th)
+    fired = breakout(y, window) & move_up
     prior_high = y.shift(1).rolling(window, min_periods=window).max()
-    return SignalOutput(risk_off=state, score=((y - prior_high) * 100).rename("bp_above_high"))
+    th = Thresholds(0.0, hold_days=hold_days, triggers=fired, conditions=gate)
+    score = ((y - prior_high) * 100).rename("bp_above_high")
+    return SignalOutput(risk_off=hold(fired, hold_days), score=score, thresholds=th)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, column_name, finite, one_of, positive_count, signal
+from signals.base import (
+    SIGNAL_KEY,
+    SignalOutput,
+    Thresholds,
+    column_name,
+    finite,
+    one_of,
+    positive_count,
+    signal,
+)
 from signals.primitives import count_in_window
 
 MEASURES = ("auto", "range", "close")
@@ -75,4 +84,10 @@ def yield_shock(
             f"{high}/{low} columns for the intraday range)"
         )
     count = count_in_window(swing >= x_bp - 1e-9, n)
-    return SignalOutput(risk_off=count >= k, score=count.rename("shocks"), covered=covered, notes=(note,))
+    return SignalOutput(
+        risk_off=count >= k,
+        score=count.rename("shocks"),
+        covered=covered,
+        notes=(note,),
+        thresholds=Thresholds(float(k), float(k)),
+    )

@@ -1,0 +1,1 @@
+"""``python -m monitor``: what every signal says on the latest data (see ``monitor/__main__.py``)."""

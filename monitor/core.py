@@ -1,0 +1,285 @@
+"""The monitor's one path: compose each preset (or a tracked run's config), assess it, write, track.
+
+`monitor` runs no backtest (vectorbt is never imported): each signal and its strategy's target weights
+are computed on the whole market frame by `pipeline.backtest.decide`, as a backtest computes them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from common.errors import ConfigError, UserError
+from market.types import MarketData
+from monitor import report
+from monitor.changes import changes, exit_status, read_states, write_states
+from monitor.state import SignalState, assess
+from pipeline import api
+from pipeline.backtest import decide
+from pipeline.cli import choices
+from pipeline.data import load_market
+from pipeline.plan import make_plan
+from pipeline.run import REPO_ROOT
+from tracking.background import TrackingError
+from tracking.lineage import run_name
+from tracking.mlflow_store import command_line
+from tracking.replay import run_config
+from tracking.tracked import Outcome, resync_hint
+from tracking.tracked import execute as tracked_execute
+
+MONITOR = "+monitor=default"  # conf/monitor/default.yaml: the monitor's own settings
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to monitor.
+
+    Attributes:
+        overrides: Hydra overrides, as on run.py's command line (``strategy=a,b`` picks presets).
+        run_id: Replay this tracked run's config instead of the presets.
+        changed: Report only the signals whose state changed since the previous monitor run.
+    """
+
+    overrides: tuple[str, ...] = ()
+    run_id: str | None = None
+    changed: bool = False
+
+
+def split_strategies(overrides: Sequence[str]) -> tuple[list[str] | None, list[str]]:
+    """The presets a ``strategy=a,b`` override names (None: every one), and the other overrides.
+
+    >>> split_strategies(["strategy=term_premium,yield_shock", "data=bundled"])
+    (['term_premium', 'yield_shock'], ['data=bundled'])
+    """
+    names, rest = None, []
+    for o in overrides:
+        if o.startswith("strategy="):
+            names = [n for n in o.split("=", 1)[1].split(",") if n]
+        else:
+            rest.append(o)
+    return names, rest
+
+
+def _in_preset(err: UserError, name: str) -> UserError:
+    """The same error, saying which preset it is about."""
+    return type(err)(f"(strategy={name}) {err.message}", key=err.key, hint=err.hint)
+
+
+def configs(request: Request, base: DictConfig) -> dict[str, DictConfig]:
+    """Row label -> the config to assess: each preset with a signal, or the replayed run's config.
+
+    Raises:
+        UserError: An override a preset refuses, a named preset without a signal, an unknown run id.
+    """
+    if request.run_id:
+        cfg = OmegaConf.create(run_config(request.run_id, base.tracking.uri))
+        if cfg.get("strategy") is None or cfg.strategy.get("signal") is None:
+            raise ConfigError(f"run `{request.run_id}` has no signal to monitor.", key="--run")
+        OmegaConf.update(cfg, "data.end", None, force_add=True)  # the latest data
+        return {f"{cfg.strategy.name}-run{request.run_id[:8]}": cfg}
+    named, rest = split_strategies(request.overrides)
+    out = {}
+    for name in named or choices("strategy"):
+        try:
+            cfg = api.compose(name, [MONITOR, *rest])
+        except UserError as err:
+            raise _in_preset(err, name) from None
+        if cfg.strategy.get("signal") is None:
+            if named:
+                raise ConfigError(f"strategy `{name}` has no signal to monitor.", key="strategy")
+            continue
+        out[name] = cfg
+    return out
+
+
+def assess_all(cfgs: dict[str, DictConfig], history_days: int) -> tuple[MarketData, list[SignalState]]:
+    """Every config's signal state on its data's last date (data loaded once per data config)."""
+    markets: dict[str, MarketData] = {}
+    states = []
+    for name, cfg in cfgs.items():
+        try:
+            plan = make_plan(cfg)
+            key = OmegaConf.to_yaml(cfg.data)
+            market = markets[key] = markets.get(key) or load_market(cfg)
+            _, out, targets = decide(plan, market.frame)
+        except UserError as err:
+            raise _in_preset(err, name) from None
+        sig = plan.signal
+        states.append(
+            assess(
+                name,
+                out,
+                targets,
+                frame=market.frame,
+                last_observed=market.last_observed,
+                columns=sig.func.columns(**sig.keywords),
+                lag=plan.lag,
+                history_days=history_days,
+            )
+        )
+    return market, states
+
+
+def metrics_of(states: Sequence[SignalState]) -> dict[str, float]:
+    """The MLflow metrics of a monitor run: per signal its state, value, distance and coverage."""
+    out: dict[str, float] = {"n_on": float(sum(s.risk_off for s in states))}
+    for s in states:
+        out |= {
+            f"{s.name}.risk_off": float(s.risk_off),
+            f"{s.name}.value": s.value,
+            f"{s.name}.to_trigger": s.to_trigger,
+            f"{s.name}.coverage": s.coverage,
+        }
+        out |= {f"{s.name}.weight.{k}": w for k, w in s.weights.items()}
+    return out
+
+
+def details(states: Sequence[SignalState]) -> list[dict[str, Any]]:
+    """The states as JSON-ready records (``monitor.json``)."""
+
+    def num(x: float) -> float | None:
+        return None if x is None or math.isnan(x) else float(x)
+
+    return [
+        {
+            "signal": s.name,
+            "function": s.signal,
+            "as_of": str(s.as_of.date()),
+            "risk_off": s.risk_off,
+            "covered": s.covered,
+            "since": str(s.since.date()),
+            "value": num(s.value),
+            "value_name": s.value_name,
+            "entry": None if s.thresholds is None else s.thresholds.entry,
+            "exit": None if s.thresholds is None else s.thresholds.exit,
+            "hold_days": None if s.thresholds is None else s.thresholds.hold_days,
+            "conditions": [] if s.thresholds is None else list(s.thresholds.conditions),
+            "next_trigger": s.trigger,
+            "to_trigger": num(s.to_trigger),
+            "days_left": s.days_left,
+            "coverage": s.coverage,
+            "weights_next": {k: num(w) for k, w in s.weights.items()},
+            "inputs": [
+                {
+                    "column": a.column,
+                    "last": None if a.last is None else str(a.last.date()),
+                    "stale_days": a.stale_days,
+                }
+                for a in s.inputs
+            ],
+        }
+        for s in states
+    ]
+
+
+def write(states: Sequence[SignalState], results: Path, *, source: str, text: str) -> list[Path]:
+    """The run folder: the table as text and CSV, the states as JSON, the chart as PNG, the HTML page."""
+    results.mkdir(parents=True, exist_ok=True)
+    fig = report.chart(states, title=f"as of {states[0].as_of.date()}")
+    png = report.png_bytes(fig)
+    paths = {
+        "monitor.txt": text + "\n",
+        "monitor.json": json.dumps(details(states), indent=2),
+        "monitor.html": report.page(states, png, source=source),
+    }
+    for name, content in paths.items():
+        (results / name).write_text(content)
+    report.rows(states).to_csv(results / "monitor.csv", index=False)
+    (results / "monitor.png").write_bytes(png)
+    return [results / n for n in (*paths, "monitor.csv", "monitor.png")]
+
+
+def _folder() -> Path:
+    now = _dt.datetime.now()
+    return REPO_ROOT / "outputs" / "monitor" / f"{now:%Y-%m-%d}" / f"{now:%H-%M-%S-%f}"
+
+
+def _state_dir(base: DictConfig) -> Path:
+    path = Path(str(base.monitor.state_dir))
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _tracked_config(base: DictConfig, cfgs: dict[str, DictConfig]) -> DictConfig:
+    """What the MLflow run records: the data, tracking and monitor settings, and each strategy."""
+    first = next(iter(cfgs.values()))
+
+    def plain(node: Any) -> Any:
+        return OmegaConf.to_container(node, resolve=True)
+
+    return OmegaConf.create(
+        {
+            "data": plain(first.data),
+            "tracking": plain(base.tracking),
+            "monitor": plain(base.monitor),
+            "strategies": {name: plain(cfg.strategy) for name, cfg in cfgs.items()},
+        }
+    )
+
+
+def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> int:
+    """Monitor: assess, print, write the run folder and the state file, log the MLflow run.
+
+    Returns:
+        The exit status: 1 with ``--changed`` when a signal turned on, 3 when the store failed (the
+        run folder is kept for ``python -m tracking resync``), else 0.
+
+    Raises:
+        UserError: Bad overrides, data or run id, before anything is written or tracked.
+    """
+    _, rest = split_strategies(request.overrides)
+    base = api.compose(None, [MONITOR, *rest])
+    days = base.monitor.history_days
+    if isinstance(days, bool) or not isinstance(days, int) or days < 2:
+        raise ConfigError(f"must be a whole number of days ≥ 2, got {days!r}.", key="monitor.history_days")
+    cfgs = configs(request, base)  # a bad override or run id stops here: nothing written or tracked
+    status = {"code": 0}
+
+    def load() -> tuple[MarketData, tuple[MarketData, list[SignalState]]]:
+        found = assess_all(cfgs, days)
+        return found[0], found
+
+    def compute(found: tuple[MarketData, list[SignalState]], results: Path) -> Outcome:
+        market, states = found
+        state_dir = _state_dir(base)
+        diff = changes(read_states(state_dir), states)
+        text = report.table(states, source=market.source, changed=diff if request.changed else None)
+        write(states, results, source=market.source, text=text)
+        write_states(state_dir, states)
+        status["code"] = exit_status(diff) if request.changed else 0
+        return Outcome(metrics_of(states), text, tags_of(market, states, request.run_id))
+
+    args = [*request.overrides, *([f"--run={request.run_id}"] if request.run_id else [])]
+    args += ["--changed"] if request.changed else []
+    rerun = " ".join(["python -m monitor", *map(shlex.quote, args)])
+    out = Path(folder) if folder is not None else _folder()
+    name = run_name("monitor", args)
+    try:
+        tracked_execute(_tracked_config(base, cfgs), name, out, load, compute, echo=echo, rerun=rerun)
+    except TrackingError as err:  # the results and the state file are kept; the record waits for resync
+        print(resync_hint(err, out), file=sys.stderr)
+        return 3
+    return status["code"]
+
+
+def tags_of(market: MarketData, states: Sequence[SignalState], run_id: str | None) -> dict[str, str]:
+    """The monitor run's tags: ``mode=monitor``, the report date, the data's lineage, what is on."""
+    return {
+        "mode": "monitor",
+        "as_of": str(market.end.date()),
+        "data_source": market.source,
+        "data_first": str(market.start.date()),
+        "data_last": str(market.end.date()),
+        "data_digest": market.digest,
+        "signals_on": ",".join(s.name for s in states if s.risk_off) or "none",
+        "command": command_line(),
+        **({"replay_of": run_id} if run_id else {}),
+    }

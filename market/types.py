@@ -22,6 +22,9 @@ class MarketData:
         last_observed: For each column, the last date of the frame on which it had its own print
             (not a forward-filled one): where a series really ends. Used only to end a backtest
             window, never for a decision.
+        lineage: What the loader decided while reading, for the run's lineage (e.g. ``csv.read_as``: the
+            date format and decimal mark of each csv file, given or inferred). Loaders return it in their
+            raw frame's ``attrs["lineage"]``.
     """
 
     frame: pd.DataFrame
@@ -30,6 +33,7 @@ class MarketData:
     staleness: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     last_observed: dict[str, pd.Timestamp] = field(default_factory=dict)
+    lineage: dict[str, str] = field(default_factory=dict)
 
     @property
     def start(self) -> pd.Timestamp:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
@@ -21,7 +23,8 @@ def load_market(cfg: DictConfig) -> MarketData:
         if cause is not None:
             raise cause from None
         raise
-    return prepare(
+    lineage = {str(k): str(v) for k, v in raw.attrs.pop("lineage", {}).items()}  # how the loader read it
+    market = prepare(
         raw,
         source=str(cfg.data.source),
         calendar_column=str(cfg.data.calendar_column),
@@ -29,3 +32,4 @@ def load_market(cfg: DictConfig) -> MarketData:
         start=None,
         end=cfg.data.end,
     )
+    return dataclasses.replace(market, lineage=lineage)

@@ -30,14 +30,15 @@ def dataset_info(market: Any, data_cfg: Mapping[str, Any]) -> dict[str, Any]:
 
     Returns:
         ``name`` (source and date range), ``digest`` (content digest), ``source`` (where the data came
-        from), ``first``, ``last``, ``rows`` and ``columns``.
+        from, and how the loader read it: `MarketData.lineage`), ``first``, ``last``, ``rows`` and
+        ``columns``.
     """
     first, last = str(market.start.date()), str(market.end.date())
     loader = {k: str(v) for k, v in dict(data_cfg.get("loader") or {}).items()}
     return {
         "name": f"{market.source} {first}..{last}",
         "digest": market.digest,
-        "source": {"source": market.source, **loader},
+        "source": {"source": market.source, **loader, **market.lineage},
         "first": first,
         "last": last,
         "rows": len(market.frame),

@@ -90,7 +90,8 @@ def test_semicolon_and_thousands(tmp_path):
 def test_merge_outer_join(tmp_path):
     a = _write(tmp_path, "a.csv", "Date,PX_LAST\n1/3/24,2\n1/2/24,1\n")  # ambiguous: date_format given
     b = _write(tmp_path, "b.csv", "date,value\n2024-01-03,30\n2024-01-04,40\n")
-    df = load([{"path": a, "columns": {"PX_LAST": "A"}, "date_format": "%m/%d/%y"}, {"path": b, "columns": {"value": "B"}}])
+    a_entry = {"path": a, "columns": {"PX_LAST": "A"}, "date_format": "%m/%d/%y"}
+    df = load([a_entry, {"path": b, "columns": {"value": "B"}}])
     assert df.index.strftime("%Y-%m-%d").tolist() == ["2024-01-02", "2024-01-03", "2024-01-04"]
     assert df["A"].tolist()[:2] == [1.0, 2.0] and np.isnan(df["A"].iloc[2])
     assert np.isnan(df["B"].iloc[0]) and df["B"].tolist()[1:] == [30.0, 40.0]

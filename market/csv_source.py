@@ -15,9 +15,9 @@ A file is never read one way when it could be read another without a word:
   keeps its order.
 - **Decimal mark.** Each value is read with a decimal point and with a decimal comma (the other mark is
   then a thousands separator in groups of three). A value one reading rejects decides the file (``613,79``:
-  comma; ``4,769.83``: point); a column or file that decides both ways is refused. When no value decides
-  (``613,795``) a ``,``-separated file reads a decimal point (a decimal comma there needs quotes on every
-  value); a ``;`` or tab file is refused until the file's ``decimal`` says which.
+  comma; ``4,769.83``: point); a file that decides both ways is refused. When no value decides, ``613,795``
+  is refused until the file's ``decimal`` says which; so is ``613.795`` in a ``;`` or tab separated file,
+  while a comma-separated file reads it with a decimal point.
 
 How each file was read (its date format and decimal mark, given or inferred) is returned in the frame's
 ``attrs["lineage"]`` and recorded with the run.
@@ -295,17 +295,19 @@ def _to_number(cell: str, decimal: str = ".") -> float | None:
 
 
 def _decimal_votes(cells: Iterable[str]) -> dict[str, int]:
-    """For each mark, the first cell that only it reads; under ``"?"``, the first both read differently.
+    """Where each mark is decided: the position of the first cell only it reads.
 
-    >>> _decimal_votes(["1", "613,795", "613,79"])
-    {'?': 1, ',': 2}
+    Under ``"?,"`` and ``"?."``: the first cell both marks read differently, holding a comma or a point.
+
+    >>> _decimal_votes(["1", "613,795", "613.795", "613,79"])
+    {'?,': 1, '?.': 2, ',': 3}
     """
     votes: dict[str, int] = {}
     for n, cell in enumerate(cells):
         point, comma = _to_number(cell, "."), _to_number(cell, ",")
         if point is not None and comma is not None:
             if point != comma and not (np.isnan(point) and np.isnan(comma)):
-                votes.setdefault("?", n)
+                votes.setdefault("?," if "," in cell else "?.", n)
         elif point is not None:
             votes.setdefault(".", n)
         elif comma is not None:
@@ -316,37 +318,39 @@ def _decimal_votes(cells: Iterable[str]) -> dict[str, int]:
 def _decimal_mark(table: _Table, columns: Iterable[str], key: str) -> str:
     """The file's decimal mark, from every value of the mapped columns and the separator.
 
+    A value only one mark reads decides. Without one: a value like ``613,795`` is refused in any file;
+    ``613.795`` is read with a decimal point in a comma-separated file (a file that writes decimal commas
+    does not separate its fields with commas) and refused in a ``;`` or tab separated one.
+
     Raises:
         DataError: Values that only a decimal point reads and values that only a decimal comma reads; or
-            values both read differently and none deciding, in a ``;`` or tab separated file.
+            an undecided value that reads two ways (as above).
     """
-    decided: dict[str, tuple[str, int]] = {}  # mark -> (column, row) of the first value it decides
-    unsure: tuple[str, int] | None = None  # the first value both marks read, differently
+    votes: dict[str, tuple[str, int]] = {}  # vote -> (column, row) of its first value
     for col in columns:
         k = table.header.index(col)
-        for mark, n in _decimal_votes(r[k] for r in table.rows).items():
-            if mark != "?":
-                decided.setdefault(mark, (col, n))
-            elif unsure is None:
-                unsure = (col, n)
+        for vote, n in _decimal_votes(r[k] for r in table.rows).items():
+            votes.setdefault(vote, (col, n))
 
     def shown(col: str, n: int) -> str:
         return f"{table.rows[n][table.header.index(col)]!r} (`{col}`, line {table.lines[n]})"
 
+    decided = [m for m in DECIMALS if m in votes]
     if len(decided) == 2:
         raise DataError(
-            f"the values mix decimal marks: {shown(*decided['.'])} needs a decimal point, "
-            f"{shown(*decided[','])} a decimal comma",
+            f"the values mix decimal marks: {shown(*votes['.'])} needs a decimal point, "
+            f"{shown(*votes[','])} a decimal comma",
             key=key,
             hint="export the file with one decimal mark, or " + HINT_DECIMAL,
         )
     if decided:
-        return next(iter(decided))
-    if unsure is not None and table.delimiter != ",":
+        return decided[0]
+    unsure = votes.get("?,") or (votes.get("?.") if table.delimiter != "," else None)
+    if unsure is not None:
         value = table.rows[unsure[1]][table.header.index(unsure[0])]
         raise DataError(
             f"cannot tell the decimal mark: {shown(*unsure)} is {_to_number(value, ',')!r} with a decimal "
-            f"comma or {_to_number(value, '.')!r} with a thousands separator, and no value decides",
+            f"comma or {_to_number(value, '.')!r} with a decimal point, and no value decides",
             key=key,
             hint=HINT_DECIMAL,
         )

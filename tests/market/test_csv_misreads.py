@@ -132,7 +132,7 @@ def test_decimal_comma_that_could_be_thousands_is_refused_in_a_semicolon_file(tm
     with pytest.raises(DataError) as err:
         read_file(path, {"TR": "X"})
     msg = err.value.message
-    assert "'613,476' (`TR`, line 2) is 613.476 with a decimal comma or 613476.0 with a thousands" in msg
+    assert "'613,476' (`TR`, line 2) is 613.476 with a decimal comma or 613476.0 with a decimal point" in msg
     assert "`decimal`" in err.value.hint and err.value.key == path
     assert read_file(path, {"TR": "X"}, decimal=",")["X"].tolist() == [613.476, 613.795]
     assert read_file(path, {"TR": "X"}, decimal=".")["X"].tolist() == [613476.0, 613795.0]
@@ -152,10 +152,16 @@ def test_decimal_marks_that_disagree_are_refused(tmp_path):
         read_file(_write(tmp_path, "mixed.csv", text), {"A": "X", "B": "Y"})
 
 
-def test_comma_separated_file_reads_a_quoted_comma_as_thousands(tmp_path):
-    text = 'Date,Close\n2024-01-02,"4,769"\n2024-01-03,"4,704"\n'
-    df = read_file(_write(tmp_path, "us.csv", text), {"Close": "SPX"})
-    assert df["SPX"].tolist() == [4769.0, 4704.0]
+def test_comma_separated_file_reads_three_decimals_with_a_point_and_asks_for_a_quoted_comma(tmp_path):
+    text = "Date,TR\n2025-06-19,613.476\n2025-06-20,613.795\n"
+    assert read_file(_write(tmp_path, "tr.csv", text), {"TR": "X"})["X"].tolist() == [613.476, 613.795]
+    semi = _write(tmp_path, "semi.csv", "Date;TR\n2025-06-19;613.476\n")  # a ; file may use decimal commas
+    with pytest.raises(DataError, match=r"is 613476.0 with a decimal comma or 613.476 with a decimal point"):
+        read_file(semi, {"TR": "X"})
+    path = _write(tmp_path, "us.csv", 'Date,TR\n2024-01-02,"4,769"\n2024-01-03,"4,704"\n')
+    with pytest.raises(DataError, match=r"'4,769' \(`TR`, line 2\) is 4.769 with a decimal comma or 4769.0"):
+        read_file(path, {"TR": "X"})
+    assert read_file(path, {"TR": "X"}, decimal=".")["X"].tolist() == [4769.0, 4704.0]
 
 
 def test_a_value_the_given_decimal_cannot_read_is_refused(tmp_path):

@@ -231,6 +231,7 @@ def prepare(
         notes=tuple(notes),
         last_observed=last_observed(observed.loc[aligned.index]),
         vintages=tuple(raw.attrs.get("vintages", ())),
+        lineage={str(k): str(v) for k, v in raw.attrs.get("lineage", {}).items()},  # how a loader read it
     )
 
 

@@ -277,7 +277,8 @@ def load(
             those of sources not listed are ignored.
 
     Returns:
-        The raw frame; ``attrs["vintages"]`` and ``attrs["notes"]`` say what each series is.
+        The raw frame; ``attrs["vintages"]`` and ``attrs["notes"]`` say what each series is,
+        ``attrs["lineage"]`` how the csv source read its files.
 
     Raises:
         ConfigError: An unknown source, a bad setting, a bad or future `as_of`.
@@ -298,8 +299,10 @@ def load(
     vintages: list[dict[str, Any]] = []
     notes: list[str] = []
     failed: dict[str, dict[str, str]] = {}
+    lineage: dict[str, str] = {}  # how a source read its files (`csv.read_as`)
     for name in names:
         part = SOURCES[name](_settings(settings.get(name)), ctx)
+        lineage.update(part.frame.attrs.get("lineage", {}))
         if part.failed:
             failed[name] = part.failed
         for col in part.frame.columns:
@@ -322,4 +325,5 @@ def load(
     vintages = [v for v in vintages if any(owner.get(c) == v["source"] for c in v["columns"])]
     frame.attrs["vintages"] = vintages
     frame.attrs["notes"] = notes
+    frame.attrs["lineage"] = lineage
     return frame

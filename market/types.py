@@ -24,6 +24,9 @@ class MarketData:
             window, never for a decision.
         vintages: One mapping per series of a live source (`market.live`): ``source``, ``series``,
             ``columns``, ``downloaded``, ``file_date``, ``as_of``, ``first``, ``last``, ``stale``.
+        lineage: What the loader decided while reading, for the run's lineage (e.g. ``csv.read_as``: the
+            date format and decimal mark of each csv file, given or inferred). Loaders return it in their
+            raw frame's ``attrs["lineage"]``.
     """
 
     frame: pd.DataFrame
@@ -33,6 +36,7 @@ class MarketData:
     notes: tuple[str, ...] = ()
     last_observed: dict[str, pd.Timestamp] = field(default_factory=dict)
     vintages: tuple[dict, ...] = ()
+    lineage: dict[str, str] = field(default_factory=dict)
 
     @property
     def start(self) -> pd.Timestamp:

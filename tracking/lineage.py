@@ -32,8 +32,9 @@ def dataset_info(market: Any, data_cfg: Mapping[str, Any]) -> dict[str, Any]:
 
     Returns:
         ``name`` (source and date range), ``digest`` (content digest), ``source`` (where the data came
-        from; with a live source's ``vintage`` as JSON), ``first``, ``last``, ``rows``, ``columns``,
-        ``vintages`` (`market.types.MarketData.vintages`) and ``last_observed`` (column -> last print).
+        from, and how the loader read it: `MarketData.lineage`; with a live source's ``vintage`` as JSON),
+        ``first``, ``last``, ``rows``, ``columns``, ``vintages`` (`market.types.MarketData.vintages`) and
+        ``last_observed`` (column -> last print).
     """
     first, last = str(market.start.date()), str(market.end.date())
     loader = {k: str(v) for k, v in dict(data_cfg.get("loader") or {}).items()}
@@ -43,7 +44,7 @@ def dataset_info(market: Any, data_cfg: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": f"{market.source} {first}..{last}",
         "digest": market.digest,
-        "source": {"source": market.source, **loader},
+        "source": {"source": market.source, **loader, **market.lineage},
         "vintages": vintages,
         "last_observed": {str(c): str(t.date()) for c, t in market.last_observed.items()},
         "first": first,

@@ -73,9 +73,10 @@ def test_day_first_inferred_and_format_override(tmp_path):
     df = load([{"path": path, "columns": {".TRXVUSGOV10U (TOT_RETURN)": "TR"}}])
     assert df.loc["2025-06-20", "TR"] == 613.795
     assert df.loc["2025-06-02", "TR"] == 610.0
-    # ambiguous dates: month-first by default, day-first on request
+    # ambiguous dates: refused (see test_csv_misreads.py), read as the file's date_format says
     amb = _write(tmp_path, "a.csv", "Date,P\n1/2/2024,1\n1/3/2024,2\n")
-    assert load([{"path": amb, "columns": {"P": "X"}}]).index[0] == pd.Timestamp("2024-01-02")
+    df1 = load([{"path": amb, "columns": {"P": "X"}, "date_format": "%m/%d/%Y"}])
+    assert df1.index.tolist() == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
     df2 = load([{"path": amb, "columns": {"P": "X"}, "date_format": "%d/%m/%Y"}])
     assert df2.index.tolist() == [pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")]
 
@@ -87,9 +88,10 @@ def test_semicolon_and_thousands(tmp_path):
 
 
 def test_merge_outer_join(tmp_path):
-    a = _write(tmp_path, "a.csv", "Date,PX_LAST\n1/3/24,2\n1/2/24,1\n")
+    a = _write(tmp_path, "a.csv", "Date,PX_LAST\n1/3/24,2\n1/2/24,1\n")  # ambiguous: date_format given
     b = _write(tmp_path, "b.csv", "date,value\n2024-01-03,30\n2024-01-04,40\n")
-    df = load([{"path": a, "columns": {"PX_LAST": "A"}}, {"path": b, "columns": {"value": "B"}}])
+    a_entry = {"path": a, "columns": {"PX_LAST": "A"}, "date_format": "%m/%d/%y"}
+    df = load([a_entry, {"path": b, "columns": {"value": "B"}}])
     assert df.index.strftime("%Y-%m-%d").tolist() == ["2024-01-02", "2024-01-03", "2024-01-04"]
     assert df["A"].tolist()[:2] == [1.0, 2.0] and np.isnan(df["A"].iloc[2])
     assert np.isnan(df["B"].iloc[0]) and df["B"].tolist()[1:] == [30.0, 40.0]
@@ -153,7 +155,7 @@ def test_duplicate_dates(tmp_path):
 
 
 def test_non_numeric_value(tmp_path):
-    text = "Date,PX_LAST\n1/3/24,2\n1/2/24,abc\n"
+    text = "Date,PX_LAST\n1/13/24,2\n1/12/24,abc\n"
     with pytest.raises(DataError) as err:
         load([{"path": _write(tmp_path, "d.csv", text), "columns": {"PX_LAST": "X"}}])
     assert "'abc'" in err.value.message and "line 3" in err.value.message

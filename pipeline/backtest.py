@@ -169,7 +169,7 @@ def prepare_inputs(
     `start`.
     """
     prices_all = sleeve_prices(market.frame, plan.sleeves)
-    signal = plan.signal(market.frame) if plan.signal is not None else None
+    signal = plan.signal(market) if plan.signal is not None else None  # each series cut at its end
     targets_all = plan.allocation(signal, prices_all)
     regime_all = regime(plan.allocation, signal, prices_all)
     if plan.overlay is not None:

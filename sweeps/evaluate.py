@@ -26,7 +26,7 @@ from common.errors import ConfigError
 from market.types import MarketData
 from pipeline.backtest import run_portfolio, sleeve_prices, window
 from pipeline.plan import Plan
-from signals.base import SignalOutput, params_of
+from signals.base import SignalOutput, observed_frame, params_of
 from strategies.allocation import hedge_aware, regime
 from strategies.allocation import validate as validate_allocation
 from strategies.rebalance import CALENDARS, calendar_days, check_rebalance, gate, schedule
@@ -184,7 +184,7 @@ class Evaluator:
         if some.signal is None:
             self._signals["none"] = None
             return
-        fn, frame = some.signal.func, self.market.frame
+        fn, frame = some.signal.func, observed_frame(self.market)  # as `plan.signal(market)` reads it
         params = [params_of(fn, p.signal.keywords) for p in todo.values()]
         outs = kernels.checked(fn, frame, params)
         if outs is None:

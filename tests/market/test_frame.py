@@ -264,7 +264,9 @@ def test_tbill_price_fills_nothing_itself():
     assert level.iloc[2:4].isna().all()
     l1 = 1 + 0.05 / 360
     # after the gap the index resumes from its last level, then accrues the new rate
-    np.testing.assert_allclose(level.iloc[[0, 1, 4, 5]].to_numpy(), [1.0, l1, l1, l1 * (1 + 0.04 * 3 / 360)])  # Fri -> Mon
+    np.testing.assert_allclose(
+        level.iloc[[0, 1, 4, 5]].to_numpy(), [1.0, l1, l1, l1 * (1 + 0.04 * 3 / 360)]
+    )  # Fri -> Mon
 
 
 def test_tbill_price_leading_nan_and_no_backfill():

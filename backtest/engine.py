@@ -13,19 +13,29 @@ This is the only module of the project that imports vectorbt. Rules it enforces:
   position in the cash sleeve (borrowing at the T-bill rate), which vectorbt's ``targetpercent`` with
   cash sharing does exactly; a set summing above 1 without that short is cut to the cash available.
 - Settings are passed explicitly on each call; ``vbt.settings`` is never mutated.
+- The engine a simulation reports is the one that ran it. vectorbt's ``engine="auto"`` falls back to
+  numba without an error when the Rust engine does not cover a call or when `vectorbt-rust`'s version
+  does not match `vectorbt`'s; so ``auto`` is resolved here and every vectorbt call of a simulation
+  runs on that engine *explicitly* (vectorbt then raises instead of falling back), and a call Rust
+  does not cover is re-run on numba and reported as such, with the reason (`on_engine`).
+- Private vectorbt API (`vectorbt._engine`, `vectorbt._settings`, `dispatch.simulate_from_orders`) is
+  used under the version range pinned in pyproject.toml; `tests/backtest/test_vectorbt_pin.py`
+  holds the installed versions to that range and checks the names exist.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from backtest.metrics import order_totals
 from common import checks
+from common.errors import ConfigError
 
 INIT_CASH = 1.0
 #: Costs are in [0, MAX_COST_BP) basis points (a cost of 100% of the notional or more is not a cost);
@@ -35,6 +45,27 @@ WARN_COST_BP = 100.0
 
 #: Costs in basis points: one number for every sleeve, or sleeve -> number.
 Cost = float | Mapping[str, float]
+
+#: How vectorbt ends the message of a call the Rust engine does not cover (`vectorbt._engine.resolve_engine`).
+RUST_UNSUPPORTED = "Use engine='numba'."
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class EngineUsed:
+    """The vectorbt engine a simulation ran on.
+
+    Attributes:
+        name: ``rust`` or ``numba``.
+        fallback: Why it is not Rust although ``auto`` was asked ("" when nothing fell back).
+    """
+
+    name: str
+    fallback: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.fallback})" if self.fallback else self.name
 
 
 @dataclass(frozen=True)
@@ -47,6 +78,7 @@ class Simulation:
         orders: One row per order: date, sleeve, size, price (the fill), close, fees, side.
         targets: The executed target weights (NaN on days with no rebalance), on execution dates.
         engine: Which vectorbt engine ran the simulation (``rust`` or ``numba``).
+        engine_fallback: Why it ran on numba when ``auto`` was asked ("" if it did not fall back).
     """
 
     value: pd.Series
@@ -54,6 +86,7 @@ class Simulation:
     orders: pd.DataFrame
     targets: pd.DataFrame
     engine: str
+    engine_fallback: str = ""
 
 
 def check_costs(*, lag: int, fees_bp: Cost, slippage_bp: Cost) -> None:
@@ -126,24 +159,11 @@ def simulate(
         The simulation as plain pandas objects.
     """
     check_costs(lag=lag, fees_bp=fees_bp, slippage_bp=slippage_bp)
-    # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
-    import vectorbt as vbt
-
     targets = lagged(decisions.reindex(columns=prices.columns), lag)
-    pf = vbt.Portfolio.from_orders(
-        close=prices,
-        size=targets,
-        size_type="targetpercent",
-        group_by=True,
-        cash_sharing=True,
-        call_seq="auto",
-        fees=per_column(fees_bp, prices.columns),
-        slippage=per_column(slippage_bp, prices.columns),
-        init_cash=INIT_CASH,
-        freq="1D",
-        engine=engine,
+    fees, slippage = per_column(fees_bp, prices.columns), per_column(slippage_bp, prices.columns)
+    (value, holdings, rec), used = on_engine(
+        engine, lambda eng: _from_orders(prices, targets, fees, slippage, eng)
     )
-    rec = pf.orders.records
     orders = pd.DataFrame(
         {
             "date": prices.index[rec["idx"]],
@@ -156,19 +176,95 @@ def simulate(
         }
     )
     return Simulation(
-        value=pf.value().rename("value"),
-        holdings_value=pf.asset_value(group_by=False),
+        value=value.rename("value"),
+        holdings_value=holdings,
         orders=orders,
         targets=targets,
-        engine=_engine_used(engine),
+        engine=used.name,
+        engine_fallback=used.fallback,
     )
 
 
-def _engine_used(engine: str) -> str:
+def _from_orders(
+    prices: pd.DataFrame, targets: pd.DataFrame, fees: np.ndarray, slippage: np.ndarray, engine: str
+) -> tuple[pd.Series, pd.DataFrame, np.ndarray]:
+    """Every vectorbt call of `simulate` on one explicit engine: value, holdings, order records."""
     # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
-    from vectorbt._engine import resolve_engine
+    import vectorbt as vbt
 
-    return resolve_engine(engine)
+    pf = vbt.Portfolio.from_orders(
+        close=prices,
+        size=targets,
+        size_type="targetpercent",
+        group_by=True,
+        cash_sharing=True,
+        call_seq="auto",
+        fees=fees,
+        slippage=slippage,
+        init_cash=INIT_CASH,
+        freq="1D",
+        engine=engine,
+    )
+    return pf.value(), pf.asset_value(group_by=False), pf.orders.records
+
+
+def rust_unavailable() -> str:
+    """Why vectorbt will not run Rust at all ("" when it will): not installed, or a version mismatch."""
+    # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
+    from vectorbt._engine import is_rust_available
+    from vectorbt._version import __version__ as vbt_version
+
+    if is_rust_available():
+        return ""
+    try:
+        import vectorbt_rust  # lazy: only to name the version that does not match
+    except ImportError:
+        return "vectorbt-rust is not installed"
+    return f"vectorbt-rust {vectorbt_rust.__version__} does not match vectorbt {vbt_version}"
+
+
+def on_engine(engine: str, call: Callable[[str], T]) -> tuple[T, EngineUsed]:
+    """Run `call(engine)` on an explicit vectorbt engine and say which one ran it.
+
+    ``auto`` is Rust when vectorbt can run Rust, else numba; a call Rust does not cover (vectorbt's
+    ``ValueError`` ending in `RUST_UNSUPPORTED`) is re-run on numba. ``rust`` asked explicitly never
+    falls back: it is refused with the reason.
+
+    Args:
+        engine: ``auto``, ``rust`` or ``numba`` (``backtest.engine``).
+        call: Makes every vectorbt call of one simulation with ``engine=`` the name it is given.
+
+    Returns:
+        The call's result, and the engine that produced it.
+
+    Raises:
+        ConfigError: ``rust`` asked and vectorbt cannot run it (not installed, version mismatch, or a
+            call it does not cover).
+    """
+    if engine == "numba":
+        return call("numba"), EngineUsed("numba")
+    unavailable = rust_unavailable()
+    if unavailable:
+        if engine == "rust":
+            raise ConfigError(
+                f"the Rust engine is not available: {unavailable}.",
+                key="backtest.engine",
+                hint="install matching versions (pip install 'vectorbt[rust]'), or use backtest.engine=auto.",
+            )
+        return call("numba"), EngineUsed("numba", unavailable)
+    try:
+        return call("rust"), EngineUsed("rust")
+    except ValueError as exc:
+        if not str(exc).endswith(RUST_UNSUPPORTED):
+            raise
+        reason = str(exc).removesuffix(RUST_UNSUPPORTED).strip()
+        if engine == "rust":
+            raise ConfigError(
+                f"the Rust engine does not cover this simulation: {reason}",
+                key="backtest.engine",
+                hint="use backtest.engine=auto (numba where Rust does not cover a call) or numba.",
+            ) from exc
+        return call("numba"), EngineUsed("numba", f"Rust does not cover it: {reason}")
 
 
 @dataclass(frozen=True)
@@ -184,6 +280,7 @@ class GridSimulation:
         slippage: Per configuration, the sum over orders of |size| × |fill price − close|.
         n_rebalances: Days with at least one order, per configuration.
         engine: Which vectorbt engine ran the simulation.
+        engine_fallback: Why it ran on numba when ``auto`` was asked ("" if it did not fall back).
     """
 
     value: np.ndarray
@@ -193,6 +290,7 @@ class GridSimulation:
     slippage: np.ndarray
     n_rebalances: np.ndarray
     engine: str
+    engine_fallback: str = ""
 
 
 def simulate_grid(
@@ -234,7 +332,9 @@ def simulate_grid(
     size = np.full((n, c * k), np.nan)
     size[lag:] = decisions[: n - lag].reshape(n - lag, c * k)
     close = np.tile(prices.to_numpy(dtype=float), (1, c))
-    rec = _orders_grid(close, size, k, fees.reshape(1, -1), slip.reshape(1, -1), engine)
+    rec, used = on_engine(
+        engine, lambda eng: _orders_grid(close, size, k, fees.reshape(1, -1), slip.reshape(1, -1), eng)
+    )
     value = _values_from_orders(rec, close, k)
     grp = rec["col"] // k
     totals = order_totals(
@@ -247,7 +347,7 @@ def simulate_grid(
         group=grp,
         n_groups=c,
     )
-    return GridSimulation(value=value, **totals, engine=_engine_used(engine))
+    return GridSimulation(value=value, **totals, engine=used.name, engine_fallback=used.fallback)
 
 
 def _values_from_orders(rec: np.ndarray, close: np.ndarray, k: int) -> np.ndarray:

@@ -240,8 +240,14 @@ def tbill_price(rate_pct: pd.Series) -> pd.Series:
 
     Convention: act/360 simple daily accrual on the rate known at the previous close,
     ``level_t = level_{t-1} * (1 + rate_{t-1} / 100 * days(t-1, t) / 360)``, starting at 1.0 on the first
-    date with a rate. A Friday rate therefore earns three days over the weekend. Missing rates are
-    forward-filled (never back-filled); dates before the first rate have a NaN level.
+    date with a rate. A Friday rate therefore earns three days over the weekend.
+
+    Missing rates are not filled here: the rate obeys ``data.max_ffill_days`` like every series, and
+    `prepare` has already carried it that far. A date whose own rate or previous rate is missing has a
+    NaN level, so a gap longer than the bound leaves the cash sleeve without a price there and the
+    backtest window refuses it as it refuses a gap in any sleeve. After a gap the index resumes from its
+    last level (the gap itself earns nothing; no window can span it). Dates before the first rate have
+    a NaN level; nothing is back-filled.
 
     DTB3 (and Yahoo ^IRX) is quoted on a discount basis; it is used here as if it were a money-market
     (add-on) yield. The money-market yield of a 91-day bill is ``d / (1 - d * 91 / 360)``: about 6 bp a
@@ -256,15 +262,14 @@ def tbill_price(rate_pct: pd.Series) -> pd.Series:
     """
     if rate_pct.empty:
         return rate_pct.astype("float64")
-    rate = pd.to_numeric(rate_pct).astype("float64").ffill()
-    index = pd.DatetimeIndex(rate.index).as_unit("ns")
-    days = np.diff(index.asi8) / pd.Timedelta(days=1).value if len(index) > 1 else np.array([])
-    r = rate.to_numpy()
+    r = pd.to_numeric(rate_pct).astype("float64").to_numpy()
+    index = pd.DatetimeIndex(rate_pct.index).as_unit("ns")
+    days = np.diff(index.asi8) / pd.Timedelta(days=1).value
+    known = ~np.isnan(r)
+    # growth into row i needs the rate of row i-1; a row without its own rate has no level, and the
+    # first row of each run of known rates starts from the level before the gap (growth 1)
     growth = np.ones(len(r))
-    growth[1:] = 1.0 + r[:-1] / 100.0 * days / 360.0
-    valid = ~np.isnan(r)
-    level = np.full(len(r), np.nan)
-    if valid.any():
-        first = int(np.argmax(valid))
-        level[first:] = np.cumprod(np.concatenate([[1.0], growth[first + 1 :]]))
+    accrues = known[1:] & known[:-1]
+    growth[1:][accrues] = 1.0 + r[:-1][accrues] / 100.0 * days[accrues] / 360.0
+    level = np.where(known, np.cumprod(np.where(known, growth, 1.0)), np.nan)
     return pd.Series(level, index=rate_pct.index, name=rate_pct.name)

@@ -110,7 +110,7 @@ def assess_all(cfgs: dict[str, DictConfig], history_days: int) -> tuple[MarketDa
             plan = make_plan(cfg)
             key = OmegaConf.to_yaml(cfg.data)
             market = markets[key] = markets.get(key) or load_market(cfg)
-            _, out, targets = decide(plan, market.frame)
+            _, out, targets = decide(plan, market)
         except UserError as err:
             raise _in_preset(err, name) from None
         sig = plan.signal

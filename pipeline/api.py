@@ -246,7 +246,7 @@ def signals(
     """
     ovs = [*overrides, *([f"signal={signal}"] if signal else [])]
     plan, market, _ = _inputs(strategy, ovs, data)
-    return _signal_frame(plan.signal(market.frame))
+    return _signal_frame(plan.signal(market))
 
 
 def event_study(

@@ -12,7 +12,7 @@ from common.errors import ConfigError, DataError
 from market.frame import tbill_price
 from market.types import MarketData
 from pipeline.plan import Plan, check_windows
-from signals.base import SignalOutput
+from signals.base import SignalOutput, first_decision
 from strategies.allocation import regime
 from strategies.rebalance import schedule
 
@@ -44,14 +44,19 @@ class PortfolioResult:
 
 @dataclass(frozen=True)
 class RunResult:
-    """Everything a backtest produced."""
+    """Everything a backtest produced.
+
+    Attributes:
+        engines: Portfolio name -> the vectorbt engine its simulation actually ran on (``rust``, or
+            ``numba`` with the reason when ``auto`` fell back: `backtest.engine.on_engine`).
+    """
 
     plan: Plan
     market: MarketData
     prices: pd.DataFrame
     signal: SignalOutput | None
     portfolios: dict[str, PortfolioResult]
-    engine: str
+    engines: dict[str, str]
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -59,9 +64,28 @@ class RunResult:
         """The strategy's portfolio."""
         return self.portfolios[STRATEGY]
 
+    @property
+    def engine(self) -> str:
+        """The engine every simulation ran on, or ``<portfolio>: <engine>`` pairs when they differ."""
+        distinct = set(self.engines.values())
+        if len(distinct) == 1:
+            return distinct.pop()
+        return ", ".join(f"{name}: {eng}" for name, eng in self.engines.items())
+
+    @property
+    def first_decision(self) -> pd.Timestamp | None:
+        """The first evaluated day on which the signal could decide (None: no signal, or never)."""
+        if self.signal is None:
+            return None
+        return first_decision(self.signal.covered.reindex(self.strategy.value.index, fill_value=False))
+
 
 def sleeve_prices(frame: pd.DataFrame, sleeves: dict[str, str]) -> pd.DataFrame:
     """Price series per sleeve; ``cash`` is the synthetic T-bill index built from its rate column.
+
+    The rate column is `frame`'s, already carried at most ``data.max_ffill_days`` rows by
+    `market.frame.prepare`; the T-bill index fills nothing more, so a longer gap in the rate leaves
+    the cash sleeve without a price there and `window` refuses it as it refuses any sleeve's gap.
 
     Raises:
         DataError: A sleeve mapped to a column the data does not have.
@@ -144,7 +168,7 @@ def run_portfolio(
         metrics |= M.regime(state.loc[ev].to_numpy())
     weights = sim.holdings_value.div(sim.value, axis=0).loc[ev]
     res = PortfolioResult(name, value, returns, weights, sim.targets.loc[ev], sim.orders, metrics)
-    return res, sim.engine
+    return res, f"{sim.engine} ({sim.engine_fallback})" if sim.engine_fallback else sim.engine
 
 
 @dataclass(frozen=True)
@@ -159,13 +183,14 @@ class Inputs:
     regime: pd.Series | None = None  # the rule's regime codes (rebalance on change); state if None
 
 
-def decide(plan: Plan, frame: pd.DataFrame) -> tuple[pd.DataFrame, SignalOutput | None, pd.DataFrame]:
+def decide(plan: Plan, market: MarketData) -> tuple[pd.DataFrame, SignalOutput | None, pd.DataFrame]:
     """Sleeve prices, the signal and the daily target weights (overlay applied) on the whole frame.
 
-    The targets on day t are decided at its close and traded `plan.lag` closes later.
+    The signal reads each series only up to its last print (`signals.base.observed_frame`). The targets
+    on day t are decided at its close and traded `plan.lag` closes later.
     """
-    prices_all = sleeve_prices(frame, plan.sleeves)
-    signal = plan.signal(frame) if plan.signal is not None else None
+    prices_all = sleeve_prices(market.frame, plan.sleeves)
+    signal = plan.signal(market) if plan.signal is not None else None  # each series cut at its end
     targets_all = plan.allocation(signal, prices_all)
     if plan.overlay is not None:
         targets_all = plan.overlay(targets_all, prices_all)
@@ -182,7 +207,7 @@ def prepare_inputs(
     `start`.
     """
     check_windows(plan, market.frame.index)
-    prices_all, signal, targets_all = decide(plan, market.frame)
+    prices_all, signal, targets_all = decide(plan, market)
     regime_all = regime(plan.allocation, signal, prices_all)
     bench_all = {name: rule(None, prices_all) for name, (rule, _) in plan.benchmarks.items()}
     core = ("equity", "bonds", "cash")
@@ -211,16 +236,18 @@ def simulate_all(plan: Plan, market: MarketData, inputs: Inputs) -> RunResult:
         lag=plan.lag,
     )
     portfolios: dict[str, PortfolioResult] = {}
-    portfolios[STRATEGY], engine = run_portfolio(STRATEGY, prices, decisions, plan, state)
+    engines: dict[str, str] = {}
+    portfolios[STRATEGY], engines[STRATEGY] = run_portfolio(STRATEGY, prices, decisions, plan, state)
     strat = portfolios[STRATEGY]
-    if signal is not None:
-        strat.metrics["signal_coverage"] = float(signal.covered.reindex(prices.index).mean())
+    if signal is not None:  # the share of evaluated days on which the signal could decide
+        ev = strat.value.index
+        strat.metrics["signal_coverage"] = float(signal.covered.reindex(ev, fill_value=False).mean())
     for name, (_, calendar) in plan.benchmarks.items():
         bench = schedule(inputs.benchmark_targets[name], calendar=calendar, on_regime_change=False)
-        portfolios[name], _ = run_portfolio(name, prices, bench, plan)
+        portfolios[name], engines[name] = run_portfolio(name, prices, bench, plan)
         rel = M.relative(strat.metrics, portfolios[name].metrics, strat.returns, portfolios[name].returns)
         strat.metrics.update({f"vs_{name}.{k}": v for k, v in rel.items()})
-    return RunResult(plan, market, prices, signal, portfolios, engine)
+    return RunResult(plan, market, prices, signal, portfolios, engines)
 
 
 def backtest(

@@ -73,6 +73,10 @@ def _clean(x: float) -> float | None:
     return None if isinstance(x, float) and math.isnan(x) else x
 
 
+def _date(day: pd.Timestamp | None) -> str | None:
+    return None if day is None else str(day.date())
+
+
 def stats(result: RunResult) -> dict:
     """The stats JSON: metrics per portfolio and what the run was made of."""
     s = result.strategy
@@ -97,9 +101,11 @@ def stats(result: RunResult) -> dict:
         if result.signal is None
         else {
             "coverage": _clean(result.strategy.metrics.get("signal_coverage", float("nan"))),
+            "first_decision": _date(result.first_decision),
             "notes": list(result.signal.notes),
         },
         "engine": result.engine,
+        "engines": result.engines,
         "conventions": "252-day annualisation; Sharpe/Sortino in excess of the 3-month T-bill; "
         "weights decided on close t trade at close t+lag",
     }
@@ -229,8 +235,9 @@ def write(
     if started is None:
         started = signal_charts(result.plan, result.market, result.signal, result.prices, folder, plotlyjs)
     daily = daily_frame(result)
-    daily.to_csv(folder / "daily.csv", float_format="%.10g")
-    result.strategy.orders.to_csv(folder / "orders.csv", index=False, float_format="%.10g")
+    # full precision: pandas writes each float's shortest round-trip repr, so a re-read is exact
+    daily.to_csv(folder / "daily.csv")
+    result.strategy.orders.to_csv(folder / "orders.csv", index=False)
     (folder / "stats.json").write_text(json.dumps(stats(result), indent=2))
     files = [folder / "daily.csv", folder / "orders.csv", folder / "stats.json"]
     if result.signal is not None:

@@ -63,7 +63,21 @@ def summary(result: RunResult) -> str:
         f"fees={_bp(result.plan.fees_bp)}, slippage={_bp(result.plan.slippage_bp)}, engine={result.engine}"
     )
     notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
-    return f"{head}\n{parts(result.plan)}{data_lines(m)}{notes}\n\n{table(result)}"
+    return f"{head}\n{parts(result.plan)}{decides(result)}{data_lines(m)}{notes}\n\n{table(result)}"
+
+
+def decides(result: RunResult) -> str:
+    """When the signal first decides and on what share of the window it can (empty without a signal).
+
+    Before its first decision (a z-score's warm-up, an input that starts late) the signal is neutral:
+    the strategy is its risk-on allocation there, and those days are inside every metric.
+    """
+    if result.signal is None:
+        return ""
+    first = result.first_decision
+    share = result.strategy.metrics.get("signal_coverage", float("nan"))
+    when = f"first decides on {first.date()}" if first is not None else "never decides in this window"
+    return f"\nsignal: {when}; can decide on {share:.1%} of the window's days (signal_coverage)"
 
 
 def data_lines(market: MarketData) -> str:

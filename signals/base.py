@@ -12,6 +12,11 @@ Write one with the `signal` decorator::
 The decorator checks the frame has the required columns (naming the ones missing and the data
 sources that carry them), validates parameters before any work is done, coerces the risk-off series
 to bool with NaN as neutral, and fills in coverage.
+
+Coverage is the days on which the signal could decide: every required column has data there (a
+series is cut after its last own print, so the forward-filled tail of a series that has ended covers
+nothing: `observed_frame`), and the signal's score, where it has one, is defined (a z-score in its
+warm-up cannot decide). The signal is neutral on every other day.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import pandas as pd
 from common import checks
 from common.errors import ConfigError, DataError, did_you_mean
 from market.columns import COLUMN_SOURCES
+from market.types import MarketData
 
 SIGNAL_KEY = "strategy.signal"
 
@@ -77,10 +83,39 @@ class SignalOutput:
 
     @property
     def coverage(self) -> float:
-        """Fraction of days on which the signal's inputs had data."""
+        """Fraction of days on which the signal could decide (see `covered`)."""
         if self.covered is None or len(self.covered) == 0:
             return 1.0
         return float(self.covered.mean())
+
+
+def first_decision(covered: pd.Series) -> pd.Timestamp | None:
+    """The first day on which a signal could decide (its first covered day), or None if it never can.
+
+    >>> idx = pd.date_range("2024-01-01", periods=3)
+    >>> first_decision(pd.Series([False, True, True], index=idx)).date()
+    datetime.date(2024, 1, 2)
+    """
+    days = covered.index[covered.to_numpy(dtype=bool)]
+    return days[0] if len(days) else None
+
+
+def observed_frame(market: MarketData) -> pd.DataFrame:
+    """The frame a signal reads: each column cut (NaN) after its series' last own print.
+
+    `market.frame` carries a print forward up to ``data.max_ffill_days`` rows; after a series' last
+    observation that carry would keep a signal deciding on a series that has ended (a user's spread
+    file ending 2025-07-22 would drive a signal to 2025-07-29), while the sleeves are cut at their
+    last print. Cut here, the signal is neutral and uncovered there. Inside a series' history the
+    bounded carry is kept (a bond holiday is not an ended series).
+    """
+    frame = market.frame
+    cut = {
+        c: frame[c].where(frame.index <= market.last_observed[c])
+        for c in frame.columns
+        if c in market.last_observed and market.last_observed[c] < frame.index[-1]
+    }
+    return frame.assign(**cut) if cut else frame
 
 
 def params_of(fn: Callable[..., Any], given: Mapping[str, Any], key: str = SIGNAL_KEY) -> dict[str, Any]:
@@ -147,7 +182,8 @@ def signal(
         check: Optional validator called with all keyword parameters (defaults filled in); raises
             `ConfigError` naming the bad key. Runs before any data is touched.
         own_coverage: The signal's `SignalOutput.covered` is its whole coverage (a composite, neutral
-            only where its rule cannot fire); by default coverage is "every required column has data".
+            only where its rule cannot fire); by default coverage is "every required column has data,
+            and the score (where the signal has one) is defined", and'ed with the signal's own.
 
     Returns:
         A decorator. The decorated function gains ``requires``, ``columns(**params)`` (the columns
@@ -167,8 +203,9 @@ def signal(
             return tuple(dict.fromkeys(requires(**params_of(fn, params))))
 
         @functools.wraps(fn)
-        def run(frame: pd.DataFrame, **params: Any) -> SignalOutput:
+        def run(data: pd.DataFrame | MarketData, **params: Any) -> SignalOutput:
             validate(**params)
+            frame = observed_frame(data) if isinstance(data, MarketData) else data
             cols = columns(**params)
             require_columns(frame, cols, fn.__name__)
             out = fn(frame, **params)
@@ -176,6 +213,8 @@ def signal(
             covered = frame[list(cols)].notna().all(axis=1)
             if own is not None:
                 covered = own if own_coverage else covered & own
+            if out.score is not None and not own_coverage:
+                covered &= out.score.reindex(frame.index).notna()
             risk_off = out.risk_off.astype("boolean").fillna(False).astype(bool) & covered
             return replace(out, risk_off=risk_off.rename(fn.__name__), covered=covered)
 

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, Thresholds, check_exit, finite, positive_int, signal
+from common.checks import choice
+from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, check_exit, finite, positive_int, signal
 from signals.primitives import latch, rising, rolling_zscore
 
 
-def _check(*, lookback: int, z_entry: float, z_exit: float, trend_window: int, vix_ceiling: float) -> None:
+def _check(
+    *,
+    lookback: int,
+    z_entry: float,
+    z_exit: float,
+    trend_window: int,
+    vix_ceiling: float,
+    full_window: bool = False,
+) -> None:
+    choice(
+        f"{SIGNAL_KEY}.full_window",
+        full_window,
+        (True, False),
+        fix="full_window=true waits for a full lookback window before the first z-score.",
+    )
     positive_int("lookback", lookback, lo=2)  # a z-score needs 2 days
     positive_int("trend_window", trend_window)
     finite("vix_ceiling", vix_ceiling, lo=0, lo_open=True, fix="a VIX level, e.g. 20.")
@@ -24,12 +39,19 @@ def move_vix_wedge(
     z_exit: float = 0.5,
     trend_window: int = 20,
     vix_ceiling: float = 20.0,
+    full_window: bool = False,
 ) -> SignalOutput:
     """“While the VIX remains near historic lows, the MOVE index has spiked, creating a technical wedge that historically precedes a sharp correction” (seed 000).
 
     Risk-off turns on when the MOVE/VIX ratio's z-score over `lookback` days reaches `z_entry`
     while MOVE is above its level `trend_window` days ago and VIX is below `vix_ceiling`; it stays
     on until the z-score falls below `z_exit`.
+
+    Warm-up: the z-score is computed once 80% of its window has data (202 of 252 days with the
+    default lookback; `signals.primitives.min_obs`), so on the bundled data the first decision is
+    on 2003-09-02, about ten months after MOVE starts (2002-11-12); `full_window=true` waits for all
+    `lookback` days. Before it the signal is neutral and not covered: `signal_coverage` and the run
+    header count only the days on which it could decide.
 
     Requires: MOVE, VIX.
 
@@ -40,11 +62,12 @@ def move_vix_wedge(
         z_exit: Z-score below which it closes (≤ z_entry).
         trend_window: MOVE must be higher than this many days ago.
         vix_ceiling: VIX must be below this level ("suppressed").
+        full_window: Compute the z-score only on a full `lookback` window (default: from 80% of it).
 
     Returns:
         Risk-off state and the ratio z-score as score.
     """
-    z = rolling_zscore(frame["MOVE"] / frame["VIX"], lookback)
+    z = rolling_zscore(frame["MOVE"] / frame["VIX"], lookback, full_window=full_window)
     enter = (z >= z_entry) & rising(frame["MOVE"], trend_window) & (frame["VIX"] < vix_ceiling)
     state = latch(enter, (z < z_exit) | z.isna())
     gates = (f"MOVE above its level {trend_window} days ago", f"VIX < {vix_ceiling:g}")

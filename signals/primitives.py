@@ -22,17 +22,23 @@ def min_obs(window: int) -> int:
     return max(2, math.ceil(0.8 * window))
 
 
-def rolling_zscore(x: pd.Series, window: int) -> pd.Series:
+def rolling_zscore(x: pd.Series, window: int, *, full_window: bool = False) -> pd.Series:
     """Z-score of today's value against the trailing `window` values, today included.
+
+    A partial warm-up: the z-score is reported once `min_obs(window)` of the last `window` rows have
+    data (80%: 202 of 252), so it starts before a full window of history exists; `full_window`
+    requires all `window` rows.
 
     Args:
         x: Input series.
         window: Trailing window in rows (trading days).
+        full_window: Require `window` observations instead of `min_obs(window)`.
 
     Returns:
-        ``(x - rolling mean) / rolling std`` (sample std, ddof=1); NaN until `min_obs(window)` values.
+        ``(x - rolling mean) / rolling std`` (sample std, ddof=1); NaN until `min_obs(window)` values
+        (`window` values with `full_window`).
     """
-    roll = x.rolling(window, min_periods=min_obs(window))
+    roll = x.rolling(window, min_periods=window if full_window else min_obs(window))
     return (x - roll.mean()) / roll.std(ddof=1)
 
 

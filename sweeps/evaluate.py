@@ -26,7 +26,7 @@ from common.errors import ConfigError
 from market.types import MarketData
 from pipeline.backtest import run_portfolio, sleeve_prices, window
 from pipeline.plan import Plan
-from signals.base import SignalOutput, params_of
+from signals.base import SignalOutput, observed_frame, params_of
 from strategies.allocation import hedge_aware, regime
 from strategies.allocation import validate as validate_allocation
 from strategies.rebalance import CALENDARS, calendar_days, check_rebalance, gate, schedule
@@ -184,7 +184,7 @@ class Evaluator:
         if some.signal is None:
             self._signals["none"] = None
             return
-        fn, frame = some.signal.func, self.market.frame
+        fn, frame = some.signal.func, observed_frame(self.market)  # as `plan.signal(market)` reads it
         params = [params_of(fn, p.signal.keywords) for p in todo.values()]
         outs = kernels.checked(fn, frame, params)
         if outs is None:
@@ -271,15 +271,20 @@ class Evaluator:
             self._calendars[key] = calendar_days(idx, calendar).to_numpy()
         return self._calendars[key]
 
-    def _state_on(self, skey: str, signal: SignalOutput, rows: np.ndarray) -> tuple[np.ndarray, float, str]:
-        """The risk-off state on the window's rows, the signal's coverage there, and a digest of the state."""
+    def _state_on(
+        self, skey: str, signal: SignalOutput, rows: np.ndarray, lag: int
+    ) -> tuple[np.ndarray, float, str]:
+        """The risk-off state on the window's rows, the signal's coverage and a digest of the state.
+
+        Coverage is over the evaluated rows (from the `lag`-th), as in `pipeline.backtest.simulate_all`.
+        """
         key = (skey, len(rows))
         if key not in self._cut:
             full = self._full_state(skey, signal, self.market.frame.index)
             covered = signal.covered.reindex(self.market.frame.index, fill_value=False).to_numpy(dtype=bool)
             state = full[rows]
             digest = hashlib.blake2b(state.tobytes()).hexdigest()
-            self._cut[key] = (state, float(covered[rows].mean()), digest)
+            self._cut[key] = (state, float(covered[rows][lag:].mean()), digest)
         return self._cut[key]
 
     def _regime_on(
@@ -337,7 +342,7 @@ class Evaluator:
             days = self._calendar(idx, plan.calendar)
             sdigest = ""
             if signal is not None:
-                state, coverage[j], sdigest = self._state_on(skey, signal, rows)
+                state, coverage[j], sdigest = self._state_on(skey, signal, rows, plan.lag)
                 states[:, j] = state
                 if plan.on_regime_change:
                     codes = self._regime_on(plan, skey, signal, rows, state)

@@ -45,24 +45,27 @@ def wedge_kernel(frame: pd.DataFrame, params: Sequence[Mapping[str, Any]]) -> li
     """`move_vix_wedge` for many parameter sets (each a full set, defaults filled in)."""
     move, vix = frame["MOVE"], frame["VIX"]
     ratio = move / vix
-    covered = frame[list(move_vix_wedge.columns())].notna().all(axis=1)
-    zs = {lb: rolling_zscore(ratio, lb) for lb in {p["lookback"] for p in params}}
+    has_data = frame[list(move_vix_wedge.columns())].notna().all(axis=1)
+    windows = {(p["lookback"], p["full_window"]) for p in params}
+    zs = {(lb, full): rolling_zscore(ratio, lb, full_window=full) for lb, full in windows}
     trend = {w: rising(move, w).to_numpy(dtype=bool) for w in {p["trend_window"] for p in params}}
     calm = {c: (vix < c).to_numpy(dtype=bool) for c in {p["vix_ceiling"] for p in params}}
-    z = np.column_stack([zs[p["lookback"]].to_numpy() for p in params])
+    score = [zs[p["lookback"], p["full_window"]] for p in params]
+    z = np.column_stack([s.to_numpy() for s in score])
+    covered = has_data.to_numpy()[:, None] & ~np.isnan(z)  # as `signals.base.signal`: the score decides
     up = np.column_stack([trend[p["trend_window"]] for p in params])
     low = np.column_stack([calm[p["vix_ceiling"]] for p in params])
     with np.errstate(invalid="ignore"):
         enter = (z >= np.array([p["z_entry"] for p in params])) & up & low
         exit = (z < np.array([p["z_exit"] for p in params])) | np.isnan(z)
-    state = latch_columns(enter, exit) & covered.to_numpy()[:, None]
+    state = latch_columns(enter, exit) & covered
     return [
         SignalOutput(
             risk_off=pd.Series(state[:, j], index=frame.index, name="move_vix_wedge"),
-            score=zs[p["lookback"]].rename("wedge_z"),
-            covered=covered,
+            score=score[j].rename("wedge_z"),
+            covered=pd.Series(covered[:, j], index=frame.index),
         )
-        for j, p in enumerate(params)
+        for j in range(len(params))
     ]
 
 

@@ -246,15 +246,27 @@ def test_no_look_ahead(seed):
 
 def test_tbill_price_hand_computed():
     dates = pd.DatetimeIndex(["2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09", "2024-01-10"])
-    rate = pd.Series([5.0, 4.0, NAN, 3.6, 3.0], index=dates)
+    rate = pd.Series([5.0, 4.0, 4.0, 3.6, 3.0], index=dates)  # Monday's 4% carried by `prepare`
     level = tbill_price(rate)
     l0 = 1.0
     l1 = l0 * (1 + 0.05 * 1 / 360)  # Thu -> Fri at Thursday's 5%
     l2 = l1 * (1 + 0.04 * 3 / 360)  # Fri -> Mon: three days at Friday's 4%
-    l3 = l2 * (1 + 0.04 * 1 / 360)  # Monday's rate is missing: Friday's 4% carried forward
+    l3 = l2 * (1 + 0.04 * 1 / 360)  # Monday's (carried) 4%
     l4 = l3 * (1 + 0.036 * 1 / 360)
     np.testing.assert_allclose(level.to_numpy(), [l0, l1, l2, l3, l4], rtol=0, atol=1e-15)
     assert level.index.equals(dates)
+
+
+def test_tbill_price_fills_nothing_itself():
+    # the rate obeys data.max_ffill_days in `prepare`; a rate still missing has no cash price
+    dates = pd.bdate_range("2024-01-01", periods=6)
+    level = tbill_price(pd.Series([5.0, 5.0, NAN, NAN, 4.0, 4.0], index=dates))
+    assert level.iloc[2:4].isna().all()
+    l1 = 1 + 0.05 / 360
+    # after the gap the index resumes from its last level, then accrues the new rate
+    np.testing.assert_allclose(
+        level.iloc[[0, 1, 4, 5]].to_numpy(), [1.0, l1, l1, l1 * (1 + 0.04 * 3 / 360)]
+    )  # Fri -> Mon
 
 
 def test_tbill_price_leading_nan_and_no_backfill():

@@ -43,7 +43,28 @@ def test_neutral_and_reported_where_inputs_are_missing():
     vix = [15.0] * 20 + [np.nan, np.nan]
     out = move_vix_wedge(frame(move, vix), lookback=10, trend_window=5)
     assert not out.risk_off.iloc[-2:].any()
-    assert out.coverage == pytest.approx(20 / 22)
+    # covered: both inputs present (rows 0-19) and the z-score defined (8 = 80% of 10 rows: row 7 on)
+    assert out.coverage == pytest.approx((20 - 7) / 22)
+
+
+def test_coverage_counts_only_days_the_z_score_can_decide():
+    rng = np.random.default_rng(3)
+    move = 100 + rng.normal(0, 5, 60).cumsum() * 0.1
+    f = frame(list(move), [15.0] * 60)
+    f.iloc[:5, f.columns.get_loc("VIX")] = np.nan  # VIX starts late
+    for full, need in ((False, 16), (True, 20)):  # 80% of 20 rows, or all 20
+        out = move_vix_wedge(f, lookback=20, trend_window=5, full_window=full)
+        ratio = f["MOVE"] / f["VIX"]
+        n_obs = ratio.notna().astype(int).rolling(20, min_periods=1).sum()
+        expected = ratio.notna() & (n_obs >= need)
+        assert out.covered.tolist() == expected.tolist()
+        assert out.covered.idxmax() == f.index[5 + need - 1]
+        assert not out.risk_off[~expected].any()
+
+
+def test_full_window_must_be_a_bool():
+    with pytest.raises(ConfigError, match="full_window"):
+        move_vix_wedge.validate(full_window="maybe")
 
 
 def test_missing_column_names_signal_and_sources():

@@ -73,7 +73,10 @@ def vix_above(frame: pd.DataFrame, *, level: float = 25.0) -> SignalOutput:
 
 
 def test_generic_path_for_a_signal_without_kernel_equals_single_runs(bundled, make_cfg):
-    drop = [f"~strategy.signal.{p}" for p in ("lookback", "z_entry", "z_exit", "trend_window", "vix_ceiling")]
+    drop = [
+        f"~strategy.signal.{p}"
+        for p in ("lookback", "z_entry", "z_exit", "trend_window", "vix_ceiling", "full_window")
+    ]
     cfg = make_cfg("strategy=move_vix_wedge", f"strategy.signal._target_={__name__}.vix_above", *drop)
     base = make_plan(cfg)
     plans = [config_plan(base, {"strategy.signal.level": lv}) for lv in (18.0, 25.0, 35.0, 1000.0)]
@@ -97,11 +100,18 @@ def test_batching_does_not_change_results(bundled, make_cfg):
 def test_wedge_kernel_equals_the_signal_for_every_parameter_set(bundled):
     frame = bundled.frame
     params = [
-        {"lookback": lb, "z_entry": ze, "z_exit": zx, "trend_window": tw, "vix_ceiling": vc}
-        for lb, ze, zx, tw, vc in itertools.product(
-            [20, 126, 504], [0.5, 1.5, 3.0], [-1.0, 0.5], [1, 20], [15.0, 1e9]
+        {
+            "lookback": lb,
+            "z_entry": ze,
+            "z_exit": zx,
+            "trend_window": tw,
+            "vix_ceiling": vc,
+            "full_window": fw,
+        }
+        for lb, ze, zx, tw, vc, fw in itertools.product(
+            [20, 126, 504], [0.5, 1.5, 3.0], [-1.0, 0.5], [1, 20], [15.0, 1e9], [False, True]
         )
-        if zx <= ze
+        if zx <= ze and (not fw or tw == 20)
     ]
     outs = wedge_kernel(frame, params)
     for k, (p, out) in enumerate(zip(params, outs, strict=True)):
@@ -111,6 +121,7 @@ def test_wedge_kernel_equals_the_signal_for_every_parameter_set(bundled):
             pd.testing.assert_series_equal(out.covered, ref.covered)
             pd.testing.assert_series_equal(out.score, ref.score)
         assert np.array_equal(out.risk_off.to_numpy(), ref.risk_off.to_numpy()), p
+        assert np.array_equal(out.covered.to_numpy(), ref.covered.to_numpy()), p
         assert np.array_equal(out.score.to_numpy(), ref.score.to_numpy(), equal_nan=True), p
     assert len({o.risk_off.sum() for o in outs}) > 10  # the parameters do matter
 

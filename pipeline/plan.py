@@ -195,8 +195,9 @@ def _windows(key: str, part: Any) -> list[tuple[str, Any]]:
     if not isinstance(part, functools.partial):
         return []
     found = []
+    unused = getattr(part.func, "unused", lambda **_: ())(**part.keywords)  # windows the rule ignores
     for name, value in part.keywords.items():
-        if _is_window(name):
+        if _is_window(name) and name not in unused:
             found.append((f"{key}.{name}", value))
         children = (
             value.items()

@@ -107,13 +107,17 @@ def observed_frame(market: MarketData) -> pd.DataFrame:
     observation that carry would keep a signal deciding on a series that has ended (a user's spread
     file ending 2025-07-22 would drive a signal to 2025-07-29), while the sleeves are cut at their
     last print. Cut here, the signal is neutral and uncovered there. Inside a series' history the
-    bounded carry is kept (a bond holiday is not an ended series).
+    bounded carry is kept (a bond holiday is not an ended series), and so it is at the data's edge: a
+    series whose carry still reaches the frame's last date (VIX published a day after MOVE) is late,
+    not ended, and its age is what the monitor reports.
     """
     frame = market.frame
     cut = {
         c: frame[c].where(frame.index <= market.last_observed[c])
         for c in frame.columns
-        if c in market.last_observed and market.last_observed[c] < frame.index[-1]
+        if c in market.last_observed
+        and market.last_observed[c] < frame.index[-1]
+        and pd.isna(frame[c].iloc[-1])
     }
     return frame.assign(**cut) if cut else frame
 
@@ -171,7 +175,11 @@ Requires = tuple[str, ...] | Callable[..., tuple[str, ...]]
 
 
 def signal(
-    *, requires: Requires, check: Callable[..., None] | None = None, own_coverage: bool = False
+    *,
+    requires: Requires,
+    check: Callable[..., None] | None = None,
+    own_coverage: bool = False,
+    unused: Callable[..., tuple[str, ...]] | None = None,
 ) -> Callable[[Callable[..., SignalOutput]], Callable[..., SignalOutput]]:
     """Declare a function as a signal.
 
@@ -184,6 +192,9 @@ def signal(
         own_coverage: The signal's `SignalOutput.covered` is its whole coverage (a composite, neutral
             only where its rule cannot fire); by default coverage is "every required column has data,
             and the score (where the signal has one) is defined", and'ed with the signal's own.
+        unused: Optional function of the keyword parameters (defaults filled in) naming those the
+            chosen rule ignores (a threshold's ``window`` under its level rule), so a check of
+            windows against the data's length does not refuse a window nothing reads.
 
     Returns:
         A decorator. The decorated function gains ``requires``, ``columns(**params)`` (the columns
@@ -221,6 +232,7 @@ def signal(
         run.requires = requires  # type: ignore[attr-defined]
         run.columns = columns  # type: ignore[attr-defined]
         run.validate = validate  # type: ignore[attr-defined]
+        run.unused = lambda **params: tuple(unused(**params_of(fn, params))) if unused else ()  # type: ignore[attr-defined]
         return run
 
     return wrap

@@ -49,7 +49,7 @@ def _check(
         check_exit("entry", entry, "exit", exit, above=direction == "above")
 
 
-@signal(requires=_requires, check=_check)
+@signal(requires=_requires, check=_check, unused=lambda rule, **_: ("window",) if rule == "level" else ())
 def threshold(
     frame: pd.DataFrame,
     *,

@@ -211,8 +211,17 @@ def test_composed_bundled_plus_csv_later_source_wins(tmp_path, bundled):
     raw = live.load(
         sources=["bundled", "csv"],
         cache_dir=str(tmp_path / "cache"),
-        csv={"files": [{"path": str(path), "columns": {"PX_LAST": "SOFR_OIS", "SOFR": "SOFR"}}]},
+        csv={
+            "files": [
+                {
+                    "path": str(path),
+                    "columns": {"PX_LAST": "SOFR_OIS", "SOFR": "SOFR"},
+                    "date_format": "%m/%d/%Y",  # all days <= 12: the loader asks (market.csv_source)
+                }
+            ]
+        },
     )
+    assert raw.attrs["lineage"]["csv.read_as"].endswith("date_format=%m/%d/%Y (given), decimal=. (inferred)")
     from market.bundled import load as load_bundled
 
     b = load_bundled()

@@ -131,8 +131,10 @@ def _compare(args: argparse.Namespace) -> int:
         table.to_csv(args.csv, index=False)
         print(f"\ntable: {args.csv}")
     if not args.no_chart:
-        path = compare.chart(runs, args.chart, title=f"{len(runs)} runs by {args.sort}")
-        print(f"chart: {path}")
+        path, left_out = compare.chart(runs, args.chart, title=f"{len(runs)} runs by {args.sort}")
+        print(f"chart: {path}" if path is not None else "chart: none (no run shown has a daily.csv)")
+        if left_out:
+            print(f"  left out of the chart (no daily.csv: a grid parent or chunk): {', '.join(left_out)}")
     return 0
 
 

@@ -48,7 +48,7 @@ RETRYABLE = ("database is locked", "database table is locked", "unique constrain
 # in free text: a URI's password (``scheme://user:PASSWORD@host``) and ``key: value`` / ``key=value`` pairs
 URI_PASSWORD = re.compile(r"(?P<pre>\b[A-Za-z][\w+.\-]*://[^/\s:@]*:)(?P<pw>[^@\s/]+)@")
 ASSIGNMENT = re.compile(
-    r"(?P<key>[A-Za-z_][\w.\-]*)(?P<sep>[\"']?\s*[:=]\s*)(?P<val>\"[^\"]*\"|'[^']*'|[^\s,;}\]\)]+)"
+    r"(?P<key>[A-Za-z_][\w.\-]*)(?P<sep>[\"']?\s*[:=]\s*)(?P<val>\"[^\"]*\"|'[^']*'|[^\s,;{}\[\]()\"']+)"
 )
 T = TypeVar("T")
 

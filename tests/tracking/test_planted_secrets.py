@@ -42,9 +42,8 @@ def leaks(root: Path) -> list[str]:
     """Every (file, secret) pair where a planted secret appears in a file's bytes under `root`."""
     found = []
     for p in root.rglob("*"):
-        if p.is_file() and p.suffix != ".csv" or p.name in ("daily.csv", "orders.csv"):
-            data = p.read_bytes() if p.is_file() else b""
-            found += [f"{p}: {kind}" for kind, s in SECRETS.items() if s.encode() in data]
+        data = p.read_bytes() if p.is_file() else b""
+        found += [f"{p}: {kind}" for kind, s in SECRETS.items() if s.encode() in data]
     return found
 
 

@@ -498,7 +498,7 @@ class Session:
 
     @classmethod
     def open(cls, *, uri: str | None, experiment: str) -> Session:
-        """Connect to the store and get (or create) the experiment.
+        """Connect to the store and get (or create) the experiment (under `store_lock` for a local store).
 
         Args:
             uri: Tracking URI from config (None: environment, then the repo's SQLite file).

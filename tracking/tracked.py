@@ -4,15 +4,18 @@
 
 1. Hydra's copy of the config in the run folder (``.hydra/``) has its secret-looking values hidden;
 2. the store opens in a background worker (`tracking.background`) while the job loads its data;
-   a user error there leaves no run behind;
-3. the run is created with its start info (`start_info`: run uid and folder, the sweep it belongs
+   a user error there leaves no run behind (a malformed URI, or a local store that is mistyped or
+   read-only, is refused before any work; a new store is announced in one line);
+3. a start record (``complete: false``) is written into the run folder, then the run is created
+   with its start info (`start_info`: run uid and folder, the sweep it belongs
    to, the dataset for `mlflow.log_input`, the redacted command line and re-run command); the worker
    adds the code version (git commit and diff, package versions) while the job computes;
 4. the job computes and writes its results folder; the resolved config, secrets hidden, goes to
    ``results/config.yaml``;
 5. the tracking record (`tracking.record.RECORD`: params, metrics, tags, start info, child runs) is
    written into the run folder before logging, so that ``python -m tracking resync <folder>`` can log
-   a run whose store was down; then the run (and its child runs) is logged.
+   a run whose store was down; then the run (and its child runs) is logged. A job killed on the way
+   leaves its run KILLED (the worker's doing), never an empty FINISHED one.
 
 Imports neither pipeline nor sweeps: the job's work comes in as two callables.
 """

@@ -270,7 +270,8 @@ def check_store(uri: str, *, key: str = "tracking.uri", create: bool = True) -> 
             raise ConfigError(
                 f"there is no tracking store at `{path}` ({shown}).",
                 key=key,
-                hint="check the path (a store is created by the first `python run.py` that logs to it)",
+                hint="check the path; a store is created by the first `python run.py` logging to it "
+                "(or `mlflow server --backend-store-uri <uri>`)",
             )
         if not path.parent.is_dir():
             raise ConfigError(

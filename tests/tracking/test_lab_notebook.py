@@ -211,6 +211,12 @@ def test_dead_server_keeps_results_then_resync_logs_each_run_once(tmp_path):
     assert all((tmp_path / "sw" / str(i) / "results" / "daily.csv").is_file() for i in (0, 1))
 
     live = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    refused = tracking_cli("resync", str(tmp_path), "--uri", live)  # resync never creates a store
+    assert refused.returncode == 2 and "no tracking store" in refused.stderr
+    assert not (tmp_path / "mlflow.db").exists()
+    import mlflow
+
+    mlflow.MlflowClient(live).search_experiments()  # the user creates the store (its schema) first
     first = tracking_cli("resync", str(tmp_path), "--uri", live)
     assert first.returncode == 0, first.stderr
     assert "logged 3 runs, skipped 0" in first.stdout

@@ -18,7 +18,7 @@ from pathlib import Path
 from common.errors import UserError
 from common.shutdown import skip_final_collection
 from tracking import compare
-from tracking.mlflow_store import resolve_uri, set_http_env_defaults
+from tracking.mlflow_store import check_store, redact_text, resolve_uri, set_http_env_defaults, uri_key
 from tracking.resync import resync
 
 EPILOG = """exit status: 0 ok; 2 bad input (unknown experiment or metric, malformed URI or filter);
@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _compare(args: argparse.Namespace) -> int:
     uri = resolve_uri(args.uri)
+    check_store(uri, key="--uri" if args.uri else uri_key(None), create=False)  # reading creates nothing
     set_http_env_defaults()
     # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
@@ -118,11 +119,11 @@ def _compare(args: argparse.Namespace) -> int:
     )
     runs = compare.select(q)
     if runs.empty:
-        print(f"no runs match in experiment '{args.experiment}' at {uri}")
+        print(f"no runs match in experiment '{args.experiment}' at {redact_text(uri)}")
         return 0
     table = compare.table(runs, args.sort)
     print(
-        f"{len(runs)} runs of experiment '{args.experiment}' at {uri}, by {args.sort} "
+        f"{len(runs)} runs of experiment '{args.experiment}' at {redact_text(uri)}, by {args.sort} "
         f"({'ascending' if args.ascending else 'best first'}):\n"
     )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -130,8 +131,10 @@ def _compare(args: argparse.Namespace) -> int:
         table.to_csv(args.csv, index=False)
         print(f"\ntable: {args.csv}")
     if not args.no_chart:
-        path = compare.chart(runs, args.chart, title=f"{len(runs)} runs by {args.sort}")
-        print(f"chart: {path}")
+        path, left_out = compare.chart(runs, args.chart, title=f"{len(runs)} runs by {args.sort}")
+        print(f"chart: {path}" if path is not None else "chart: none (no run shown has a daily.csv)")
+        if left_out:
+            print(f"  left out of the chart (no daily.csv: a grid parent or chunk): {', '.join(left_out)}")
     return 0
 
 
@@ -142,12 +145,22 @@ def _resync(args: argparse.Namespace) -> int:
             f"no such folder: {', '.join(missing)}.",
             hint="pass run folders, sweep folders, outputs/ or multirun/",
         )
+    files = [p for p in args.paths if not p.is_dir()]
+    if files:
+        raise UserError(
+            f"not a folder: {', '.join(map(str, files))}.",
+            hint="pass the run folder (the one holding tracking/record.json), a sweep folder, "
+            "outputs/ or multirun/",
+        )
     out = resync(args.paths, uri=args.uri, experiment=args.experiment, dry_run=args.dry_run)
     verb = "would log" if args.dry_run else "logged"
     for f in out.logged:
         print(f"{verb}: {f}")
+    for f in out.incomplete:
+        print(f"incomplete (its process died before the results; nothing to log): {f}")
     print(
         f"{verb} {len(out.logged)} runs, skipped {len(out.skipped)} already in the store"
+        + (f", left {len(out.incomplete)} incomplete" if out.incomplete else "")
         + (f", finished {len(out.sweeps)} sweeps" if out.sweeps else "")
     )
     return 0
@@ -162,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except Exception as exc:  # the store itself failed: not the user's input
-        print(f"error: tracking store failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: tracking store failed: {type(exc).__name__}: {redact_text(str(exc))}", file=sys.stderr)
         return 3
 
 

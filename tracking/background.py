@@ -9,10 +9,12 @@ its run FAILED.
 Protocol (parent → worker over a pipe): ``("start", info)`` creates the run with ``info["tags"]`` (its
 uid, folder and sweep parent), answers, then logs what is known at the start while the parent
 simulates: the input dataset (``info["dataset"]``), the git commit and diff and package versions it
-computes itself, and the description with the re-run command; ``("log", payload)`` logs the results
+computes itself, and the description with the re-run command (``("start", info, params)``: the
+params are logged only if the run ends KILLED); ``("log", payload)`` logs the results
 (and its child runs, if any: `tracking.mlflow_store.Tracker.log`), ends the run FINISHED and writes
 ``tracking/logged.json`` into ``info["folder"]``; ``("fail",)`` ends it FAILED; ``("abort",)`` leaves
-without creating a run. The worker answers each with ``("ok", info)`` or ``("error", message)``.
+without creating a run. The worker answers each with ``("ok", info)`` or ``("error", message)``. A parent
+that dies (kill -9) closes the pipe: the worker ends the run KILLED with the params and start info it has.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -29,6 +32,10 @@ from tracking import lineage, mlflow_store
 from tracking.record import mark_logged
 
 WAIT_SECONDS = 600.0
+KILLED_NOTE = (
+    "the backtest process died before its results were logged; "
+    "its run folder (run_folder tag) holds what it wrote"
+)
 
 
 class TrackingError(RuntimeError):
@@ -40,34 +47,40 @@ def _describe(tracker: Any, info: dict[str, Any]) -> None:
     lineage.describe(tracker, info, lineage.repro_info())
 
 
-def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -> None:
-    """Worker body: open the store, then obey the parent's messages."""
+def _receive(conn: Connection) -> tuple[Any, ...] | None:
+    """The parent's next message, or None when the parent is gone (killed: the pipe is closed)."""
     try:
-        session = mlflow_store.Session.open(uri=uri, experiment=experiment)
-        conn.send(("ok", {"uri": session.uri}))
-    except Exception as exc:  # report any failure to the parent, which decides what to say
-        conn.send(("error", mlflow_store.describe_error(exc, uri or os.environ.get("MLFLOW_TRACKING_URI"))))
-        return
-    msg = conn.recv()
-    if msg[0] != "start":
-        return
-    info: dict[str, Any] = msg[1] if len(msg) > 1 else {}
-    try:
-        tracker = session.start_run(run_name, tags=info.get("tags"))
-        conn.send(("ok", {"run_id": tracker.run_id, "experiment_id": tracker.experiment_id}))
-    except Exception as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
-        return
+        return conn.recv()
+    except (EOFError, OSError):
+        return None
+
+
+def _answer(conn: Connection, message: tuple[Any, ...]) -> None:
+    """Answer the parent; a parent that died meanwhile changes nothing the worker did."""
+    with contextlib.suppress(OSError):
+        conn.send(message)
+
+
+def _serve(
+    conn: Connection, session: Any, tracker: Any, info: dict[str, Any], params: dict[str, str]
+) -> None:
+    """Describe the created run, then log it (``log``), end it FAILED (``fail``) or KILLED (parent died)."""
     described: Exception | None = None
     try:  # overlaps the parent's simulation
         _describe(tracker, info)
     except Exception as exc:
         described = exc
-    msg = conn.recv()
+    msg = _receive(conn)
+    if msg is None:  # the parent died before its results: end the run KILLED with what is known
+        with contextlib.suppress(Exception):
+            tracker.log_params(params)
+            tracker.describe(tags={"incomplete": KILLED_NOTE})
+        session.end_run("KILLED")
+        return
     try:
         if msg[0] != "log":
             session.end_run("FAILED")
-            conn.send(("ok", {}))
+            _answer(conn, ("ok", {}))
             return
         if described is not None:
             raise described
@@ -80,11 +93,43 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
                 uri=session.uri,
                 experiment_id=session.experiment_id,
             )
-        conn.send(("ok", {}))
+        _answer(conn, ("ok", {}))
     except Exception as exc:
         with contextlib.suppress(Exception):
             session.end_run("FAILED")
-        conn.send(("error", mlflow_store.describe_error(exc, session.uri)))
+        _answer(conn, ("error", mlflow_store.describe_error(exc, session.uri)))
+
+
+def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -> None:
+    """Worker body: open the store, then obey the parent's messages.
+
+    The run it creates is always ended by the worker itself (FINISHED, FAILED, or KILLED when the
+    parent died), never left to MLflow's exit handler, which would end it FINISHED however empty.
+    Ctrl-C is the parent's to handle: it ends the run FAILED through ``("fail",)``.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        session = mlflow_store.Session.open(uri=uri, experiment=experiment)
+    except Exception as exc:  # report any failure to the parent, which decides what to say
+        where = uri or os.environ.get("MLFLOW_TRACKING_URI")
+        _answer(conn, ("error", mlflow_store.describe_error(exc, where)))
+        return
+    _answer(conn, ("ok", {"uri": session.uri}))
+    msg = _receive(conn)
+    if msg is None or msg[0] != "start":
+        return
+    info: dict[str, Any] = msg[1] if len(msg) > 1 else {}
+    params: dict[str, str] = msg[2] if len(msg) > 2 else {}
+    try:
+        tracker = session.start_run(run_name, tags=info.get("tags"))
+    except Exception as exc:
+        _answer(conn, ("error", f"{type(exc).__name__}: {exc}"))
+        return
+    try:
+        _answer(conn, ("ok", {"run_id": tracker.run_id, "experiment_id": tracker.experiment_id}))
+        _serve(conn, session, tracker, info, params)
+    finally:
+        session.end_active("KILLED")
 
 
 @contextlib.contextmanager
@@ -139,7 +184,7 @@ class BackgroundRun:
             raise TrackingError(info)
         return info
 
-    def start(self, info: dict[str, Any] | None = None) -> None:
+    def start(self, info: dict[str, Any] | None = None, params: dict[str, str] | None = None) -> None:
         """Ask for the run to be created (after the inputs have been validated); does not wait.
 
         The worker may still be importing mlflow and opening the store: the parent goes on with the
@@ -149,9 +194,10 @@ class BackgroundRun:
         Args:
             info: ``tags`` set at creation, ``dataset`` for `mlflow.log_input`, ``rerun`` and
                 ``command`` for the description, ``folder`` (the run folder) for the logged marker.
+            params: The flattened config, logged if the run is ended KILLED (the parent died).
         """
         with contextlib.suppress(OSError):  # a worker that already failed has said why: see _started
-            self._conn.send(("start", info or {}))
+            self._conn.send(("start", info or {}, params or {}))
         self._pending_start = True
 
     def _started(self) -> None:

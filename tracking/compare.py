@@ -115,6 +115,38 @@ def latest_sweep(exp_id: str) -> str:
     return str(df["run_id"].iloc[0])
 
 
+def check_known(exp_id: str, q: Query) -> None:
+    """A ConfigError, listing what exists, for a ``--strategy`` or ``--sweep`` no run of the experiment has.
+
+    Called when a query matches nothing: a typo should not read as "no runs match".
+    """
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
+    import mlflow
+
+    df = mlflow.search_runs(experiment_ids=[exp_id], max_results=50_000)
+    if q.strategy:
+        known = sorted(set(df.get("tags.strategy", pd.Series(dtype=object)).dropna()))
+        if q.strategy not in known:
+            raise ConfigError(
+                f"no run of this experiment has strategy `{q.strategy}`.{did_you_mean(q.strategy, known)}",
+                key="--strategy",
+                hint=f"available: {', '.join(known) or '(none: log a run first)'}",
+            )
+    if q.sweep and q.sweep != "latest":
+        parents = set(df.get("tags.mlflow.parentRunId", pd.Series(dtype=object)).dropna())
+        if f"tags.{PARENT_TAG}" in df.columns:
+            parents |= set(df.loc[df[f"tags.{PARENT_TAG}"] == "parent", "run_id"])
+        names = df.set_index("run_id").get("tags.mlflow.runName", pd.Series(dtype=object))
+        if q.sweep not in parents:
+            shown = ", ".join(f"{p} ({names.get(p, '')})" for p in sorted(parents))
+            raise ConfigError(
+                f"`{q.sweep}` is not the run id of a sweep in this experiment."
+                + did_you_mean(q.sweep, parents),
+                key="--sweep",
+                hint=f"use `latest` or one of: {shown or '(none: run one with python run.py -m ...)'}",
+            )
+
+
 def available_metrics(exp_id: str) -> list[str]:
     """Metric names logged by runs of the experiment (from its latest 500 runs)."""
     # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
@@ -147,6 +179,7 @@ def select(q: Query) -> pd.DataFrame:
                 hint=f"available: {', '.join(metrics) or '(none)'}",
             )
     if df.empty:
+        check_known(exp_id, q)
         return plain_columns(df)
     if f"tags.{PARENT_TAG}" in df.columns:
         df = df[df[f"tags.{PARENT_TAG}"].fillna("") != "parent"]
@@ -176,23 +209,39 @@ def table(runs: pd.DataFrame, sort: str) -> pd.DataFrame:
     return out
 
 
-def equity_curves(runs: pd.DataFrame) -> pd.DataFrame:
-    """Each selected run's strategy value by day (from its ``daily.csv``), one column per run."""
+def equity_curves(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Each selected run's strategy value by day (from its ``daily.csv``), one column per run.
+
+    Returns:
+        The curves, and the runs left out because they have no ``daily.csv`` (a grid's parent, a chunk).
+    """
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
-    curves = {}
+    client = mlflow.MlflowClient()
+    curves, left_out = {}, []
     with tempfile.TemporaryDirectory() as tmp:
         for _, r in runs.iterrows():
+            label = f"{r['run_name']} [{r['run_id'][:8]}]"
+            if "daily.csv" not in {a.path for a in client.list_artifacts(r["run_id"])}:
+                left_out.append(label)
+                continue
             path = mlflow.artifacts.download_artifacts(
                 run_id=r["run_id"], artifact_path="daily.csv", dst_path=tmp
             )
             daily = pd.read_csv(path, index_col="date", parse_dates=["date"])
-            curves[f"{r['run_name']} [{r['run_id'][:8]}]"] = daily["value_strategy"]
-    return pd.DataFrame(curves)
+            curves[label] = daily["value_strategy"]
+    return pd.DataFrame(curves), left_out
 
 
-def chart(runs: pd.DataFrame, path: Path, *, title: str) -> Path:
-    """Write the equity-and-drawdown chart of the selected runs (growth of 1) to `path`."""
-    return equity_drawdown_png(equity_curves(runs), path, title=title)
+def chart(runs: pd.DataFrame, path: Path, *, title: str) -> tuple[Path | None, list[str]]:
+    """Write the equity-and-drawdown chart of the selected runs (growth of 1) to `path`.
+
+    Returns:
+        The chart (None when no run has a ``daily.csv``) and the runs left out of it.
+    """
+    curves, left_out = equity_curves(runs)
+    if curves.empty:
+        return None, left_out
+    return equity_drawdown_png(curves, path, title=title), left_out

@@ -1,6 +1,6 @@
 """What a run records about where it came from: data lineage, code version, how to re-run it.
 
-Plain Python (no mlflow): the parent process builds the cheap parts (the dataset's description, the
+No mlflow here: the parent process builds the cheap parts (the dataset's description, the
 re-run command) from what it already holds; the tracking worker computes the rest (git commit and diff,
 package versions) while the backtest runs.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from market.vintage import vintage_lines
+from tracking.mlflow_store import redact_diff
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("vectorbt", "pandas", "numpy", "mlflow", "hydra-core")
@@ -82,16 +83,19 @@ def repro_info() -> dict[str, Any]:
     """The code a run ran: git commit, whether the tree was dirty, the uncommitted diff, versions.
 
     The diff is ``git diff HEAD`` (staged and unstaged changes to tracked files) plus the names of
-    untracked files (their content is not recorded).
+    untracked files (their content is not recorded). A diff line holding a secret (a secret-looking
+    ``key = value`` or a URI's password: `tracking.mlflow_store.redact_text`) has it hidden; their
+    number is ``git_diff_redacted_lines``.
     """
     commit = git_commit()
     status = _git("status", "--porcelain") or ""
-    diff = (_git("diff", "HEAD", "--no-color") or "")[:MAX_DIFF_CHARS]
+    diff, hidden = redact_diff((_git("diff", "HEAD", "--no-color") or "")[:MAX_DIFF_CHARS])
     untracked = [line[3:] for line in status.splitlines() if line.startswith("??")]
     return {
         "git_commit": commit,
         "git_dirty": bool(status.strip()),
         "git_diff": diff,
+        "git_diff_redacted_lines": hidden,
         "untracked": untracked,
         "python": sys.version.split()[0],
         "versions": versions(),
@@ -150,6 +154,8 @@ def note(
     """The run's description (Markdown, shown at the top of its page in the MLflow UI)."""
     commit = repro["git_commit"]
     apply = "   # then: git apply repro/git_diff.patch" if repro["git_diff"] else ""
+    if repro.get("git_diff_redacted_lines"):
+        apply += f" ({repro['git_diff_redacted_lines']} lines with secrets hidden)"
     dirty = " (uncommitted changes: `repro/git_diff.patch`)" if repro["git_dirty"] else ""
     versions = ", ".join(f"{k} {v}" for k, v in repro["versions"].items())
     lines = [

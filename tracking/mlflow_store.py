@@ -14,6 +14,7 @@ import math
 import os
 import random
 import re
+import shlex
 import sys
 import tempfile
 import time
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
+from filelock import FileLock
 
 from common.errors import ConfigError
 
@@ -43,6 +45,11 @@ HTTP_ENV_DEFAULTS = {
 }
 CODE_TAGS = ("git_", "version.", "python_version")  # set by `Tracker.describe`, inherited by children
 RETRYABLE = ("database is locked", "database table is locked", "unique constraint failed", "already exists")
+# in free text: a URI's password (``scheme://user:PASSWORD@host``) and ``key: value`` / ``key=value`` pairs
+URI_PASSWORD = re.compile(r"(?P<pre>\b[A-Za-z][\w+.\-]*://[^/\s:@]*:)(?P<pw>[^@\s/]+)@")
+ASSIGNMENT = re.compile(
+    r"(?P<key>[A-Za-z_][\w.\-]*)(?P<sep>[\"']?\s*[:=]\s*)(?P<val>\"[^\"]*\"|'[^']*'|[^\s,;{}\[\]()\"']+)"
+)
 T = TypeVar("T")
 
 
@@ -52,17 +59,23 @@ def resolve_uri(uri: str | None) -> str:
     Raises:
         ConfigError: The URI is malformed (no scheme, an unknown scheme, a server URI without a host).
     """
-    from_env = not uri and bool(os.environ.get("MLFLOW_TRACKING_URI"))
+    key = uri_key(uri)
     uri = uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{REPO_ROOT / 'mlflow.db'}"
     problem = uri_problem(str(uri))
     if problem:
         raise ConfigError(
-            f"`{uri}` is not a tracking URI: {problem}.",
-            key="MLFLOW_TRACKING_URI (environment)" if from_env else "tracking.uri",
+            f"`{redact_text(str(uri))}` is not a tracking URI: {problem}.",
+            key=key,
             hint="use sqlite:///path/to/mlflow.db, file:///path/to/mlruns, http://host:port "
             "or postgresql://user@host/db.",
         )
     return str(uri)
+
+
+def uri_key(uri: str | None) -> str:
+    """Where the tracking URI comes from, for messages: ``tracking.uri`` or the environment variable."""
+    from_env = not uri and bool(os.environ.get("MLFLOW_TRACKING_URI"))
+    return "MLFLOW_TRACKING_URI (environment)" if from_env else "tracking.uri"
 
 
 def uri_problem(uri: str) -> str | None:
@@ -107,27 +120,57 @@ def is_secret(key: str) -> bool:
     return bool(SECRET_KEY.search(last))
 
 
-def redact(tree: Any) -> Any:
-    """A copy of a nested config with every secret-looking key's value replaced by ``<redacted>``.
+def _hide_assignment(m: re.Match[str]) -> str:
+    return f"{m['key']}{m['sep']}{REDACTED}" if is_secret(m["key"]) else m[0]
 
-    >>> redact({"a": {"token": "s3cr3t", "n": 1}, "l": [{"password": "x"}]})
-    {'a': {'token': '<redacted>', 'n': 1}, 'l': [{'password': '<redacted>'}]}
+
+def redact_text(text: str) -> str:
+    """Free text with secrets hidden: URI passwords and the values of secret-looking ``key: value`` pairs.
+
+    Covers a secret nested in a harmless-looking value (an override such as
+    ``data.loader.files=[{path: a.csv, password: x}]``), a line of code or YAML, and a URI's user-info.
+
+    >>> redact_text("files=[{path: a.csv, password: hunter2}]")
+    'files=[{path: a.csv, password: <redacted>}]'
+    >>> redact_text("tracking.uri=http://me:pa55@host:5000/x"), redact_text('API_KEY = "ab c"')
+    ('tracking.uri=http://me:<redacted>@host:5000/x', 'API_KEY = <redacted>')
+    """
+    return ASSIGNMENT.sub(_hide_assignment, URI_PASSWORD.sub(rf"\g<pre>{REDACTED}@", text))
+
+
+def redact(tree: Any) -> Any:
+    """A copy of a nested config with secrets hidden.
+
+    Every secret-looking key's value, and in every string a URI's password and secret-looking
+    ``key: value`` pairs (`redact_text`).
+
+    >>> redact({"a": {"token": "s3cr3t", "n": 1}, "l": [{"password": "x"}], "u": "http://a:b@h"})
+    {'a': {'token': '<redacted>', 'n': 1}, 'l': [{'password': '<redacted>'}], 'u': 'http://a:<redacted>@h'}
     """
     if isinstance(tree, Mapping):
         return {k: REDACTED if is_secret(str(k)) else redact(v) for k, v in tree.items()}
     if isinstance(tree, list | tuple):
         return [redact(v) for v in tree]
-    return tree
+    return redact_text(tree) if isinstance(tree, str) else tree
 
 
 def redact_override(arg: str) -> str:
     """A command-line override with its value hidden when its key looks secret.
 
+    Any secret inside a harmless key's value is hidden too (`redact_text`).
+
     >>> redact_override("data.loader.api_key=abc"), redact_override("strategy=sixty_forty")
     ('data.loader.api_key=<redacted>', 'strategy=sixty_forty')
     """
     key, sep, _ = arg.partition("=")
-    return f"{key}={REDACTED}" if sep and is_secret(key.lstrip("+~")) else arg
+    return f"{key}={REDACTED}" if sep and is_secret(key.lstrip("+~")) else redact_text(arg)
+
+
+def redact_diff(diff: str) -> tuple[str, int]:
+    """A ``git diff`` with secrets hidden line by line (`redact_text`), and how many lines changed."""
+    lines = diff.splitlines(keepends=True)
+    hidden = [redact_text(line) for line in lines]
+    return "".join(hidden), sum(a != b for a, b in zip(lines, hidden, strict=True))
 
 
 def command_line(argv: list[str] | None = None) -> str:
@@ -149,7 +192,7 @@ def describe_error(exc: BaseException, uri: str | None = None) -> str:
     >>> describe_error(ConnectionError("... [Errno 111] Connection refused"), "http://127.0.0.1:5000")
     'cannot reach the tracking server at http://127.0.0.1:5000: connection refused (is the server up?)'
     """
-    text = str(exc)
+    text, uri = redact_text(str(exc)), uri and redact_text(uri)
     if "Connection refused" in text or "Failed to establish a new connection" in text:
         where = uri or "the tracking URI"
         return f"cannot reach the tracking server at {where}: connection refused (is the server up?)"
@@ -179,6 +222,83 @@ def with_retry(fn: Callable[..., T], *args: Any, attempts: int = 10, base: float
                 raise
             time.sleep(min(base * 2**attempt, 2.0) * (0.5 + random.random()))
     raise AssertionError("unreachable")
+
+
+def store_path(uri: str) -> Path | None:
+    """The local file (SQLite) or folder (``file:``) a tracking URI names; None for a server or database.
+
+    >>> store_path("sqlite:////tmp/a b/mlflow.db"), store_path("http://host:5000")
+    (PosixPath('/tmp/a b/mlflow.db'), None)
+    """
+    for prefix in ("sqlite:///", "file://"):
+        if uri.startswith(prefix):
+            return Path(uri.removeprefix(prefix).split("?", 1)[0])
+    return None
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in `folder` (a probe: permissions, a read-only mount, a full disk)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def check_store(uri: str, *, key: str = "tracking.uri", create: bool = True) -> bool:
+    """Check a local store before any work; return True when a new store will be created.
+
+    A store is created only where asked for: in an existing folder (a mistyped path is an error, not a
+    new empty store), and never by `compare` or `resync` (``create=False``). A folder or SQLite file
+    that cannot be written fails here at once, not after MLflow's ~100 s of connection retries.
+
+    Args:
+        uri: A resolved tracking URI (servers and databases are not checked here).
+        key: Where the URI came from, for the message.
+        create: Whether a missing store may be created.
+
+    Raises:
+        ConfigError: The store is missing (and may not be created), its folder is missing, or it is
+            read-only.
+    """
+    path = store_path(uri)
+    if path is None:
+        return False
+    shown = redact_text(uri)
+    if not path.exists():
+        if not create:
+            raise ConfigError(
+                f"there is no tracking store at `{path}` ({shown}).",
+                key=key,
+                hint="check the path; a store is created by the first `python run.py` logging to it "
+                "(or `mlflow server --backend-store-uri <uri>`)",
+            )
+        if not path.parent.is_dir():
+            raise ConfigError(
+                f"the folder of the tracking store `{shown}` does not exist: `{path.parent}`.",
+                key=key,
+                hint="fix the path, or create the folder first to start a new store there",
+            )
+    folder = path.parent if path.is_file() or not path.exists() else path
+    if not _writable(folder) or (path.is_file() and not os.access(path, os.W_OK)):
+        raise ConfigError(
+            f"the tracking store `{shown}` is read-only (cannot write in `{folder}`).",
+            key=key,
+            hint="point tracking.uri at a store you can write, or run with tracking=disabled",
+        )
+    return not path.exists()
+
+
+def store_lock(uri: str) -> contextlib.AbstractContextManager[Any]:
+    """A file lock beside a local store (``mlflow.db.lock``) serialising its creation and migration.
+
+    Two runs that create one SQLite store at the same instant otherwise race in MLflow's schema
+    migration (``duplicate column name``); other stores need no lock.
+    """
+    path = store_path(uri)
+    if path is None or not path.parent.is_dir():
+        return contextlib.nullcontext()
+    return FileLock(str(path.with_name(path.name + ".lock")), timeout=600)
 
 
 def artifact_root(uri: str) -> str | None:
@@ -246,15 +366,17 @@ def _redacted_copy(hydra_dir: Path, dest: Path) -> Path:
         if f.name == "overrides.yaml" and isinstance(data, list):
             data = [redact_override(str(o)) for o in data]
         elif isinstance(data, dict):
+            task = list((data.get("hydra", {}).get("overrides") or {}).get("task") or [])
             data = redact(data)
-            if f.name == "hydra.yaml":  # the task overrides are repeated there, and in the job's dirname
-                task = data.get("hydra", {}).get("overrides", {}).get("task")
-                if isinstance(task, list):
-                    data["hydra"]["overrides"]["task"] = [redact_override(str(o)) for o in task]
-                    job = data["hydra"].get("job") or {}
-                    if isinstance(job.get("override_dirname"), str):
-                        for o in map(str, task):
-                            job["override_dirname"] = job["override_dirname"].replace(o, redact_override(o))
+            if f.name == "hydra.yaml":  # overrides are repeated there (task and hydra), and in the dirname
+                overrides = data.get("hydra", {}).get("overrides") or {}
+                for group, items in overrides.items():
+                    if isinstance(items, list):
+                        overrides[group] = [redact_override(str(o)) for o in items]
+                job = data.get("hydra", {}).get("job") or {}
+                if isinstance(job.get("override_dirname"), str):
+                    for o in map(str, task):  # a secret key's value may hold commas or spaces
+                        job["override_dirname"] = job["override_dirname"].replace(o, redact_override(o))
         if data is None:
             (dest / f.name).write_bytes(f.read_bytes())
         else:
@@ -310,6 +432,15 @@ class Tracker:
         for path, text in (texts or {}).items():
             with_retry(mlflow.log_text, text, path)
 
+    def log_params(self, params: Mapping[str, str]) -> None:
+        """Log params (secret-looking keys hidden), in MLflow's batches of 100."""
+        # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
+        import mlflow
+
+        items = [(k, REDACTED if is_secret(k) else v) for k, v in params.items()]
+        for i in range(0, len(items), 100):  # MLflow's batch limit
+            with_retry(mlflow.log_params, dict(items[i : i + 100]))
+
     def log(
         self,
         *,
@@ -335,10 +466,7 @@ class Tracker:
         # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
         import mlflow
 
-        params = {k: REDACTED if is_secret(k) else v for k, v in params.items()}
-        items = list(params.items())
-        for i in range(0, len(items), 100):  # MLflow's batch limit
-            with_retry(mlflow.log_params, dict(items[i : i + 100]))
+        self.log_params(params)
         with_retry(mlflow.log_metrics, _finite(metrics))
         with_retry(mlflow.set_tags, dict(tags))
         with_retry(mlflow.log_artifacts, str(folder))
@@ -371,7 +499,7 @@ class Session:
 
     @classmethod
     def open(cls, *, uri: str | None, experiment: str) -> Session:
-        """Connect to the store and get (or create) the experiment.
+        """Connect to the store and get (or create) the experiment (under `store_lock` for a local store).
 
         Args:
             uri: Tracking URI from config (None: environment, then the repo's SQLite file).
@@ -383,7 +511,8 @@ class Session:
 
         uri = resolve_uri(uri)
         mlflow.set_tracking_uri(uri)
-        return cls(uri=uri, experiment_id=with_retry(_experiment_id, experiment, uri))
+        with store_lock(uri):  # the first access creates and migrates the schema
+            return cls(uri=uri, experiment_id=with_retry(_experiment_id, experiment, uri))
 
     def start_run(self, run_name: str, tags: Mapping[str, str] | None = None) -> Tracker:
         """Start a run in the experiment and make it the active one.
@@ -401,8 +530,17 @@ class Session:
         return Tracker(run_id=run.info.run_id, uri=self.uri, experiment_id=self.experiment_id)
 
     @staticmethod
+    def end_active(status: str) -> None:
+        """End the active run, if one is still open, with `status` (e.g. KILLED)."""
+        # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
+        import mlflow
+
+        if mlflow.active_run() is not None:
+            with_retry(mlflow.end_run, status=status)
+
+    @staticmethod
     def end_run(status: str) -> None:
-        """End the active run with `status` (FINISHED or FAILED)."""
+        """End the active run with `status` (FINISHED, FAILED or KILLED)."""
         # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
         import mlflow
 
@@ -441,9 +579,15 @@ def start(*, uri: str | None, experiment: str, run_name: str) -> Iterator[Tracke
 
 
 def ui_command(uri: str) -> str:
-    """The shell command that opens the MLflow UI on `uri`."""
+    """The shell command that opens the MLflow UI on `uri` (shell-quoted, a URI's password hidden).
+
+    >>> ui_command("sqlite:////tmp/my runs/mlflow.db")
+    "mlflow ui --backend-store-uri 'sqlite:////tmp/my runs/mlflow.db'"
+    >>> ui_command("http://me:pw@host:5000")
+    'open http://me:<redacted>@host:5000 in a browser'
+    """
     if uri == f"sqlite:///{REPO_ROOT / 'mlflow.db'}":
-        return f"cd {REPO_ROOT} && mlflow ui"
+        return f"cd {shlex.quote(str(REPO_ROOT))} && mlflow ui"
     if uri.startswith("http"):
-        return f"open {uri} in a browser"
-    return f"mlflow ui --backend-store-uri {uri}"
+        return f"open {redact_text(uri)} in a browser"
+    return f"mlflow ui --backend-store-uri {shlex.quote(redact_text(uri))}"

@@ -29,6 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common.errors import DataError
+from tracking.mlflow_store import redact_text
+
 RECORD = Path("tracking") / "record.json"
 LOGGED = Path("tracking") / "logged.json"
 SWEEP = Path("tracking") / "sweep.json"
@@ -50,8 +53,38 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def read_record(folder: Path) -> dict[str, Any]:
+    """A run folder's tracking record, checked: a readable JSON object naming its experiment and run.
+
+    Raises:
+        DataError: The record is empty, not JSON, or lacks what a re-sync needs (the folder is at
+            fault, not the store).
+    """
+    path = Path(folder) / RECORD
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(
+            f"the tracking record `{path}` cannot be read ({type(exc).__name__}: {exc}).",
+            key=str(path),
+            hint="it was damaged after the run; re-run the backtest (its overrides: .hydra/overrides.yaml)",
+        ) from None
+    needed = ("experiment", "run_name", "params", "start")
+    missing = [k for k in needed if not isinstance(rec, dict) or k not in rec]
+    if not missing and "run_uid" not in (rec["start"].get("tags") or {}):
+        missing = ["start.tags.run_uid"]
+    if missing:
+        raise DataError(
+            f"the tracking record `{path}` is not a run's record (missing: {', '.join(missing)}).",
+            key=str(path),
+            hint="re-run the backtest, or leave this folder out of the re-sync",
+        )
+    return rec
+
+
 def mark_logged(folder: Path, *, run_id: str, uri: str, experiment_id: str) -> Path:
-    """Record in the run folder that its run is in the store."""
+    """Record in the run folder that its run is in the store (a URI's password hidden)."""
+    uri = redact_text(uri)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     return write_json(
         folder / LOGGED, {"run_id": run_id, "uri": uri, "experiment_id": experiment_id, "logged_at": now}

@@ -4,7 +4,9 @@ Each run folder holds the record of what its run logs (``tracking/record.json``,
 logging). A run is identified in the store by its ``run_uid`` tag, set when the run is created: a run
 already FINISHED there is skipped; a run left RUNNING or FAILED by a store that died mid-run is
 completed in place (its child runs, e.g. a grid's top configurations, that are not in the store yet
-are added); a missing run is created. Runs of a sweep are nested under the sweep's parent run
+are added); a missing run is created. A folder holding only a start record (its process died before
+its results) has nothing to log: its run, left RUNNING if the worker died too, is ended KILLED. The
+store must exist already: a re-sync never creates one. Runs of a sweep are nested under the sweep's parent run
 (found by its ``sweep_uid`` tag, created if the store was down when the sweep started), whose
 leaderboard is then rebuilt from the store.
 """
@@ -16,19 +18,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.errors import ConfigError
 from tracking import lineage
-from tracking.mlflow_store import Session, Tracker, with_retry
-from tracking.record import LOGGED, RECORD, SWEEP, mark_logged, read_json, run_folders
+from tracking.mlflow_store import REDACTED, Session, Tracker, check_store, resolve_uri, with_retry
+from tracking.record import LOGGED, SWEEP, mark_logged, read_json, read_record, run_folders
 from tracking.sweep import PARENT_TAG, finish_parent, start_parent
 
 
 @dataclass
 class Outcome:
-    """What a re-sync did: folders logged (created or completed), skipped, and sweeps finished."""
+    """What a re-sync did: folders logged (created or completed), skipped, left incomplete, sweeps finished.
+
+    ``incomplete`` are folders whose process died before its results (a start record only): there is
+    nothing to log; their run, if the store has one, is ended KILLED.
+    """
 
     logged: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     sweeps: list[str] = field(default_factory=list)
+    incomplete: list[Path] = field(default_factory=list)
+
+
+def store_uri(uri: str | None, rec: dict[str, Any]) -> str:
+    """The store a record is re-synced to (`uri`, else the record's own), which must exist already.
+
+    Raises:
+        ConfigError: The URI is malformed, had credentials that were not kept, or names no store.
+    """
+    key = "--uri" if uri else "tracking.uri (in the run's record)"
+    resolved = resolve_uri(uri or rec.get("uri"))
+    if REDACTED in resolved:
+        raise ConfigError(
+            f"the run's store `{resolved}` had credentials in its URI, which were not kept.",
+            key=key,
+            hint="pass --uri (credentials in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD)",
+        )
+    check_store(resolved, key=key, create=False)
+    return resolved
+
+
+def _end_killed(exp_id: str, existing: Any) -> None:
+    """End a run left RUNNING by a process that died with its worker."""
+    # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
+    import mlflow
+
+    if existing is not None and existing.info.status == "RUNNING":
+        with_retry(mlflow.MlflowClient().set_terminated, existing.info.run_id, "KILLED")
 
 
 def _find_all(exp_id: str, tag: str, value: str, extra: str = "", max_results: int = 1000) -> list[Any]:
@@ -109,14 +144,20 @@ def resync(
         dry_run: Only report what would be logged.
 
     Returns:
-        The folders logged and skipped, and the sweeps whose parent was finished.
+        The folders logged, skipped and left incomplete, and the sweeps whose parent was finished.
+
+    Raises:
+        DataError: A run folder's record is damaged (checked for every folder before any is logged).
+        ConfigError: The store is malformed or does not exist (a re-sync never creates one).
     """
     out = Outcome()
     parents: dict[str, str] = {}
     sweeps: dict[str, dict[str, Any]] = {}
-    for folder in run_folders(paths):
-        rec = read_json(folder / RECORD) or {}
-        session = Session.open(uri=uri or rec.get("uri"), experiment=experiment or rec["experiment"])
+    folders = run_folders(paths)
+    records = {folder: read_record(folder) for folder in folders}  # every record checked before any logging
+    for folder in folders:
+        rec = records[folder]
+        session = Session.open(uri=store_uri(uri, rec), experiment=experiment or rec["experiment"])
         start_tags = dict(rec.get("start", {}).get("tags", {}))
         existing = _find(session.experiment_id, "run_uid", start_tags["run_uid"])
         if existing is not None and existing.info.status == "FINISHED":
@@ -125,6 +166,11 @@ def resync(
                 mark_logged(
                     folder, run_id=existing.info.run_id, uri=session.uri, experiment_id=session.experiment_id
                 )
+            continue
+        if not rec.get("complete", True):  # a start record: the process died before its results
+            out.incomplete.append(folder)
+            if not dry_run:
+                _end_killed(session.experiment_id, existing)
             continue
         if dry_run:
             out.logged.append(folder)

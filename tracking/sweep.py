@@ -32,7 +32,15 @@ from omegaconf import DictConfig
 
 from common.errors import UserError
 from report import leaderboard
-from tracking.mlflow_store import Session, describe_error, redact_override, resolve_uri, with_retry
+from tracking.mlflow_store import (
+    Session,
+    check_store,
+    describe_error,
+    redact_override,
+    resolve_uri,
+    uri_key,
+    with_retry,
+)
 from tracking.record import RECORD, SWEEP, SWEEP_ENV, failed_jobs, read_json, run_folders, write_json
 
 PARENT_TAG = "sweep"  # value "parent" on a sweep's parent run
@@ -222,8 +230,8 @@ class MlflowSweepCallback(Callback):
         """Create the parent run (or note that the store is down) and publish the sweep's context."""
         if not config.get("tracking", {}).get("enabled", False):
             return
-        try:
-            resolve_uri(config.tracking.uri)
+        try:  # a malformed URI, a mistyped or read-only store path: refused before any job
+            check_store(resolve_uri(config.tracking.uri), key=uri_key(config.tracking.uri))
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
             sys.exit(2)

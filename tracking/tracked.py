@@ -4,15 +4,18 @@
 
 1. Hydra's copy of the config in the run folder (``.hydra/``) has its secret-looking values hidden;
 2. the store opens in a background worker (`tracking.background`) while the job loads its data;
-   a user error there leaves no run behind;
-3. the run is created with its start info (`start_info`: run uid and folder, the sweep it belongs
+   a user error there leaves no run behind (a malformed URI, or a local store that is mistyped or
+   read-only, is refused before any work; a new store is announced in one line);
+3. a start record (``complete: false``) is written into the run folder, then the run is created
+   with its start info (`start_info`: run uid and folder, the sweep it belongs
    to, the dataset for `mlflow.log_input`, the redacted command line and re-run command); the worker
    adds the code version (git commit and diff, package versions) while the job computes;
 4. the job computes and writes its results folder; the resolved config, secrets hidden, goes to
    ``results/config.yaml``;
 5. the tracking record (`tracking.record.RECORD`: params, metrics, tags, start info, child runs) is
    written into the run folder before logging, so that ``python -m tracking resync <folder>`` can log
-   a run whose store was down; then the run (and its child runs) is logged.
+   a run whose store was down; then the run (and its child runs) is logged. A job killed on the way
+   leaves its run KILLED (the worker's doing), never an empty FINISHED one.
 
 Imports neither pipeline nor sweeps: the job's work comes in as two callables.
 """
@@ -20,6 +23,8 @@ Imports neither pipeline nor sweeps: the job's work comes in as two callables.
 from __future__ import annotations
 
 import contextlib
+import shlex
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,21 +119,27 @@ def start_info(cfg: DictConfig, market: Any, folder: Path, rerun: str | None = N
 
 
 def write_record(
-    cfg: DictConfig, name: str, out: Outcome, folder: Path, info: Mapping[str, Any]
+    cfg: DictConfig, name: str, out: Outcome | None, folder: Path, info: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Write the run's tracking record into its folder (before logging: nothing is lost)."""
-    from tracking.mlflow_store import flatten
+    """Write the run's tracking record into its folder.
+
+    First as a start record (``out`` None, ``complete`` false), just before the run is created, so a
+    run whose process dies is still known to ``python -m tracking resync``; then with the outcome,
+    before logging, so a store that is down loses nothing.
+    """
+    from tracking.mlflow_store import flatten, redact_text
     from tracking.record import RECORD, write_json
 
     record = {
         "experiment": str(cfg.tracking.experiment),
-        "uri": cfg.tracking.uri,
+        "uri": None if cfg.tracking.uri is None else redact_text(str(cfg.tracking.uri)),
         "run_name": name,
+        "complete": out is not None,
         "params": flatten(redacted_config(cfg)),
-        "metrics": out.metrics,
-        "tags": out.tags,
+        "metrics": out.metrics if out is not None else {},
+        "tags": out.tags if out is not None else {},
         "start": dict(info),
-        "children": out.children,
+        "children": out.children if out is not None else [],
     }
     write_json(folder / RECORD, record)
     return record
@@ -146,7 +157,7 @@ def resync_hint(err: BaseException, folder: Path) -> str:
     """The message for a run whose results are kept but whose tracking failed."""
     return (
         f"error: tracking failed ({err}); the backtest completed and its results are kept in "
-        f"{folder / 'results'}\n  log them later with: python -m tracking resync {folder}"
+        f"{folder / 'results'}\n  log them later with: python -m tracking resync {shlex.quote(str(folder))}"
     )
 
 
@@ -175,8 +186,9 @@ class TrackedRun:
         if self._worker is None:
             return
         self._info = start_info(self.cfg, market, self.folder, self.rerun)
+        record = write_record(self.cfg, self.name, None, self.folder, self._info)
         try:
-            self._worker.start(self._info)
+            self._worker.start(self._info, record["params"])
         except TrackingError as exc:
             self.error = exc
 
@@ -207,12 +219,12 @@ class TrackedRun:
         if self.error is not None:
             keep_for_resync(self.folder, record)
             return ""
-        from tracking.mlflow_store import ui_command
+        from tracking.mlflow_store import redact_text, ui_command
 
         kids = f" (+{len(out.children)} child runs)" if out.children else ""
         return (
             f"\n\nMLflow run {self._worker.run_id}{kids} in experiment '{self.cfg.tracking.experiment}' at "
-            f"{self._worker.uri}\n  open the UI: {ui_command(self._worker.uri)}"
+            f"{redact_text(self._worker.uri)}\n  open the UI: {ui_command(self._worker.uri)}"
         )
 
 
@@ -223,9 +235,12 @@ def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -
         yield TrackedRun(cfg, name, folder, None, rerun)
         return
     from tracking.background import opened as background
-    from tracking.mlflow_store import resolve_uri
+    from tracking.mlflow_store import check_store, resolve_uri, store_path, uri_key
 
-    resolve_uri(cfg.tracking.uri)  # a malformed URI is a config error, found before any work
+    # a malformed URI, a mistyped or read-only store path: config errors, found before any work
+    uri = resolve_uri(cfg.tracking.uri)
+    if check_store(uri, key=uri_key(cfg.tracking.uri)):
+        print(f"tracking: creating a new MLflow store at {store_path(uri)}", file=sys.stderr)
     with background(cfg.tracking.uri, str(cfg.tracking.experiment), name) as worker:
         yield TrackedRun(cfg, name, folder, worker, rerun)
 

@@ -161,8 +161,18 @@ def test_compare_filters_sorts_prints_and_charts(sweep_store, tmp_path):
     assert one.returncode == 0, one.stderr
     z15 = children[children["params.strategy.signal.z_entry"] == "1.5"]["run_id"].iloc[0][:8]
     assert [ln[:8] for ln in one.stdout.splitlines() if ln[:8] in set(children["run_id"].str[:8])] == [z15]
-    none = tracking_cli("compare", "--strategy", "sixty_forty", "--no-chart", uri=uri)
+    none = tracking_cli(
+        "compare",
+        "--strategy",
+        "move_vix_wedge",
+        "--param",
+        "strategy.signal.z_entry=9.9",
+        "--no-chart",
+        uri=uri,
+    )
     assert none.returncode == 0 and "no runs match" in none.stdout
+    unknown = tracking_cli("compare", "--strategy", "sixty_forty", "--no-chart", uri=uri)  # none in the store
+    assert unknown.returncode == 2 and "available: move_vix_wedge" in unknown.stderr
 
 
 def test_compare_unknown_experiment_or_metric_lists_the_available(sweep_store):
@@ -201,6 +211,12 @@ def test_dead_server_keeps_results_then_resync_logs_each_run_once(tmp_path):
     assert all((tmp_path / "sw" / str(i) / "results" / "daily.csv").is_file() for i in (0, 1))
 
     live = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    refused = tracking_cli("resync", str(tmp_path), "--uri", live)  # resync never creates a store
+    assert refused.returncode == 2 and "no tracking store" in refused.stderr
+    assert not (tmp_path / "mlflow.db").exists()
+    import mlflow
+
+    mlflow.MlflowClient(live).search_experiments()  # the user creates the store (its schema) first
     first = tracking_cli("resync", str(tmp_path), "--uri", live)
     assert first.returncode == 0, first.stderr
     assert "logged 3 runs, skipped 0" in first.stdout

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from analysis.event_study import headline
 from backtest.metrics import METRICS, RELATIVE
 from pipeline.backtest import STRATEGY, RunResult
 from pipeline.plan import Plan
@@ -61,7 +62,8 @@ def summary(result: RunResult) -> str:
         f"fees={_bp(result.plan.fees_bp)}, slippage={_bp(result.plan.slippage_bp)}, engine={result.engine}"
     )
     notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
-    return f"{head}\n{parts(result.plan)}{notes}\n\n{table(result)}"
+    events = f"\n{headline(result.event_study)}" if result.event_study is not None else ""
+    return f"{head}\n{parts(result.plan)}{notes}{events}\n\n{table(result)}"
 
 
 def parts(plan: Plan) -> str:

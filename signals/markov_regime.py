@@ -51,18 +51,30 @@ def _model(x: np.ndarray) -> MarkovRegression:
     return MarkovRegression(x, k_regimes=2, trend="c", switching_variance=True)
 
 
+def _persistent(model: MarkovRegression, params: np.ndarray) -> bool:
+    """Both states last more than a day on average (P[stay] ≥ 0.5): not a one-day spike state."""
+    stay0 = params[model.param_names.index("p[0->0]")]
+    stay1 = 1.0 - params[model.param_names.index("p[1->0]")]
+    return bool(min(stay0, stay1) >= 0.5)
+
+
 def _fit(x: np.ndarray, start: np.ndarray | None, em_iter: int) -> np.ndarray | None:
-    """Parameters on `x`: statsmodels' full fit the first time, then `em_iter` EM steps from `start`.
+    """Parameters on `x`: `em_iter` EM steps from `start`, else statsmodels' full fit from its own start.
+
+    The full fit runs the first time, and whenever the EM steps end in a non-persistent state.
 
     The refits call the EM steps that statsmodels' own ``fit`` runs before its BFGS (``_fit_em``):
     ``fit(maxiter=0)`` would still evaluate a numerical gradient, which costs more than the EM steps.
+    A mixture likelihood also peaks at a one-day "spike" state fitting a single outlier; EM started
+    there stays there, so such a result is refitted from scratch.
     """
     model = _model(x)
     try:
-        if start is None:
-            params = model.fit(disp=False, return_params=True)
-        else:
+        if start is not None:
             params = model._fit_em(start_params=start, maxiter=em_iter, tolerance=0.0, return_params=True)
+            if np.all(np.isfinite(params)) and _persistent(model, params):
+                return params
+        params = model.fit(disp=False, return_params=True)
     except (ValueError, np.linalg.LinAlgError):
         return start
     return params if np.all(np.isfinite(params)) else start

@@ -20,6 +20,15 @@ Definitions (P is the equity sleeve's price, h a horizon in trading days):
 Onsets overlap at long horizons when episodes are close together, so the statistics are not independent
 draws: read them with ``n_onsets`` in mind.
 
+p-values: each headline statistic is set against its distribution over `N_DRAWS` random placements of
+the same episodes (a permutation of the episode start dates preserving their lengths: the episodes,
+in a random order, are put at uniformly random non-overlapping, non-adjacent positions in the window;
+seeded with `SEED`), so the null keeps the number of onsets, the time in risk-off and the overlap of
+forward windows, and only the timing is random. One-sided, in the direction the signal claims (a
+risk-off signal says worse follows): ``pval_ret`` = share of draws whose mean forward return is at or
+below the onsets', ``pval_maxdd`` the same for the mean forward max drawdown, ``pval_hit_rate`` and
+``pval_correction`` the share at or above; each is ``(1 + count) / (1 + draws)``, never 0.
+
 Run on its own with ``python -m analysis`` (see `analysis.__main__`). The charts are drawn by
 `report.event_charts`.
 """
@@ -37,6 +46,15 @@ import pandas as pd
 
 HORIZONS: tuple[int, ...] = (5, 20, 60)
 CORRECTION = 0.05
+N_DRAWS = 1000
+SEED = 0
+#: p-value column -> (the statistic it tests, True when "worse" is lower)
+PVALUES: dict[str, tuple[str, bool]] = {
+    "pval_ret": ("fwd_ret_mean", True),
+    "pval_maxdd": ("fwd_maxdd_mean", True),
+    "pval_hit_rate": ("hit_rate", False),
+    "pval_correction": ("p_correction", False),
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +65,8 @@ class EventStudy:
         table: One row per horizon (index ``horizon``, trading days): ``n_onsets`` (onsets with a full
             horizon), ``fwd_ret_mean``, ``fwd_ret_median``, ``uncond_ret_mean``, ``uncond_ret_median``,
             ``fwd_maxdd_mean``, ``uncond_maxdd_mean``, ``hit_rate``, ``uncond_hit_rate``,
-            ``p_correction``, ``uncond_p_correction``.
+            ``p_correction``, ``uncond_p_correction``, and the p-values of `PVALUES` (``pval_ret``,
+            ``pval_maxdd``, ``pval_hit_rate``, ``pval_correction``).
         episodes: One row per episode: ``start``, ``end``, ``days``, ``ongoing``, ``ret_during`` (equity
             return from the onset's close to the episode's last close), and ``fwd_ret_<h>d`` and
             ``fwd_maxdd_<h>d`` from the onset.
@@ -56,7 +75,7 @@ class EventStudy:
         price: The equity sleeve's price on the window.
         state: The risk-off state on the window.
         summary: ``n_episodes``, ``avg_episode_days``, ``time_in_risk_off``, ``n_days``, ``first``,
-            ``last``, ``correction``.
+            ``last``, ``correction``, ``n_draws``, ``seed``.
     """
 
     table: pd.DataFrame
@@ -129,6 +148,8 @@ def study(
     *,
     horizons: Sequence[int] = HORIZONS,
     correction: float = CORRECTION,
+    n_draws: int = N_DRAWS,
+    seed: int = SEED,
 ) -> EventStudy:
     """Forward equity returns and drawdowns after each onset of `state`, against all days.
 
@@ -138,6 +159,8 @@ def study(
         price: The equity sleeve's price on the evaluation window (no NaN).
         horizons: Forward horizons in trading days.
         correction: Drawdown size (positive fraction) that counts as a correction.
+        n_draws: Random placements of the episodes behind the p-values (0: no p-values).
+        seed: Seed of those placements.
 
     Returns:
         The `EventStudy`.
@@ -169,9 +192,14 @@ def study(
             "p_correction": _mean(cdd <= -correction) if len(cdd) else math.nan,
             "uncond_p_correction": _mean(add <= -correction) if len(add) else math.nan,
         }
+    eps = episodes(on, start)
+    carried = 0 if start.iloc[:1].any() else int(np.argmin(np.append(on.to_numpy(dtype=bool), False)))
+    draws = random_starts(len(idx), carried, eps["days"].to_numpy(), n_draws, np.random.default_rng(seed))
+    for h in horizons:
+        null = onset_stats(forward[f"fwd_ret_{h}d"], forward[f"fwd_maxdd_{h}d"], draws, correction)
+        rows[h] |= {col: p_value(rows[h][stat], null[stat], lower) for col, (stat, lower) in PVALUES.items()}
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "horizon"
-    eps = episodes(on, start)
     eps["ret_during"] = price.loc[eps["end"]].to_numpy() / price.loc[eps["start"]].to_numpy() - 1.0
     at = forward.loc[eps["start"], [c for c in forward.columns if c != "onset"]]
     eps = pd.concat([eps, at.reset_index(drop=True)], axis=1)
@@ -183,8 +211,71 @@ def study(
         "first": str(idx[0].date()) if len(idx) else None,
         "last": str(idx[-1].date()) if len(idx) else None,
         "correction": correction,
+        "n_draws": n_draws,
+        "seed": seed,
     }
     return EventStudy(table, eps, forward, price, on, summary)
+
+
+def random_starts(
+    n_days: int, carried: int, lengths: np.ndarray, n_draws: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Start positions of the episodes placed at random: `n_draws` rows, one column per episode.
+
+    The episodes (of the given `lengths`, shuffled) go at uniformly random positions of the window that
+    keep them apart by at least one off day, after any episode already on at the window's first day
+    (it is no onset and stays where it is): a uniform draw of the off days between them (stars and
+    bars), so every arrangement is as likely.
+
+    Args:
+        n_days: Days in the window.
+        carried: Length of an episode already on at the window's first day (0 if none).
+        lengths: The episodes' lengths in days.
+        n_draws: Number of placements.
+        rng: Random generator.
+
+    Returns:
+        Integer positions, shape ``(n_draws, len(lengths))`` (no columns without episodes).
+    """
+    n, total = len(lengths), int(np.sum(lengths))
+    first = carried + 1 if carried else 0
+    free = n_days - first - total - max(n - 1, 0)
+    if n == 0 or n_draws == 0 or free < 0:
+        return np.zeros((n_draws if n else 0, 0), dtype=int)
+    out = np.empty((n_draws, n), dtype=int)
+    for d in range(n_draws):
+        bars = np.sort(rng.choice(free + n, size=n, replace=False))
+        lens = rng.permutation(lengths)
+        out[d] = first + bars + np.concatenate(([0], np.cumsum(lens)[:-1]))
+    return out
+
+
+def onset_stats(fwd_ret: pd.Series, fwd_maxdd: pd.Series, starts: np.ndarray, correction: float) -> dict:
+    """The headline statistics of each row of onset positions (NaN forward values left out, as observed)."""
+    r = fwd_ret.to_numpy(dtype=float)[starts]
+    dd = fwd_maxdd.to_numpy(dtype=float)[starts]
+    valid = ~np.isnan(r)
+    n = valid.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "fwd_ret_mean": np.where(valid, r, 0.0).sum(axis=1) / n,
+            "fwd_maxdd_mean": np.where(valid, dd, 0.0).sum(axis=1) / n,
+            "hit_rate": (valid & (r < 0)).sum(axis=1) / n,
+            "p_correction": (valid & (dd <= -correction)).sum(axis=1) / n,
+        }
+
+
+def p_value(observed: float, null: np.ndarray, lower: bool) -> float:
+    """One-sided ``(1 + #draws at least as extreme) / (1 + #draws)``; NaN without draws or observation.
+
+    >>> p_value(-0.05, np.array([0.01, -0.02, 0.03, -0.06]), lower=True)
+    0.4
+    """
+    null = null[np.isfinite(null)]
+    if not len(null) or not np.isfinite(observed):
+        return math.nan
+    extreme = null <= observed + 1e-12 if lower else null >= observed - 1e-12
+    return float((1 + extreme.sum()) / (1 + len(null)))
 
 
 def _mean(x: pd.Series) -> float:
@@ -209,6 +300,7 @@ def metrics(ev: EventStudy) -> dict[str, float]:
             f"event.p_correction_{h}d": row["p_correction"],
             f"event.uncond_p_correction_{h}d": row["uncond_p_correction"],
         }
+        out |= {f"event.{col}_{h}d": row[col] for col in PVALUES if col in row}
     return {k: float(v) for k, v in out.items()}
 
 
@@ -236,12 +328,34 @@ def to_json(ev: EventStudy) -> dict:
             "p_correction": f"share of onsets with a forward max drawdown of "
             f"-{ev.summary['correction']:.0%} or worse",
             "uncond_": "the same statistic over all days of the window",
+            "pval_": f"one-sided p-value of the statistic against {ev.summary.get('n_draws')} random "
+            f"placements of the same episodes (lengths kept, seed {ev.summary.get('seed')}): share of "
+            "draws at least as bad for stocks, (1 + count) / (1 + draws)",
         },
         "by_horizon": {
             str(h): {k: _clean(v) for k, v in row.items()} for h, row in ev.table.to_dict("index").items()
         },
         "episodes": [{k: _clean(v) for k, v in r.items()} for r in eps.to_dict("records")],
     }
+
+
+def headline_json(ev: EventStudy) -> dict:
+    """The study's summary and statistics by horizon, p-values included (no episodes): for stats.json."""
+    full = to_json(ev)
+    return {"summary": full["summary"], "by_horizon": full["by_horizon"]}
+
+
+def headline(ev: EventStudy) -> str:
+    """One line for a run's terminal summary: the longest horizon's return and correction share, with p."""
+    h = max(ev.table.index)
+    row, s = ev.table.loc[h], ev.summary
+    return (
+        f"event study, {h}d after {int(row['n_onsets'])} onsets: fwd return {_pct(row['fwd_ret_mean'])} vs "
+        f"{_pct(row['uncond_ret_mean'])} all days (p={_p(row.get('pval_ret', math.nan))}); "
+        f"P(maxDD≤-{s['correction']:.0%}) {_share(row['p_correction'])} vs "
+        f"{_share(row['uncond_p_correction'])} "
+        f"(p={_p(row.get('pval_correction', math.nan))}); {s['n_draws']} random placements"
+    )
 
 
 def write_tables(ev: EventStudy, folder: Path) -> list[Path]:
@@ -259,6 +373,10 @@ def _pct(x: float) -> str:
 
 def _share(x: float) -> str:
     return "-" if x != x else f"{x * 100:.0f}%"
+
+
+def _p(x: float) -> str:
+    return "-" if x != x else f"{x:.3f}"
 
 
 def render(ev: EventStudy, name: str) -> str:
@@ -287,6 +405,22 @@ def render(ev: EventStudy, name: str) -> str:
         "",
         "means over onsets vs over all days; hit rate = share with a negative forward return",
     ]
+    if "pval_ret" in t and t["pval_ret"].notna().any():
+        pv = pd.DataFrame(
+            {
+                "fwd return": t["pval_ret"],
+                "fwd max DD": t["pval_maxdd"],
+                "hit rate": t["pval_hit_rate"],
+                corr: t["pval_correction"],
+            }
+        ).map(_p)
+        pv.index = [f"{h}d" for h in t.index]
+        lines += [
+            "",
+            f"p-values (one-sided: this bad for stocks by chance?) against {s['n_draws']} random "
+            f"placements of the same episodes, seed {s['seed']}:",
+            pv.to_string(),
+        ]
     if len(ev.episodes):
         h = max(t.index)
         e = ev.episodes

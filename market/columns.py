@@ -21,4 +21,6 @@ COLUMN_SOURCES: dict[str, str] = {
     "QQQ": "bundled, live, yfinance, csv",
     "UST10Y_HIGH": "csv only (your vendor's intraday high of the 10-year yield, in percent)",
     "UST10Y_LOW": "csv only (your vendor's intraday low of the 10-year yield, in percent)",
+    "DTWEXBGS": "not the bundled data; FRED series DTWEXBGS (nominal broad U.S. dollar index, daily from "
+    "2006) through data=live, or your own export (DXY, a trade-weighted index) through data=csv",
 }

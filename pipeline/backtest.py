@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.event_study import EventStudy, study
 from backtest import metrics as M
 from backtest.engine import INIT_CASH, simulate
 from common.errors import ConfigError, DataError
@@ -78,6 +80,15 @@ class RunResult:
         if self.signal is None:
             return None
         return first_decision(self.signal.covered.reindex(self.strategy.value.index, fill_value=False))
+
+    @functools.cached_property
+    def event_study(self) -> EventStudy | None:
+        """The signal's event study on the equity sleeve over the backtest window (None without a signal).
+
+        Computed once per result (its p-values draw random placements): the metrics, stats.json and
+        the terminal share it.
+        """
+        return None if self.signal is None else study(self.signal.risk_off, self.prices["equity"])
 
 
 def sleeve_prices(frame: pd.DataFrame, sleeves: dict[str, str]) -> pd.DataFrame:

@@ -38,7 +38,7 @@ def flat_metrics(result: RunResult) -> dict[str, float]:
 
 def event_study_of(result: RunResult) -> event_study.EventStudy:
     """The signal's event study on the strategy's equity sleeve over the backtest window."""
-    return event_study.study(result.signal.risk_off, result.prices["equity"])
+    return result.event_study
 
 
 def signal_columns(plan: Plan, market: MarketData) -> list[str]:
@@ -104,6 +104,7 @@ def stats(result: RunResult) -> dict:
             "first_decision": _date(result.first_decision),
             "notes": list(result.signal.notes),
         },
+        "event_study": None if result.signal is None else event_study.headline_json(event_study_of(result)),
         "engine": result.engine,
         "engines": result.engines,
         "conventions": "252-day annualisation; Sharpe/Sortino in excess of the 3-month T-bill; "

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from analysis.event_study import headline
 from backtest.metrics import METRICS, RELATIVE
 from market.types import MarketData
 from market.vintage import last_dates_line, vintage_lines
@@ -63,7 +64,8 @@ def summary(result: RunResult) -> str:
         f"fees={_bp(result.plan.fees_bp)}, slippage={_bp(result.plan.slippage_bp)}, engine={result.engine}"
     )
     notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
-    return f"{head}\n{parts(result.plan)}{decides(result)}{data_lines(m)}{notes}\n\n{table(result)}"
+    events = f"\n{headline(result.event_study)}" if result.event_study is not None else ""
+    return f"{head}\n{parts(result.plan)}{decides(result)}{data_lines(m)}{notes}{events}\n\n{table(result)}"
 
 
 def decides(result: RunResult) -> str:

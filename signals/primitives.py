@@ -167,3 +167,23 @@ def count_in_window(events: pd.Series, window: int) -> pd.Series:
     """
     e = events.astype("boolean").fillna(False).astype(float)
     return e.rolling(window, min_periods=1).sum()
+
+
+#: Trading days a year: the project's annualisation everywhere (as `backtest.metrics.YEAR`).
+YEAR = 252
+
+
+def realized_vol(moves: pd.Series, window: int, *, min_periods: int | None = None) -> pd.Series:
+    """Annualised (√252) sample std (ddof=1) of the last `window` daily moves, today's included.
+
+    Args:
+        moves: Daily returns (a fraction or percent) or daily changes (e.g. of a yield, in bp); the
+            result is in the same unit, per year.
+        window: Trailing window in rows (trading days).
+        min_periods: Moves the window needs before it reports (default `min_obs(window)`).
+
+    >>> realized_vol(pd.Series([1.0, -1.0, 1.0, -1.0]), 4).round(4).tolist()[-1] == round(252**0.5 * (4 / 3) ** 0.5, 4)
+    True
+    """
+    need = min_obs(window) if min_periods is None else min_periods
+    return moves.rolling(window, min_periods=need).std(ddof=1) * math.sqrt(YEAR)

@@ -16,11 +16,10 @@ import pandas as pd
 from common import checks
 from common.errors import ConfigError
 from signals.base import SignalOutput, params_of
-from signals.primitives import rolling_corr
+from signals.primitives import realized_vol, rolling_corr
 from strategies.weights import check_weights, constant
 
 KEY = "strategy.allocation"
-YEAR = 252
 
 
 def fixed(signal: SignalOutput | None, prices: pd.DataFrame, *, weights: Mapping[str, float]) -> pd.DataFrame:
@@ -178,7 +177,7 @@ def regime(rule: functools.partial, signal: SignalOutput | None, prices: pd.Data
 
 def trailing_vol(price: pd.Series, window: int) -> pd.Series:
     """Annualised (√252) sample std of the last `window` daily returns, the day's own return included."""
-    return price.pct_change().rolling(window, min_periods=window).std(ddof=1) * np.sqrt(YEAR)
+    return realized_vol(price.pct_change(), window, min_periods=window)
 
 
 def vol_overlay(

@@ -9,7 +9,8 @@ import pytest
 from pipeline import api
 
 REPO = Path(__file__).resolve().parents[2]
-PRESETS = sorted(p.stem for p in (REPO / "conf" / "strategy").glob("*.yaml"))
+NOT_BUNDLED = {"dollar_weakness"}  # needs DTWEXBGS (data=live or csv): tests/pipeline/test_issue12_presets.py
+PRESETS = sorted(p.stem for p in (REPO / "conf" / "strategy").glob("*.yaml") if p.stem not in NOT_BUNDLED)
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,158 @@
+"""A statistical regime baseline: a two-state Markov-switching variance model, filtered probabilities only."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
+
+from common.errors import ConfigError
+from signals.base import SIGNAL_KEY, SignalOutput, check_exit, column_name, one_of, positive_int, signal
+from signals.primitives import hysteresis
+
+
+def _requires(*, column: str, **_: object) -> tuple[str, ...]:
+    return (column,)
+
+
+def _check(
+    *,
+    column: str,
+    moves: str,
+    min_train: int,
+    refit_every: int,
+    em_iter: int,
+    entry: float,
+    exit: float | None,
+) -> None:
+    column_name("column", column)
+    one_of("moves", moves, ("returns", "changes"))
+    positive_int("min_train", min_train)
+    positive_int("refit_every", refit_every)
+    positive_int("em_iter", em_iter)
+    if min_train < 10:
+        raise ConfigError(
+            f"needs at least 10 days to fit two regimes, got {min_train}.",
+            key=f"{SIGNAL_KEY}.min_train",
+            hint="use e.g. 504 (two years).",
+        )
+    for key, value in (("entry", entry), ("exit", exit)):
+        if value is not None and not 0.0 < value < 1.0:
+            raise ConfigError(
+                f"a probability threshold is strictly between 0 and 1, got {value}.",
+                key=f"{SIGNAL_KEY}.{key}",
+            )
+    check_exit("entry", entry, "exit", exit)
+
+
+def _model(x: np.ndarray) -> MarkovRegression:
+    return MarkovRegression(x, k_regimes=2, trend="c", switching_variance=True)
+
+
+def _persistent(model: MarkovRegression, params: np.ndarray) -> bool:
+    """Both states last more than a day on average (P[stay] ≥ 0.5): not a one-day spike state."""
+    stay0 = params[model.param_names.index("p[0->0]")]
+    stay1 = 1.0 - params[model.param_names.index("p[1->0]")]
+    return bool(min(stay0, stay1) >= 0.5)
+
+
+def _fit(x: np.ndarray, start: np.ndarray | None, em_iter: int) -> np.ndarray | None:
+    """Parameters on `x`: `em_iter` EM steps from `start`, else statsmodels' full fit from its own start.
+
+    The full fit runs the first time, and whenever the EM steps end in a non-persistent state.
+
+    The refits call the EM steps that statsmodels' own ``fit`` runs before its BFGS (``_fit_em``):
+    ``fit(maxiter=0)`` would still evaluate a numerical gradient, which costs more than the EM steps.
+    A mixture likelihood also peaks at a one-day "spike" state fitting a single outlier; EM started
+    there stays there, so such a result is refitted from scratch.
+    """
+    model = _model(x)
+    try:
+        if start is not None:
+            params = model._fit_em(start_params=start, maxiter=em_iter, tolerance=0.0, return_params=True)
+            if np.all(np.isfinite(params)) and _persistent(model, params):
+                return params
+        params = model.fit(disp=False, return_params=True)
+    except (ValueError, np.linalg.LinAlgError):
+        return start
+    return params if np.all(np.isfinite(params)) else start
+
+
+def filtered_high_variance(y: pd.Series, *, min_train: int, refit_every: int, em_iter: int) -> pd.Series:
+    """Filtered probability of the high-variance state, each day under the last parameters fitted up to it.
+
+    On the non-missing values of `y`, parameters are estimated on an expanding window at observations
+    ``min_train - 1, min_train - 1 + refit_every, ...`` (each fit on the data up to and including
+    that day). Each day t from a refit r until the next uses the parameters fitted at r and the
+    Hamilton filter's P[state_t | y_0..y_t]: nothing after t enters. The high-variance state is the
+    one with the larger fitted variance, read at each refit (the labels may swap between fits).
+
+    Returns:
+        The probability on `y`'s index; NaN before the first fit and where `y` is missing.
+    """
+    values = y.dropna()
+    x = values.to_numpy(dtype=float)
+    prob = np.full(len(x), np.nan)
+    params = None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # convergence and log(0) warnings of short or flat windows
+        for r in range(min_train - 1, len(x), refit_every):
+            end = min(r + refit_every, len(x))
+            params = _fit(x[: r + 1], params, em_iter)
+            if params is None:
+                continue
+            model = _model(x[:end])
+            sigma2 = [params[model.param_names.index(f"sigma2[{i}]")] for i in (0, 1)]
+            filtered = model.filter(params, return_raw=True).filtered_marginal_probabilities
+            prob[r:end] = filtered[int(np.argmax(sigma2)), r:end]
+    return pd.Series(prob, index=values.index).reindex(y.index)
+
+
+@signal(requires=_requires, check=_check)
+def markov_regime(
+    frame: pd.DataFrame,
+    *,
+    column: str = "SPY",
+    moves: str = "returns",
+    min_train: int = 504,
+    refit_every: int = 63,
+    em_iter: int = 5,
+    entry: float = 0.8,
+    exit: float | None = 0.5,
+) -> SignalOutput:
+    """“in a regime of rising volatility and fiscal uncertainty, both assets can fall simultaneously” (seed 000): the regime, found by a model rather than a rule.
+
+    A two-state Markov-switching model with a switching mean and variance (statsmodels'
+    ``MarkovRegression(k_regimes=2, trend="c", switching_variance=True)``) on the daily moves of
+    `column`: percent returns (``moves=returns``, an equity index by default) or changes
+    (``moves=changes``, e.g. ``column=MOVE``). Refitted on an expanding window every `refit_every`
+    observations once `min_train` are available: the first fit is statsmodels' full fit, each refit
+    runs `em_iter` EM steps from the previous estimate (the default preset runs in a few seconds;
+    ``refit_every=21`` takes about three times as long). Risk-off when the high-variance state's
+    **filtered** probability P[state_t | data up to t] reaches `entry`, off below `exit`. The
+    smoothed probabilities (``smoothed_marginal_probabilities``) condition on the whole sample, data
+    after t included: a backtest on them sees the future, a known source of look-ahead in regime
+    backtests; they are never used here.
+
+    Requires: `column` (default SPY).
+
+    Args:
+        frame: Market frame.
+        column: The series whose daily moves are modelled.
+        moves: ``returns`` (percent) or ``changes`` (first differences).
+        min_train: Observations before the first fit.
+        refit_every: Observations between refits.
+        em_iter: EM steps of each refit after the first.
+        entry: Filtered probability of the high-variance state that turns risk-off on.
+        exit: Probability below which it turns off (≤ `entry`; null = `entry`).
+
+    Returns:
+        Risk-off state; score: the high-variance state's filtered probability (NaN before the first fit).
+    """
+    x = frame[column]
+    y = x.pct_change(fill_method=None) * 100 if moves == "returns" else x.diff()
+    p = filtered_high_variance(y, min_train=min_train, refit_every=refit_every, em_iter=em_iter)
+    state = hysteresis(p, entry, entry if exit is None else exit)
+    return SignalOutput(risk_off=state, score=p.rename("p_high_variance"))

@@ -1,0 +1,64 @@
+"""The issue-12 presets: dollar_weakness runs where the data has a dollar index, refused where not."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from common.errors import DataError
+from pipeline import api
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def with_dollar(raw: pd.DataFrame) -> pd.DataFrame:
+    """The bundled frame plus a hand-built dollar index from 2006 (DTWEXBGS's start) with a planted fall."""
+    days = raw.index[raw.index >= "2006-01-02"]
+    rng = np.random.default_rng(0)
+    level = 100 * np.cumprod(1 + rng.normal(0, 0.003, len(days)))
+    level[2000:2063] *= np.linspace(1.0, 0.9, 63)  # a 10% fall over 63 days
+    level[2063:] *= 0.9
+    return raw.assign(DTWEXBGS=pd.Series(level, index=days))
+
+
+def test_dollar_weakness_preset_runs_end_to_end_on_a_frame_with_the_dollar_index():
+    from market.bundled import load
+
+    r = api.backtest("dollar_weakness", data=with_dollar(load()))
+    sig = r.signal
+    x = with_dollar(load())["DTWEXBGS"].reindex(sig.index)
+    fall = (1 - x / x.shift(63)) * 100  # not forward-filled across the index: the frame has every day
+    assert sig["risk_off"].any()
+    first_on = sig.index[sig["risk_off"].to_numpy(dtype=bool)][0]
+    assert fall.loc[first_on] >= 3.0 and (fall.loc[:first_on].iloc[:-1].fillna(0) < 3.0).all()
+    assert "pval_ret" in r.event_study.table
+    assert 0 < r.run.strategy.metrics["signal_coverage"] < 1  # no dollar index before 2006
+
+
+def test_dollar_weakness_on_the_bundled_data_names_the_sources_that_carry_it():
+    with pytest.raises(DataError) as err:
+        api.backtest("dollar_weakness")
+    assert "data=live" in str(err.value) and "FRED" in str(err.value)
+
+
+@pytest.mark.slow
+def test_run_py_refuses_dollar_weakness_on_bundled_data_with_exit_2_and_writes_nothing(tmp_path):
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "run.py", "strategy=dollar_weakness", f"hydra.run.dir={out}"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "DTWEXBGS" in proc.stderr and "data=live" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (out / "results").exists()

@@ -101,8 +101,18 @@ def configs(request: Request, base: DictConfig) -> dict[str, DictConfig]:
     return out
 
 
-def assess_all(cfgs: dict[str, DictConfig], history_days: int) -> tuple[MarketData, list[SignalState]]:
-    """Every config's signal state on its data's last date (data loaded once per data config)."""
+def assess_all(
+    cfgs: dict[str, DictConfig], history_days: int, *, skip_missing: bool = False
+) -> tuple[MarketData, list[SignalState]]:
+    """Every config's signal state on its data's last date (data loaded once per data config).
+
+    Args:
+        cfgs: Row label -> config.
+        history_days: Days of history the charts show.
+        skip_missing: Leave out, with a note on stderr, a preset whose signal needs columns the data
+            does not carry (every preset by default: `dollar_weakness` needs a dollar index the bundled
+            data lacks); a preset the user named is refused instead.
+    """
     markets: dict[str, MarketData] = {}
     states = []
     for name, cfg in cfgs.items():
@@ -110,10 +120,18 @@ def assess_all(cfgs: dict[str, DictConfig], history_days: int) -> tuple[MarketDa
             plan = make_plan(cfg)
             key = OmegaConf.to_yaml(cfg.data)
             market = markets[key] = markets.get(key) or load_market(cfg)
+            sig = plan.signal
+            missing = [c for c in sig.func.columns(**sig.keywords) if c not in market.frame.columns]
+            if missing and skip_missing:
+                print(
+                    f"monitor: skipped {name}: needs {', '.join(missing)}, which this data does not carry "
+                    f"(name it with strategy={name} to see where to get it).",
+                    file=sys.stderr,
+                )
+                continue
             _, out, targets = decide(plan, market)
         except UserError as err:
             raise _in_preset(err, name) from None
-        sig = plan.signal
         states.append(
             assess(
                 name,
@@ -241,10 +259,11 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     if isinstance(days, bool) or not isinstance(days, int) or days < 2:
         raise ConfigError(f"must be a whole number of days ≥ 2, got {days!r}.", key="monitor.history_days")
     cfgs = configs(request, base)  # a bad override or run id stops here: nothing written or tracked
+    every = split_strategies(request.overrides)[0] is None and not request.run_id
     status = {"code": 0}
 
     def load() -> tuple[MarketData, tuple[MarketData, list[SignalState]]]:
-        found = assess_all(cfgs, days)
+        found = assess_all(cfgs, days, skip_missing=every)
         return found[0], found
 
     def compute(found: tuple[MarketData, list[SignalState]], results: Path) -> Outcome:

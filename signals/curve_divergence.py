@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, column_name, one_of, positive_int, signal
+from signals.base import SignalOutput, column_name, finite, one_of, positive_int, signal
 from signals.primitives import change, hold
 
 RULES = ("divergence", "steepening", "either")
@@ -24,12 +23,13 @@ def _check(
     positive_int("window", window)
     positive_int("hold_days", hold_days)
     for key, value in (("x_bp", x_bp), ("steepen_bp", steepen_bp)):
-        if value <= 0:
-            raise ConfigError(
-                f"must be a positive number of basis points, got {value}.",
-                key=f"{SIGNAL_KEY}.{key}",
-                hint="e.g. x_bp=10: each leg moved 10bp or more over `window` days.",
-            )
+        finite(
+            key,
+            value,
+            lo=0,
+            lo_open=True,
+            fix="e.g. x_bp=10: each leg moved 10bp or more over `window` days.",
+        )
 
 
 @signal(requires=_requires, check=_check)

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, check_exit, column_name, one_of, positive_int, signal
+from signals.base import (
+    SignalOutput,
+    check_exit,
+    column_name,
+    finite,
+    one_of,
+    positive_int,
+    signal,
+)
 from signals.primitives import breakdown, hold, hysteresis
 
 
@@ -20,12 +27,7 @@ def _check(
     one_of("rule", rule, ("change", "low"))
     positive_int("window", window)
     positive_int("hold_days", hold_days)
-    if drop_pct <= 0:
-        raise ConfigError(
-            f"must be a positive fall in percent, got {drop_pct}.",
-            key=f"{SIGNAL_KEY}.drop_pct",
-            hint="e.g. drop_pct=3: the dollar index fell 3% or more over `window` days.",
-        )
+    finite("drop_pct", drop_pct, lo=0, lo_open=True, fix="e.g. drop_pct=3: the dollar index fell 3% or more.")
     check_exit("drop_pct", drop_pct, "exit_drop_pct", exit_drop_pct)
 
 

@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
 
-from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, check_exit, column_name, one_of, positive_int, signal
+from signals.base import (
+    SignalOutput,
+    check_exit,
+    column_name,
+    finite,
+    one_of,
+    positive_int,
+    signal,
+)
 from signals.primitives import hysteresis
 
 
@@ -29,21 +36,12 @@ def _check(
 ) -> None:
     column_name("column", column)
     one_of("moves", moves, ("returns", "changes"))
-    positive_int("min_train", min_train)
+    positive_int("min_train", min_train, lo=10)  # two regimes need some history: e.g. 504 (two years)
     positive_int("refit_every", refit_every)
     positive_int("em_iter", em_iter)
-    if min_train < 10:
-        raise ConfigError(
-            f"needs at least 10 days to fit two regimes, got {min_train}.",
-            key=f"{SIGNAL_KEY}.min_train",
-            hint="use e.g. 504 (two years).",
-        )
     for key, value in (("entry", entry), ("exit", exit)):
-        if value is not None and not 0.0 < value < 1.0:
-            raise ConfigError(
-                f"a probability threshold is strictly between 0 and 1, got {value}.",
-                key=f"{SIGNAL_KEY}.{key}",
-            )
+        if value is not None:
+            finite(key, value, lo=0, lo_open=True, hi=1, hi_open=True, fix="a probability, e.g. 0.8.")
     check_exit("entry", entry, "exit", exit)
 
 

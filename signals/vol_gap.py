@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, check_exit, column_name, one_of, positive_int, signal
+from signals.base import (
+    SignalOutput,
+    check_exit,
+    column_name,
+    one_of,
+    positive_int,
+    signal,
+)
 from signals.primitives import hysteresis, realized_vol, rolling_zscore
 
 MOVES = ("returns", "changes")
@@ -31,16 +37,10 @@ def _check(
     column_name("implied", implied)
     column_name("underlying", underlying)
     one_of("moves", moves, MOVES)
-    positive_int("realized_window", realized_window)
-    if realized_window < 2:
-        raise ConfigError(
-            "needs at least 2 days to measure a volatility.", key=f"{SIGNAL_KEY}.realized_window"
-        )
+    positive_int("realized_window", realized_window, lo=2)  # a volatility needs 2 days
     one_of("gap", gap, ("ratio", "spread"))
     one_of("rule", rule, ("level", "zscore"))
-    positive_int("window", window)
-    if rule == "zscore" and window < 2:
-        raise ConfigError("needs at least 2 days to form a z-score.", key=f"{SIGNAL_KEY}.window")
+    positive_int("window", window, lo=2 if rule == "zscore" else 1)  # a z-score needs 2 days
     one_of("direction", direction, ("above", "below"))
     check_exit("entry", entry, "exit", exit, above=direction == "above")
 

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 SECRETS = {
     "override": "s3cr3t-override-7Qx",  # +tracking.api_key=... (hydra.yaml's override_dirname)
     "hydra": "s3cr3t-hydra-9Kd",  # a Hydra override (hydra.overrides.hydra, env_set)
-    "nested": "s3cr3t-nested-4Rw",  # a password inside a data.loader.files entry
+    "nested": "s3cr3t-nested-4Rw",  # a password inside a value whose key looks harmless
     "uri": "s3cr3t-uri-2Mz",  # http://user:PASSWORD@host
     "diff": "s3cr3t-diff-8Pn",  # a line of the uncommitted git diff
 }
@@ -64,14 +64,17 @@ def test_no_planted_secret_reaches_the_store(tmp_path, dirty_tree):
     csv = tmp_path / "my prices.csv"
     frame.rename_axis("Date").to_csv(csv)
     files = (
-        f"data.loader.files=[{{path: '{csv}', columns: {{SPY: SPY, IEF: IEF, GLD: GLD, TBILL3M: TBILL3M}}, "
-        f"password: {SECRETS['nested']}}}]"
+        f"data.loader.files=[{{path: '{csv}', columns: {{SPY: SPY, IEF: IEF, GLD: GLD, TBILL3M: TBILL3M}}}}]"
     )
+    # A csv entry refuses keys it does not know (`password` among them), so the nested secret sits in a
+    # mapping of the user's own under a harmless key.
+    nested = f"+notes={{vendor: {{login: analyst, password: {SECRETS['nested']}}}}}"
     common = [
         "run.py",
         "strategy=sixty_forty",
         "data=csv",
         files,
+        nested,
         f"+tracking.api_key={SECRETS['override']}",
         f"+hydra.job.env_set.API_TOKEN={SECRETS['hydra']}",
     ]

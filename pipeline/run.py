@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 from pathlib import Path
@@ -139,10 +140,13 @@ def _multirun_job() -> tuple[Path, int, list[str]] | None:
 def _discard_run_folder(cfg: DictConfig) -> None:
     """Remove the folder Hydra made for a run that failed on user input: nothing half-written.
 
-    Only a folder holding nothing but Hydra's own files (``.hydra/`` and the job log) is removed.
+    Only a folder holding nothing but Hydra's own files (``.hydra/`` and the job log) is removed, and
+    then the day's folder above it (``outputs/<date>/``) if that is left empty.
     """
     folder = output_dir_of(cfg)
     if not folder.is_dir():
         return
     if all(p.name == ".hydra" or p.suffix == ".log" for p in folder.iterdir()):
         shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):  # not empty: another run of the day is there
+            folder.parent.rmdir()

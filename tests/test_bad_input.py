@@ -78,12 +78,23 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
      ["`strategy.allocation.max_leverage`", "≥ 1"]),
     ("fees-negative", "run", ["backtest.fees_bp={equity: -1}"], ["`backtest.fees_bp.equity`"]),
     ("sleeve-unmapped", "run", ["data.sleeves.bonds=NOPE"], ["`data.sleeves.bonds`"]),
+    # the signals of the Treasury-trap issue and the live data go through the same layer
+    ("curve-x_bp-abc", "run", ["strategy=curve_divergence", "strategy.signal.x_bp=abc"],
+     ["`strategy.signal.x_bp`", "'abc'"]),
+    ("markov-entry-above-1", "run", ["strategy=markov_regime", "strategy.signal.entry=1.5"],
+     ["`strategy.signal.entry`", "(0, 1)"]),
+    ("vol_gap-window-long", "run", ["strategy=vol_gap", "strategy.signal.realized_window=100000"],
+     ["`strategy.signal.realized_window`", "100000"]),
+    ("dollar-not-bundled", "run", ["strategy=dollar_weakness"], ["DTWEXBGS", "data=live"]),
+    ("live-unknown-source", "run", ["data=live", "data.loader.sources=[yahoo,fredd]"],
+     ["`data.loader.sources`", "Did you mean `fred`"]),
+    ("monitor-typo", "monitor", ["strategy=move_vix_wedgee"], ["Did you mean `move_vix_wedge`"]),
 ]  # fmt: skip
 
 
 def _command(entry: str, args: list[str]) -> list[str]:
-    if entry == "analysis":
-        return [sys.executable, "-m", "analysis", *args]
+    if entry in ("analysis", "monitor"):
+        return [sys.executable, "-m", entry, *args]
     return [sys.executable, str(REPO / "run.py"), *args]
 
 
@@ -128,7 +139,7 @@ def test_bad_input_is_refused_in_one_message_and_nothing_is_written(results, cas
     for text in expected:
         assert text in proc.stderr, f"{args}: {text!r} not in\n{proc.stderr[-2000:]}"
     assert "Traceback" not in proc.stderr + proc.stdout
-    written = [p for d in ("outputs", "multirun") for p in (folder / d).rglob("*") if p.is_file()]
+    written = [p for d in ("outputs", "multirun") for p in (folder / d).rglob("*")]  # empty folders too
     assert written == [], f"{args} left {written}"
     assert _mlflow_runs(folder / "mlflow.db") == 0
 

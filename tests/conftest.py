@@ -38,3 +38,18 @@ def make_cfg() -> Callable[..., DictConfig]:
             return compose(config_name="config", overrides=list(overrides))
 
     return _make
+
+
+@pytest.fixture
+def rust_version(monkeypatch):
+    """Set vectorbt-rust's reported version for one test; vectorbt's availability cache is reset."""
+    import vectorbt_rust
+    from vectorbt._engine import clear_engine_cache
+
+    def _set(v: str) -> None:
+        monkeypatch.setattr(vectorbt_rust, "__version__", v)
+        clear_engine_cache()
+
+    yield _set
+    monkeypatch.undo()
+    clear_engine_cache()

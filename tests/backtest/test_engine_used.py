@@ -34,21 +34,6 @@ def _numpy_value(prices: pd.DataFrame, decisions: pd.DataFrame) -> np.ndarray:
     return np.array(out)
 
 
-@pytest.fixture
-def rust_version(monkeypatch):
-    """Set vectorbt-rust's reported version for one test; vectorbt's availability cache is reset."""
-    import vectorbt_rust
-    from vectorbt._engine import clear_engine_cache
-
-    def _set(v: str) -> None:
-        monkeypatch.setattr(vectorbt_rust, "__version__", v)
-        clear_engine_cache()
-
-    yield _set
-    monkeypatch.undo()
-    clear_engine_cache()
-
-
 def test_auto_runs_rust_when_rust_covers_the_call():
     prices, decisions = _inputs()
     sim = simulate(prices, decisions, engine="auto")

@@ -119,20 +119,6 @@ def test_wedge_coverage_counts_the_days_its_z_score_can_decide(bundled, full, ne
         assert str(first.date()) == "2003-09-02" and int((~defined).sum()) == 274
 
 
-@pytest.fixture
-def rust_version(monkeypatch):
-    import vectorbt_rust
-    from vectorbt._engine import clear_engine_cache
-
-    def _set(v: str) -> None:
-        monkeypatch.setattr(vectorbt_rust, "__version__", v)
-        clear_engine_cache()
-
-    yield _set
-    monkeypatch.undo()
-    clear_engine_cache()
-
-
 def test_the_engine_recorded_is_the_one_that_ran(rust_version):
     ok = api.backtest("sixty_forty", [f"data.start={START}"])
     assert ok.run.engines == dict.fromkeys(ok.run.portfolios, "rust")

@@ -41,7 +41,8 @@ class SignalState:
         as_of: The report date: the last date of the market frame.
         risk_off: The state on `as_of` (neutral, False, where the inputs do not cover it).
         covered: Whether the inputs covered `as_of`.
-        since: The first date of the current unbroken run of `risk_off`.
+        since: The first date of the current unbroken run of `risk_off` (not covered: of the run of
+            days without coverage, i.e. since when the signal cannot decide).
         value: The value the thresholds apply to on `as_of` (the score, or the thresholds' measure).
         value_name: Its name (its units: ``wedge_z``, ``bp_above_level``, ...).
         thresholds: The signal's thresholds, or None.
@@ -194,13 +195,14 @@ def assess(
         {"value": series if series is not None else risk_off.astype(float), "risk_off": risk_off}
     ).iloc[-history_days:]
     last_w = targets.iloc[-1] if len(targets) else pd.Series(dtype=float)
+    covered_now = bool(out.covered.iloc[-1]) if out.covered is not None else True
     return SignalState(
         name=name,
         signal=str(out.risk_off.name),
         as_of=as_of,
         risk_off=on,
-        covered=bool(out.covered.iloc[-1]) if out.covered is not None else True,
-        since=since(risk_off),
+        covered=covered_now,
+        since=since(risk_off if covered_now else out.covered.astype(bool)),  # n/c: since coverage ended
         value=value,
         value_name=str(series.name) if series is not None else "risk_off",
         thresholds=th,

@@ -78,6 +78,16 @@ def test_uncovered_last_date_is_neutral_and_flagged():
     f.iloc[-1, 0] = np.nan  # the input has no print on the last date
     _, s = state_of(f)
     assert not s.risk_off and not s.covered and s.label == "n/c"
+    gone = f["VIX"].isna()  # since when it cannot decide: the start of the trailing run without a print
+    assert s.since == gone[gone].index[-1] == DAYS[-1]
+
+
+def test_uncovered_since_is_when_coverage_ended_not_when_the_state_last_changed():
+    f = frame([35.0, 36.0])
+    f.iloc[-3:, 0] = np.nan  # the input ends three days before the last date, while the signal is on
+    _, s = state_of(f)
+    gone = f["VIX"].isna()
+    assert not s.covered and s.since == gone.idxmax() == DAYS[-3]  # the first day without a print
 
 
 def test_hold_rule_reports_the_closes_left():

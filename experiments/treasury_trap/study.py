@@ -1,0 +1,346 @@
+"""The Treasury-trap study: the note's claims (``../shared/seeds/000``) checked on the bundled data.
+
+Run from the project root with ``python -m experiments.treasury_trap.study`` (or
+``python experiments/treasury_trap/study.py``); ``--out <folder>`` writes elsewhere (CI does, and checks
+that the fresh ``claims.json`` equals the committed one). It uses only the public API (`pipeline.api`) and
+the bundled data (`market.bundled.load`), and writes ``README.md`` (one row per claim), ``claims.json``
+(every number the README quotes) and two figures.
+
+Conventions: "30-day realized volatility" is the standard deviation of the last 21 daily changes
+(about 30 calendar days) annualised with sqrt(252): log returns for the S&P 500, and for the 10-year
+both the yield's log changes (percent of yield) and its changes in basis points. Every series is read on
+its own observation dates (NaN rows of the raw frame dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from market.bundled import load  # noqa: E402
+from pipeline import api  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SNAPSHOT = pd.Timestamp("2026-02-04")
+AUCTION = pd.Timestamp("2026-02-11")
+YEAR_START = pd.Timestamp("2026-01-01")
+MID_YEAR = pd.Timestamp("2026-06-30")
+RV_DAYS = 21
+TP_WINDOW = 378  # trading days in eighteen months
+SWING_BP = 15.0
+LEVEL = 4.55
+HORIZONS = (5, 20, 60)
+#: The note's numbers for its February 4 table: (column, the note's value, the unit it is quoted in).
+NOTE = {
+    "SPX": 6142.50,
+    "UST10Y": 4.48,
+    "MOVE": 132.0,
+    "VIX": 12.7,
+    "SPX_rv30": 11.2,
+    "UST10Y_rv30": 26.4,
+}
+CATALOGUE = (
+    "move_vix_wedge",
+    "yield_breakout",
+    "yield_shock",
+    "swap_spread",
+    "term_premium",
+    "stock_bond_correlation",
+    "vol_gap",
+    "curve_divergence",
+    "markov_regime",
+    "composite",
+)
+
+
+def series(raw: pd.DataFrame, column: str) -> pd.Series:
+    """One column on its own observation dates."""
+    return raw[column].dropna()
+
+
+def realized_vol(changes: pd.Series, end: pd.Timestamp, days: int = RV_DAYS) -> float:
+    """Annualised standard deviation (sqrt 252, ddof 1) of the last `days` changes up to `end`."""
+    return float(changes.loc[:end].tail(days).std() * math.sqrt(252))
+
+
+def snapshot(raw: pd.DataFrame) -> dict[str, float]:
+    """The February 4, 2026 table: levels and 30-day realized vols, as the bundled data has them."""
+    spx, y10 = series(raw, "SPX"), series(raw, "UST10Y")
+    out = {c: float(series(raw, c).loc[SNAPSHOT]) for c in ("SPX", "UST10Y", "MOVE", "VIX")}
+    out["SPX_rv30"] = 100 * realized_vol(np.log(spx).diff().dropna(), SNAPSHOT)
+    out["UST10Y_rv30"] = 100 * realized_vol(np.log(y10).diff().dropna(), SNAPSHOT)
+    out["UST10Y_rv30_bp"] = realized_vol(100 * y10.diff().dropna(), SNAPSHOT)
+    return out
+
+
+def move_vs_vix(raw: pd.DataFrame) -> dict[str, float]:
+    """MOVE and VIX over January-February 2026: start, Feb 4, end of February, and where they rank."""
+    out: dict[str, float] = {}
+    for col in ("MOVE", "VIX"):
+        s = series(raw, col)
+        window = s.loc[YEAR_START:"2026-02-28"]
+        out[f"{col}_first"] = float(window.iloc[0])
+        out[f"{col}_feb4"] = float(s.loc[SNAPSHOT])
+        out[f"{col}_feb_end"] = float(window.iloc[-1])
+        out[f"{col}_pctile_feb4"] = float((s.loc[:SNAPSHOT] <= s.loc[SNAPSHOT]).mean())
+    out["MOVE_change_to_feb4"] = out["MOVE_feb4"] - out["MOVE_first"]
+    return out
+
+
+def term_premium(raw: pd.DataFrame) -> dict[str, Any]:
+    """The ACM 10-year term premium on Feb 4 against its trailing eighteen months (378 trading days)."""
+    tp = series(raw, "TERM_PREMIUM_10Y").loc[:SNAPSHOT].tail(TP_WINDOW)
+    return {
+        "TP_feb4": float(tp.iloc[-1]),
+        "TP_18m_max": float(tp.max()),
+        "TP_18m_max_date": str(tp.idxmax().date()),
+        "TP_feb4_rank_in_18m": float((tp <= tp.iloc[-1]).mean()),
+    }
+
+
+def swings(raw: pd.DataFrame) -> dict[str, float]:
+    """Close-to-close 10-year changes (bp) in the five trading days to Feb 4: how many exceed 15 bp."""
+    d = (100 * series(raw, "UST10Y").diff()).loc[:SNAPSHOT].tail(5)
+    return {
+        "swings_n_over_15bp": int((d.abs() > SWING_BP).sum()),
+        "swings_max_abs_bp": float(d.abs().max()),
+        "swings_first_day": str(d.index[0].date()),
+    }
+
+
+def ytd(raw: pd.DataFrame) -> dict[str, Any]:
+    """The 10-year's change from the last 2025 close to Feb 4, and how far QQQ's data reaches."""
+    y10, spx = series(raw, "UST10Y"), series(raw, "SPX")
+    y0 = y10.loc[: YEAR_START - pd.Timedelta(days=1)]
+    s0 = spx.loc[: YEAR_START - pd.Timedelta(days=1)]
+    path = y10.loc[YEAR_START:SNAPSHOT]
+    return {
+        "UST10Y_2025_close": float(y0.iloc[-1]),
+        "UST10Y_ytd_bp_feb4": float(100 * (y10.loc[SNAPSHOT] - y0.iloc[-1])),
+        "UST10Y_ytd_max": float(path.max()),
+        "UST10Y_ytd_min": float(path.min()),
+        "SPX_ytd_feb4": float(spx.loc[SNAPSHOT] / s0.iloc[-1] - 1),
+        "QQQ_last_date": str(series(raw, "QQQ").index[-1].date()),
+    }
+
+
+def level_break(raw: pd.DataFrame) -> dict[str, Any]:
+    """After the Feb 11 auction: the 10-year's high, whether it closed above 4.55%, and 5% by mid-year."""
+    y10 = series(raw, "UST10Y")
+    after = y10.loc[AUCTION:]
+    above = after[after > LEVEL]
+    return {
+        "UST10Y_max_after_auction": float(after.max()),
+        "UST10Y_max_after_auction_date": str(after.idxmax().date()),
+        "UST10Y_days_above_455": int(len(above)),
+        "UST10Y_max_to_midyear": float(y10.loc[YEAR_START:MID_YEAR].max()),
+        "UST10Y_last": float(y10.iloc[-1]),
+        "UST10Y_last_date": str(y10.index[-1].date()),
+    }
+
+
+def spx_after(raw: pd.DataFrame) -> dict[str, float]:
+    """The S&P 500's return from the Feb 4 close to 5, 20 and 60 trading days later."""
+    spx = series(raw, "SPX")
+    i = spx.index.get_loc(SNAPSHOT)
+    return {f"SPX_fwd_{h}d": float(spx.iloc[i + h] / spx.iloc[i] - 1) for h in HORIZONS}
+
+
+def catalogue_on(day: pd.Timestamp) -> dict[str, str]:
+    """Each catalogue preset's state on `day`: on, off, or not covered (an input missing)."""
+    out = {}
+    for name in CATALOGUE:
+        row = api.signals(name).loc[day]
+        out[name] = "not covered" if not row["covered"] else ("on" if row["risk_off"] else "off")
+    return out
+
+
+def wedge_study() -> dict[str, float]:
+    """The wedge's event study (equity sleeve, backtest window) with its p-values, per horizon."""
+    table = api.event_study("move_vix_wedge").table
+    cols = ["n_onsets", "fwd_ret_mean", "uncond_ret_mean", "p_correction", "uncond_p_correction"]
+    cols += ["pval_ret", "pval_correction"]
+    return {f"wedge_{c}_{h}d": float(table.loc[h, c]) for h in HORIZONS for c in cols}
+
+
+def fell_together(raw: pd.DataFrame) -> dict[str, float]:
+    """Share of days both SPY and IEF fell, by the stock-bond correlation signal's state."""
+    sig = api.signals("stock_bond_correlation")
+    rets = raw[["SPY", "IEF"]].dropna().pct_change().dropna()
+    both = (rets < 0).all(axis=1)
+    state = sig["risk_off"].where(sig["covered"]).reindex(rets.index).dropna().astype(bool)
+    both = both.loc[state.index]
+    return {
+        "both_fell_all": float(both.mean()),
+        "both_fell_corr_high": float(both[state].mean()),
+        "both_fell_corr_low": float(both[~state].mean()),
+        "corr_high_share": float(state.mean()),
+        "both_fell_first": str(state.index[0].date()),
+        "both_fell_last": str(state.index[-1].date()),
+    }
+
+
+def figure(raw: pd.DataFrame, path: Path) -> None:
+    """MOVE, VIX and the 10-year, December 2025 to April 2026, with the note's Feb 4 values marked."""
+    win = raw.loc["2025-12-01":"2026-04-30"]
+    fig, (a, b) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for col, colour in (("MOVE", "C0"), ("VIX", "C1")):
+        s = win[col].dropna()
+        a.plot(s.index, s, color=colour, label=f"{col} (bundled)")
+        a.scatter([SNAPSHOT], [NOTE[col]], color=colour, marker="x", label=f"{col} in the note")
+    a.legend(fontsize=8)
+    a.set_title("MOVE and VIX around February 4, 2026: the bundled data against the note")
+    y = win["UST10Y"].dropna()
+    b.plot(y.index, y, color="C2", label="UST10Y (%)")
+    b.axhline(LEVEL, color="grey", ls="--", label="4.55%")
+    b.scatter([SNAPSHOT], [NOTE["UST10Y"]], color="C2", marker="x", label="the note's 4.48%")
+    b.axvline(AUCTION, color="grey", ls=":", label="Feb 11 auction")
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:+.2f}%"
+
+
+def _near(value: float, note: float, tol: float) -> str:
+    return "supported" if abs(value - note) <= tol * abs(note) else "contradicted"
+
+
+def rows(c: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The README's table: (the claim in the note's words, what the data says, the verdict)."""
+    s, m, tp, sw, y, lv, f, w, b = (c[k] for k in ("snapshot", "move_vix", "term_premium", "swings", "ytd",
+                                                   "level", "spx_after", "wedge", "fell_together"))
+    snap_cells = ", ".join(f"{k} {s[k]:,.2f} (note {NOTE[k]:,.2f})" for k in NOTE)
+    snap_ok = all(_near(s[k], NOTE[k], 0.05) == "supported" for k in NOTE)
+    on = [k for k, v in c["catalogue_feb4"].items() if v == "on"]
+    uncovered = [k for k, v in c["catalogue_feb4"].items() if v == "not covered"]
+    move_up = m["MOVE_change_to_feb4"] > 0 and m["MOVE_pctile_feb4"] > 0.5
+    tp_high = tp["TP_feb4_rank_in_18m"] == 1.0
+    return [
+        ("February 4, 2026 table: S&P 500 6,142.50, 10-year 4.48%, MOVE 132.0, VIX 12.7, "
+         "30-day realized vol S&P 11.2%, 10-year 26.4%",
+         f"{snap_cells}; 10-year realized vol in bp: {s['UST10Y_rv30_bp']:.1f} bp/yr "
+         "(SPX, UST10Y, MOVE, VIX; realized: 21 daily log changes, sqrt(252))",
+         "supported" if snap_ok else "contradicted"),
+        ("\"While the VIX remains suppressed, the MOVE index ... has decoupled and is trending sharply upward\"",
+         f"MOVE {m['MOVE_first']:.2f} (first 2026 close) → {m['MOVE_feb4']:.2f} (Feb 4) → "
+         f"{m['MOVE_feb_end']:.2f} (end Feb), Feb 4 at the {100 * m['MOVE_pctile_feb4']:.0f}th percentile "
+         f"of its history; VIX {m['VIX_first']:.2f} → {m['VIX_feb4']:.2f} → {m['VIX_feb_end']:.2f}, "
+         f"{100 * m['VIX_pctile_feb4']:.0f}th percentile (MOVE, VIX)",
+         "supported" if move_up else "contradicted"),
+        ("\"the term premium on the 10-year note has hit its highest level in eighteen months\"",
+         f"ACM term premium {tp['TP_feb4']:.3f}% on Feb 4; its 378-day high {tp['TP_18m_max']:.3f}% on "
+         f"{tp['TP_18m_max_date']}; Feb 4 ranks {100 * tp['TP_feb4_rank_in_18m']:.0f}% in the window "
+         "(TERM_PREMIUM_10Y, today's vintage: the ACM series is re-estimated monthly)",
+         "supported" if tp_high else "contradicted"),
+        ("\"intraday swings in the 10-year yield have exceeded 15 basis points three times in the last week\"",
+         f"close-to-close (the bundled UST10Y has no intraday highs/lows): {sw['swings_n_over_15bp']} of the "
+         f"5 daily changes from {sw['swings_first_day']} to Feb 4 exceed 15 bp; largest "
+         f"{sw['swings_max_abs_bp']:.1f} bp (UST10Y)",
+         "contradicted (close-to-close; intraday needs a source with highs/lows)"
+         if sw["swings_n_over_15bp"] < 3 else "supported"),
+        ("\"the 10-year yield has climbed steadily since the start of the year, yet the Nasdaq 100 is up 8 percent\"",
+         f"10-year {y['UST10Y_2025_close']:.2f}% (last 2025 close) → {s['UST10Y']:.2f}% on Feb 4 "
+         f"({y['UST10Y_ytd_bp_feb4']:+.0f} bp; range {y['UST10Y_ytd_min']:.2f}-{y['UST10Y_ytd_max']:.2f}%); "
+         f"S&P 500 {_pct(y['SPX_ytd_feb4'])} YTD; QQQ is bundled only to {y['QQQ_last_date']} (UST10Y, SPX)",
+         ("supported" if y["UST10Y_ytd_bp_feb4"] > 0 else "contradicted") + " for the 10-year; Nasdaq part "
+         "not testable with this data (needs QQQ or ^NDX through data=yfinance)"),
+        ("\"Watch the 4.55 percent level on the 10-year yield\" after the February 11 auction; "
+         "\"could easily touch 5 percent by mid-year\"",
+         f"from Feb 11 the 10-year's high is {lv['UST10Y_max_after_auction']:.2f}% on "
+         f"{lv['UST10Y_max_after_auction_date']}, {lv['UST10Y_days_above_455']} closes above 4.55%; high "
+         f"to June 30: {lv['UST10Y_max_to_midyear']:.2f}%; last {lv['UST10Y_last']:.2f}% on "
+         f"{lv['UST10Y_last_date']} (UST10Y)",
+         "contradicted: no break, so no deleveraging to test" if lv["UST10Y_days_above_455"] == 0
+         else "supported: the level broke"),
+        ("S&P 500 after February 4, 2026 (\"a sharp correction in risk assets\"), and the catalogue's signals "
+         "that day",
+         ", ".join(f"{h}d {_pct(f[f'SPX_fwd_{h}d'])}" for h in HORIZONS)
+         + f" (SPX); on Feb 4: on = {on or 'none'}; not covered = {uncovered} (ETF inputs end 2025-09)",
+         "contradicted" if f["SPX_fwd_20d"] > -0.05 else "supported"),
+        ("\"a technical wedge that historically precedes a sharp correction\"",
+         "move_vix_wedge event study (SPY, backtest window): "
+         + "; ".join(f"{h}d: {int(w[f'wedge_n_onsets_{h}d'])} onsets, fwd ret {_pct(w[f'wedge_fwd_ret_mean_{h}d'])}"
+                     f" vs all days {_pct(w[f'wedge_uncond_ret_mean_{h}d'])} (p={w[f'wedge_pval_ret_{h}d']:.3f}),"
+                     f" ≥5% drawdown {100 * w[f'wedge_p_correction_{h}d']:.0f}% vs "
+                     f"{100 * w[f'wedge_uncond_p_correction_{h}d']:.0f}% (p={w[f'wedge_pval_correction_{h}d']:.3f})"
+                     for h in HORIZONS),
+         "supported" if min(w[f"wedge_pval_correction_{h}d"] for h in HORIZONS) < 0.05
+         else "not supported: no horizon beats random placements at 5%"),
+        ("\"in a regime of rising volatility and fiscal uncertainty, both assets can fall simultaneously\"",
+         f"SPY and IEF both fell on {100 * b['both_fell_all']:.1f}% of days ({b['both_fell_first']} to "
+         f"{b['both_fell_last']}); {100 * b['both_fell_corr_high']:.1f}% while the 63-day stock-bond "
+         f"correlation signal was on ({100 * b['corr_high_share']:.0f}% of days), "
+         f"{100 * b['both_fell_corr_low']:.1f}% while off (SPY, IEF)",
+         "supported: more often when correlation is high" if b["both_fell_corr_high"] > b["both_fell_corr_low"]
+         else "contradicted"),
+    ]
+
+
+def compute() -> dict[str, Any]:
+    """Every number the README quotes, keyed by claim."""
+    raw = load()
+    return {
+        "snapshot": snapshot(raw),
+        "move_vix": move_vs_vix(raw),
+        "term_premium": term_premium(raw),
+        "swings": swings(raw),
+        "ytd": ytd(raw),
+        "level": level_break(raw),
+        "spx_after": spx_after(raw),
+        "catalogue_feb4": catalogue_on(SNAPSHOT),
+        "wedge": wedge_study(),
+        "fell_together": fell_together(raw),
+    }
+
+
+def readme(claims: dict[str, Any]) -> str:
+    """The study's report: the command, the conventions, and the table."""
+    cell = lambda t: t.replace("|", "/")  # noqa: E731 - a one-line escape
+    table = "\n".join(f"| {cell(a)} | {cell(b)} | {cell(c)} |" for a, b, c in rows(claims))
+    return f"""# The Treasury trap, checked on the bundled data
+
+Regenerate (from the project root): `python -m experiments.treasury_trap.study`. Every number below is in
+`claims.json`, computed by `study.py` from `market.bundled.load()` and `pipeline.api`; CI checks that a
+fresh run reproduces it. Claims are from `seeds/000` ("The Treasury Trap Threatens the Equity Melt Up").
+Realized volatility: 21 daily log changes (about 30 calendar days), annualised with sqrt(252).
+
+| claim (the note's words) | what the bundled data says (source column) | verdict |
+|---|---|---|
+{table}
+
+![MOVE, VIX and the 10-year around February 4, 2026](move_vix_10y.png)
+
+Not yet covered (issue 12): the second note's claims (2-year against 10-year, the swap spread with a SOFR
+export through `data=csv`, the "watch alongside" list) and the grid / deflated Sharpe / walk-forward table.
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Compute the claims and write README.md, claims.json and the figure into ``--out``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: this folder)")
+    out = parser.parse_args(argv).out
+    out.mkdir(parents=True, exist_ok=True)
+    claims = compute()
+    (out / "claims.json").write_text(json.dumps(claims, indent=2, sort_keys=True) + "\n")
+    (out / "README.md").write_text(readme(claims))
+    figure(load(), out / "move_vix_10y.png")
+    print(f"wrote {out / 'README.md'}")
+
+
+if __name__ == "__main__":
+    main()

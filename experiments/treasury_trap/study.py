@@ -139,7 +139,15 @@ def level_break(raw: pd.DataFrame) -> dict[str, Any]:
     y10 = series(raw, "UST10Y")
     after = y10.loc[AUCTION:]
     above = after[after > LEVEL]
-    return {
+    out: dict[str, Any] = {"UST10Y_first_close_above_455": str(above.index[0].date()) if len(above) else None}
+    if len(above):
+        first = above.index[0]
+        move = series(raw, "MOVE").loc[:first]
+        spx = series(raw, "SPX").loc[first:]
+        window = spx.iloc[:61]
+        out["MOVE_20d_change_at_break"] = float(move.iloc[-1] - move.iloc[-21])
+        out["SPX_maxdd_60d_after_break"] = float((window / window.cummax() - 1).min())
+    return out | {
         "UST10Y_max_after_auction": float(after.max()),
         "UST10Y_max_after_auction_date": str(after.idxmax().date()),
         "UST10Y_days_above_455": int(len(above)),
@@ -211,83 +219,152 @@ def figure(raw: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+#: The claims, in the note's words (seeds/000), keyed as in claims.json.
+CLAIMS = {
+    "snapshot": "February 4, 2026 table: S&P 500 6,142.50, 10-year 4.48%, MOVE 132.0, VIX 12.7, "
+    "30-day realized vol S&P 11.2%, 10-year 26.4%",
+    "move_vix": '"While the VIX remains suppressed, the MOVE index ... has decoupled and is trending '
+    'sharply upward"',
+    "term_premium": '"the term premium on the 10-year note has hit its highest level in eighteen months"',
+    "swings": '"intraday swings in the 10-year yield have exceeded 15 basis points three times in the '
+    'last week"',
+    "ytd": '"the 10-year yield has climbed steadily since the start of the year, yet the Nasdaq 100 is '
+    'up 8 percent"',
+    "level": '"Watch the 4.55 percent level on the 10-year yield. A break above that mark with a rising '
+    'MOVE index will likely trigger the systematic deleveraging" (after the February 11 auction); '
+    '"could easily touch 5 percent by mid-year"',
+    "spx_after": 'S&P 500 after February 4, 2026 ("a sharp correction in risk assets"), and the '
+    "catalogue's signals that day",
+    "wedge": '"a technical wedge that historically precedes a sharp correction"',
+    "fell_together": '"in a regime of rising volatility and fiscal uncertainty, both assets can fall '
+    'simultaneously"',
+}
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:+.2f}%"
 
 
-def _near(value: float, note: float, tol: float) -> str:
-    return "supported" if abs(value - note) <= tol * abs(note) else "contradicted"
+def _row_snapshot(s: dict[str, float]) -> tuple[str, str]:
+    cells = ", ".join(f"{k} {s[k]:,.2f} (note {NOTE[k]:,.2f})" for k in NOTE)
+    close = [k for k in NOTE if abs(s[k] - NOTE[k]) <= 0.05 * abs(NOTE[k])]
+    verdict = (
+        "supported" if len(close) == len(NOTE) else f"contradicted: within 5% of the data: {close or 'none'}"
+    )
+    says = f"{cells}; 10-year realized vol in bp: {s['UST10Y_rv30_bp']:.1f} bp/yr (SPX, UST10Y, MOVE, VIX)"
+    return says, verdict
+
+
+def _row_move_vix(m: dict[str, float]) -> tuple[str, str]:
+    says = (
+        f"MOVE {m['MOVE_first']:.2f} (first 2026 close) → {m['MOVE_feb4']:.2f} (Feb 4) → "
+        f"{m['MOVE_feb_end']:.2f} (end Feb), Feb 4 at the {100 * m['MOVE_pctile_feb4']:.0f}th "
+        f"percentile of its history; VIX {m['VIX_first']:.2f} → {m['VIX_feb4']:.2f} → "
+        f"{m['VIX_feb_end']:.2f}, {100 * m['VIX_pctile_feb4']:.0f}th percentile (MOVE, VIX)"
+    )
+    up = m["MOVE_change_to_feb4"] > 0 and m["MOVE_pctile_feb4"] > 0.5
+    return says, "supported" if up else "contradicted"
+
+
+def _row_term_premium(tp: dict[str, Any]) -> tuple[str, str]:
+    says = (
+        f"ACM term premium {tp['TP_feb4']:.3f}% on Feb 4; its 378-day high {tp['TP_18m_max']:.3f}% on "
+        f"{tp['TP_18m_max_date']}; Feb 4 ranks {100 * tp['TP_feb4_rank_in_18m']:.0f}% in the window "
+        "(TERM_PREMIUM_10Y, today's vintage: the ACM series is re-estimated monthly)"
+    )
+    return says, "supported" if tp["TP_feb4_rank_in_18m"] == 1.0 else "contradicted"
+
+
+def _row_swings(sw: dict[str, Any]) -> tuple[str, str]:
+    says = (
+        "close-to-close (the bundled UST10Y has no intraday highs/lows): "
+        f"{sw['swings_n_over_15bp']} of the 5 daily changes from {sw['swings_first_day']} to Feb 4 "
+        f"exceed 15 bp; largest {sw['swings_max_abs_bp']:.1f} bp (UST10Y)"
+    )
+    if sw["swings_n_over_15bp"] >= 3:
+        return says, "supported"
+    return says, "contradicted on closes; intraday needs a source with daily highs/lows"
+
+
+def _row_ytd(y: dict[str, Any], s: dict[str, float]) -> tuple[str, str]:
+    says = (
+        f"10-year {y['UST10Y_2025_close']:.2f}% (last 2025 close) → {s['UST10Y']:.2f}% on Feb 4 "
+        f"({y['UST10Y_ytd_bp_feb4']:+.0f} bp; range {y['UST10Y_ytd_min']:.2f}-"
+        f"{y['UST10Y_ytd_max']:.2f}%); S&P 500 {_pct(y['SPX_ytd_feb4'])} YTD; QQQ is bundled only to "
+        f"{y['QQQ_last_date']} (UST10Y, SPX)"
+    )
+    rise = "supported" if y["UST10Y_ytd_bp_feb4"] > 0 else "contradicted"
+    return says, f"{rise} for the 10-year; Nasdaq: not testable (needs QQQ or ^NDX via data=yfinance)"
+
+
+def _row_level(lv: dict[str, Any]) -> tuple[str, str]:
+    says = (
+        f"from Feb 11 the 10-year's high is {lv['UST10Y_max_after_auction']:.2f}% on "
+        f"{lv['UST10Y_max_after_auction_date']}, {lv['UST10Y_days_above_455']} closes above 4.55%; "
+        f"high to June 30: {lv['UST10Y_max_to_midyear']:.2f}% (UST10Y)"
+    )
+    five = "5% by mid-year: " + ("supported" if lv["UST10Y_max_to_midyear"] >= 5 else "contradicted")
+    if not lv["UST10Y_days_above_455"]:
+        return says, f"no break, so no deleveraging to test; {five}"
+    says += (
+        f"; first close above 4.55% on {lv['UST10Y_first_close_above_455']}, MOVE "
+        f"{lv['MOVE_20d_change_at_break']:+.2f} over the 20 days to it; the S&P 500's worst drawdown in "
+        f"the 60 days after: {_pct(lv['SPX_maxdd_60d_after_break'])} (MOVE, SPX)"
+    )
+    rising = "with a rising MOVE" if lv["MOVE_20d_change_at_break"] > 0 else "MOVE not rising"
+    fell = "supported" if lv["SPX_maxdd_60d_after_break"] <= -0.05 else "contradicted"
+    return says, f"4.55% broken, {rising}; deleveraging (a ≥5% S&P fall within 60 days): {fell}; {five}"
+
+
+def _row_spx_after(f: dict[str, float], states: dict[str, str]) -> tuple[str, str]:
+    on = [k for k, v in states.items() if v == "on"]
+    uncovered = [k for k, v in states.items() if v == "not covered"]
+    says = (
+        ", ".join(f"{h}d {_pct(f[f'SPX_fwd_{h}d'])}" for h in HORIZONS)
+        + f" (SPX); on Feb 4 the catalogue's signals on: {', '.join(on) or 'none'}; not covered "
+        f"(an input has ended: SWAP10Y 2016, ETFs 2025-09): {', '.join(uncovered) or 'none'}"
+    )
+    return says, "supported" if min(f.values()) <= -0.05 else "contradicted: no 5% fall at these horizons"
+
+
+def _row_wedge(w: dict[str, float]) -> tuple[str, str]:
+    parts = [
+        f"{h}d: {int(w[f'wedge_n_onsets_{h}d'])} onsets, fwd ret {_pct(w[f'wedge_fwd_ret_mean_{h}d'])} "
+        f"vs all days {_pct(w[f'wedge_uncond_ret_mean_{h}d'])} (p={w[f'wedge_pval_ret_{h}d']:.3f}), "
+        f"≥5% drawdown {100 * w[f'wedge_p_correction_{h}d']:.0f}% vs "
+        f"{100 * w[f'wedge_uncond_p_correction_{h}d']:.0f}% (p={w[f'wedge_pval_correction_{h}d']:.3f})"
+        for h in HORIZONS
+    ]
+    says = "move_vix_wedge event study (SPY, the backtest window): " + "; ".join(parts)
+    best = min(w[f"wedge_pval_correction_{h}d"] for h in HORIZONS)
+    return says, "supported" if best < 0.05 else "not supported: no horizon beats random placements at 5%"
+
+
+def _row_fell_together(b: dict[str, Any]) -> tuple[str, str]:
+    says = (
+        f"SPY and IEF both fell on {100 * b['both_fell_all']:.1f}% of days ({b['both_fell_first']} to "
+        f"{b['both_fell_last']}): {100 * b['both_fell_corr_high']:.1f}% while the 63-day stock-bond "
+        f"correlation signal was on ({100 * b['corr_high_share']:.0f}% of days), "
+        f"{100 * b['both_fell_corr_low']:.1f}% while off (SPY, IEF)"
+    )
+    more = b["both_fell_corr_high"] > b["both_fell_corr_low"]
+    return says, "supported: more often when the correlation is high" if more else "contradicted"
 
 
 def rows(c: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The README's table: (the claim in the note's words, what the data says, the verdict)."""
-    s, m, tp, sw, y, lv, f, w, b = (c[k] for k in ("snapshot", "move_vix", "term_premium", "swings", "ytd",
-                                                   "level", "spx_after", "wedge", "fell_together"))
-    snap_cells = ", ".join(f"{k} {s[k]:,.2f} (note {NOTE[k]:,.2f})" for k in NOTE)
-    snap_ok = all(_near(s[k], NOTE[k], 0.05) == "supported" for k in NOTE)
-    on = [k for k, v in c["catalogue_feb4"].items() if v == "on"]
-    uncovered = [k for k, v in c["catalogue_feb4"].items() if v == "not covered"]
-    move_up = m["MOVE_change_to_feb4"] > 0 and m["MOVE_pctile_feb4"] > 0.5
-    tp_high = tp["TP_feb4_rank_in_18m"] == 1.0
-    return [
-        ("February 4, 2026 table: S&P 500 6,142.50, 10-year 4.48%, MOVE 132.0, VIX 12.7, "
-         "30-day realized vol S&P 11.2%, 10-year 26.4%",
-         f"{snap_cells}; 10-year realized vol in bp: {s['UST10Y_rv30_bp']:.1f} bp/yr "
-         "(SPX, UST10Y, MOVE, VIX; realized: 21 daily log changes, sqrt(252))",
-         "supported" if snap_ok else "contradicted"),
-        ("\"While the VIX remains suppressed, the MOVE index ... has decoupled and is trending sharply upward\"",
-         f"MOVE {m['MOVE_first']:.2f} (first 2026 close) → {m['MOVE_feb4']:.2f} (Feb 4) → "
-         f"{m['MOVE_feb_end']:.2f} (end Feb), Feb 4 at the {100 * m['MOVE_pctile_feb4']:.0f}th percentile "
-         f"of its history; VIX {m['VIX_first']:.2f} → {m['VIX_feb4']:.2f} → {m['VIX_feb_end']:.2f}, "
-         f"{100 * m['VIX_pctile_feb4']:.0f}th percentile (MOVE, VIX)",
-         "supported" if move_up else "contradicted"),
-        ("\"the term premium on the 10-year note has hit its highest level in eighteen months\"",
-         f"ACM term premium {tp['TP_feb4']:.3f}% on Feb 4; its 378-day high {tp['TP_18m_max']:.3f}% on "
-         f"{tp['TP_18m_max_date']}; Feb 4 ranks {100 * tp['TP_feb4_rank_in_18m']:.0f}% in the window "
-         "(TERM_PREMIUM_10Y, today's vintage: the ACM series is re-estimated monthly)",
-         "supported" if tp_high else "contradicted"),
-        ("\"intraday swings in the 10-year yield have exceeded 15 basis points three times in the last week\"",
-         f"close-to-close (the bundled UST10Y has no intraday highs/lows): {sw['swings_n_over_15bp']} of the "
-         f"5 daily changes from {sw['swings_first_day']} to Feb 4 exceed 15 bp; largest "
-         f"{sw['swings_max_abs_bp']:.1f} bp (UST10Y)",
-         "contradicted (close-to-close; intraday needs a source with highs/lows)"
-         if sw["swings_n_over_15bp"] < 3 else "supported"),
-        ("\"the 10-year yield has climbed steadily since the start of the year, yet the Nasdaq 100 is up 8 percent\"",
-         f"10-year {y['UST10Y_2025_close']:.2f}% (last 2025 close) → {s['UST10Y']:.2f}% on Feb 4 "
-         f"({y['UST10Y_ytd_bp_feb4']:+.0f} bp; range {y['UST10Y_ytd_min']:.2f}-{y['UST10Y_ytd_max']:.2f}%); "
-         f"S&P 500 {_pct(y['SPX_ytd_feb4'])} YTD; QQQ is bundled only to {y['QQQ_last_date']} (UST10Y, SPX)",
-         ("supported" if y["UST10Y_ytd_bp_feb4"] > 0 else "contradicted") + " for the 10-year; Nasdaq part "
-         "not testable with this data (needs QQQ or ^NDX through data=yfinance)"),
-        ("\"Watch the 4.55 percent level on the 10-year yield\" after the February 11 auction; "
-         "\"could easily touch 5 percent by mid-year\"",
-         f"from Feb 11 the 10-year's high is {lv['UST10Y_max_after_auction']:.2f}% on "
-         f"{lv['UST10Y_max_after_auction_date']}, {lv['UST10Y_days_above_455']} closes above 4.55%; high "
-         f"to June 30: {lv['UST10Y_max_to_midyear']:.2f}%; last {lv['UST10Y_last']:.2f}% on "
-         f"{lv['UST10Y_last_date']} (UST10Y)",
-         "contradicted: no break, so no deleveraging to test" if lv["UST10Y_days_above_455"] == 0
-         else "supported: the level broke"),
-        ("S&P 500 after February 4, 2026 (\"a sharp correction in risk assets\"), and the catalogue's signals "
-         "that day",
-         ", ".join(f"{h}d {_pct(f[f'SPX_fwd_{h}d'])}" for h in HORIZONS)
-         + f" (SPX); on Feb 4: on = {on or 'none'}; not covered = {uncovered} (ETF inputs end 2025-09)",
-         "contradicted" if f["SPX_fwd_20d"] > -0.05 else "supported"),
-        ("\"a technical wedge that historically precedes a sharp correction\"",
-         "move_vix_wedge event study (SPY, backtest window): "
-         + "; ".join(f"{h}d: {int(w[f'wedge_n_onsets_{h}d'])} onsets, fwd ret {_pct(w[f'wedge_fwd_ret_mean_{h}d'])}"
-                     f" vs all days {_pct(w[f'wedge_uncond_ret_mean_{h}d'])} (p={w[f'wedge_pval_ret_{h}d']:.3f}),"
-                     f" ≥5% drawdown {100 * w[f'wedge_p_correction_{h}d']:.0f}% vs "
-                     f"{100 * w[f'wedge_uncond_p_correction_{h}d']:.0f}% (p={w[f'wedge_pval_correction_{h}d']:.3f})"
-                     for h in HORIZONS),
-         "supported" if min(w[f"wedge_pval_correction_{h}d"] for h in HORIZONS) < 0.05
-         else "not supported: no horizon beats random placements at 5%"),
-        ("\"in a regime of rising volatility and fiscal uncertainty, both assets can fall simultaneously\"",
-         f"SPY and IEF both fell on {100 * b['both_fell_all']:.1f}% of days ({b['both_fell_first']} to "
-         f"{b['both_fell_last']}); {100 * b['both_fell_corr_high']:.1f}% while the 63-day stock-bond "
-         f"correlation signal was on ({100 * b['corr_high_share']:.0f}% of days), "
-         f"{100 * b['both_fell_corr_low']:.1f}% while off (SPY, IEF)",
-         "supported: more often when correlation is high" if b["both_fell_corr_high"] > b["both_fell_corr_low"]
-         else "contradicted"),
-    ]
+    cells = {
+        "snapshot": _row_snapshot(c["snapshot"]),
+        "move_vix": _row_move_vix(c["move_vix"]),
+        "term_premium": _row_term_premium(c["term_premium"]),
+        "swings": _row_swings(c["swings"]),
+        "ytd": _row_ytd(c["ytd"], c["snapshot"]),
+        "level": _row_level(c["level"]),
+        "spx_after": _row_spx_after(c["spx_after"], c["catalogue_feb4"]),
+        "wedge": _row_wedge(c["wedge"]),
+        "fell_together": _row_fell_together(c["fell_together"]),
+    }
+    return [(CLAIMS[k], *v) for k, v in cells.items()]
 
 
 def compute() -> dict[str, Any]:

@@ -1,0 +1,69 @@
+"""The Treasury-trap study: a fresh run reproduces the committed claims.json, and two of its numbers
+re-derived here in plain numpy/pandas from the bundled data."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from market.bundled import load
+
+REPO = Path(__file__).resolve().parents[2]
+STUDY = REPO / "experiments" / "treasury_trap"
+
+
+def _assert_same(fresh, committed, path="claims"):
+    if isinstance(committed, dict):
+        assert isinstance(fresh, dict) and fresh.keys() == committed.keys(), path
+        for key in committed:
+            _assert_same(fresh[key], committed[key], f"{path}.{key}")
+    elif isinstance(committed, float) or isinstance(fresh, float):
+        assert fresh == pytest.approx(committed, rel=1e-9, abs=1e-9), path
+    else:
+        assert fresh == committed, path
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    out = tmp_path_factory.mktemp("treasury_trap")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.treasury_trap.study", "--out", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+@pytest.mark.slow
+def test_a_fresh_run_reproduces_the_committed_claims(fresh):
+    committed = json.loads((STUDY / "claims.json").read_text())
+    _assert_same(json.loads((fresh / "claims.json").read_text()), committed)
+    assert (fresh / "README.md").read_text() == (STUDY / "README.md").read_text()
+    assert (fresh / "move_vix_10y.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_two_numbers_rederived_from_the_bundled_data(fresh):
+    claims = json.loads((fresh / "claims.json").read_text())
+    spx = load()["SPX"].dropna()
+    dates = spx.index.to_numpy()
+    i = int(np.searchsorted(dates, np.datetime64("2026-02-04")))
+    assert pd.Timestamp(dates[i]) == pd.Timestamp("2026-02-04")
+    values = spx.to_numpy()
+    # 30-day realized vol: 21 log returns ending on Feb 4, sample std, sqrt(252), in percent
+    rets = np.log(values[i - 20 : i + 1] / values[i - 21 : i])
+    rv = 100 * float(np.std(rets, ddof=1)) * math.sqrt(252)
+    assert claims["snapshot"]["SPX_rv30"] == pytest.approx(rv, rel=1e-12)
+    # the S&P 500 twenty trading days after the Feb 4 close
+    assert claims["spx_after"]["SPX_fwd_20d"] == pytest.approx(values[i + 20] / values[i] - 1, rel=1e-12)

@@ -248,9 +248,8 @@ def _pct(x: float) -> str:
 def _row_snapshot(s: dict[str, float]) -> tuple[str, str]:
     cells = ", ".join(f"{k} {s[k]:,.2f} (note {NOTE[k]:,.2f})" for k in NOTE)
     close = [k for k in NOTE if abs(s[k] - NOTE[k]) <= 0.05 * abs(NOTE[k])]
-    verdict = (
-        "supported" if len(close) == len(NOTE) else f"contradicted: within 5% of the data: {close or 'none'}"
-    )
+    near = ", ".join(close) or "none"
+    verdict = "supported" if len(close) == len(NOTE) else f"contradicted: within 5% of the data: {near}"
     says = f"{cells}; 10-year realized vol in bp: {s['UST10Y_rv30_bp']:.1f} bp/yr (SPX, UST10Y, MOVE, VIX)"
     return says, verdict
 

@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from market.bundled import load  # noqa: E402
+from backtest import metrics  # noqa: E402
 from pipeline import api  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -196,6 +197,122 @@ def fell_together(raw: pd.DataFrame) -> dict[str, float]:
         "both_fell_first": str(state.index[0].date()),
         "both_fell_last": str(state.index[-1].date()),
     }
+
+
+# --- the second note (seeds/004, "UST sell-off: From Safe-Haven to Lost-Haven?") ---------------------
+#: "this week": the tariff sell-off, from the close before it (Fri April 4, 2025) to Fri April 11, 2025.
+NOTE2_START = pd.Timestamp("2025-04-04")
+NOTE2_END = pd.Timestamp("2025-04-11")
+#: The note's "watch alongside" list: (item, the framework's way in).
+WATCH = (
+    ("SOFR-OIS curve steepness", "not on FRED: your export via data=csv (e.g. SOFR_OIS, as in the README)"),
+    ("Treasury repo rates", "FRED SOFR (bundled from 2018 as SOFR; data=live), or TGCR/BGCR via data=live"),
+    ("USD cross-currency basis", "not on FRED: your export via data=csv"),
+    ("Agency MBS spreads", "not on FRED as a spread: your export via data=csv"),
+    ("Fed Funds futures curve", "not on FRED: your export via data=csv; UST2Y (bundled, FRED DGS2) as proxy"),
+)
+#: The SOFR version of the swap-spread signal on a user's own export (PX_LAST column, e.g. Bloomberg).
+SOFR_COMMAND = (
+    "python run.py strategy=swap_spread data=csv '~data.sleeves.gold' "
+    "'data.loader.files=[{path: prices.csv, columns: {SPY: SPY, IEF: IEF, TBILL3M: TBILL3M, "
+    "UST10Y: UST10Y}}, {path: usd_sofr_swap_10y.csv, columns: {PX_LAST: SWAP10Y}}]'"
+)
+
+
+def _change_bp(s: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """The change of a percent series from the `start` close to the `end` close, in basis points."""
+    return float(100 * (s.loc[end] - s.loc[start]))
+
+
+def rate_cuts(raw: pd.DataFrame) -> dict[str, Any]:
+    """2-year against 10-year over the note's week, and the curve_divergence signal's state that week."""
+    y2, y10 = series(raw, "UST2Y"), series(raw, "UST10Y")
+    sig = api.signals("curve_divergence").loc[NOTE2_START:NOTE2_END]
+    return {
+        "UST2Y_change_bp": _change_bp(y2, NOTE2_START, NOTE2_END),
+        "UST10Y_change_bp": _change_bp(y10, NOTE2_START, NOTE2_END),
+        "UST2Y_min_change_bp": float(100 * (y2.loc[NOTE2_START:NOTE2_END].min() - y2.loc[NOTE2_START])),
+        "curve_divergence_days_on": int(sig["risk_off"].sum()),
+        "curve_divergence_days": int(len(sig)),
+    }
+
+
+def term_premium_week(raw: pd.DataFrame) -> dict[str, float]:
+    """The ACM term premium's change over the note's week, against the 10-year's (today's vintage)."""
+    tp = series(raw, "TERM_PREMIUM_10Y")
+    y10 = series(raw, "UST10Y")
+    d_tp, d_y = _change_bp(tp, NOTE2_START, NOTE2_END), _change_bp(y10, NOTE2_START, NOTE2_END)
+    return {"TP_change_bp": d_tp, "TP_share_of_10y_change": d_tp / d_y}
+
+
+def swap_spread_history(raw: pd.DataFrame) -> dict[str, Any]:
+    """The bundled 10-year swap spread (ISDAFIX SWAP10Y - UST10Y, bp): first negative, share negative, last."""
+    both = raw[["SWAP10Y", "UST10Y"]].dropna()
+    spread = 100 * (both["SWAP10Y"] - both["UST10Y"])
+    neg = spread[spread < 0]
+    return {
+        "swap_last_date": str(spread.index[-1].date()),
+        "swap_spread_last_bp": float(spread.iloc[-1]),
+        "swap_spread_first_negative": str(neg.index[0].date()) if len(neg) else None,
+        "swap_spread_share_negative_since_2015": float((spread.loc["2015":] < 0).mean()),
+        "swap_spread_min_bp": float(spread.min()),
+        "swap_spread_min_date": str(spread.idxmin().date()),
+    }
+
+
+def watch_alongside() -> dict[str, str]:
+    """The note's "watch alongside" list, each with the way the framework can take it."""
+    return dict(WATCH)
+
+
+# --- every signal family: a small grid, its luck statistics and walk-forward against 60/40 -----------
+#: preset -> the grid's params (Hydra's dict syntax; 2-3 values a parameter, a few dozen configurations).
+GRIDS = {
+    "move_vix_wedge": "lookback:[126,252],z_entry:[1.0,1.5,2.0],z_exit:[0.0,0.5],trend_window:[10,20]",
+    "yield_breakout": "rule:[level,high],level:[4.0,4.55,5.0],window:[126,252],move_window:[10,20]",
+    "yield_shock": "x_bp:[10.0,15.0,20.0],k:[1,2,3],n:[5,10]",
+    "swap_spread": "window:[20,60,120],drop_bp:[10.0,20.0,30.0],exit_drop_bp:[0.0,5.0]",
+    "term_premium": "rule:[high,level],window:[126,252,378],hold_days:[5,20,60],level:[0.5,1.0]",
+    "stock_bond_correlation": "window:[21,63,126],entry:[0.2,0.3,0.5],exit:[-0.2,0.0]",
+    "vol_gap": "gap:[ratio,spread],window:[126,252],entry:[1.0,1.5,2.0],exit:[0.0,0.5]",
+    "curve_divergence": "rule:[divergence,steepening,either],window:[10,20,60],x_bp:[5.0,10.0],"
+    "hold_days:[5,20]",
+    "markov_regime": "entry:[0.7,0.8,0.9],exit:[0.3,0.5]",
+    "composite": "rule:[any,all,k_of_n],k:[1,2,3]",
+}
+#: Families grid mode cannot run on the bundled data, and why.
+NO_GRID = {"dollar_weakness": "not in the bundled data (DTWEXBGS: FRED via data=live, or a csv)"}
+GRID_KEYS = ("n_configs", "n_distinct_portfolios", "deflated_sharpe", "pbo", "best.sharpe_excess_tbill")
+GRID_KEYS += ("walk_forward.sharpe_excess_tbill", "walk_forward.cagr", "walk_forward.max_drawdown")
+
+
+def oos_benchmark(preset: str, days: pd.DatetimeIndex, name: str = "sixty_forty") -> dict[str, float]:
+    """A benchmark of `preset`'s backtest on the walk-forward's out-of-sample `days`, same metrics."""
+    run = api.backtest(preset).run
+    value = run.portfolios[name].value
+    r = value.pct_change().loc[days].to_numpy()
+    cash = run.prices["cash"].pct_change().loc[days].to_numpy()
+    out = metrics.performance(np.cumprod(1.0 + r), cash, 1.0)
+    return {f"{name}_oos.{k}": float(out[k]) for k in ("sharpe_excess_tbill", "cagr", "max_drawdown")}
+
+
+def family_grid(preset: str, folder: Path) -> dict[str, Any]:
+    """`preset`'s grid (`GRIDS`) through `pipeline.api.grid`: luck statistics and walk-forward vs 60/40."""
+    ovs = [f"strategy={preset}", f"grid.params={{strategy:{{signal:{{{GRIDS[preset]}}}}}}}"]
+    g = api.grid("wedge_grid", ovs, folder=folder / preset)
+    out: dict[str, Any] = {k: float(g.summary[k]) for k in GRID_KEYS if k in g.summary}
+    params = {k.removeprefix("strategy.signal."): v for k, v in g.best.items() if k.startswith("strategy.")}
+    out["best_params"] = {k: v.item() if hasattr(v, "item") else v for k, v in params.items()}
+    if g.walk_forward is not None:
+        oos = pd.read_parquet(g.folder / "results" / "walk_forward_returns.parquet").index
+        out |= oos_benchmark(preset, oos) | {"oos_first": str(oos[0].date()), "oos_last": str(oos[-1].date())}
+    return out
+
+
+def grids(folder: Path) -> dict[str, Any]:
+    """Every family's grid result (`family_grid`), and the families grid mode cannot run here."""
+    out: dict[str, Any] = {p: family_grid(p, folder) for p in GRIDS}
+    return out | {p: {"not_run": why} for p, why in NO_GRID.items()}
 
 
 def figure(raw: pd.DataFrame, path: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from market.bundled import load  # noqa: E402
 from backtest import metrics  # noqa: E402
+from market.bundled import load  # noqa: E402
 from pipeline import api  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -246,7 +247,7 @@ def term_premium_week(raw: pd.DataFrame) -> dict[str, float]:
 
 
 def swap_spread_history(raw: pd.DataFrame) -> dict[str, Any]:
-    """The bundled 10-year swap spread (ISDAFIX SWAP10Y - UST10Y, bp): first negative, share negative, last."""
+    """The bundled swap spread (ISDAFIX SWAP10Y - UST10Y, bp): first negative, share negative, last."""
     both = raw[["SWAP10Y", "UST10Y"]].dropna()
     spread = 100 * (both["SWAP10Y"] - both["UST10Y"])
     neg = spread[spread < 0]
@@ -355,6 +356,14 @@ CLAIMS = {
     "wedge": '"a technical wedge that historically precedes a sharp correction"',
     "fell_together": '"in a regime of rising volatility and fiscal uncertainty, both assets can fall '
     'simultaneously"',
+    "rate_cuts": '(seeds/004) "The UST sell-off went hand in hand with the increased rate cut expectations" '
+    "(the week of April 7-11, 2025)",
+    "tp_week": '"The UST sell-off is likely driven by rising term premiums ... rather than by '
+    "changing views on the Fed's path\"",
+    "swap": '"A negative spread between the US SOFR swap rate and 10y UST yield is also an unusual but '
+    'increasingly relevant signal"',
+    "watch": '"watch these alongside: SOFR-OIS curve steepness, Treasury repo rates, USD cross-currency '
+    'basis, Agency MBS spreads, Fed Funds futures curve"',
 }
 
 
@@ -467,6 +476,68 @@ def _row_fell_together(b: dict[str, Any]) -> tuple[str, str]:
     return says, "supported: more often when the correlation is high" if more else "contradicted"
 
 
+def _row_rate_cuts(rc: dict[str, Any]) -> tuple[str, str]:
+    says = (
+        f"April 4 to April 11, 2025 closes: 2-year {rc['UST2Y_change_bp']:+.0f} bp (never below its "
+        f"April 4 close: lowest change {rc['UST2Y_min_change_bp']:+.0f} bp), 10-year "
+        f"{rc['UST10Y_change_bp']:+.0f} bp; curve_divergence (preset) on {rc['curve_divergence_days_on']} "
+        f"of {rc['curve_divergence_days']} days (UST2Y, UST10Y)"
+    )
+    if rc["UST2Y_change_bp"] < 0 < rc["UST10Y_change_bp"]:
+        return says, "supported"
+    return says, "contradicted on the 2-year: it rose too (Fed funds futures would test the claim directly)"
+
+
+def _row_tp_week(t: dict[str, float]) -> tuple[str, str]:
+    says = (
+        f"ACM 10-year term premium {t['TP_change_bp']:+.0f} bp over the same week, "
+        f"{100 * t['TP_share_of_10y_change']:.0f}% of the 10-year's rise (TERM_PREMIUM_10Y, today's vintage: "
+        "the ACM model is re-estimated monthly, so these are not the numbers of that week)"
+    )
+    return says, "supported (today's vintage)" if t["TP_share_of_10y_change"] > 0.5 else "contradicted"
+
+
+def _row_swap(sw: dict[str, Any]) -> tuple[str, str]:
+    says = (
+        f"bundled SWAP10Y is the LIBOR-era ISDAFIX (FRED DSWP10), ending {sw['swap_last_date']}: the spread "
+        f"first went negative on {sw['swap_spread_first_negative']}, was negative on "
+        f"{100 * sw['swap_spread_share_negative_since_2015']:.0f}% of days since 2015, low "
+        f"{sw['swap_spread_min_bp']:.0f} bp on {sw['swap_spread_min_date']}, "
+        f"last {sw['swap_spread_last_bp']:.0f} bp (SWAP10Y, UST10Y). "
+        f"SOFR version with your export: `{SOFR_COMMAND}`"
+    )
+    return says, "not testable for SOFR with this data (negative LIBOR spreads to 2016: supported as unusual)"
+
+
+def _row_watch(w: dict[str, str]) -> tuple[str, str]:
+    says = "; ".join(f"{k}: {v}" for k, v in w.items())
+    return says, "not testable with the bundled data; each can be brought as a column (threshold signal)"
+
+
+def grid_table(g: dict[str, Any]) -> str:
+    """The table "does any reading of the thesis beat doing nothing, out of sample?"."""
+    head = (
+        "| family (preset) | configs (distinct) | best in sample (Sharpe) | deflated Sharpe | PBO | "
+        "walk-forward OOS Sharpe / CAGR / max DD | 60/40 same days | beats 60/40 OOS? |\n"
+        "|---|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for name, r in g.items():
+        if "not_run" in r:
+            lines.append(f"| {name} | not run: {r['not_run']} | | | | | | |")
+            continue
+        best = ", ".join(f"{k}={v}" for k, v in r["best_params"].items())
+        wf, bm = r["walk_forward.sharpe_excess_tbill"], r["sixty_forty_oos.sharpe_excess_tbill"]
+        lines.append(
+            f"| {name} | {int(r['n_configs'])} ({int(r['n_distinct_portfolios'])}) | {best} "
+            f"({r['best.sharpe_excess_tbill']:.2f}) | {r['deflated_sharpe']:.3f} | {r['pbo']:.2f} | "
+            f"{wf:.2f} / {_pct(r['walk_forward.cagr'])} / {_pct(r['walk_forward.max_drawdown'])} | "
+            f"{bm:.2f} / {_pct(r['sixty_forty_oos.cagr'])} / {_pct(r['sixty_forty_oos.max_drawdown'])} | "
+            f"{'yes' if wf > bm else 'no'} (Sharpe) |"
+        )
+    return "\n".join(lines)
+
+
 def rows(c: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The README's table: (the claim in the note's words, what the data says, the verdict)."""
     cells = {
@@ -479,12 +550,16 @@ def rows(c: dict[str, Any]) -> list[tuple[str, str, str]]:
         "spx_after": _row_spx_after(c["spx_after"], c["catalogue_feb4"]),
         "wedge": _row_wedge(c["wedge"]),
         "fell_together": _row_fell_together(c["fell_together"]),
+        "rate_cuts": _row_rate_cuts(c["rate_cuts"]),
+        "tp_week": _row_tp_week(c["tp_week"]),
+        "swap": _row_swap(c["swap"]),
+        "watch": _row_watch(c["watch"]),
     }
     return [(CLAIMS[k], *v) for k, v in cells.items()]
 
 
-def compute() -> dict[str, Any]:
-    """Every number the README quotes, keyed by claim."""
+def compute(grid_folder: Path) -> dict[str, Any]:
+    """Every number the README quotes, keyed by claim (the grids' run folders under `grid_folder`)."""
     raw = load()
     return {
         "snapshot": snapshot(raw),
@@ -497,6 +572,11 @@ def compute() -> dict[str, Any]:
         "catalogue_feb4": catalogue_on(SNAPSHOT),
         "wedge": wedge_study(),
         "fell_together": fell_together(raw),
+        "rate_cuts": rate_cuts(raw),
+        "tp_week": term_premium_week(raw),
+        "swap": swap_spread_history(raw),
+        "watch": watch_alongside(),
+        "grids": grids(grid_folder),
     }
 
 
@@ -517,8 +597,16 @@ Realized volatility: 21 daily log changes (about 30 calendar days), annualised w
 
 ![MOVE, VIX and the 10-year around February 4, 2026](move_vix_10y.png)
 
-Not yet covered (issue 12): the second note's claims (2-year against 10-year, the swap spread with a SOFR
-export through `data=csv`, the "watch alongside" list) and the grid / deflated Sharpe / walk-forward table.
+## Does any reading of the thesis beat doing nothing, out of sample?
+
+One small grid per signal family (`GRIDS` in `study.py`: 2-3 values a parameter) through
+`pipeline.api.grid` (the `wedge_grid` experiment's statistics: best by Sharpe over T-bills, deflated Sharpe
+as a probability, PBO from CSCV with 16 blocks, rolling walk-forward 5 years train / 1 year test). The
+60/40 column is the benchmark's Sharpe / CAGR / max drawdown on the walk-forward's own out-of-sample days
+(`oos_first` in claims.json). `swap_spread`'s input ends in 2016: after that it is uncovered and holds
+the default weights.
+
+{grid_table(claims["grids"])}
 """
 
 
@@ -528,7 +616,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: this folder)")
     out = parser.parse_args(argv).out
     out.mkdir(parents=True, exist_ok=True)
-    claims = compute()
+    with tempfile.TemporaryDirectory(prefix="treasury-trap-grids-") as grid_folder:
+        claims = compute(Path(grid_folder))
     (out / "claims.json").write_text(json.dumps(claims, indent=2, sort_keys=True) + "\n")
     (out / "README.md").write_text(readme(claims))
     figure(load(), out / "move_vix_10y.png")

@@ -67,3 +67,18 @@ def test_two_numbers_rederived_from_the_bundled_data(fresh):
     assert claims["snapshot"]["SPX_rv30"] == pytest.approx(rv, rel=1e-12)
     # the S&P 500 twenty trading days after the Feb 4 close
     assert claims["spx_after"]["SPX_fwd_20d"] == pytest.approx(values[i + 20] / values[i] - 1, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_second_note_numbers_rederived_in_pandas(fresh):
+    claims = json.loads((fresh / "claims.json").read_text())
+    raw = load()
+    # the tariff week: April 4 close to April 11, 2025 close, in basis points
+    week = raw.loc[["2025-04-04", "2025-04-11"], ["UST2Y", "UST10Y"]]
+    change = 100 * (week.iloc[1] - week.iloc[0])
+    assert claims["rate_cuts"]["UST2Y_change_bp"] == pytest.approx(change["UST2Y"], abs=1e-9)
+    assert claims["rate_cuts"]["UST10Y_change_bp"] == pytest.approx(change["UST10Y"], abs=1e-9)
+    # share of days since 2015 the ISDAFIX swap spread was below zero
+    both = raw.loc["2015":, ["SWAP10Y", "UST10Y"]].dropna()
+    share = float((both["SWAP10Y"] < both["UST10Y"]).mean())
+    assert claims["swap"]["swap_spread_share_negative_since_2015"] == pytest.approx(share, abs=1e-12)

@@ -367,6 +367,11 @@ CLAIMS = {
 }
 
 
+def _param(v: object) -> str:
+    """A grid value as config writes it: ``252`` for a whole number the results table holds as 252.0."""
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:+.2f}%"
 
@@ -526,7 +531,7 @@ def grid_table(g: dict[str, Any]) -> str:
         if "not_run" in r:
             lines.append(f"| {name} | not run: {r['not_run']} | | | | | | |")
             continue
-        best = ", ".join(f"{k}={v}" for k, v in r["best_params"].items())
+        best = ", ".join(f"{k}={_param(v)}" for k, v in r["best_params"].items())
         wf, bm = r["walk_forward.sharpe_excess_tbill"], r["sixty_forty_oos.sharpe_excess_tbill"]
         lines.append(
             f"| {name} | {int(r['n_configs'])} ({int(r['n_distinct_portfolios'])}) | {best} "

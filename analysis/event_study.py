@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import math
+import runpy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -436,3 +437,7 @@ def render(ev: EventStudy, name: str) -> str:
         )
         lines += ["", eps.to_string(index=False), "(+ = still on at the end of the window)"]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # `python -m analysis.event_study ...` is the command `python -m analysis ...`
+    runpy.run_module("analysis", run_name="__main__")  # the command line lives in `analysis.__main__`

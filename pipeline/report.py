@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -54,8 +54,15 @@ def table(result: RunResult) -> str:
     return "\n".join(text)
 
 
-def summary(result: RunResult) -> str:
-    """Header line, the table, and the window and data it ran on."""
+def summary(result: RunResult, *, end: object = None, overrides: Sequence[str] = ()) -> str:
+    """Header line, the table, and the window and data it ran on.
+
+    Args:
+        result: The run.
+        end: The ``data.end`` asked for (None: the data's end); the header says when the data ends
+            before it.
+        overrides: The run's command-line overrides (secrets hidden), shown under the header.
+    """
     s = result.strategy
     m = result.market
     head = (
@@ -65,7 +72,22 @@ def summary(result: RunResult) -> str:
     )
     notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
     events = f"\n{headline(result.event_study)}" if result.event_study is not None else ""
+    given = f"\noverrides: {' '.join(overrides)}" if overrides else ""
+    head += given + cut_back(s.value.index[-1], end)
     return f"{head}\n{parts(result.plan)}{decides(result)}{data_lines(m)}{notes}{events}\n\n{table(result)}"
+
+
+def cut_back(last: pd.Timestamp, end: object) -> str:
+    """A header line when ``data.end`` is later than the window's last day (empty otherwise).
+
+    >>> print(cut_back(pd.Timestamp("2025-09-26"), "2026-02-28").strip())
+    note: data.end=2026-02-28 is past the data's last day: the window was cut back to end 2025-09-26
+    >>> cut_back(pd.Timestamp("2025-09-26"), None)
+    ''
+    """
+    if end is None or pd.Timestamp(str(end)) <= last:
+        return ""
+    return f"\nnote: data.end={end} is past the data's last day: the window was cut back to end {last.date()}"
 
 
 def decides(result: RunResult) -> str:

@@ -96,7 +96,11 @@ def execute(
         )
         result = done["result"] = simulate_all(plan, data, inputs)
         outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started)
-        return Outcome(outputs.flat_metrics(result), summary(result), tags_of(result, cfg))
+        return Outcome(
+            outputs.flat_metrics(result),
+            summary(result, end=cfg.data.end, overrides=job_overrides()),
+            tags_of(result, cfg),
+        )
 
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
     # the store opens in a worker while we compute (tracking.tracked)

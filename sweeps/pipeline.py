@@ -38,6 +38,7 @@ from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
 from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
+from tracking.headline import params_name
 from tracking.lineage import run_name
 from tracking.tracked import Outcome, base_tags, execute, job_overrides
 
@@ -417,10 +418,11 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market):
         lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
     (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
     top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
+    swept = [k for k in sweep.table.columns if "." in k]
     children = [
         {
-            "name": f"config-{i}",
-            "params": {k: str(row[k]) for k in sweep.table.columns if "." in k},
+            "name": params_name({k: sweep.table.at[i, k] for k in swept}),  # `.at`: each column's dtype
+            "params": {k: str(row[k]) for k in swept},
             "metrics": _numeric(row),
             "tags": {"mode": "grid_child", "config": str(i)},
         }

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from market.vintage import vintage_lines
+from tracking.headline import params_name
 from tracking.mlflow_store import redact_diff
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -135,13 +136,13 @@ def run_name(strategy: str, overrides: Sequence[str], limit: int = 200) -> str:
     >>> run_name("move_vix_wedge", ["strategy=move_vix_wedge", "strategy.signal.z_entry=1.5"])
     'move_vix_wedge z_entry=1.5'
     """
-    shown = []
+    shown = {}
     for o in overrides:
         key, sep, value = o.partition("=")
         if not sep or key.lstrip("+~").startswith(("hydra", "tracking")) or key.lstrip("+~") == "strategy":
             continue
-        shown.append(f"{key.rsplit('.', 1)[-1]}={value}")
-    return " ".join([strategy, *shown])[:limit]
+        shown[key] = value
+    return " ".join(w for w in (strategy, params_name(shown)) if w)[:limit]
 
 
 def note(

@@ -28,10 +28,12 @@ import yaml
 from filelock import FileLock
 
 from common.errors import ConfigError
+from tracking.headline import headline_table
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_PARAM_LEN = 6000
 REDACTED = "<redacted>"
+NOTE = "mlflow.note.content"  # the tag MLflow's UI shows as a run's description (Markdown)
 SECRET_KEY = re.compile(
     r"(token|secret|passw(or)?d|pwd|credential|auth|(^|[_\-.])key$|api_?key|private_?key)", re.I
 )
@@ -395,6 +397,19 @@ def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))}
 
 
+def with_headline(note: str, metrics: Mapping[str, float]) -> str:
+    """A run's description `note` under the headline table of its `metrics` (`tracking.headline`).
+
+    >>> print(with_headline("**Re-run**", {"cagr": 0.1234}))
+    | | strategy |
+    |---|---:|
+    | CAGR | 12.34% |
+    <BLANKLINE>
+    **Re-run**
+    """
+    return "\n\n".join(part for part in (headline_table(metrics), note) if part)
+
+
 @dataclass
 class Tracker:
     """A live MLflow run; `log` sends params, metrics, tags and a folder of artifacts."""
@@ -426,7 +441,7 @@ class Tracker:
             with_retry(mlflow.log_input, market_dataset(dataset), context="backtest")
         all_tags = dict(tags or {})
         if note:
-            all_tags["mlflow.note.content"] = note
+            all_tags[NOTE] = note
         if all_tags:
             with_retry(mlflow.set_tags, all_tags)
         for path, text in (texts or {}).items():
@@ -469,6 +484,8 @@ class Tracker:
         self.log_params(params)
         with_retry(mlflow.log_metrics, _finite(metrics))
         with_retry(mlflow.set_tags, dict(tags))
+        own_note = with_retry(mlflow.get_run, self.run_id).data.tags.get(NOTE, "")
+        with_retry(mlflow.set_tag, NOTE, with_headline(own_note, metrics))
         with_retry(mlflow.log_artifacts, str(folder))
         if hydra_dir is not None and hydra_dir.is_dir():
             with tempfile.TemporaryDirectory() as tmp:
@@ -486,6 +503,8 @@ class Tracker:
                 tags=child_tags,
             )
             with_retry(mlflow.log_params, flatten(child["params"]))
+            if child_note := with_headline(child_tags.get(NOTE, ""), child["metrics"]):
+                with_retry(mlflow.set_tag, NOTE, child_note)
             with_retry(mlflow.log_metrics, _finite(child["metrics"]))
             with_retry(mlflow.end_run, status="FINISHED")
 
@@ -547,13 +566,26 @@ class Session:
         with_retry(mlflow.end_run, status=status)
 
 
+#: The experiment tag MLflow's UI reads to choose its view: this one opens the runs table (not GenAI's).
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
+
+
 def _experiment_id(name: str, uri: str) -> str:
-    """The id of experiment `name`, created (artifacts beside a SQLite store) if missing."""
+    """The id of experiment `name`, created (artifacts beside a SQLite store) if missing.
+
+    The experiment carries `EXPERIMENT_KIND`: set at creation, or on first use of an experiment an
+    older version created without it (a kind the user chose is left alone).
+    """
     # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     exp = mlflow.get_experiment_by_name(name)
-    return exp.experiment_id if exp else mlflow.create_experiment(name, artifact_root(uri))
+    if exp is None:
+        return mlflow.create_experiment(name, artifact_root(uri), tags=EXPERIMENT_KIND)
+    for key, value in EXPERIMENT_KIND.items():
+        if key not in exp.tags:
+            mlflow.MlflowClient().set_experiment_tag(exp.experiment_id, key, value)
+    return exp.experiment_id
 
 
 @contextlib.contextmanager

@@ -60,6 +60,7 @@ class RunResult:
     portfolios: dict[str, PortfolioResult]
     engines: dict[str, str]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    inputs: Inputs | None = field(default=None, repr=False, compare=False)  # what was simulated
 
     @property
     def strategy(self) -> PortfolioResult:
@@ -85,9 +86,11 @@ class RunResult:
     def event_study(self) -> EventStudy | None:
         """The signal's event study on the equity sleeve over the backtest window (None without a signal).
 
-        Computed once per result (its p-values draw random placements): the metrics, stats.json and
-        the terminal share it.
+        Computed once per run (its p-values draw random placements): the charts drawn during the
+        simulation, the metrics, stats.json and the terminal share it (`Inputs.event_study`).
         """
+        if self.inputs is not None:
+            return self.inputs.event_study
         return None if self.signal is None else study(self.signal.risk_off, self.prices["equity"])
 
 
@@ -193,6 +196,15 @@ class Inputs:
     benchmark_targets: dict[str, pd.DataFrame] = field(default_factory=dict)
     regime: pd.Series | None = None  # the rule's regime codes (rebalance on change); state if None
 
+    @functools.cached_property
+    def event_study(self) -> EventStudy | None:
+        """The signal's event study on the equity sleeve over the window (None without a signal).
+
+        It needs only the signal and the prices, so the charts of it can be drawn while the portfolios
+        are simulated; the run's result reuses this one (`RunResult.event_study`).
+        """
+        return None if self.signal is None else study(self.signal.risk_off, self.prices["equity"])
+
 
 def decide(plan: Plan, market: MarketData) -> tuple[pd.DataFrame, SignalOutput | None, pd.DataFrame]:
     """Sleeve prices, the signal and the daily target weights (overlay applied) on the whole frame.
@@ -258,7 +270,7 @@ def simulate_all(plan: Plan, market: MarketData, inputs: Inputs) -> RunResult:
         portfolios[name], engines[name] = run_portfolio(name, prices, bench, plan)
         rel = M.relative(strat.metrics, portfolios[name].metrics, strat.returns, portfolios[name].returns)
         strat.metrics.update({f"vs_{name}.{k}": v for k, v in rel.items()})
-    return RunResult(plan, market, prices, signal, portfolios, engines)
+    return RunResult(plan, market, prices, signal, portfolios, engines, inputs=inputs)
 
 
 def backtest(

@@ -172,7 +172,8 @@ def signal_charts(
     signal: SignalOutput | None,
     prices: pd.DataFrame,
     folder: Path,
-    plotlyjs: str | bool = "cdn",
+    plotlyjs: str | bool,
+    ev: event_study.EventStudy | None,
 ) -> Pending:
     """Write the event study's tables and start drawing the charts that need only the signal.
 
@@ -183,7 +184,6 @@ def signal_charts(
     if signal is None:
         return Pending([])
     folder.mkdir(parents=True, exist_ok=True)
-    ev = event_study.study(signal.risk_off, prices["equity"])
     event_study.write_tables(ev, folder)
     mkt, risk_off, kw = _signal_inputs(plan, market, signal, prices)
     jobs = event_charts.jobs(ev, folder, title=f"{plan.name}: event study", include_plotlyjs=plotlyjs)
@@ -234,7 +234,9 @@ def write(
     """
     folder.mkdir(parents=True, exist_ok=True)
     if started is None:
-        started = signal_charts(result.plan, result.market, result.signal, result.prices, folder, plotlyjs)
+        started = signal_charts(
+            result.plan, result.market, result.signal, result.prices, folder, plotlyjs, result.event_study
+        )
     daily = daily_frame(result)
     # full precision: pandas writes each float's shortest round-trip repr, so a re-read is exact
     daily.to_csv(folder / "daily.csv")

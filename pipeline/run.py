@@ -92,7 +92,7 @@ def execute(
     def compute(state, results: Path) -> Outcome:
         data, inputs = state
         started = outputs.signal_charts(  # drawn while the portfolios are simulated
-            plan, data, inputs.signal, inputs.prices, results, cfg.charts.plotlyjs
+            plan, data, inputs.signal, inputs.prices, results, cfg.charts.plotlyjs, inputs.event_study
         )
         result = done["result"] = simulate_all(plan, data, inputs)
         outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started)

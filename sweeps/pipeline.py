@@ -30,13 +30,14 @@ from omegaconf import DictConfig, OmegaConf
 from backtest.metrics import describe
 from common import checks
 from common.errors import ConfigError, UserError
-from pipeline.backtest import STRATEGY, backtest
+from pipeline.backtest import STRATEGY, PortfolioResult, backtest
 from pipeline.data import load_market
 from pipeline.plan import Plan, check_windows, make_plan
 from sweeps import grid as G
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
+from sweeps.visuals import write_grid_report
 from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
@@ -410,13 +411,15 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market):
     opts = settings(cfg)
     lk = luck(sweep, opts)
     metrics = summary_metrics(sweep, lk)
-    bench = benchmarks(cfg, market, sweep.dates)
+    portfolios = benchmark_portfolios(cfg, market, sweep.dates)
+    bench = benchmarks(portfolios)
     metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
     write_sweep(sweep, results)
     if lk.wf is not None:
         lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)
         lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
     (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
+    write_grid_report(results, cfg, sweep, lk, opts, portfolios)
     top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
     swept = [k for k in sweep.table.columns if "." in k]
     children = [
@@ -432,16 +435,19 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market):
     return Outcome(metrics, render(cfg, sweep, lk, opts, bench), tags, children)
 
 
-def benchmarks(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> dict[str, dict[str, float]]:
-    """The config's benchmarks (60/40, buy-and-hold) on the grid's days and costs, for comparison."""
+def benchmark_portfolios(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> dict[str, PortfolioResult]:
+    """The config's benchmarks (60/40, buy-and-hold) simulated on the grid's days and costs."""
     market = market if market is not None else load_market(cfg)
     result = backtest(make_plan(cfg), market, start=cfg.data.start, end=cfg.data.end)
-    keep = ("sharpe_excess_tbill", "cagr", "max_drawdown")
     return {
-        name: {k: p.metrics[k] for k in keep}
-        for name, p in result.portfolios.items()
-        if name != STRATEGY and p.value.index.equals(dates)
+        name: p for name, p in result.portfolios.items() if name != STRATEGY and p.value.index.equals(dates)
     }
+
+
+def benchmarks(portfolios: dict[str, PortfolioResult]) -> dict[str, dict[str, float]]:
+    """The benchmarks' headline metrics (`benchmark_portfolios`), for comparison."""
+    keep = ("sharpe_excess_tbill", "cagr", "max_drawdown")
+    return {name: {k: p.metrics[k] for k in keep} for name, p in portfolios.items()}
 
 
 def _tags(cfg: DictConfig, market) -> dict[str, str]:

@@ -126,12 +126,13 @@ def walk_forward(
     return WalkForward(
         choices=pd.DataFrame(rows),
         oos_returns=oos,
-        oos_metrics=_metrics(oos, cash),
+        oos_metrics=record_metrics(oos, cash),
         in_sample_best=int(config_ids[ins]),
-        in_sample_metrics=_metrics(ins_r, cash),
+        in_sample_metrics=record_metrics(ins_r, cash),
     )
 
 
-def _metrics(returns: pd.Series, cash: pd.Series) -> dict[str, float]:
+def record_metrics(returns: pd.Series, cash: pd.Series) -> dict[str, float]:
+    """`backtest.metrics.performance` of a record given by its daily returns and the T-bill's."""
     value = INIT_CASH * np.cumprod(1.0 + returns.to_numpy())
     return M.performance(value, cash.to_numpy(), INIT_CASH)

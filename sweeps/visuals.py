@@ -1,0 +1,141 @@
+"""The grid's report (`report.grid_report`) from a sweep: its table, luck statistics and benchmarks as frames.
+
+`write_grid_report` writes ``grid_report.html`` (offline, plotly.js inlined once) and its PNG twin
+``grid_report.png`` into the grid's results folder, which is logged on the grid's parent MLflow run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig
+
+from backtest.metrics import METRICS, describe
+from report import grid_report as R
+from sweeps.walkforward import record_metrics
+
+if TYPE_CHECKING:
+    from pipeline.backtest import PortfolioResult
+    from sweeps.pipeline import Luck, Sweep
+
+HTML = "grid_report.html"
+PNG = "grid_report.png"
+SIXTY_FORTY = "sixty_forty"
+
+
+def swept(table: pd.DataFrame) -> list[str]:
+    """The parameter columns of a results table (not registered metrics) with more than one value."""
+    return [c for c in table.columns if describe(c) is None and table[c].nunique(dropna=False) > 1]
+
+
+def oos_returns(sweep: Sweep, lk: Luck, bench: dict[str, PortfolioResult]) -> pd.DataFrame:
+    """Daily returns on the walk-forward's out-of-sample days: walk-forward, in-sample best, 60/40."""
+    if lk.wf is None:
+        return pd.DataFrame()
+    days = lk.wf.oos_returns.index
+    col = sweep.table.index.get_loc(lk.wf.in_sample_best)
+    out = {
+        "walk-forward (out of sample)": lk.wf.oos_returns.to_numpy(),
+        f"in-sample best, config {lk.wf.in_sample_best} (hindsight)": sweep.returns[-len(days) :, col],
+    }
+    if SIXTY_FORTY in bench:
+        out["60/40"] = bench[SIXTY_FORTY].returns.reindex(days).to_numpy()
+    return pd.DataFrame(out, index=days)
+
+
+def stats_frame(sweep: Sweep, lk: Luck, opts: dict[str, Any], equity: pd.DataFrame) -> pd.DataFrame:
+    """The luck statistics as text rows (statistic → value, meaning)."""
+    sharpe, cagr = METRICS["sharpe_excess_tbill"], METRICS["cagr"]
+    d = lk.deflated
+    rows = [
+        ("deflated Sharpe ratio", f"{d.dsr:.3f}",
+         f"P[true Sharpe > {d.sr0:.2f}], the best Sharpe expected from {d.n_trials:,} skill-less trials; "
+         "near 0.5 or below: indistinguishable from luck"),
+        ("best Sharpe (annualised)", f"{d.sharpe:.2f}",
+         f"config {lk.best}; daily excess returns' skew {d.skew:.2f}, kurtosis {d.kurtosis:.1f}"),
+    ]  # fmt: skip
+    if lk.overfit is not None:
+        o = lk.overfit
+        rows += [
+            (f"PBO (CSCV, {o.n_blocks} blocks)", f"{o.pbo:.3f}",
+             f"share of {len(o.logits):,} splits whose in-sample best is in the bottom half out of sample"),
+            ("median logit", f"{o.median_logit:.2f}", "above 0: the in-sample best mostly beats the median"),
+            ("P[OOS Sharpe < 0]", f"{o.prob_oos_loss:.3f}", "share of splits where the in-sample best loses"),
+        ]  # fmt: skip
+    rows.append(
+        (
+            "bootstrap 95% CI of the best's Sharpe",
+            f"[{lk.ci[0]:.2f}, {lk.ci[1]:.2f}]",
+            f"stationary bootstrap, {opts['boot_samples']} resamples, mean block {opts['boot_block']:g} days",
+        )
+    )
+    if lk.wf is not None:
+        cash = pd.Series(sweep.cash_returns[-len(equity) :], index=equity.index)
+        for name in equity.columns:
+            m = record_metrics(equity[name], cash)
+            rows.append(
+                (
+                    f"{name}: Sharpe, CAGR",
+                    f"{sharpe.format(m['sharpe_excess_tbill'])}, {cagr.format(m['cagr'])}",
+                    f"{equity.index[0].date()} to {equity.index[-1].date()}, the same days for each line",
+                )
+            )
+        rows.append(
+            (
+                "walk-forward windows",
+                f"{len(lk.wf.choices)}",
+                f"{opts['wf_mode']}, train {opts['wf_train']} / test {opts['wf_test']} days; "
+                f"{lk.wf.choices['config'].nunique()} distinct choices",
+            )
+        )
+    return pd.DataFrame(rows, columns=["statistic", "value", "meaning"]).set_index("statistic")
+
+
+def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], bench: dict) -> R.GridView:
+    """The report's input: the results table, the swept parameters, returns on the out-of-sample days."""
+    params = swept(sweep.table)
+    fixed = [c for c in sweep.table.columns if describe(c) is None and c not in params]
+    equity = oos_returns(sweep, lk, bench)
+    best = sweep.table.loc[lk.best]
+    notes = [
+        f"{len(sweep.table):,} configurations ({len(sweep.skipped):,} invalid skipped) from "
+        f"{sweep.dates[0].date()} to {sweep.dates[-1].date()} ({len(sweep.dates):,} days), "
+        f"chosen by {opts['metric']}.",
+        f"Best: config {lk.best}, "
+        + " ".join(f"{R.short(p)}={R.tick(best[p])}" for p in params)
+        + f"; {opts['metric']} {describe(opts['metric']).format(best[opts['metric']], digits=3)}.",
+    ]
+    if fixed:
+        notes.append("Held fixed: " + " ".join(f"{R.short(p)}={R.tick(best[p])}" for p in fixed) + ".")
+    return R.GridView(
+        table=sweep.table,
+        params=params,
+        metric=opts["metric"],
+        best=lk.best,
+        equity=equity,
+        windows=lk.wf.choices if lk.wf is not None else pd.DataFrame(),
+        stats=stats_frame(sweep, lk, opts, equity),
+        logits=np.asarray(lk.overfit.logits) if lk.overfit is not None else None,
+        title=f"{cfg.strategy.name} grid",
+        notes=tuple(notes),
+    )
+
+
+def write_grid_report(
+    folder: Path, cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], bench: dict
+) -> list[Path]:
+    """Write ``grid_report.html`` and ``grid_report.png`` into `folder` (the grid's results folder).
+
+    Args:
+        folder: The results folder.
+        cfg: The grid's config.
+        sweep: The simulated grid.
+        lk: Its luck statistics (`sweeps.pipeline.luck`).
+        opts: `sweeps.pipeline.settings`.
+        bench: The benchmark portfolios on the grid's days, by name (`sweeps.pipeline.benchmark_portfolios`).
+    """
+    view = grid_view(cfg, sweep, lk, opts, bench)
+    return [R.write_html(view, Path(folder) / HTML), R.write_png(view, Path(folder) / PNG)]

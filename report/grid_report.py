@@ -223,6 +223,7 @@ def sensitivity_figure(view: GridView, param: str) -> PlotlyFigure:
         fig.add_trace(
             go.Scatter(
                 x=xs, y=(frame[col] * scale).tolist(), name=f"{col} over the others", mode="lines+markers",
+                meta={"param": param, "stat": col, "values": _plain(frame.index)},
                 line={"color": colors[i]}, hovertemplate=f"%{{y:{fmt}}}",
             )
         )  # fmt: skip

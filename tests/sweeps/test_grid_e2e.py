@@ -55,6 +55,7 @@ def test_wedge_grid_preset_runs_1000_configs_in_one_pass_with_its_statistics(tmp
 
     arts = {a.path for a in mlflow.MlflowClient().list_artifacts(p["run_id"])}
     assert {"grid_results.parquet", "grid_results.csv", "summary.json", "walk_forward.csv"} <= arts
+    assert {"grid_report.html", "grid_report.png"} <= arts  # the grid report, on the parent run
 
 
 def test_grid_over_the_ceiling_exits_2_and_writes_nothing(tmp_path):

@@ -101,7 +101,8 @@ def heatmap_frame(
     """
     others = [p for p in params if p not in (x, y)]
     at_best = table.loc[best, others]
-    keep = (table[others] == at_best).all(axis=1) if others else pd.Series(True, index=table.index)
+    same = table[others].eq(at_best) | (table[others].isna() & at_best.isna())  # None (e.g. no overlay) too
+    keep = same.all(axis=1)
     grid = table.loc[keep].pivot(index=y, columns=x, values=metric)
     return grid.reindex(index=levels(table[y]), columns=levels(table[x]))
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from plotly.offline import get_plotlyjs
 import pipeline  # noqa: F401  (registers the structured configs)
 from pipeline.run import run
 from report import grid_report as R
+from tests.browser import FLAGS, chromium
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -169,24 +168,10 @@ def test_one_swept_parameter_has_no_heatmap_but_a_sensitivity_plot(grid):
     assert "heatmap" not in kinds and kinds.count("scatter") == 3  # best, median, the best's star
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def test_the_page_renders_offline_in_headless_chromium(grid, tmp_path):
     browser = chromium()
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run installs Debian's `chromium` package")
-        pytest.skip(
-            "Debian's `chromium` package is not installed (apt-get install -y chromium); CI installs it"
-        )
     results, page, _ = grid
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--proxy-server=127.0.0.1:9",  # no network
-        "--window-size=1400,3200", "--virtual-time-budget=15000",
-    ]  # fmt: skip
+    flags = [*FLAGS, "--proxy-server=127.0.0.1:9", "--window-size=1400,3200"]  # no network; a tall page
     url = (results / "grid_report.html").as_uri()
     dom = subprocess.run(
         [browser, *flags, f"--user-data-dir={tmp_path / 'dom'}", "--dump-dom", url],

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from tests.browser import FLAGS, chromium
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -313,32 +314,11 @@ def test_a_real_server_receives_the_run_over_http(server_run):
     assert json.loads(Path(local).read_text()) == stats
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def test_the_run_page_shows_in_a_real_browser(server_run, tmp_path):
     browser = chromium()
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run installs Debian's `chromium` package")
-        pytest.skip(
-            "Debian's `chromium` package is not installed (apt-get install -y chromium); CI installs it"
-        )
     url, row, _ = server_run
     page = f"{url}/#/experiments/{row['experiment_id']}/runs/{row['run_id']}"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,900",
-        "--virtual-time-budget=15000",
-    ]
+    flags = FLAGS
     dom = subprocess.run(
         [browser, *flags, f"--user-data-dir={tmp_path / 'dom'}", "--dump-dom", page],
         capture_output=True,

@@ -42,3 +42,19 @@ def test_breakout_conditions_name_the_level_and_the_confirmation(bundled):
     pd.testing.assert_series_equal(out.conditions.iloc[:, 0], (y >= 4.55), check_names=False)
     onsets = out.risk_off & ~out.risk_off.shift(1, fill_value=False)
     assert out.conditions.iloc[:, :2][onsets].all().all()
+
+
+def test_a_composites_conditions_are_its_childrens_states(bundled):
+    import functools
+
+    from signals.composite import composite
+    from signals.yield_shock import yield_shock
+
+    children = {"wedge": functools.partial(move_vix_wedge), "shock": functools.partial(yield_shock)}
+    out = composite(bundled, signals=children, rule="any")
+    assert list(out.conditions.columns) == ["wedge on", "shock on"]
+    pd.testing.assert_series_equal(
+        out.conditions["wedge on"], move_vix_wedge(bundled).risk_off, check_names=False
+    )
+    either = out.conditions.any(axis=1) & out.covered
+    pd.testing.assert_series_equal(out.risk_off, either, check_names=False)

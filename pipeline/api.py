@@ -38,6 +38,7 @@ from pipeline.cli import compose_config
 from pipeline.plan import make_plan
 from pipeline.report import stats_frame, summary
 from pipeline.run import REPO_ROOT, execute, load_market
+from tracking.lineage import rerun_command
 from tracking.mlflow_store import redacted_config
 
 __all__ = ["GridResult", "Result", "backtest", "compose", "event_study", "grid", "signals"]
@@ -89,10 +90,12 @@ class Result:
     Attributes:
         cfg: The composed config it ran.
         run: The core's result (plan, market data, portfolios, signal).
+        rerun: The ``python run.py ...`` command that runs the same config (the tearsheet's lineage).
     """
 
     cfg: DictConfig
     run: RunResult
+    rerun: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -159,7 +162,7 @@ class Result:
     def save(self, folder: str | Path) -> Path:
         """Write the run folder ``python run.py`` writes (``results/``: daily, orders, stats, charts)."""
         results = Path(folder) / "results"
-        outputs.write(self.run, results, plotlyjs=self.cfg.charts.plotlyjs)
+        outputs.write(self.run, results, plotlyjs=self.cfg.charts.plotlyjs, rerun=self.rerun)
         (results / "config.yaml").write_text(OmegaConf.to_yaml(redacted_config(self.cfg)))
         return results
 
@@ -214,10 +217,11 @@ def backtest(
         raise ConfigError("is a grid experiment; use api.grid(...).", key="mode")
     plan = make_plan(cfg)
     market = load_market(cfg)
+    rerun = rerun_command([*([f"strategy={strategy}"] if strategy else []), *overrides])
     if track:
         run, _ = execute(cfg, _api_folder(plan.name), echo=False, market=market)
-        return Result(cfg, run)
-    return Result(cfg, _backtest(plan, market, start=cfg.data.start, end=cfg.data.end))
+        return Result(cfg, run, rerun)
+    return Result(cfg, _backtest(plan, market, start=cfg.data.start, end=cfg.data.end), rerun)
 
 
 def _inputs(strategy: str | None, overrides: Sequence[str], data: pd.DataFrame | None) -> tuple:

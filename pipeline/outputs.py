@@ -10,14 +10,19 @@ from typing import Any
 import pandas as pd
 
 from analysis import event_study
+from backtest.engine import INIT_CASH
+from backtest.metrics import METRICS, RELATIVE
 from common.errors import ConfigError
 from market.types import MarketData
+from market.vintage import vintage_lines
 from pipeline.backtest import STRATEGY, RunResult
 from pipeline.plan import Plan
+from pipeline.report import stats_frame
 from report import allocation_charts as ac
-from report import charts, event_charts
+from report import charts, event_charts, tearsheet
 from report.render import ChartJob, Pending, job, render, start
 from signals.base import SignalOutput
+from tracking.lineage import git_commit
 
 SIGNAL_PLOT_COLUMNS = ("MOVE", "VIX")
 
@@ -115,13 +120,18 @@ def stats(result: RunResult) -> dict:
 def _signal_inputs(
     plan: Plan, market: MarketData, signal: SignalOutput, prices: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.Series, dict]:
-    """What the signal chart draws: its input columns and state on the evaluation days, score, title."""
+    """What the signal chart draws on the evaluation days.
+
+    Its input columns and state, and as keywords: score, thresholds, the conditions of its rule, title.
+    """
     days = prices.index[plan.lag :]
     risk_off = signal.risk_off.reindex(days)
     cols = signal_columns(plan, market)
     score = signal.score.reindex(days) if signal.score is not None else None
+    conditions = signal.conditions.reindex(days) if signal.conditions is not None else None
     title = f"{plan.name}: risk-off episodes over {' and '.join(cols)}"
-    return market.frame.loc[days, cols], risk_off, {"score": score, "title": title}
+    kw = {"score": score, "thresholds": signal.thresholds, "conditions": conditions, "title": title}
+    return market.frame.loc[days, cols], risk_off, kw
 
 
 def _portfolio_inputs(result: RunResult) -> tuple[pd.DataFrame, pd.Series | None]:
@@ -172,7 +182,6 @@ def signal_charts(
     signal: SignalOutput | None,
     prices: pd.DataFrame,
     folder: Path,
-    plotlyjs: str | bool,
     ev: event_study.EventStudy | None,
 ) -> Pending:
     """Write the event study's tables and start drawing the charts that need only the signal.
@@ -186,56 +195,101 @@ def signal_charts(
     folder.mkdir(parents=True, exist_ok=True)
     event_study.write_tables(ev, folder)
     mkt, risk_off, kw = _signal_inputs(plan, market, signal, prices)
-    jobs = event_charts.jobs(ev, folder, title=f"{plan.name}: event study", include_plotlyjs=plotlyjs)
-    jobs += [
-        job(charts.signal_png, folder / "signal.png", mkt, risk_off, **kw),
-        job(charts.signal_html, folder / "signal.html", mkt, risk_off, include_plotlyjs=plotlyjs, **kw),
-    ]
+    jobs = event_charts.jobs(ev, folder, title=f"{plan.name}: event study")
+    jobs.append(job(charts.signal_png, folder / "signal.png", mkt, risk_off, **kw))
     return start(jobs)
 
 
-def portfolio_charts(result: RunResult, folder: Path, plotlyjs: str | bool) -> list[ChartJob]:
-    """The equity/drawdown and allocation charts, as `report.render` jobs."""
+def headline_cells(result: RunResult) -> pd.DataFrame:
+    """The terminal table's numbers (`pipeline.report.stats_frame`) as text, one row per metric label."""
+    stats = stats_frame(result)
+    registry = dict(METRICS) | {f"vs.{k}": m for k, m in RELATIVE.items()}
+    cells = {registry[str(k)].label: [registry[str(k)].format(v) for v in row] for k, row in stats.iterrows()}
+    return pd.DataFrame.from_dict(cells, orient="index", columns=list(stats.columns))
+
+
+def lineage(result: RunResult, rerun: str | None = None) -> dict[str, str]:
+    """Where the run came from, for its tearsheet: data, digest, vintages, window, commit, re-run command."""
+    m, s = result.market, result.strategy
+    vintages = vintage_lines(m.vintages)
+    return {
+        "strategy": result.plan.name,
+        "data": f"{m.source}, {m.start.date()} to {m.end.date()}",
+        "data digest": m.digest,
+        "vintage": "; ".join(vintages) if vintages else f"{m.source} (a fixed file, no vintages)",
+        "backtest window": f"{s.value.index[0].date()} to {s.value.index[-1].date()} ({len(s.value)} days)",
+        "engine": result.engine,
+        "git commit": git_commit(),
+        "re-run": rerun or "python run.py",
+        "conventions": "252-day annualisation; Sharpe in excess of the 3-month T-bill; weights decided on "
+        f"close t trade at close t+{result.plan.lag}",
+    }
+
+
+def tearsheet_of(result: RunResult, rerun: str | None = None) -> tearsheet.Tearsheet:
+    """The run's tearsheet (`report.tearsheet.Tearsheet`): its numbers, figures' inputs and lineage."""
+    values, risk_off = _portfolio_inputs(result)
+    returns = pd.DataFrame({n: p.returns for n, p in result.portfolios.items()})
+    panel = None
+    if result.signal is not None:
+        mkt, state, kw = _signal_inputs(result.plan, result.market, result.signal, result.prices)
+        kw.pop("title")
+        panel = tearsheet.SignalPanel(mkt, state, **kw)
+    s = result.strategy
+    return tearsheet.Tearsheet(
+        name=result.plan.name,
+        headline=headline_cells(result),
+        values=values,
+        returns=returns,
+        cash_returns=result.prices["cash"].pct_change().reindex(values.index),
+        initial=INIT_CASH,
+        weights=s.weights,
+        targets=s.targets,
+        risk_off=risk_off,
+        signal=panel,
+        event_study=result.event_study,
+        lineage=lineage(result, rerun),
+    )
+
+
+def portfolio_charts(
+    result: RunResult, folder: Path, plotlyjs: str, rerun: str | None = None
+) -> list[ChartJob]:
+    """The equity/drawdown and allocation PNGs and the tearsheet (HTML and PNG), as `report.render` jobs."""
     values, risk_off = _portfolio_inputs(result)
     eq = {"risk_off": risk_off, "title": f"{result.plan.name} vs benchmarks"}
     s = result.strategy
     alloc = {"risk_off": risk_off, "title": f"{result.plan.name}: realised and target weights"}
+    sheet = tearsheet_of(result, rerun)
     return [
         job(charts.equity_drawdown_png, folder / "equity_drawdown.png", values, **eq),
-        job(
-            charts.equity_drawdown_html,
-            folder / "equity_drawdown.html",
-            values,
-            include_plotlyjs=plotlyjs,
-            **eq,
-        ),
         job(ac.allocation_png, folder / "allocation.png", s.weights, s.targets, **alloc),
-        job(
-            ac.allocation_html,
-            folder / "allocation.html",
-            s.weights,
-            s.targets,
-            include_plotlyjs=plotlyjs,
-            **alloc,
-        ),
+        job(tearsheet.html_file, folder / "report.html", sheet, plotlyjs=plotlyjs),
+        job(tearsheet.png_file, folder / "report.png", sheet),
     ]
 
 
 def write(
-    result: RunResult, folder: Path, *, plotlyjs: str | bool = "cdn", started: Pending | None = None
+    result: RunResult,
+    folder: Path,
+    *,
+    plotlyjs: str = "inline",
+    started: Pending | None = None,
+    rerun: str | None = None,
 ) -> list[Path]:
-    """Write daily values, orders, stats and every chart into `folder`; return the files written.
+    """Write daily values, orders, stats, the charts and the tearsheet into `folder`; return the files.
 
     Args:
         result: The run.
         folder: The results folder.
-        plotlyjs: How HTML charts include plotly.js (``cdn`` or True).
+        plotlyjs: How ``report.html`` includes plotly.js: ``inline`` (once, works offline) or ``cdn``.
         started: The signal's charts if `signal_charts` already started them; else they are made here.
+        rerun: The command that re-runs the run, for the tearsheet's lineage.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if started is None:
         started = signal_charts(
-            result.plan, result.market, result.signal, result.prices, folder, plotlyjs, result.event_study
+            result.plan, result.market, result.signal, result.prices, folder, result.event_study
         )
     daily = daily_frame(result)
     # full precision: pandas writes each float's shortest round-trip repr, so a re-read is exact
@@ -245,4 +299,4 @@ def write(
     files = [folder / "daily.csv", folder / "orders.csv", folder / "stats.json"]
     if result.signal is not None:
         files += [folder / "event_study.csv", folder / "event_study.json", folder / "episodes.csv"]
-    return files + render(portfolio_charts(result, folder, plotlyjs)) + started.finish()
+    return files + render(portfolio_charts(result, folder, plotlyjs, rerun)) + started.finish()

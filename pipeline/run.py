@@ -21,7 +21,7 @@ from pipeline.report import summary
 from sweeps.pipeline import run_grid
 from sweeps.pipeline import validate as validate_grid
 from tracking.background import TrackingError
-from tracking.lineage import run_name
+from tracking.lineage import rerun_command, run_name
 from tracking.record import current_sweep, record_failed_job
 from tracking.tracked import Outcome, base_tags, job_overrides, resync_hint
 from tracking.tracked import execute as tracked_execute
@@ -92,10 +92,11 @@ def execute(
     def compute(state, results: Path) -> Outcome:
         data, inputs = state
         started = outputs.signal_charts(  # drawn while the portfolios are simulated
-            plan, data, inputs.signal, inputs.prices, results, cfg.charts.plotlyjs, inputs.event_study
+            plan, data, inputs.signal, inputs.prices, results, inputs.event_study
         )
         result = done["result"] = simulate_all(plan, data, inputs)
-        outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started)
+        rerun = rerun_command(job_overrides())
+        outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started, rerun=rerun)
         return Outcome(
             outputs.flat_metrics(result),
             summary(result, end=cfg.data.end, overrides=job_overrides()),

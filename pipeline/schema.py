@@ -90,8 +90,9 @@ class GridConfig:
     walk_forward: WalkForwardConfig = field(default_factory=WalkForwardConfig)
 
 
-#: ``charts.plotlyjs``: plotly's ``include_plotlyjs`` (a CDN link, or the library inlined).
-PLOTLYJS = ("cdn", True)
+#: ``charts.plotlyjs``: how ``report.html`` carries plotly.js (`report.tearsheet.PLOTLYJS`): inlined once
+#: (the default: the page renders offline), or a link to plotly's CDN (an explicit opt-in).
+PLOTLYJS = ("inline", "cdn")
 
 
 def check(cfg: Any) -> None:
@@ -118,7 +119,8 @@ def check(cfg: Any) -> None:
             "charts.plotlyjs",
             charts.get("plotlyjs"),
             PLOTLYJS,
-            fix="cdn (small HTML files loading plotly from its CDN) or true (self-contained, offline).",
+            fix="inline (the default: plotly.js inlined once in report.html, which renders offline) or "
+            "cdn (a smaller page that loads plotly.js from its CDN and is blank without internet).",
         )
 
 

@@ -1,4 +1,4 @@
-"""Allocation chart of a run: target and realised weights by sleeve over time, as PNG and interactive HTML.
+"""Allocation chart of a run: target and realised weights by sleeve over time, as PNG and a plotly figure.
 
 One panel per sleeve, shared date axis: the realised end-of-day weight (solid, drifting with prices
 between trades) and the target in force (dashed step: each executed target held until the next one).
@@ -14,17 +14,16 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from report import style
 from report.charts import (
-    DPI,
     _align_mask,
     _check_values,
     _format_dates,
-    _palette,
+    _legend,
     _save_png,
     _shade_handle,
     _shade_mpl,
     _shapes,
-    _write_html,
     _x,
 )
 
@@ -43,6 +42,19 @@ def targets_in_force(targets: pd.DataFrame) -> pd.DataFrame:
     [0.6, 0.6, 0.2, 0.2]
     """
     return targets.ffill()
+
+
+def _changes(force: pd.Series) -> pd.Series:
+    """The days a step series changes value, its first and last day included (NaN counts as a value).
+
+    >>> s = pd.Series([0.6, 0.6, 0.2, 0.2], index=pd.date_range("2024-01-01", periods=4))
+    >>> _changes(s).tolist()
+    [0.6, 0.2, 0.2]
+    """
+    filled = force.fillna(-1e300)
+    keep = filled.ne(filled.shift())
+    keep.iloc[-1] = True
+    return force[keep]
 
 
 def _sleeves(weights: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
@@ -65,24 +77,18 @@ def allocation_mpl(
 ) -> Figure:
     """Build the matplotlib figure of `allocation_png`."""
     # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
     weights, force, sleeves, mask = _prepared(weights, targets, risk_off)
-    fig = Figure(figsize=(12.0, 1.2 + PANEL_HEIGHT_IN * len(sleeves)), dpi=DPI, layout="tight")
-    FigureCanvasAgg(fig)
+    fig = style.figure((12.0, 1.2 + PANEL_HEIGHT_IN * len(sleeves)))
     axes = fig.subplots(len(sleeves), 1, sharex=True, squeeze=False)[:, 0]
-    colors = _palette()
     for i, (ax, sleeve) in enumerate(zip(axes, sleeves, strict=True)):
-        color = colors[i % len(colors)]
-        ax.plot(weights.index, weights[sleeve].to_numpy() * 100, color=color, linewidth=1.2)
+        ax.plot(weights.index, weights[sleeve].to_numpy() * 100, color=style.color(i), linewidth=1.2)
         ax.step(force.index, force[sleeve].to_numpy() * 100, where="post", color="black", linewidth=0.9,
                 linestyle="--", alpha=0.8)  # fmt: skip
-        ax.set_ylabel(f"{sleeve} (%)")
+        ax.set_ylabel(f"{style.label(sleeve)} (%)")
         ax.axhline(0.0, color="grey", linewidth=0.6)
-        ax.grid(True, alpha=0.3)
-        ax.margins(x=0)
+        style.axes_style(ax)
     shaded = _shade_mpl(list(axes), mask)
     handles = [
         Line2D([], [], color="grey", linewidth=1.2, label="realised weight"),
@@ -90,10 +96,10 @@ def allocation_mpl(
     ]
     if shaded:
         handles.append(_shade_handle())
-    axes[0].legend(handles=handles, loc="upper left", frameon=True, framealpha=0.85, edgecolor="none")
+    _legend(axes[0], handles)
     _format_dates(axes[-1])
     if title:
-        axes[0].set_title(title)
+        fig.suptitle(title)
     return fig
 
 
@@ -126,62 +132,37 @@ def allocation_png(
 def allocation_plotly(
     weights: pd.DataFrame, targets: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> PlotlyFigure:
-    """Build the plotly figure of `allocation_html`."""
+    """The interactive version of `allocation_png`: one row per sleeve held, shared dates.
+
+    The target in force is drawn from the days it changes only (a step line): the same line as a
+    daily series, in a fraction of the page's bytes.
+    """
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     weights, force, sleeves, mask = _prepared(weights, targets, risk_off)
-    colors = _palette()
+    labels = [style.label(s) for s in sleeves]
     fig = make_subplots(rows=len(sleeves), cols=1, shared_xaxes=True, vertical_spacing=0.03,
-                        subplot_titles=sleeves)  # fmt: skip
+                        subplot_titles=labels)  # fmt: skip
     x = _x(weights.index)
-    for i, sleeve in enumerate(sleeves):
+    for i, (sleeve, name) in enumerate(zip(sleeves, labels, strict=True)):
         fig.add_trace(
-            go.Scatter(x=x, y=weights[sleeve].to_numpy() * 100, name=f"{sleeve} realised", mode="lines",
-                       line={"color": colors[i % len(colors)], "width": 1.4}, hovertemplate="%{y:.1f}%"),
+            go.Scatter(x=x, y=weights[sleeve].to_numpy() * 100, name=f"{name} realised", mode="lines",
+                       line={"color": style.color(i), "width": 1.4}, hovertemplate="%{y:.1f}%"),
             row=i + 1, col=1,
         )  # fmt: skip
+        steps = _changes(force[sleeve])
         fig.add_trace(
-            go.Scatter(x=x, y=force[sleeve].to_numpy() * 100, name=f"{sleeve} target", mode="lines",
+            go.Scatter(x=_x(steps.index), y=steps.to_numpy() * 100, name=f"{name} target", mode="lines",
                        line={"color": "black", "width": 1.0, "dash": "dash", "shape": "hv"},
                        hovertemplate="%{y:.1f}%"),
             row=i + 1, col=1,
         )  # fmt: skip
         fig.update_yaxes(ticksuffix="%", row=i + 1, col=1)
     fig.update_layout(
-        title={"text": title} if title else None,
         shapes=[{**s, "yref": "paper"} for s in _shapes(mask)],
-        hovermode="x unified",
-        template="plotly_white",
-        height=200 + 180 * len(sleeves),
-        margin={"l": 60, "r": 30, "t": 70 if title else 40, "b": 40},
+        **style.plotly_layout(200 + 180 * len(sleeves), title),
     )
     fig.update_xaxes(hoverformat="%Y-%m-%d")
     return fig
-
-
-def allocation_html(
-    weights: pd.DataFrame,
-    targets: pd.DataFrame,
-    path: str | os.PathLike[str],
-    *,
-    risk_off: pd.Series | None = None,
-    title: str = "",
-    include_plotlyjs: str | bool = "cdn",
-) -> Path:
-    """Write the interactive version of `allocation_png` (plotly, one row per sleeve, shared dates).
-
-    Args:
-        weights: Realised end-of-day weights.
-        targets: Executed target weights (NaN = no trade that day).
-        path: Where to write the HTML.
-        risk_off: Optional risk-off state to shade.
-        title: Figure title.
-        include_plotlyjs: ``"cdn"`` (small file) or ``True`` (self-contained).
-
-    Returns:
-        The path written.
-    """
-    fig = allocation_plotly(weights, targets, risk_off=risk_off, title=title)
-    return _write_html(fig, path, include_plotlyjs)

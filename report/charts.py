@@ -1,8 +1,10 @@
-"""Charts of a backtest: equity and drawdown, and a signal over its inputs, as PNG and interactive HTML.
+"""Charts of a backtest: equity and drawdown, and a signal over its inputs, as PNG and plotly figures.
 
-Pure plotting functions: they take frames and series, write one file and return its path. No MLflow, no
-vectorbt. matplotlib (object-oriented API on the Agg canvas: headless, safe in parallel processes) and plotly
-are imported inside the functions, so importing this module costs no more than pandas.
+Pure plotting functions: the `*_mpl` and `*_plotly` builders return a figure, the `*_png` writers write one
+file and return its path (the plotly figures become sections of the run's one page, `report.tearsheet`).
+No MLflow, no vectorbt. Colours, labels and legends come from `report.style`. matplotlib (object-oriented
+API on the Agg canvas: headless, safe in parallel processes) and plotly are imported inside the
+functions, so importing this module costs no more than pandas.
 
 Risk-off episodes are shaded from their first day to the next date of the index (the day the regime ends or
 the last day of data), so a one-day episode is visible and the shading matches the step line of the state.
@@ -19,17 +21,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from report import style
+from report.style import DPI, ENTRY_COLOR, EXIT_COLOR, SHADE_ALPHA, SHADE_COLOR, SHADE_LABEL, STATE_LABEL
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from plotly.graph_objects import Figure as PlotlyFigure
 
-FIGSIZE = (12.0, 7.0)
-DPI = 110
-SHADE_COLOR = "#d62728"
-SHADE_ALPHA = 0.12
-SHADE_LABEL = "risk-off (shaded)"
-STATE_LABEL = "risk-off state"
+    from signals.base import Thresholds
+
+__all__ = ["DPI", "SHADE_ALPHA", "SHADE_COLOR", "SHADE_LABEL", "STATE_LABEL"]
 
 
 # --------------------------------------------------------------------------------------------------- data
@@ -129,13 +131,8 @@ def _write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def _new_figure() -> tuple[Figure, Axes, Axes]:
-    """A 12x7 in figure on the Agg canvas with a tall top panel and a short bottom panel, shared x."""
-    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="tight")
-    FigureCanvasAgg(fig)
+    """A 12x7 in figure (`report.style.figure`) with a tall top panel and a short bottom one, shared x."""
+    fig = style.figure()
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
     return fig, top, bottom
 
@@ -144,11 +141,30 @@ def _shade_mpl(axes: list[Axes], mask: pd.Series | None) -> bool:
     """Shade the risk-off spans of ``mask`` on each of ``axes``; return whether anything was shaded."""
     if mask is None:
         return False
-    spans = _spans(mask)
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
+    from matplotlib.collections import PolyCollection
+
+    spans = _spans_num(mask)
     for ax in axes:
-        for x0, x1 in spans:
-            ax.axvspan(x0, x1, color=SHADE_COLOR, alpha=SHADE_ALPHA, linewidth=0, zorder=0)
+        # one collection of rectangles, full height (x in data, y in axes units): an axvspan per
+        # episode converts its dates through pandas each time, ten times slower over 100+ episodes
+        boxes = [[(x0, 0.0), (x0, 1.0), (x1, 1.0), (x1, 0.0)] for x0, x1 in spans]
+        coll = PolyCollection(boxes, facecolors=SHADE_COLOR, alpha=SHADE_ALPHA, linewidths=0, zorder=0)
+        coll.set_transform(ax.get_xaxis_transform())
+        ax.add_collection(coll, autolim=False)
     return bool(spans)
+
+
+def _spans_num(mask: pd.Series) -> list[tuple[float, float]]:
+    """`_spans` as matplotlib date numbers (days since its epoch), converted once."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
+    import matplotlib.dates as mdates
+
+    spans = _spans(mask)
+    if not spans:
+        return []
+    nums = mdates.date2num(pd.DatetimeIndex([t for span in spans for t in span]).to_pydatetime())
+    return list(zip(nums[0::2].tolist(), nums[1::2].tolist(), strict=True))
 
 
 def _shade_handle() -> object:
@@ -181,8 +197,8 @@ def _log_axis(ax: Axes) -> None:
 
 
 def _legend(ax: Axes, handles: list) -> None:
-    """Framed legend in the upper left, so lines behind it stay readable."""
-    ax.legend(handles=handles, loc="upper left", frameon=True, framealpha=0.85, edgecolor="none")
+    """The legend above `ax`, outside the data (`report.style.legend_outside`)."""
+    style.legend_outside(ax, handles)
 
 
 def _save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
@@ -199,9 +215,9 @@ def equity_mpl(values: pd.DataFrame, *, risk_off: pd.Series | None = None, title
     growth, drawdown = _growth(values), _drawdown_pct(values)
     fig, top, bottom = _new_figure()
     for i, col in enumerate(values.columns):
-        width = 1.8 if i == 0 else 1.2
-        top.plot(growth.index, growth[col].to_numpy(), label=str(col), linewidth=width, zorder=3 - i / 10)
-        bottom.plot(drawdown.index, drawdown[col].to_numpy(), linewidth=width, zorder=3 - i / 10)
+        line = {"linewidth": 1.8 if i == 0 else 1.2, "zorder": 3 - i / 10, "color": style.color(i)}
+        top.plot(growth.index, growth[col].to_numpy(), label=style.label(col), **line)
+        bottom.plot(drawdown.index, drawdown[col].to_numpy(), **line)
     _log_axis(top)
     top.set_ylabel("growth of 1 (log scale)")
     bottom.set_ylabel("drawdown (%)")
@@ -210,11 +226,10 @@ def equity_mpl(values: pd.DataFrame, *, risk_off: pd.Series | None = None, title
         handles.append(_shade_handle())
     _legend(top, handles)
     for ax in (top, bottom):
-        ax.grid(True, which="major", alpha=0.3)
-        ax.margins(x=0)
+        style.axes_style(ax)
     _format_dates(bottom)
     if title:
-        top.set_title(title)
+        fig.suptitle(title)
     return fig
 
 
@@ -243,57 +258,107 @@ def equity_drawdown_png(
     return _save_png(equity_mpl(values, risk_off=risk_off, title=title), path)
 
 
+def _threshold_lines(thresholds: Thresholds | None) -> list[tuple[float, str, str]]:
+    """The score's entry and exit levels to draw: ``(value, label, colour)``.
+
+    None when the thresholds are in another series' units (`Thresholds.measure`).
+    """
+    if thresholds is None or thresholds.measure is not None:
+        return []
+    side = "≥" if thresholds.above else "≤"
+    lines = [(float(thresholds.entry), f"entry ({side} {thresholds.entry:g})", ENTRY_COLOR)]
+    if thresholds.exit is not None and thresholds.exit != thresholds.entry:
+        back = "<" if thresholds.above else ">"
+        lines.append((float(thresholds.exit), f"exit ({back} {thresholds.exit:g})", EXIT_COLOR))
+    return lines
+
+
+def strips(conditions: pd.DataFrame | None, risk_off: pd.Series) -> pd.DataFrame:
+    """The rows of the condition strips, top to bottom: each condition of the rule, then the state.
+
+    Requires: ``risk_off`` a boolean-like series by date; ``conditions`` bool columns (or None).
+    Produces: bool columns on ``risk_off``'s index (missing days False), the last one `STATE_LABEL`.
+
+    >>> idx = pd.date_range("2024-01-01", periods=2)
+    >>> list(strips(pd.DataFrame({"VIX < 20": [True, False]}, index=idx), pd.Series([0, 1], index=idx)))
+    ['VIX < 20', 'risk-off state']
+    """
+    given = {} if conditions is None else conditions
+    rows = {str(c): _align_mask(given[c], risk_off.index) for c in given}
+    rows[STATE_LABEL] = _align_mask(risk_off, risk_off.index)
+    return pd.DataFrame(rows, index=risk_off.index)
+
+
+def _strips_mpl(ax: Axes, rows: pd.DataFrame) -> None:
+    """One horizontal strip per row of `rows`, dark on its true days (the state's in the shade colour)."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
+    from matplotlib.collections import PolyCollection
+
+    n = len(rows.columns)
+    for i, name in enumerate(rows.columns):
+        y = n - 1 - i
+        boxes = [
+            [(x0, y - 0.35), (x0, y + 0.35), (x1, y + 0.35), (x1, y - 0.35)]
+            for x0, x1 in _spans_num(rows[name])
+        ]
+        color = SHADE_COLOR if name == STATE_LABEL else style.ON_COLOR
+        ax.add_collection(PolyCollection(boxes, facecolors=color, linewidths=0), autolim=False)
+    ax.set_yticks(range(n), labels=list(rows.columns)[::-1], fontsize="small")
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.grid(True, axis="x", alpha=style.GRID_ALPHA)
+    ax.margins(x=0)
+
+
 def signal_mpl(
-    market: pd.DataFrame, risk_off: pd.Series, *, score: pd.Series | None = None, title: str = ""
+    market: pd.DataFrame,
+    risk_off: pd.Series,
+    *,
+    score: pd.Series | None = None,
+    thresholds: Thresholds | None = None,
+    conditions: pd.DataFrame | None = None,
+    title: str = "",
 ) -> Figure:
     """Build the matplotlib signal figure (see `signal_png`)."""
-    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
-    import matplotlib as mpl
-
     market = _check_values(market, "market")
     mask = _align_mask(risk_off, market.index)
-    colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
-    fig, top, bottom = _new_figure()
+    rows = strips(conditions, mask)
+    n_panels = 3 if score is not None else 2
+    ratios = [3.0, 2.0, 0.45 * len(rows.columns) + 0.4][-n_panels:] if score is not None else [3.0, 0.8]
+    fig = style.figure((12.0, 4.6 + 1.6 * (score is not None) + 0.3 * len(rows.columns)))
+    axes = fig.subplots(n_panels, 1, sharex=True, gridspec_kw={"height_ratios": ratios})
+    top, strip_ax = axes[0], axes[-1]
     handles = []
     columns = list(market.columns)
-    axes = [top, top.twinx()] if len(columns) == 2 else [top] * len(columns)
-    for i, (col, ax) in enumerate(zip(columns, axes, strict=True)):
-        (line,) = ax.plot(market.index, market[col].to_numpy(), color=colors[i % len(colors)], linewidth=1.1)
+    twins = [top, top.twinx()] if len(columns) == 2 else [top] * len(columns)
+    for i, (col, ax) in enumerate(zip(columns, twins, strict=True)):
+        (line,) = ax.plot(market.index, market[col].to_numpy(), color=style.color(i), linewidth=1.1)
         line.set_label(str(col))
         handles.append(line)
     if len(columns) == 2:
-        top.set_ylabel(str(columns[0]), color=colors[0])
-        axes[1].set_ylabel(str(columns[1]), color=colors[1])
+        top.set_ylabel(str(columns[0]), color=style.color(0))
+        twins[1].set_ylabel(str(columns[1]), color=style.color(1))
     elif len(columns) == 1:
         top.set_ylabel(str(columns[0]))
-    state_ax, bottom_handles = bottom, []
+    shaded = [top]
     if score is not None:
-        (line,) = bottom.plot(score.index, score.astype(float).to_numpy(), color="black", linewidth=1.0)
+        mid = axes[1]
+        (line,) = mid.plot(score.index, score.astype(float).to_numpy(), color="black", linewidth=1.0)
         line.set_label(str(score.name or "score"))
-        bottom.set_ylabel("score")
-        bottom_handles.append(line)
-        state_ax = bottom.twinx()
-        # Score above the state line: raise the score's axes, let the state's show through.
-        bottom.set_zorder(state_ax.get_zorder() + 1)
-        bottom.patch.set_visible(False)
-    (step,) = state_ax.step(
-        mask.index, mask.astype(int).to_numpy(), where="post", color=SHADE_COLOR, linewidth=0.9, alpha=0.8
-    )
-    step.set_label(STATE_LABEL)
-    # With a score, the state keeps to the lower half of the panel so the score stays readable.
-    state_ax.set_ylim(-0.05, 2.1 if score is not None else 1.15)
-    state_ax.set_yticks([0, 1], labels=["risk-on", "risk-off"])
-    if score is not None:
-        _legend(bottom, [*bottom_handles, step])
-    if _shade_mpl([top, bottom], mask):
+        score_handles = [line]
+        for value, text, color in _threshold_lines(thresholds):
+            score_handles.append(mid.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
+        mid.set_ylabel("score")
+        style.axes_style(mid)
+        _legend(mid, score_handles)
+        shaded.append(mid)
+    if _shade_mpl(shaded, mask):
         handles.append(_shade_handle())
     _legend(top, handles)
-    for ax in (top, bottom):
-        ax.grid(True, alpha=0.3)
-        ax.margins(x=0)
-    _format_dates(bottom)
+    style.axes_style(top)
+    _strips_mpl(strip_ax, rows)
+    _format_dates(strip_ax)
     if title:
-        top.set_title(title)
+        fig.suptitle(title)
     return fig
 
 
@@ -303,27 +368,32 @@ def signal_png(
     path: str | os.PathLike[str],
     *,
     score: pd.Series | None = None,
+    thresholds: Thresholds | None = None,
+    conditions: pd.DataFrame | None = None,
     title: str = "",
 ) -> Path:
-    """Write a PNG of a signal over its inputs.
+    """Write a PNG of a signal over its inputs: why each episode opened and closed.
 
     Requires: ``market`` the input columns by date (DatetimeIndex), typically MOVE and VIX; ``risk_off`` a
     boolean series by date (NaN = False); ``score`` an optional continuous score by date.
-    Produces: a 12x7 in PNG at 110 dpi. Top panel: the market columns (on twin y axes when there are two,
-    one axis otherwise), risk-off shaded. Bottom panel: the score, if given, and the risk-off state as a
-    step line.
+    Produces: a PNG 12 in wide at 110 dpi. Top panel: the market columns (on twin y axes when there are
+    two), risk-off shaded. Middle panel (with a score): the score and its entry and exit thresholds.
+    Bottom panel: one strip per condition of the rule (dark where it holds), then the risk-off state.
 
     Args:
         market: Input series of the signal.
         risk_off: The signal's risk-off state.
         path: Where to write the PNG; parent folders are created.
         score: The signal's continuous score, if it has one.
+        thresholds: The score's entry/exit levels (`signals.base.Thresholds`), if it has them.
+        conditions: The rule's conditions by day (`signals.base.SignalOutput.conditions`).
         title: Figure title.
 
     Returns:
         The path written.
     """
-    return _save_png(signal_mpl(market, risk_off, score=score, title=title), path)
+    fig = signal_mpl(market, risk_off, score=score, thresholds=thresholds, conditions=conditions, title=title)
+    return _save_png(fig, path)
 
 
 # ------------------------------------------------------------------------------------------------- plotly
@@ -366,20 +436,12 @@ def _shade_legend_trace() -> object:
     )
 
 
-def _layout(fig: PlotlyFigure, mask: pd.Series | None, title: str) -> None:
+def _layout(fig: PlotlyFigure, mask: pd.Series | None, title: str, height: int = 650) -> None:
     """Common layout: title, shapes, unified hover with ISO dates, compact margins."""
     shapes = _shapes(mask)
     if shapes:
         fig.add_trace(_shade_legend_trace(), row=1, col=1)
-    fig.update_layout(
-        title={"text": title} if title else None,
-        shapes=shapes,
-        hovermode="x unified",
-        template="plotly_white",
-        height=650,
-        margin={"l": 60, "r": 60, "t": 60 if title else 30, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    )
+    fig.update_layout(shapes=shapes, **style.plotly_layout(height, title))
     fig.update_xaxes(hoverformat="%Y-%m-%d")
 
 
@@ -402,7 +464,7 @@ def equity_plotly(
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04)
     for i, col in enumerate(values.columns):
         line = {"color": colors[i % len(colors)], "width": 2.0 if i == 0 else 1.3}
-        name = str(col)
+        name = style.label(col)
         fig.add_trace(
             go.Scatter(
                 x=_x(growth.index), y=growth[col].to_numpy(), name=name, legendgroup=name, line=line,
@@ -431,54 +493,25 @@ def _x(index: pd.DatetimeIndex) -> list[str] | pd.DatetimeIndex:
 
 
 def _palette() -> list[str]:
-    """Plotly's default qualitative colours."""
-    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
-    import plotly.colors
-
-    return list(plotly.colors.qualitative.Plotly)
-
-
-def _write_html(fig: PlotlyFigure, path: str | os.PathLike[str], include_plotlyjs: str | bool) -> Path:
-    """Write ``fig`` as a standalone HTML file, atomically."""
-    html = fig.to_html(include_plotlyjs=include_plotlyjs, full_html=True, config={"displaylogo": False})
-    return _write_atomic(path, html.encode("utf-8"))
-
-
-def equity_drawdown_html(
-    values: pd.DataFrame,
-    path: str | os.PathLike[str],
-    *,
-    risk_off: pd.Series | None = None,
-    title: str = "",
-    include_plotlyjs: str | bool = "cdn",
-) -> Path:
-    """Write an interactive HTML chart of growth of 1 (log scale) over drawdown in percent.
-
-    Same content as `equity_drawdown_png`, with plotly: two rows on a shared date axis, hover showing the
-    date and every portfolio's value, and one shaded rectangle per risk-off episode.
-
-    Args:
-        values: Portfolio values by date, one column per portfolio.
-        path: Where to write the HTML; parent folders are created.
-        risk_off: If given, risk-off episodes are shaded and named in the legend.
-        title: Figure title.
-        include_plotlyjs: Passed to plotly: ``"cdn"`` (small file, needs internet to view), ``True``
-            (embeds plotly.js, about 4.5 MB, works offline), or ``"directory"``.
-
-    Returns:
-        The path written.
-    """
-    return _write_html(equity_plotly(values, risk_off=risk_off, title=title), path, include_plotlyjs)
+    """The shared palette (`report.style.PALETTE`)."""
+    return list(style.PALETTE)
 
 
 def signal_plotly(
-    market: pd.DataFrame, risk_off: pd.Series, *, score: pd.Series | None = None, title: str = ""
+    market: pd.DataFrame,
+    risk_off: pd.Series,
+    *,
+    score: pd.Series | None = None,
+    thresholds: Thresholds | None = None,
+    conditions: pd.DataFrame | None = None,
+    title: str = "",
 ) -> PlotlyFigure:
-    """Build the plotly signal figure (see `signal_html`).
+    """Build the plotly signal figure: the same panels as `signal_png`, on one shared date axis.
 
-    Traces: the market columns (row 1; the second of two on a secondary y axis), the score if given
-    (row 2), the risk-off state as a step line (row 2, secondary y axis when there is a score), then, if any
-    episode, a data-less legend entry for the shading. Shapes: one per risk-off episode.
+    Traces: the market columns (row 1; the second of two on a secondary y axis); with a score, the score
+    and one dashed line per threshold (row 2); the strips as one heatmap named `STATE_LABEL` (last
+    row: a row per condition, then the state; 1 where it holds); then, if any episode, a data-less
+    legend entry for the shading. Shapes: one per risk-off episode, over the top rows.
     """
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
@@ -486,17 +519,21 @@ def signal_plotly(
 
     market = _check_values(market, "market")
     mask = _align_mask(risk_off, market.index)
-    colors = _palette()
+    rows = strips(conditions, mask)
     columns = list(market.columns)
+    n = 3 if score is not None else 2
+    strip_h = 0.06 * len(rows.columns) + 0.04
+    heights = [0.55, 0.45 - strip_h, strip_h] if score is not None else [1.0 - strip_h, strip_h]
     fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.04,
-        specs=[[{"secondary_y": True}], [{"secondary_y": True}]],
+        rows=n, cols=1, shared_xaxes=True, row_heights=heights, vertical_spacing=0.035,
+        specs=[[{"secondary_y": True}]] + [[{}]] * (n - 1),
     )  # fmt: skip
+    x = _x(market.index)
     for i, col in enumerate(columns):
         secondary = len(columns) == 2 and i == 1
         trace = go.Scatter(
-            x=_x(market.index), y=market[col].to_numpy(), name=str(col), mode="lines",
-            line={"color": colors[i % len(colors)], "width": 1.3}, hovertemplate="%{y:.2f}",
+            x=x, y=market[col].to_numpy(), name=str(col), mode="lines",
+            line={"color": style.color(i), "width": 1.3}, hovertemplate="%{y:.2f}",
         )  # fmt: skip
         fig.add_trace(trace, row=1, col=1, secondary_y=secondary)
     if len(columns) == 2:
@@ -505,51 +542,30 @@ def signal_plotly(
     elif len(columns) == 1:
         fig.update_yaxes(title_text=str(columns[0]), row=1, col=1, secondary_y=False)
     if score is not None:
-        name = str(score.name or "score")
         fig.add_trace(
             go.Scatter(
-                x=_x(score.index), y=score.astype(float).to_numpy(), name=name, mode="lines",
-                line={"color": "black", "width": 1.1}, hovertemplate="%{y:.2f}",
+                x=_x(score.index), y=score.astype(float).to_numpy(), name=str(score.name or "score"),
+                mode="lines", line={"color": "black", "width": 1.1}, hovertemplate="%{y:.2f}",
             ),
-            row=2, col=1, secondary_y=False,
+            row=2, col=1,
         )  # fmt: skip
-        fig.update_yaxes(title_text="score", row=2, col=1, secondary_y=False)
-    state = go.Scatter(
-        x=_x(mask.index), y=mask.to_numpy(dtype=np.int8), name=STATE_LABEL, mode="lines", line_shape="hv",
-        line={"color": SHADE_COLOR, "width": 1.1}, hovertemplate="%{y}",
+        for value, text, color in _threshold_lines(thresholds):
+            fig.add_trace(
+                go.Scatter(
+                    x=[x[0], x[-1]], y=[value, value], name=text, mode="lines", hoverinfo="skip",
+                    line={"color": color, "width": 1.2, "dash": "dash"},
+                ),
+                row=2, col=1,
+            )  # fmt: skip
+        fig.update_yaxes(title_text="score", row=2, col=1)
+    names = list(rows.columns)
+    fig.add_trace(
+        go.Heatmap(
+            x=x, y=names[::-1], z=rows[names[::-1]].to_numpy(dtype=np.int8).T, name=STATE_LABEL,
+            colorscale=[[0.0, "rgba(0,0,0,0)"], [1.0, style.ON_COLOR]], zmin=0, zmax=1, showscale=False,
+            hovertemplate="%{y}: %{z}<extra></extra>", xgap=0, ygap=2,
+        ),
+        row=n, col=1,
     )  # fmt: skip
-    fig.add_trace(state, row=2, col=1, secondary_y=score is not None)
-    fig.update_yaxes(
-        range=[-0.05, 2.1 if score is not None else 1.15], tickvals=[0, 1], showgrid=False,
-        row=2, col=1, secondary_y=score is not None,
-    )  # fmt: skip
-    _layout(fig, mask, title)
+    _layout(fig, mask, title, height=560 + 150 * (score is not None) + 22 * len(names))
     return fig
-
-
-def signal_html(
-    market: pd.DataFrame,
-    risk_off: pd.Series,
-    path: str | os.PathLike[str],
-    *,
-    score: pd.Series | None = None,
-    title: str = "",
-    include_plotlyjs: str | bool = "cdn",
-) -> Path:
-    """Write an interactive HTML chart of a signal over its inputs.
-
-    Same content as `signal_png`, with plotly: market columns on top (two columns on twin y axes), the
-    score and the risk-off state as a step line below, one shaded rectangle per risk-off episode.
-
-    Args:
-        market: Input series of the signal, by date.
-        risk_off: The signal's risk-off state (NaN = False).
-        path: Where to write the HTML; parent folders are created.
-        score: The signal's continuous score, if it has one.
-        title: Figure title.
-        include_plotlyjs: Passed to plotly; see `equity_drawdown_html`.
-
-    Returns:
-        The path written.
-    """
-    return _write_html(signal_plotly(market, risk_off, score=score, title=title), path, include_plotlyjs)

@@ -1,7 +1,8 @@
 """Charts of an event study: forward-return distributions after onsets vs all days, and episodes.
 
 Pure plotting functions on an `analysis.event_study.EventStudy`: the `*_mpl` and `*_plotly` builders return
-a figure (for a notebook), the `*_png` and `*_html` writers write one file and return its path.
+a figure (for a notebook and the run's page, `report.tearsheet`), the `*_png` writers write one file and
+return its path.
 matplotlib (object-oriented API on the Agg canvas) and plotly are imported inside the functions, as in
 `report.charts`, whose shading and file helpers these reuse.
 """
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.event_study import EventStudy, write_tables
-from report import charts
+from report import charts, style
 from report.render import job, render
 
 if TYPE_CHECKING:
@@ -58,13 +59,8 @@ def forward_returns_png(ev: EventStudy, path: str | os.PathLike[str], *, title: 
 
 def forward_returns_mpl(ev: EventStudy, *, title: str = "") -> Figure:
     """Build the matplotlib figure of `forward_returns_png`."""
-    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     hs = _horizons(ev)
-    fig = Figure(figsize=(4.2 * len(hs), 4.2), dpi=charts.DPI, layout="tight")
-    FigureCanvasAgg(fig)
+    fig = style.figure((4.2 * len(hs), 4.6))
     axes = np.atleast_1d(fig.subplots(1, len(hs)))
     for ax, h in zip(axes, hs, strict=True):
         cond, uncond = _samples(ev, h)
@@ -90,8 +86,8 @@ def forward_returns_mpl(ev: EventStudy, *, title: str = "") -> Figure:
         ax.axvline(0.0, color="black", linewidth=0.6)
         ax.set_title(f"{h}-day forward equity return")
         ax.set_xlabel("%")
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper left", fontsize="small", frameon=True, framealpha=0.85, edgecolor="none")
+        style.axes_style(ax)
+        style.legend_outside(ax, ax.get_legend_handles_labels()[0], ncol=1)
     axes[0].set_ylabel("density")
     if title:
         fig.suptitle(title)
@@ -132,23 +128,15 @@ def episodes_mpl(ev: EventStudy, *, title: str = "") -> Figure:
         handles.append(charts._shade_handle())
     charts._legend(top, handles)
     for ax in (top, bottom):
-        ax.grid(True, alpha=0.3)
-        ax.margins(x=0)
+        style.axes_style(ax)
     charts._format_dates(bottom)
     if title:
-        top.set_title(title)
+        fig.suptitle(title)
     return fig
 
 
-def forward_returns_html(
-    ev: EventStudy, path: str | os.PathLike[str], *, title: str = "", include_plotlyjs: str | bool = "cdn"
-) -> Path:
-    """Interactive version of `forward_returns_png` (plotly, overlaid density histograms)."""
-    return charts._write_html(forward_returns_plotly(ev, title=title), path, include_plotlyjs)
-
-
 def forward_returns_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
-    """Build the plotly figure of `forward_returns_html`."""
+    """Interactive version of `forward_returns_png` (plotly, overlaid density histograms)."""
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -167,19 +155,12 @@ def forward_returns_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
                 ),
                 row=1, col=i,
             )  # fmt: skip
-    fig.update_layout(barmode="overlay", title=title, template="plotly_white", height=450)
+    fig.update_layout(barmode="overlay", **(style.plotly_layout(450, title) | {"hovermode": "closest"}))
     return fig
 
 
-def episodes_html(
-    ev: EventStudy, path: str | os.PathLike[str], *, title: str = "", include_plotlyjs: str | bool = "cdn"
-) -> Path:
-    """Interactive version of `episodes_png`: equity (log) and drawdown, episodes as shaded rectangles."""
-    return charts._write_html(episodes_plotly(ev, title=title), path, include_plotlyjs)
-
-
 def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
-    """Build the plotly figure of `episodes_html`."""
+    """Interactive version of `episodes_png`: equity (log) and drawdown, episodes as shaded rectangles."""
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -205,31 +186,19 @@ def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     return fig
 
 
-def jobs(ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn") -> list:
-    """Both event charts as PNG and HTML (``event_returns.*``, ``event_episodes.*``), as render jobs."""
+def jobs(ev: EventStudy, folder: Path, *, title: str = "") -> list:
+    """Both event charts as PNG (``event_returns.png``, ``event_episodes.png``), as render jobs."""
     return [
         job(forward_returns_png, folder / "event_returns.png", ev, title=title),
-        job(
-            forward_returns_html,
-            folder / "event_returns.html",
-            ev,
-            title=title,
-            include_plotlyjs=include_plotlyjs,
-        ),
         job(episodes_png, folder / "event_episodes.png", ev, title=title),
-        job(
-            episodes_html, folder / "event_episodes.html", ev, title=title, include_plotlyjs=include_plotlyjs
-        ),
     ]
 
 
-def write_all(
-    ev: EventStudy, folder: Path, *, title: str = "", include_plotlyjs: str | bool = "cdn"
-) -> list[Path]:
-    """Write both event charts as PNG and HTML into `folder` (``event_returns.*``, ``event_episodes.*``)."""
-    return render(jobs(ev, folder, title=title, include_plotlyjs=include_plotlyjs), parallel=False)
+def write_all(ev: EventStudy, folder: Path, *, title: str = "") -> list[Path]:
+    """Write both event charts as PNG into `folder` (``event_returns.png``, ``event_episodes.png``)."""
+    return render(jobs(ev, folder, title=title), parallel=False)
 
 
-def write_study(ev: EventStudy, folder: Path, *, title: str = "", plotlyjs: str | bool = "cdn") -> list[Path]:
+def write_study(ev: EventStudy, folder: Path, *, title: str = "") -> list[Path]:
     """Write the study's tables (``event_study.csv``/``.json``, ``episodes.csv``) and charts into `folder`."""
-    return write_tables(ev, folder) + write_all(ev, folder, title=title, include_plotlyjs=plotlyjs)
+    return write_tables(ev, folder) + write_all(ev, folder, title=title)

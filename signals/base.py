@@ -73,6 +73,10 @@ class SignalOutput:
         notes: Remarks for the run's record, e.g. which measure a signal used given the data.
         thresholds: Where the rule turns on and off (for the monitor's distance to the next trigger),
             or None where no single threshold describes it.
+        conditions: The parts of the rule, day by day, for a reader to see why each episode opened
+            and closed: one bool column per condition, named for a person (``wedge z ≥ 1.5``, ``VIX <
+            20``), each computed from data up to that day's close like the state itself; or None for
+            a rule with no parts. The decorator aligns it to the frame's index (NaN as False).
     """
 
     risk_off: pd.Series
@@ -80,6 +84,7 @@ class SignalOutput:
     covered: pd.Series | None = None
     notes: tuple[str, ...] = ()
     thresholds: Thresholds | None = None
+    conditions: pd.DataFrame | None = None
 
     @property
     def coverage(self) -> float:
@@ -227,7 +232,8 @@ def signal(
             if out.score is not None and not own_coverage:
                 covered &= out.score.reindex(frame.index).notna()
             risk_off = out.risk_off.astype("boolean").fillna(False).astype(bool) & covered
-            return replace(out, risk_off=risk_off.rename(fn.__name__), covered=covered)
+            conditions = _bool_frame(out.conditions, frame.index)
+            return replace(out, risk_off=risk_off.rename(fn.__name__), covered=covered, conditions=conditions)
 
         run.requires = requires  # type: ignore[attr-defined]
         run.columns = columns  # type: ignore[attr-defined]
@@ -236,6 +242,14 @@ def signal(
         return run
 
     return wrap
+
+
+def _bool_frame(conditions: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame | None:
+    """`conditions` on `index` as plain bools, NaN (a condition not computable yet) as False."""
+    if conditions is None:
+        return None
+    aligned = conditions.reindex(index)
+    return aligned.apply(lambda col: col.astype("boolean").fillna(False).astype(bool))
 
 
 def positive_int(key: str, value: Any, *, lo: int = 1) -> int:

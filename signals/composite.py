@@ -163,4 +163,5 @@ def composite(
         covered=_combine(covered, rule, k, w, threshold),
         notes=notes,
         thresholds=None if need is None else Thresholds(need, need),
+        conditions=states.rename(columns=lambda n: f"{n} on"),  # the rule's parts: each child's state
     )

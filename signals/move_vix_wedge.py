@@ -68,9 +68,18 @@ def move_vix_wedge(
         Risk-off state and the ratio z-score as score.
     """
     z = rolling_zscore(frame["MOVE"] / frame["VIX"], lookback, full_window=full_window)
-    enter = (z >= z_entry) & rising(frame["MOVE"], trend_window) & (frame["VIX"] < vix_ceiling)
-    state = latch(enter, (z < z_exit) | z.isna())
     gates = (f"MOVE above its level {trend_window} days ago", f"VIX < {vix_ceiling:g}")
+    parts = {
+        f"wedge z ≥ {z_entry:g} (entry)": z >= z_entry,
+        gates[0]: rising(frame["MOVE"], trend_window),
+        gates[1]: frame["VIX"] < vix_ceiling,
+    }
+    leave = (z < z_exit) | z.isna()
+    state = latch(pd.concat(parts, axis=1).all(axis=1), leave)
+    conditions = pd.DataFrame(parts | {f"wedge z < {z_exit:g} (exit)": leave & z.notna()})
     return SignalOutput(
-        risk_off=state, score=z.rename("wedge_z"), thresholds=Thresholds(z_entry, z_exit, conditions=gates)
+        risk_off=state,
+        score=z.rename("wedge_z"),
+        thresholds=Thresholds(z_entry, z_exit, conditions=gates),
+        conditions=conditions,
     )

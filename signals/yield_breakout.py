@@ -57,9 +57,17 @@ def yield_breakout(
         out = level if exit_level is None else exit_level
         state = latch((y >= level) & move_up, y < out)
         th = Thresholds(0.0, (out - level) * 100, conditions=gate)
-        return SignalOutput(risk_off=state, score=((y - level) * 100).rename("bp_above_level"), thresholds=th)
-    fired = breakout(y, window) & move_up
+        parts = {
+            f"UST10Y ≥ {level:g}% (entry)": y >= level,
+            gate[0]: move_up,
+            f"UST10Y < {out:g}% (exit)": y < out,
+        }
+        score = ((y - level) * 100).rename("bp_above_level")
+        return SignalOutput(risk_off=state, score=score, thresholds=th, conditions=pd.DataFrame(parts))
+    broke = breakout(y, window)
+    fired = broke & move_up
     prior_high = y.shift(1).rolling(window, min_periods=window).max()
     th = Thresholds(0.0, hold_days=hold_days, triggers=fired, conditions=gate)
     score = ((y - prior_high) * 100).rename("bp_above_high")
-    return SignalOutput(risk_off=hold(fired, hold_days), score=score, thresholds=th)
+    parts = pd.DataFrame({f"UST10Y above its {window}-day high": broke, gate[0]: move_up})
+    return SignalOutput(risk_off=hold(fired, hold_days), score=score, thresholds=th, conditions=parts)

@@ -36,6 +36,7 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
     ("lookback-long", "run", ["strategy.signal.lookback=100000"], ["`strategy.signal.lookback`", "100000"]),
     ("trend-long", "run", ["strategy.signal.trend_window=100000"], ["`strategy.signal.trend_window`"]),
     ("plotlyjs-maybe", "run", ["charts.plotlyjs=maybe"], ["`charts.plotlyjs`", "maybe"]),
+    ("plotlyjs-true", "run", ["charts.plotlyjs=true"], ["`charts.plotlyjs`", "inline"]),  # the old value
     ("experiment-empty", "run", ["tracking.experiment="], ["`tracking.experiment`"]),
     # values that ended in a traceback
     ("slippage-inf", "run", ["backtest.slippage_bp=inf"], ["`backtest.slippage_bp`"]),

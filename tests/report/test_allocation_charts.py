@@ -1,4 +1,4 @@
-"""The allocation chart: PNG and plotly HTML of realised and target weights, with their numbers."""
+"""The allocation chart: PNG and plotly figure of realised and target weights, with their numbers."""
 
 from __future__ import annotations
 
@@ -33,17 +33,19 @@ def test_png_has_one_panel_per_sleeve_held(tmp_path):
         assert im.size == (1320, int(round((1.2 + ac.PANEL_HEIGHT_IN * 3) * 110)))  # gold never held
 
 
-def test_html_traces_carry_realised_and_target_in_force(tmp_path):
+def test_plotly_traces_carry_realised_and_target_in_force():
     weights, targets = frames()
     risk_off = pd.Series(False, index=weights.index)
     risk_off.iloc[30:40] = True
     fig = ac.allocation_plotly(weights, targets, risk_off=risk_off)
     names = [t.name for t in fig.data]
-    assert names == ["equity realised", "equity target", "bonds realised", "bonds target", "cash realised",
-                     "cash target"]  # fmt: skip
-    cash_target = np.asarray(fig.data[5].y)
-    assert cash_target[29] == 0.0 and cash_target[30] == -50.0 and cash_target[-1] == -50.0
+    assert names == ["equity realised", "equity target", "bonds realised", "bonds target",
+                     "cash (T-bills) realised", "cash (T-bills) target"]  # fmt: skip
+    # the target in force as a step line through the days it changes (and the last day)
+    cash = fig.data[5]
+    assert list(cash.x) == [str(weights.index[i].date()) for i in (0, 30, 59)]
+    assert list(np.asarray(cash.y)) == [0.0, -50.0, -50.0] and cash.line.shape == "hv"
+    step = pd.Series(np.asarray(cash.y), index=pd.to_datetime(list(cash.x))).reindex(weights.index).ffill()
+    np.testing.assert_allclose(step.to_numpy(), targets["cash"].ffill().to_numpy() * 100)
     np.testing.assert_allclose(np.asarray(fig.data[0].y), weights["equity"].to_numpy() * 100)
     assert len(fig.layout.shapes) == 1
-    path = ac.allocation_html(weights, targets, tmp_path / "a.html")
-    assert "equity realised" in path.read_text()

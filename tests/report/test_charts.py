@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from report import charts
+from report import charts, style
+from signals.base import Thresholds
 
 REPO = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -157,7 +158,42 @@ def test_signal_png(tmp_path, market, risk_off, columns, with_score) -> None:
     frame = market.assign(X=market["VIX"] * 2)[columns]
     score = (market["MOVE"] / market["VIX"]).rename("ratio_z") if with_score else None
     out = charts.signal_png(frame, risk_off, tmp_path / "signal.png", score=score, title="wedge")
-    _assert_png(out)
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    with Image.open(out) as img:
+        assert img.size[0] == EXPECTED_PX[0]
+
+
+def test_signal_png_draws_thresholds_and_one_strip_per_condition(tmp_path, market, risk_off) -> None:
+    score = (market["MOVE"] / market["VIX"]).rename("ratio")
+    conditions = pd.DataFrame({"MOVE rising": market["MOVE"].diff() > 0, "VIX < 20": market["VIX"] < 20})
+    plain = charts.signal_png(market, risk_off, tmp_path / "plain.png", score=score)
+    full = charts.signal_png(
+        market, risk_off, tmp_path / "full.png", score=score, thresholds=Thresholds(4.0, 3.0),
+        conditions=conditions,
+    )  # fmt: skip
+    with Image.open(plain) as a, Image.open(full) as b:
+        assert b.size[1] > a.size[1]  # two more strips
+    fig = charts.signal_mpl(
+        market, risk_off, score=score, thresholds=Thresholds(4.0, 3.0), conditions=conditions
+    )
+    strips_ax = fig.axes[2]
+    assert [t.get_text() for t in strips_ax.get_yticklabels()] == [
+        "risk-off state",
+        "VIX < 20",
+        "MOVE rising",
+    ]
+    lines = {ln.get_label(): ln for ln in fig.axes[1].get_lines()}
+    assert set(lines) == {"ratio", "entry (≥ 4)", "exit (< 3)"}
+    assert list(lines["entry (≥ 4)"].get_ydata()) == [4.0, 4.0]
+
+
+def test_strips_are_the_conditions_then_the_state(market, risk_off) -> None:
+    conditions = pd.DataFrame({"VIX < 20": market["VIX"] < 20}).iloc[10:]  # starts late: False before
+    rows = charts.strips(conditions, risk_off)
+    assert list(rows.columns) == ["VIX < 20", charts.STATE_LABEL]
+    assert not rows["VIX < 20"].iloc[:10].any()
+    assert rows["VIX < 20"].iloc[10:].equals((market["VIX"] < 20).iloc[10:])
+    assert rows[charts.STATE_LABEL].tolist() == [x is True for x in risk_off]
 
 
 def test_signal_png_changes_with_risk_off(tmp_path, market, risk_off) -> None:
@@ -172,7 +208,7 @@ def test_no_file_written_on_bad_input(tmp_path) -> None:
         charts.equity_drawdown_png(bad, tmp_path / "x.png")
     empty = pd.DataFrame({"strategy": [np.nan, np.nan]}, index=_days(2))
     with pytest.raises(ValueError, match="`values` has no data"):
-        charts.equity_drawdown_html(empty, tmp_path / "x.html")
+        charts.equity_drawdown_png(empty, tmp_path / "x.png")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -199,7 +235,8 @@ def test_equity_figure_merges_hundreds_of_days_into_few_shapes() -> None:
 
 def test_equity_figure_drawdown_and_growth_match_an_independent_computation(values, risk_off) -> None:
     fig = charts.equity_plotly(values, risk_off=risk_off)
-    by_axis = {(t.name, t.yaxis): np.asarray(t.y, dtype=float) for t in fig.data if t.name in values}
+    names = {style.label(c): c for c in values.columns}
+    by_axis = {(names[t.name], t.yaxis): np.asarray(t.y, dtype=float) for t in fig.data if t.name in names}
     for col in values.columns:
         v = values[col].to_numpy()
         running_max = np.fmax.accumulate(np.where(np.isnan(v), -np.inf, v))
@@ -212,13 +249,12 @@ def test_equity_figure_drawdown_and_growth_match_an_independent_computation(valu
     assert fig.layout.yaxis.type == "log"
 
 
-def test_equity_html_names_every_portfolio_and_is_small(tmp_path, values, risk_off) -> None:
-    out = charts.equity_drawdown_html(values, tmp_path / "equity.html", risk_off=risk_off, title="T")
-    html = out.read_text(encoding="utf-8")
-    for name in ["strategy", "sixty_forty", "equity_buy_hold", charts.SHADE_LABEL]:
-        assert f'"{name}"' in html
-    assert "cdn.plot.ly" in html
-    assert out.stat().st_size < 200_000  # plotly.js from the CDN, data only
+def test_equity_figure_names_portfolios_for_a_reader(values, risk_off) -> None:
+    fig = charts.equity_plotly(values, risk_off=risk_off)
+    assert [t.name for t in fig.data if t.showlegend is not False] == [
+        "strategy", "60/40", "equity buy-and-hold", charts.SHADE_LABEL
+    ]  # fmt: skip
+    assert fig.layout.legend.y > 1  # above the plot area, off the data
 
 
 def test_equity_html_risk_off_on_another_index_is_aligned(values) -> None:
@@ -232,14 +268,21 @@ def test_equity_html_risk_off_on_another_index_is_aligned(values) -> None:
 
 def test_signal_figure_traces_axes_and_shapes(market, risk_off) -> None:
     score = (market["MOVE"] / market["VIX"]).rename("ratio_z")
-    fig = charts.signal_plotly(market, risk_off, score=score)
+    conditions = pd.DataFrame({"VIX < 20": market["VIX"] < 20})
+    fig = charts.signal_plotly(
+        market, risk_off, score=score, thresholds=Thresholds(4.0, 3.0), conditions=conditions
+    )
     traces = {t.name: t for t in fig.data}
     assert traces["MOVE"].yaxis == "y" and traces["VIX"].yaxis == "y2"  # twin axes on the top panel
     assert traces["ratio_z"].yaxis == "y3"
-    assert traces[charts.STATE_LABEL].yaxis == "y4"
-    assert traces[charts.STATE_LABEL].line.shape == "hv"
+    assert traces["entry (≥ 4)"].yaxis == "y3" and list(traces["entry (≥ 4)"].y) == [4.0, 4.0]
+    assert traces["exit (< 3)"].yaxis == "y3" and list(traces["exit (< 3)"].y) == [3.0, 3.0]
+    strips = traces[charts.STATE_LABEL]
+    assert strips.type == "heatmap" and strips.yaxis == "y4"
+    assert list(strips.y) == [charts.STATE_LABEL, "VIX < 20"]  # bottom to top
     expected_state = [0 if x is None or x is False else 1 for x in risk_off]
-    assert list(traces[charts.STATE_LABEL].y) == expected_state
+    assert list(np.asarray(strips.z)[0]) == expected_state
+    assert list(np.asarray(strips.z)[1]) == (market["VIX"] < 20).astype(int).tolist()
     assert len(_rect_shapes(fig)) == 3
 
 
@@ -247,14 +290,13 @@ def test_signal_figure_one_column_without_score(market, risk_off) -> None:
     fig = charts.signal_plotly(market[["VIX"]], risk_off)
     names = [t.name for t in fig.data]
     assert names == ["VIX", charts.STATE_LABEL, charts.SHADE_LABEL]
-    assert fig.data[1].yaxis == "y3"  # the state on the bottom panel's primary axis
+    assert fig.data[1].yaxis == "y3"  # the strips on the bottom panel (the top one has a twin axis)
 
 
-def test_signal_html_writes_file(tmp_path, market, risk_off) -> None:
-    out = charts.signal_html(market, risk_off, tmp_path / "signal.html", include_plotlyjs=False)
-    html = out.read_text(encoding="utf-8")
-    assert '"MOVE"' in html and '"VIX"' in html
-    assert "cdn.plot.ly" not in html
+def test_thresholds_in_another_series_units_are_not_drawn_on_the_score(market, risk_off) -> None:
+    other = Thresholds(-10.0, measure=market["VIX"])
+    fig = charts.signal_plotly(market, risk_off, score=market["VIX"].rename("s"), thresholds=other)
+    assert not [t for t in fig.data if str(t.name).startswith(("entry", "exit"))]
 
 
 # ------------------------------------------------------------------------------------------- start-up

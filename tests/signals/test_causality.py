@@ -1,4 +1,5 @@
-"""Property: for random data, no signal's value at t changes when the data after t changes."""
+"""Property: for random data, no signal's value at t (state, score, conditions) changes when the data after t
+changes."""
 
 from __future__ import annotations
 
@@ -144,6 +145,8 @@ def assert_causal(signals: dict, seed: int, n: int, cut: float, nan_share: float
         pd.testing.assert_series_equal(a.covered.iloc[: t + 1], b.covered.iloc[: t + 1], obj=name)
         if a.score is not None:
             pd.testing.assert_series_equal(a.score.iloc[: t + 1], b.score.iloc[: t + 1], obj=name)
+        if a.conditions is not None:  # the strips a reader sees are as causal as the state
+            pd.testing.assert_frame_equal(a.conditions.iloc[: t + 1], b.conditions.iloc[: t + 1], obj=name)
 
 
 def test_the_property_has_teeth():

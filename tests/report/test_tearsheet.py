@@ -1,0 +1,174 @@
+"""The run's tearsheet: one self-contained page with every section, plotly.js inlined once, numbers equal to
+the run's metrics, a run folder under 10 MB, and a real headless Chromium drawing it with the network off."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from plotly.offline import get_plotlyjs
+
+from backtest.metrics import METRICS
+from report import tearsheet
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+BANNER = get_plotlyjs()[:40]  # "/**\n* plotly.js v4.1.1\n* Copyright ..."
+MAX_RUN_BYTES = 10 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A default backtest on the bundled data, written as run.py writes its run folder."""
+    from pipeline import api
+
+    result = api.backtest("move_vix_wedge")
+    folder = result.save(tmp_path_factory.mktemp("run"))
+    return result, folder
+
+
+def page_of(saved) -> str:
+    return (saved[1] / "report.html").read_text(encoding="utf-8")
+
+
+def section(page: str, key: str) -> str:
+    start = page.index(f'<section id="{key}">')
+    return page[start : page.index("</section>", start)]
+
+
+def test_one_page_every_section_plotly_inlined_once_nothing_from_the_network(saved):
+    page = page_of(saved)
+    for key in tearsheet.SECTIONS:
+        assert page.count(f'<section id="{key}">') == 1, key
+    assert page.count(BANNER) == 1  # inlined once for the whole page, not once per figure
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", page)
+    assert page.count('class="plotly-graph-div"') == 6  # equity, signal, allocation, monthly, Sharpe, events
+    folder = saved[1]
+    assert [p.name for p in folder.glob("*.html")] == ["report.html"]  # the per-chart pages are gone
+
+
+def test_the_headline_is_the_terminal_table_in_percent(saved):
+    result, _ = saved
+    head = section(page_of(saved), "headline")
+    stats = result.stats
+    for metric, portfolio in (
+        ("cagr", "strategy"),
+        ("max_drawdown", "sixty_forty"),
+        ("volatility", "vol_target"),
+    ):
+        value = stats.loc[metric, portfolio]
+        assert f"<td>{value * 100:.2f}%</td>" in head, (metric, portfolio)
+    sharpe = stats.loc["sharpe_excess_tbill", "strategy"]
+    assert f"<td>{sharpe:.2f}</td>" in head
+    assert "<th>60/40</th>" in head and "sixty_forty" not in head  # human labels
+    assert f"<th>{METRICS['cagr'].label}</th>" in head
+
+
+def test_drawdowns_regimes_events_and_lineage_carry_the_runs_numbers(saved):
+    result, _ = saved
+    page = page_of(saved)
+    worst = result.run.strategy.metrics["max_drawdown"]
+    rows = re.findall(r"<tr><th>(\d)</th><td>([-\d.]+)%</td>", section(page, "drawdowns"))
+    assert [r[0] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert float(rows[0][1]) == pytest.approx(worst * 100, abs=0.006)  # the worst is the max drawdown
+    depths = [float(r[1]) for r in rows]
+    assert depths == sorted(depths)
+    regimes = section(page, "regimes")
+    assert "strategy, after a risk-off close" in regimes and "60/40, after a risk-on close" in regimes
+    events = section(page, "event-study")
+    table = result.event_study.table
+    assert f"<td>{table.loc[60, 'pval_ret']:.3f}</td>" in events  # the p-value, as the terminal has it
+    lineage = section(page, "lineage")
+    assert result.run.market.digest in lineage
+    assert "python run.py strategy=move_vix_wedge" in lineage
+    assert re.search(r"<code>[0-9a-f]{40}</code>", lineage)  # the commit
+
+
+def test_the_signal_section_shows_thresholds_and_every_condition(saved):
+    signal = section(page_of(saved), "signal")
+    for text in (
+        "entry (≥ 1.5)",
+        "exit (< 0.5)",
+        "MOVE above its level 20 days ago",
+        "VIX < 20",
+        "risk-off state",
+    ):
+        assert text in signal or text.replace("<", "\\u003c") in signal, text  # plotly's JSON escapes <
+
+
+def test_a_run_folder_stays_under_10_mb_and_has_the_png_twin(saved):
+    folder = saved[1]
+    total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert total <= MAX_RUN_BYTES, f"{total / 1e6:.1f} MB"
+    with Image.open(folder / "report.png") as im:
+        assert im.size[0] == 1320 and im.size[1] > 2000  # the multi-panel twin
+
+
+def test_cdn_is_an_explicit_opt_in_with_one_script_tag(saved):
+    from pipeline import outputs
+
+    sheet = outputs.tearsheet_of(saved[0].run)
+    page = tearsheet.page(sheet, plotlyjs="cdn")
+    assert BANNER not in page
+    assert len(re.findall(r'<script[^>]* src="https://cdn\.plot\.ly/', page)) == 1
+    with pytest.raises(ValueError, match="`plotlyjs` must be one of inline, cdn"):
+        tearsheet.page(sheet, plotlyjs="true")
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_the_page_renders_offline_in_headless_chromium(saved, tmp_path):
+    browser = chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run installs Debian's `chromium` package")
+        pytest.skip(
+            "Debian's `chromium` package is not installed (apt-get install -y chromium); CI installs it"
+        )
+    url = (saved[1] / "report.html").as_uri()
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--proxy-server=127.0.0.1:9",  # the network is off: any http(s) request goes nowhere
+        "--proxy-bypass-list=<-loopback>",
+        "--window-size=1400,6000",
+        "--virtual-time-budget=20000",
+    ]
+    dom = subprocess.run(
+        [browser, *flags, f"--user-data-dir={tmp_path / 'dom'}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    ).stdout
+    for key in tearsheet.SECTIONS:
+        assert f'id="{key}"' in dom, key
+    # plotly drew: each figure's <svg class="main-svg"> exists only once plotly.js ran
+    drawn = re.findall(r'<div id="fig-([\w-]+)"[^>]*class="plotly-graph-div[^"]*js-plotly-plot', dom)
+    assert sorted(drawn) == sorted(
+        ["equity", "signal", "allocation", "monthly", "rolling-sharpe", "event-study"]
+    )
+    assert dom.count('class="main-svg"') >= 12  # plotly draws two layers per figure
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "tearsheet.png"
+    shot.unlink(missing_ok=True)
+    subprocess.run(
+        [browser, *flags, f"--user-data-dir={tmp_path / 'shot'}", f"--screenshot={shot}", url],
+        capture_output=True,
+        timeout=240,
+    )
+    with Image.open(shot) as im:
+        assert im.size == (1400, 6000)
+        colours = len(set(im.convert("RGB").resize((140, 600)).getdata()))
+    assert colours > 200  # charts, not a blank page

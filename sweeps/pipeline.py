@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from backtest.metrics import describe
+from backtest.metrics import METRICS, describe
 from common import checks
 from common.errors import ConfigError, UserError
 from pipeline.backtest import STRATEGY, backtest
@@ -436,9 +436,8 @@ def benchmarks(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> dict[str, di
     """The config's benchmarks (60/40, buy-and-hold) on the grid's days and costs, for comparison."""
     market = market if market is not None else load_market(cfg)
     result = backtest(make_plan(cfg), market, start=cfg.data.start, end=cfg.data.end)
-    keep = ("sharpe_excess_tbill", "cagr", "max_drawdown")
-    return {
-        name: {k: p.metrics[k] for k in keep}
+    return {  # every metric of the registry (`backtest.metrics.METRICS`) the benchmark has
+        name: {k: v for k, v in p.metrics.items() if k in METRICS}
         for name, p in result.portfolios.items()
         if name != STRATEGY and p.value.index.equals(dates)
     }

@@ -440,3 +440,19 @@ def short_keys(keys: Iterable[str], first: str | None = None) -> list[str]:
     bench = main_benchmark(keys)
     wanted = [first, *(k.replace("vs.", f"vs_{bench}.") if bench else k for k in SHORT_TABLE)]
     return [k for k in dict.fromkeys(w for w in wanted if w) if k in keys]
+
+
+def ordered_keys(keys: Iterable[str]) -> list[str]:
+    """Metric keys in the registry's order: the portfolio's (`METRICS`), then against each benchmark.
+
+    Benchmarks in order of first appearance, each with the `RELATIVE` metrics in their order; keys the
+    registry does not know are left out.
+
+    >>> ordered_keys(["vs_b.sharpe_diff", "max_drawdown", "vs_b.excess_cagr", "cagr", "other"])
+    ['cagr', 'max_drawdown', 'vs_b.excess_cagr', 'vs_b.sharpe_diff']
+    """
+    keys = list(keys)
+    benches = dict.fromkeys(k[3:].rsplit(".", 1)[0] for k in keys if k.startswith("vs_") and describe(k))
+    wanted = [*METRICS, *(f"vs_{b}.{m}" for b in benches for m in RELATIVE)]
+    have = set(keys)
+    return [k for k in wanted if k in have]

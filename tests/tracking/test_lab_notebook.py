@@ -18,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.reference import headline_by_hand
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 Z_VALUES = ["1.0", "1.5", "2.0", "2.5"]
@@ -34,13 +36,14 @@ def run_py(*args: str, uri: str | None = None, timeout: int = 900) -> subprocess
     )
 
 
-def tracking_cli(*args: str, uri: str | None = None) -> subprocess.CompletedProcess:
+def tracking_cli(*args: str, uri: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])  # this checkout, from any cwd
     if uri:
         env["MLFLOW_TRACKING_URI"] = uri
     return subprocess.run(
         [sys.executable, "-m", "tracking", *args],
-        cwd=REPO,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -173,6 +176,51 @@ def test_compare_filters_sorts_prints_and_charts(sweep_store, tmp_path):
     assert none.returncode == 0 and "no runs match" in none.stdout
     unknown = tracking_cli("compare", "--strategy", "sixty_forty", "--no-chart", uri=uri)  # none in the store
     assert unknown.returncode == 2 and "available: move_vix_wedge" in unknown.stderr
+
+
+def test_compare_fits_120_columns_names_the_benchmark_and_shows_its_row(sweep_store, tmp_path):
+    import mlflow
+
+    uri, _, _ = sweep_store
+    children = all_runs(uri)
+    children = children[children["tags.sweep"] != "parent"]
+    proc = tracking_cli("compare", "--no-chart", uri=uri)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert max(len(ln) for ln in lines) <= 120, max(lines, key=len)
+    assert "vs 60/40:" in proc.stdout and "ΔSharpe" in proc.stdout and "sharpe_diff" not in proc.stdout
+    assert lines[-1].endswith(": --wide)")  # how to see the rest
+    (row,) = [ln.split() for ln in lines if ln.startswith("60/40")]  # one: every job ran on the same days
+    run_id = children["run_id"].iloc[0]
+    daily = pd.read_csv(
+        mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path="daily.csv", dst_path=str(tmp_path), tracking_uri=uri
+        ),
+        index_col="date",
+        parse_dates=["date"],
+    )
+    want = headline_by_hand(daily["value_sixty_forty"])  # re-derived from its daily values
+    logged = children["metrics.sixty_forty.sharpe_excess_tbill"].iloc[0]
+    assert row[1:4] == [f"{logged:.3f}", f"{want['cagr'] * 100:.2f}%", f"{want['max_drawdown'] * 100:.2f}%"]
+    wide = tracking_cli("compare", "--no-chart", "--wide", uri=uri)
+    assert wide.returncode == 0 and max(len(ln) for ln in wide.stdout.splitlines()) > 120
+    assert "vs equity B&H:" in wide.stdout and "vol target" in wide.stdout  # every benchmark, named
+
+
+def test_compare_writes_its_chart_to_a_new_folder_and_says_where(sweep_store, tmp_path):
+    uri, _, _ = sweep_store
+    (tmp_path / "comparison.png").write_bytes(b"mine")  # a file of the user's, in the folder it runs from
+    paths = []
+    for _ in range(2):
+        proc = tracking_cli("compare", "--limit", "2", uri=uri, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        (line,) = [ln for ln in proc.stdout.splitlines() if ln.startswith("chart: ")]
+        paths.append(Path(line.removeprefix("chart: ")))
+    assert paths[0] != paths[1]  # never over an earlier chart
+    for path in paths:
+        assert path.is_absolute() and path.read_bytes()[:4] == b"\x89PNG"
+        assert path.parent.parent.parent == tmp_path / "outputs" / "compare" and path.name == "comparison.png"
+    assert (tmp_path / "comparison.png").read_bytes() == b"mine"
 
 
 def test_compare_unknown_experiment_or_metric_lists_the_available(sweep_store):

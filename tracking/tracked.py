@@ -219,12 +219,14 @@ class TrackedRun:
         if self.error is not None:
             keep_for_resync(self.folder, record)
             return ""
-        from tracking.mlflow_store import redact_text, ui_command
+        from tracking.mlflow_store import redact_text, runs_page, ui_command
 
         kids = f" (+{len(out.children)} child runs)" if out.children else ""
+        page = self._worker.experiment_id and runs_page(self._worker.uri, self._worker.experiment_id)
         return (
             f"\n\nMLflow run {self._worker.run_id}{kids} in experiment '{self.cfg.tracking.experiment}' at "
             f"{redact_text(self._worker.uri)}\n  open the UI: {ui_command(self._worker.uri)}"
+            + (f"\n  runs table: {page}" if page else "")
         )
 
 

@@ -361,48 +361,76 @@ def test_a_real_server_receives_the_run_over_http(server_run):
     assert json.loads(Path(local).read_text()) == stats
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def test_the_run_page_shows_in_a_real_browser(server_run, tmp_path):
-    browser = chromium()
+def chromium() -> str:
+    """Debian's chromium (skip without it locally; CI installs it and must not skip)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing in CI: .ci/run installs Debian's `chromium` package")
         pytest.skip(
             "Debian's `chromium` package is not installed (apt-get install -y chromium); CI installs it"
         )
-    url, row, _ = server_run
-    page = f"{url}/#/experiments/{row['experiment_id']}/runs/{row['run_id']}"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,900",
-        "--virtual-time-budget=15000",
-    ]
-    dom = subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'dom'}", "--dump-dom", page],
+    return browser
+
+
+#: Headless, no network of its own; virtual time lets MLflow's JS app fetch and render before the dump.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,900",
+    "--virtual-time-budget=30000",
+]
+
+
+def dump_dom(page: str, profile: Path) -> str:
+    """The page's DOM once its scripts ran, from headless Chromium with a fresh profile."""
+    proc = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page],
         capture_output=True,
         text=True,
-        timeout=180,
-    ).stdout
+        timeout=300,
+    )
+    return proc.stdout
+
+
+def screenshot(page: str, profile: Path, name: str) -> Path:
+    """Save the page as `test-artifacts/<name>` (an earlier one removed first); return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / name
+    shot.unlink(missing_ok=True)
+    subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", page],
+        capture_output=True,
+        timeout=300,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    return shot
+
+
+def test_the_run_page_shows_in_a_real_browser(server_run, tmp_path):
+    url, row, _ = server_run
+    page = f"{url}/#/experiments/{row['experiment_id']}/runs/{row['run_id']}"
+    dom = dump_dom(page, tmp_path / "dom")
     assert row["tags.mlflow.runName"] == "move_vix_wedge z_entry=1.75"
     assert "move_vix_wedge z_entry=1.75" in dom  # the run's name
     assert "sharpe_excess_tbill" in dom  # a metric, with its value
     assert f"{row['metrics.sharpe_excess_tbill']}"[:6] in dom
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "mlflow_run_page.png"
-    shot.unlink(missing_ok=True)
-    subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'shot'}", f"--screenshot={shot}", page],
-        capture_output=True,
-        timeout=180,
-    )
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    screenshot(page, tmp_path / "shot", "mlflow_run_page.png")
+
+
+def test_the_experiment_link_opens_the_runs_table_not_the_genai_view(server_run, tmp_path):
+    from tracking.mlflow_store import runs_page
+
+    url, row, _ = server_run
+    page = runs_page(url, row["experiment_id"])  # the link a run prints
+    dom = dump_dom(page, tmp_path / "dom")
+    assert "Runs - Experiment" in dom  # the page's title: the runs view
+    assert "Run Name" in dom and "move_vix_wedge z_entry=1.75" in dom  # the runs table, with our run
+    assert "Evaluation runs" not in dom and "Tokens per Trace" not in dom  # not the GenAI overview
+    screenshot(page, tmp_path / "shot", "mlflow_runs.png")

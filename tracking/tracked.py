@@ -23,6 +23,7 @@ Imports neither pipeline nor sweeps: the job's work comes in as two callables.
 from __future__ import annotations
 
 import contextlib
+import logging
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -247,6 +248,19 @@ def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -
         yield TrackedRun(cfg, name, folder, worker, rerun)
 
 
+def job_log(text: str) -> None:
+    """Write `text` to Hydra's job log (``<run folder>/<job>.log``, e.g. ``run.log``), not to the console.
+
+    The terminal has the summary through `print` (plain text, also outside Hydra: a notebook, a test);
+    the log file gets it as one INFO record through the file handlers Hydra put on the root logger.
+    Outside Hydra there are none and nothing is written.
+    """
+    record = logging.LogRecord("summary", logging.INFO, __file__, 0, text, None, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+
+
 def execute(
     cfg: DictConfig,
     name: str,
@@ -298,6 +312,7 @@ def execute(
     text += f"\nresults: {results}{out.footer}"
     if echo:
         print(text)
+    job_log(text)
     if run.error is not None:
         raise run.error
     return out.metrics

@@ -346,10 +346,29 @@ def headline_json(ev: EventStudy) -> dict:
     return {"summary": full["summary"], "by_horizon": full["by_horizon"]}
 
 
+def episodes_line(summary: dict) -> str:
+    """How many episodes, their average length and the time in risk-off; "0 episodes" said plainly.
+
+    >>> episodes_line({"n_episodes": 0, "avg_episode_days": float("nan"), "time_in_risk_off": 0.0})
+    '0 episodes: the signal never turned on in the window'
+    >>> episodes_line({"n_episodes": 1, "avg_episode_days": 12.0, "time_in_risk_off": 0.004})
+    '1 episode, average 12.0 days, risk-off 0.4% of days'
+    """
+    n = int(summary["n_episodes"])
+    if n == 0:
+        return "0 episodes: the signal never turned on in the window"
+    return (
+        f"{n} episode{'' if n == 1 else 's'}, average {summary['avg_episode_days']:.1f} days, risk-off "
+        f"{summary['time_in_risk_off'] * 100:.1f}% of days"
+    )
+
+
 def headline(ev: EventStudy) -> str:
     """One line for a run's terminal summary: the longest horizon's return and correction share, with p."""
     h = max(ev.table.index)
     row, s = ev.table.loc[h], ev.summary
+    if not int(s["n_episodes"]):
+        return f"event study: {episodes_line(s)}"
     return (
         f"event study, {h}d after {int(row['n_onsets'])} onsets: fwd return {_pct(row['fwd_ret_mean'])} vs "
         f"{_pct(row['uncond_ret_mean'])} all days (p={_p(row.get('pval_ret', math.nan))}); "
@@ -399,8 +418,7 @@ def render(ev: EventStudy, name: str) -> str:
     table.index = [f"{h}d" for h in t.index]
     lines = [
         f"{name}: event study on the equity sleeve, {s['first']} to {s['last']} ({s['n_days']} days)",
-        f"{s['n_episodes']} episodes, average {s['avg_episode_days']:.1f} days, risk-off "
-        f"{s['time_in_risk_off'] * 100:.1f}% of days",
+        episodes_line(s),
         "",
         table.to_string(),
         "",

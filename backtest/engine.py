@@ -185,6 +185,11 @@ def simulate(
     )
 
 
+def import_vectorbt() -> None:
+    """Import vectorbt (and numba) now, about 3 s, e.g. under a progress bar that says so."""
+    import vectorbt  # noqa: F401  (lazy: see `_from_orders`)
+
+
 def _from_orders(
     prices: pd.DataFrame, targets: pd.DataFrame, fees: np.ndarray, slippage: np.ndarray, engine: str
 ) -> tuple[pd.Series, pd.DataFrame, np.ndarray]:

@@ -32,7 +32,7 @@ is why these few formulas live here rather than in vectorbt.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -315,11 +315,13 @@ class Metric:
         name: The key.
         label: What the terminal table calls it.
         kind: ``pct`` (a fraction, shown as a percentage), ``num`` or ``int``.
+        short: A column header for tables one row per run or configuration (`column_label`).
     """
 
     name: str
     label: str
     kind: str
+    short: str = ""
 
     def format(self, value: float | None, digits: int = 2) -> str:
         """`value` as text: ``12.34%``, ``0.53`` (`digits` decimals) or ``42``; ``-`` if missing or NaN."""
@@ -332,39 +334,51 @@ class Metric:
         return f"{value:.{digits}f}"
 
 
-def _registry(*rows: tuple[str, str, str]) -> dict[str, Metric]:
-    return {name: Metric(name, label, kind) for name, label, kind in rows}
+def _registry(*rows: tuple[str, str, str, str]) -> dict[str, Metric]:
+    return {name: Metric(name, label, kind, short) for name, label, kind, short in rows}
 
 
 #: Every metric of a portfolio, in the order the terminal table shows them.
 METRICS: dict[str, Metric] = _registry(
-    ("cagr", "CAGR", "pct"),
-    ("volatility", "Volatility", "pct"),
-    ("sharpe_excess_tbill", "Sharpe (excess of T-bill)", "num"),
-    ("sortino_excess_tbill", "Sortino (excess of T-bill)", "num"),
-    ("max_drawdown", "Max drawdown", "pct"),
-    ("calmar", "Calmar", "num"),
-    ("total_return", "Total return", "pct"),
-    ("turnover_per_year", "Turnover / year (one-way)", "pct"),
-    ("fees_total", "Fees (% of initial capital)", "pct"),
-    ("slippage_total", "Slippage (% of initial capital)", "pct"),
-    ("costs_total", "Costs total (% of initial capital)", "pct"),
-    ("n_orders", "Trades (single-sleeve orders)", "int"),
-    ("n_rebalances", "Rebalance days", "int"),
-    ("time_in_risk_off", "Time in risk-off", "pct"),
-    ("n_switches", "Regime switches", "int"),
-    ("signal_coverage", "Signal coverage", "pct"),
+    ("cagr", "CAGR", "pct", "CAGR"),
+    ("volatility", "Volatility", "pct", "Vol"),
+    ("sharpe_excess_tbill", "Sharpe (excess of T-bill)", "num", "Sharpe"),
+    ("sortino_excess_tbill", "Sortino (excess of T-bill)", "num", "Sortino"),
+    ("max_drawdown", "Max drawdown", "pct", "Max DD"),
+    ("calmar", "Calmar", "num", "Calmar"),
+    ("total_return", "Total return", "pct", "Total return"),
+    ("turnover_per_year", "Turnover / year (one-way)", "pct", "Turnover/yr"),
+    ("fees_total", "Fees (% of initial capital)", "pct", "Fees"),
+    ("slippage_total", "Slippage (% of initial capital)", "pct", "Slippage"),
+    ("costs_total", "Costs total (% of initial capital)", "pct", "Costs"),
+    ("n_orders", "Trades (single-sleeve orders)", "int", "Trades"),
+    ("n_rebalances", "Rebalance days", "int", "Rebalances"),
+    ("time_in_risk_off", "Time in risk-off", "pct", "Risk-off"),
+    ("n_switches", "Regime switches", "int", "Switches"),
+    ("signal_coverage", "Signal coverage", "pct", "Coverage"),
 )
 
 #: A portfolio against a benchmark (`relative`), keyed ``vs_<benchmark>.<name>`` in metric dicts.
 RELATIVE: dict[str, Metric] = _registry(
-    ("excess_cagr", "Strategy: excess CAGR vs", "pct"),
-    ("sharpe_diff", "Strategy: Sharpe difference vs", "num"),
-    ("max_drawdown_reduction", "Strategy: max DD reduction vs", "pct"),
-    ("up_capture", "Strategy: up capture vs", "num"),
-    ("down_capture", "Strategy: down capture vs", "num"),
-    ("tracking_error", "Strategy: tracking error vs", "pct"),
+    ("excess_cagr", "Strategy: excess CAGR vs", "pct", "ΔCAGR"),
+    ("sharpe_diff", "Strategy: Sharpe difference vs", "num", "ΔSharpe"),
+    ("max_drawdown_reduction", "Strategy: max DD reduction vs", "pct", "ΔMax DD"),
+    ("up_capture", "Strategy: up capture vs", "num", "up capture"),
+    ("down_capture", "Strategy: down capture vs", "num", "down capture"),
+    ("tracking_error", "Strategy: tracking error vs", "pct", "tracking error"),
 )
+
+#: How tables name the benchmarks of ``conf/config.yaml`` (``benchmarks:``); any other shows as its key.
+BENCHMARK_LABELS = {"sixty_forty": "60/40", "equity_buy_hold": "equity B&H", "vol_target": "vol target"}
+
+
+def benchmark_label(name: str) -> str:
+    """A benchmark's display name.
+
+    >>> benchmark_label("sixty_forty"), benchmark_label("my_bench")
+    ('60/40', 'my_bench')
+    """
+    return BENCHMARK_LABELS.get(name, name)
 
 
 def describe(key: str) -> Metric | None:
@@ -372,3 +386,73 @@ def describe(key: str) -> Metric | None:
     if key.startswith("vs_") and "." in key:
         return RELATIVE.get(key.rsplit(".", 1)[1])
     return METRICS.get(key)
+
+
+def column_label(key: str) -> str:
+    """A metric key's column header, the benchmark named; the key itself if it is not a metric.
+
+    >>> column_label("sharpe_excess_tbill"), column_label("vs_sixty_forty.sharpe_diff")
+    ('Sharpe', 'vs 60/40: ΔSharpe')
+    >>> column_label("sixty_forty.cagr"), column_label("strategy.signal.z_entry")
+    ('60/40: CAGR', 'strategy.signal.z_entry')
+    """
+    m = describe(key)
+    if m is not None and key.startswith("vs_"):
+        return f"vs {benchmark_label(key[3:].rsplit('.', 1)[0])}: {m.short}"
+    if m is not None:
+        return m.short
+    bench, _, name = key.rpartition(".")
+    if bench and "." not in bench and name in METRICS:
+        return f"{benchmark_label(bench)}: {METRICS[name].short}"
+    return key
+
+
+#: The columns a table of runs or configurations shows by default, in order (``vs.``: against the main
+#: benchmark, `main_benchmark`); the wide view shows every metric.
+SHORT_TABLE = (
+    "sharpe_excess_tbill",
+    "cagr",
+    "max_drawdown",
+    "vs.sharpe_diff",
+    "vs.excess_cagr",
+    "time_in_risk_off",
+    "turnover_per_year",
+)
+
+
+def main_benchmark(keys: Iterable[str]) -> str | None:
+    """The benchmark short tables compare against: 60/40 when `keys` have it, else the first named.
+
+    >>> main_benchmark(["cagr", "vs_vol_target.sharpe_diff", "vs_sixty_forty.sharpe_diff"])
+    'sixty_forty'
+    """
+    names = list(dict.fromkeys(k[3:].rsplit(".", 1)[0] for k in keys if k.startswith("vs_") and "." in k))
+    return "sixty_forty" if "sixty_forty" in names else (names[0] if names else None)
+
+
+def short_keys(keys: Iterable[str], first: str | None = None) -> list[str]:
+    """The metric keys among `keys` a short table shows: `first` (e.g. the sort metric), then `SHORT_TABLE`.
+
+    >>> short_keys(["max_drawdown", "cagr", "vs_sixty_forty.sharpe_diff", "calmar"], first="calmar")
+    ['calmar', 'cagr', 'max_drawdown', 'vs_sixty_forty.sharpe_diff']
+    """
+    keys = list(keys)
+    bench = main_benchmark(keys)
+    wanted = [first, *(k.replace("vs.", f"vs_{bench}.") if bench else k for k in SHORT_TABLE)]
+    return [k for k in dict.fromkeys(w for w in wanted if w) if k in keys]
+
+
+def ordered_keys(keys: Iterable[str]) -> list[str]:
+    """Metric keys in the registry's order: the portfolio's (`METRICS`), then against each benchmark.
+
+    Benchmarks in order of first appearance, each with the `RELATIVE` metrics in their order; keys the
+    registry does not know are left out.
+
+    >>> ordered_keys(["vs_b.sharpe_diff", "max_drawdown", "vs_b.excess_cagr", "cagr", "other"])
+    ['cagr', 'max_drawdown', 'vs_b.excess_cagr', 'vs_b.sharpe_diff']
+    """
+    keys = list(keys)
+    benches = dict.fromkeys(k[3:].rsplit(".", 1)[0] for k in keys if k.startswith("vs_") and describe(k))
+    wanted = [*METRICS, *(f"vs_{b}.{m}" for b in benches for m in RELATIVE)]
+    have = set(keys)
+    return [k for k in wanted if k in have]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from common.text import weights_text
 from monitor.changes import Change
 from monitor.state import SignalState
 from report.charts import SHADE_ALPHA, SHADE_COLOR, episodes
@@ -55,14 +56,6 @@ def next_text(s: SignalState) -> str:
         if met:
             return "met, gated"
     return f"{s.to_trigger:+.2f} to {'on' if s.trigger == 'entry' else 'off'}"
-
-
-def weights_text(weights: dict[str, float] | object) -> str:
-    """Target weights in percent, sleeves abbreviated (``eq20 bo30 ca50``); ``n/a`` if undecided."""
-    items = dict(weights)  # type: ignore[call-overload]
-    if any(math.isnan(w) for w in items.values()):
-        return "n/a (no prices)"
-    return " ".join(f"{k[:2]}{w * 100:.0f}" for k, w in items.items() if abs(w) > 1e-9) or "-"
 
 
 def rows(states: Sequence[SignalState]) -> pd.DataFrame:

@@ -85,6 +85,7 @@ class GridConfig:
     chunk: int | None = None  # ... and run only this one (0-based); null = the whole grid
     select_metric: str = "sharpe_excess_tbill"  # how "best" is chosen (also walk-forward's choice)
     top_k: int = 5  # child MLflow runs for the top k configurations
+    wide: bool = False  # the terminal's top table with every parameter and metric (else 120 columns)
     pbo_blocks: int = 16  # CSCV blocks: C(16, 8) = 12,870 train/test splits
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     walk_forward: WalkForwardConfig = field(default_factory=WalkForwardConfig)

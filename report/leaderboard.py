@@ -7,12 +7,17 @@ store's `search_runs`, or the run folders' records).
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from report.charts import _write_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SHARPE = "sharpe_excess_tbill"
 DRAWDOWN = "max_drawdown"
@@ -49,13 +54,32 @@ def table(runs: pd.DataFrame, swept: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def png(board: pd.DataFrame, swept: Sequence[str], path: Path, *, title: str = "") -> Path:
+def axis_limits(values: Sequence[float], pad: float = 0.15) -> tuple[float, float]:
+    """Axis limits around the data, not from 0, so that close values (Sharpe 0.62 and 0.65) differ visibly.
+
+    The range of the finite values, widened by `pad` of it on each side (by `pad` of the value's size
+    when all are equal); (-1, 1) when none is finite.
+
+    >>> axis_limits([0.62, 0.65])
+    (0.6155, 0.6545)
+    """
+    finite = [float(v) for v in values if math.isfinite(v)]
+    if not finite:
+        return -1.0, 1.0
+    lo, hi = min(finite), max(finite)
+    span = hi - lo or abs(hi) or 1.0
+    return round(lo - pad * span, 12), round(hi + pad * span, 12)
+
+
+def figure(board: pd.DataFrame, swept: Sequence[str], *, title: str = "") -> Figure:
     """Bar charts of Sharpe and max drawdown per configuration, labelled by its swept parameters.
+
+    Each axis is limited to the range of its values (`axis_limits`): the bars' lengths show their
+    differences, not their distance from 0.
 
     Args:
         board: Output of `table`.
         swept: The swept parameter names.
-        path: Where to write the PNG.
         title: Figure title.
     """
     # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
@@ -67,16 +91,24 @@ def png(board: pd.DataFrame, swept: Sequence[str], path: Path, *, title: str = "
     fig = Figure(figsize=(12.0, 1.2 + 0.35 * n), dpi=DPI, layout="tight")
     FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2, sharey=True)
-    sharpe = board[SHARPE].to_numpy()[::-1]
-    drawdown = (board[DRAWDOWN].to_numpy() * 100.0)[::-1]
+    sharpe = board[SHARPE].to_numpy(dtype=float)[::-1]
+    drawdown = (board[DRAWDOWN].to_numpy(dtype=float) * 100.0)[::-1]
     left.barh(labels, sharpe, color=["#2ca02c" if v >= 0 else "#d62728" for v in sharpe])
     left.set_xlabel("Sharpe (excess of T-bill)")
-    left.axvline(0.0, color="black", linewidth=0.6)
     right.barh(labels, drawdown, color="#d62728")
     right.set_xlabel("max drawdown (%)")
-    for ax in (left, right):
+    for ax, values in ((left, sharpe), (right, drawdown)):
+        lo, hi = axis_limits(values)
+        ax.set_xlim(lo, hi)
+        if lo < 0 < hi:
+            ax.axvline(0.0, color="black", linewidth=0.6)
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(title or "sweep leaderboard (best Sharpe at the top)")
+    fig.suptitle(title or "sweep leaderboard (best Sharpe at the top; axes around the values, not from 0)")
+    return fig
+
+
+def png(board: pd.DataFrame, swept: Sequence[str], path: Path, *, title: str = "") -> Path:
+    """Write `figure` as a PNG to `path`."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    figure(board, swept, title=title).savefig(buf, format="png", dpi=DPI)
     return _write_atomic(path, buf.getvalue())

@@ -27,13 +27,15 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from backtest.metrics import describe
+from backtest.engine import import_vectorbt
+from backtest.metrics import METRICS, describe
 from common import checks
 from common.errors import ConfigError, UserError
 from pipeline.backtest import STRATEGY, PortfolioResult, backtest
 from pipeline.data import load_market
 from pipeline.plan import Plan, check_windows, make_plan
 from sweeps import grid as G
+from sweeps import progress
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
@@ -188,26 +190,30 @@ def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[i
 
 
 def simulate(
-    cfg: DictConfig, spec: G.GridSpec, plans: dict[int, Plan], market, *, progress: bool = True
+    cfg: DictConfig, spec: G.GridSpec, plans: dict[int, Plan], market, *, bar=None
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray, int]:
     """Simulate configurations chunk by chunk; optionally in `grid.n_jobs` processes (joblib).
+
+    `bar` is the run's progress bar (`sweeps.progress`, told each stage); None: no bar.
 
     Returns:
         Metrics table, daily returns, dates, cash returns, distinct portfolios simulated.
     """
-    from tqdm import tqdm  # lazy: tqdm costs ~30 ms at import; only grid runs draw a progress bar
-
     ids = sorted(plans)
     chunks = G.batches(ids, spec.chunk_size)
     n_jobs = settings(cfg)["n_jobs"]
     start, end = cfg.data.start, cfg.data.end
-    bar = tqdm(total=len(ids), unit="config", desc="grid", disable=not progress, smoothing=0)
+    bar = bar if bar is not None else progress.open_bar(len(ids), enabled=False)
     if n_jobs > 1 and len(chunks) > 1:
+        progress.stage(bar, f"simulating in {n_jobs} processes (each imports vectorbt)")
         from joblib import Parallel, delayed  # lazy: joblib costs ~0.15 s at import; only n_jobs > 1
 
         jobs = (delayed(_evaluate_chunk)(market, start, end, [plans[i] for i in c], c) for c in chunks)
         results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     else:
+        progress.stage(bar, "importing vectorbt")
+        import_vectorbt()
+        progress.stage(bar, "simulating")
         ev = Evaluator(market, start=start, end=end)
         results = (ev.evaluate([plans[i] for i in c], c) for c in chunks)
     batches: list[Batch] = []
@@ -249,8 +255,10 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         The summary metrics (best configuration's metrics, DSR, PBO, ...), as logged on the parent run.
     """
     spec, base, plans, skipped = validate(cfg)
+    bar = progress.open_bar(len(plans), enabled=echo)  # on screen before the data and vectorbt load
 
     def load():
+        progress.stage(bar, "loading data")
         market = load_market(cfg)
         G.check_size(spec, len(market.frame), len(base.sleeves))
         check_grid_windows(plans, market.frame.index)
@@ -258,7 +266,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
 
     def compute(market, results: Path):
         t0 = time.perf_counter()
-        table, returns, dates, cash_r, n_sim = simulate(cfg, spec, plans, market, progress=echo)
+        table, returns, dates, cash_r, n_sim = simulate(cfg, spec, plans, market, bar=bar)
         seconds = time.perf_counter() - t0
         table = param_columns(spec, list(table.index)).join(table)
         sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
@@ -280,7 +288,10 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
 
     kind = "grid" if spec.chunk is None else f"grid-chunk{spec.chunk}"
     name = run_name(f"{cfg.strategy.name}-{kind}", job_overrides())
-    return execute(cfg, name, Path(output_dir), load, compute, echo=echo)
+    try:
+        return execute(cfg, name, Path(output_dir), load, compute, echo=echo)
+    finally:
+        bar.close()  # also when the data refuses the grid: the error below a finished bar
 
 
 def sweep_id(cfg: DictConfig) -> str:
@@ -446,8 +457,8 @@ def benchmark_portfolios(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> di
 
 def benchmarks(portfolios: dict[str, PortfolioResult]) -> dict[str, dict[str, float]]:
     """The benchmarks' headline metrics (`benchmark_portfolios`), for comparison."""
-    keep = ("sharpe_excess_tbill", "cagr", "max_drawdown")
-    return {name: {k: p.metrics[k] for k in keep} for name, p in portfolios.items()}
+    # every metric of the registry (`backtest.metrics.METRICS`) the benchmark has
+    return {name: {k: v for k, v in p.metrics.items() if k in METRICS} for name, p in portfolios.items()}
 
 
 def _tags(cfg: DictConfig, market) -> dict[str, str]:

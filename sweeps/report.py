@@ -2,32 +2,87 @@
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from backtest.metrics import METRICS, describe
+from backtest.metrics import METRICS, benchmark_label, column_label, describe, short_keys
+from common.text import WIDTH, short_names, text_table, weights_text, wrap
 
 if TYPE_CHECKING:
     from sweeps.pipeline import Luck, Sweep
 
-SHOWN = ("sharpe_excess_tbill", "cagr", "max_drawdown", "time_in_risk_off", "turnover_per_year")
+
+def _value(v: object) -> str:
+    """A parameter value as config writes it; a weight set (JSON text) as ``eq20 bo30 ca50``."""
+    if isinstance(v, str) and v.startswith("{"):
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            return weights_text({k: float(w) for k, w in json.loads(v).items()})
+    if isinstance(v, float | np.floating):
+        return repr(float(v))  # the shortest text that reads back the value: 2.0, 0.3
+    return str(v)
 
 
-def top_table(table: pd.DataFrame, metric: str, n: int = 10) -> str:
-    """The `n` best configurations by `metric`: their varied parameters (short names) and key metrics."""
+def _cell(key: str, v: object) -> str:
+    m = describe(key)
+    return m.format(v, digits=3) if m is not None else _value(v)  # type: ignore[arg-type]
+
+
+def fixed_params(table: pd.DataFrame) -> dict[str, str]:
+    """The grid's parameters that take one value in every configuration, as text."""
     params = [c for c in table.columns if describe(c) is None]
-    shown = [metric, *(m for m in SHOWN if m in table.columns and m != metric)]
-    top = table.sort_values(metric, ascending=False, na_position="last").head(n)[params + shown]
-    top = top.rename(columns={p: p.rsplit(".", 1)[-1] for p in params})
-    formats = {c: m for c in shown if (m := describe(c)) is not None}
-    return top.to_string(
-        float_format=lambda v: f"{v:.3f}",
-        na_rep="-",
-        formatters={c: functools.partial(m.format, digits=3) for c, m in formats.items()},
+    return {p: _value(table[p].iat[0]) for p in params if table[p].astype(str).nunique() == 1}
+
+
+def top_table(
+    table: pd.DataFrame,
+    metric: str,
+    n: int = 10,
+    *,
+    bench: Mapping[str, Mapping[str, float]] | None = None,
+    wide: bool = False,
+) -> str:
+    """The `n` best configurations by `metric`, and the benchmarks on the same days to beat.
+
+    Short (default): the parameters that vary (short names), `metric` and the `SHORT_TABLE` metrics
+    (against the main benchmark, named: ``vs 60/40: ΔSharpe``), fitted to `common.text.WIDTH`
+    columns; ``wide``: every parameter and metric. Metrics are formatted by the registry (percent
+    for fractions).
+
+    Args:
+        table: One row per configuration (index ``config``): parameters, then metrics.
+        metric: The selection metric (sorted by, best first).
+        n: How many configurations.
+        bench: Each benchmark's metrics on the grid's days (`sweeps.pipeline.benchmarks`): a row each.
+        wide: Every column, at any width.
+    """
+    params = [c for c in table.columns if describe(c) is None]
+    if not wide:
+        params = [p for p in params if p not in fixed_params(table)]
+    metrics = (
+        list(dict.fromkeys([metric, *(c for c in table.columns if describe(c) is not None)]))
+        if wide
+        else short_keys([c for c in table.columns if describe(c) is not None], first=metric)
     )
+    top = table.sort_values(metric, ascending=False, na_position="last").head(n)
+    names = short_names(params)
+    header = ["config", *(names[p] for p in params), *map(column_label, metrics)]
+    rows = [[str(i), *(_cell(k, top.at[i, k]) for k in params + metrics)] for i in top.index]  # `.at`: dtypes
+    shown = dict(bench or {}).items()
+    rows += [
+        [benchmark_label(b), *([""] * len(params)), *(_cell(k, m.get(k)) if k in m else "" for k in metrics)]
+        for b, m in shown
+    ]
+    text, dropped = text_table(header, rows, width=None if wide else WIDTH, rule_before=len(top))
+    if not wide:
+        more = f"{', '.join(dropped)} and every other metric" if dropped else "every metric"
+        text += f"\n({more}: grid.wide=true)"
+    return text
 
 
 def render(
@@ -37,32 +92,37 @@ def render(
     opts: dict[str, Any],
     bench: dict[str, dict[str, float]] | None = None,
 ) -> str:
-    """Header, top configurations, benchmarks, deflated Sharpe, PBO, bootstrap interval and walk-forward."""
+    """Header, top configurations and benchmarks, deflated Sharpe, PBO, bootstrap interval, walk-forward.
+
+    Every line fits `common.text.WIDTH` columns (prose wrapped, the table fitted), unless ``grid.wide``.
+    """
     n = len(sweep.table)
     sharpe, cagr = METRICS["sharpe_excess_tbill"], METRICS["cagr"]
     rate = n / sweep.seconds if sweep.seconds > 0 else float("nan")
     d0, d1 = sweep.dates[0].date(), sweep.dates[-1].date()
-    lines = [
+    head = (
         f"{cfg.strategy.name} grid: {n:,} configurations ({sweep.n_simulated:,} distinct portfolios"
         + (
             f", {len(sweep.skipped):,} invalid skipped: {next(iter(sweep.skipped.values()))}"
             if sweep.skipped
             else ""
         )
-        + f") over {d0} to {d1} ({len(sweep.dates)} days) in {sweep.seconds:.1f} s ({rate:,.0f} configs/s)",
+        + f") over {d0} to {d1} ({len(sweep.dates)} days) in {sweep.seconds:.1f} s ({rate:,.0f} configs/s)"
+    )
+    wide = bool(cfg.grid.get("wide", False))
+    fixed = fixed_params(sweep.table)
+    lines = [
+        wrap(head),
         "",
-        f"top configurations by {opts['metric']}:",
-        top_table(sweep.table, opts["metric"]),
+        f"top configurations by {opts['metric']}, and the benchmarks on the same days:",
+        top_table(sweep.table, opts["metric"], bench=bench, wide=wide),  # fitted to the width, unless wide
     ]
-    if bench:
+    if fixed and not wide:
+        names = short_names(list(fixed))
         lines.append(
-            "benchmarks on the same days: "
-            + "; ".join(
-                f"{name} Sharpe {sharpe.format(m['sharpe_excess_tbill'], digits=3)}, "
-                f"CAGR {cagr.format(m['cagr'])}"
-                for name, m in bench.items()
-            )
+            wrap("same in every configuration: " + ", ".join(f"{names[k]}={v}" for k, v in fixed.items()))
         )
+    prose = len(lines)
     lines += ["", "how much of the best is luck:"]
     d = lk.deflated
     lines.append(
@@ -92,4 +152,4 @@ def render(
             f"same days: Sharpe {sharpe.format(w.in_sample_metrics['sharpe_excess_tbill'])}, "
             f"CAGR {cagr.format(w.in_sample_metrics['cagr'])}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines[:prose] + [wrap(ln) for text in lines[prose:] for ln in text.splitlines() or [""]])

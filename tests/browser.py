@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-#: Headless, no first-run or background traffic, a fixed window; the page gets 15 s of virtual time.
+#: Headless, no first-run or background traffic, a fixed window; the page gets 30 s of virtual time.
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -22,7 +22,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--window-size=1400,900",
-    "--virtual-time-budget=15000",
+    "--virtual-time-budget=30000",
 ]
 
 

@@ -48,3 +48,21 @@ def reference_sim(
                     pos[j] += size
         values[t] = cash + pos @ close[t]
     return values
+
+
+def tbill_returns(rate_pct: pd.Series, days: pd.DatetimeIndex) -> pd.Series:
+    """Daily returns of the T-bill cash sleeve on `days`: act/360 on the previous day's rate, in pandas."""
+    gap = rate_pct.index.to_series().diff().dt.days
+    level = (1 + rate_pct.shift() / 100 * gap / 360).fillna(1).cumprod()
+    return level.pct_change().reindex(days)
+
+
+def headline_by_hand(value: pd.Series, cash_returns: pd.Series | None = None) -> dict[str, float]:
+    """CAGR, max drawdown (and Sharpe over T-bills, given their returns) of a path from 1.0, in pandas."""
+    full = pd.concat([pd.Series([1.0]), value.reset_index(drop=True)])
+    r = full.pct_change().dropna().to_numpy()
+    out = {"cagr": (1 + r).prod() ** (252 / len(r)) - 1, "max_drawdown": (full / full.cummax() - 1).min()}
+    if cash_returns is not None:
+        ex = r - cash_returns.to_numpy()
+        out["sharpe_excess_tbill"] = ex.mean() / ex.std(ddof=1) * 252**0.5
+    return out

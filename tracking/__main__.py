@@ -2,7 +2,7 @@
 
 Examples::
 
-    python -m tracking compare                      # best 10 runs by Sharpe, chart in comparison.png
+    python -m tracking compare                      # best 10 runs by Sharpe, chart under outputs/compare/
     python -m tracking compare --strategy move_vix_wedge --sort calmar --limit 5
     python -m tracking compare --sweep latest                    # the children of the latest sweep
     python -m tracking compare --param strategy.signal.lookback=126 --tag data_source=bundled
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from common.errors import UserError
 from common.shutdown import skip_final_collection
+from common.text import wrap
 from tracking import compare
 from tracking.mlflow_store import check_store, redact_text, resolve_uri, set_http_env_defaults, uri_key
 from tracking.resync import resync
@@ -71,9 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--chart",
         type=Path,
-        default=Path("comparison.png"),
-        help="equity-curve chart to write (default: %(default)s)",
+        help="equity-curve chart to write (default: a new outputs/compare/<date>/<time>/comparison.png)",
     )
+    c.add_argument("--wide", action="store_true", help="every metric and parameter (default: 120 columns)")
     c.add_argument("--no-chart", action="store_true", help="print the table only")
     c.add_argument("--csv", type=Path, help="also write the table as CSV")
     r = sub.add_parser(
@@ -123,16 +124,25 @@ def _compare(args: argparse.Namespace) -> int:
         return 0
     table = compare.table(runs, args.sort)
     print(
-        f"{len(runs)} runs of experiment '{args.experiment}' at {redact_text(uri)}, by {args.sort} "
-        f"({'ascending' if args.ascending else 'best first'}):\n"
+        wrap(
+            f"{len(runs)} runs of experiment '{args.experiment}' at {redact_text(uri)}, by {args.sort} "
+            f"({'ascending' if args.ascending else 'best first'}):"
+        )
+        + "\n"
     )
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(compare.text(runs, args.sort, wide=args.wide))
     if args.csv:
         table.to_csv(args.csv, index=False)
         print(f"\ntable: {args.csv}")
     if not args.no_chart:
-        path, left_out = compare.chart(runs, args.chart, title=f"{len(runs)} runs by {args.sort}")
-        print(f"chart: {path}" if path is not None else "chart: none (no run shown has a daily.csv)")
+        target = args.chart or compare.chart_path()
+        replaced = " (replaced the file that was there)" if target.exists() else ""
+        path, left_out = compare.chart(runs, target, title=f"{len(runs)} runs by {args.sort}")
+        print(
+            f"chart: {path.resolve()}{replaced}"
+            if path is not None
+            else "chart: none (no run shown has a daily.csv)"
+        )
         if left_out:
             print(f"  left out of the chart (no daily.csv: a grid parent or chunk): {', '.join(left_out)}")
     return 0

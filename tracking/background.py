@@ -170,6 +170,7 @@ class BackgroundRun:
         child.close()
         self.uri: str | None = None
         self.run_id: str | None = None
+        self.experiment_id: str | None = None
         self._opened: dict[str, Any] | None = None
         self._pending_start = False
 
@@ -207,7 +208,8 @@ class BackgroundRun:
             self.uri = self._opened["uri"]
         if self._pending_start:
             self._pending_start = False
-            self.run_id = self._reply()["run_id"]
+            reply = self._reply()
+            self.run_id, self.experiment_id = reply["run_id"], reply.get("experiment_id")
 
     def log(self, **payload: Any) -> None:
         """Log params, metrics, tags and artifacts, and end the run FINISHED."""

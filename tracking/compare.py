@@ -10,12 +10,24 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from backtest.metrics import (
+    METRICS,
+    benchmark_label,
+    column_label,
+    describe,
+    main_benchmark,
+    ordered_keys,
+    short_keys,
+)
 from common.errors import ConfigError, did_you_mean
+from common.text import WIDTH, short_names, text_table
 from report.charts import equity_drawdown_png
+from tracking.headline import benchmarks
 from tracking.sweep import PARENT_TAG, plain_columns
 
 SHOWN_METRICS = ("sharpe_excess_tbill", "cagr", "max_drawdown", "calmar", "time_in_risk_off")
@@ -192,21 +204,118 @@ def select(q: Query) -> pd.DataFrame:
     return out
 
 
-def varying_params(runs: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
-    """Parameters (config keys) whose values differ between the selected runs, at most a few."""
+def varying_params(
+    runs: pd.DataFrame, metrics: Sequence[str], limit: int | None = MAX_VARYING_PARAMS
+) -> list[str]:
+    """Parameters (config keys) whose values differ between the selected runs, at most `limit`."""
     skip = {"run_id", "run_name", "status", "start_time", "strategy", *metrics}
     cols = [c for c in runs.columns if c not in skip and "." in c and runs[c].astype(str).nunique() > 1]
     cols = [c for c in cols if not pd.api.types.is_float_dtype(runs[c])]  # params are strings; metrics floats
-    return cols[:MAX_VARYING_PARAMS]
+    cols = [c for c in cols if describe(c) is None and not _benchmark_metric(c)]
+    return cols[:limit]
+
+
+def _benchmark_metric(key: str) -> bool:
+    """``sixty_forty.cagr``: a benchmark's own metric (a float column, not a parameter)."""
+    bench, _, name = key.rpartition(".")
+    return bool(bench) and "." not in bench and name in METRICS
 
 
 def table(runs: pd.DataFrame, sort: str) -> pd.DataFrame:
-    """The printed table: short run id, name, strategy, start time, varying params, main metrics."""
+    """The table for ``--csv``: short run id, name, strategy, start time, varying params, main metrics."""
     metrics = [m for m in dict.fromkeys([sort, *SHOWN_METRICS]) if m in runs.columns]
     cols = ["run_id", "run_name", "strategy", "start_time", *varying_params(runs, metrics), *metrics]
     out = runs.reindex(columns=cols).copy()
     out["run_id"] = out["run_id"].str[:8]
     return out
+
+
+def _metric_keys(runs: pd.DataFrame) -> list[str]:
+    """The strategy's metrics and its metrics against each benchmark among the runs' columns."""
+    return [c for c in runs.columns if describe(c) is not None and runs[c].notna().any()]
+
+
+def benchmark_rows(runs: pd.DataFrame, bench: str, metrics: Sequence[str]) -> list[tuple[str, pd.Series]]:
+    """A benchmark's own logged metrics (``<bench>.<metric>``), one row per distinct set among the runs.
+
+    Runs on the same days and costs log the same benchmark numbers: one row, named by the benchmark.
+    Runs on different days give one row each set, named by the benchmark and the first such run.
+    """
+    cols = {m: f"{bench}.{m}" for m in metrics if not m.startswith("vs_") and f"{bench}.{m}" in runs}
+    if not cols:
+        return []
+    values = runs[list(cols.values())].rename(columns={v: k for k, v in cols.items()})
+    values = values[values.notna().any(axis=1)]
+    distinct = values.round(12).drop_duplicates()
+    label = benchmark_label(bench)
+    if len(distinct) == 1:
+        return [(label, values.loc[distinct.index[0]])]
+    return [(f"{label} [{runs.at[i, 'run_id'][:8]}]", values.loc[i]) for i in distinct.index]
+
+
+def text(runs: pd.DataFrame, sort: str, *, wide: bool = False) -> str:
+    """The printed table: the runs, best first, then each benchmark's row to beat.
+
+    Short (default): run id, name (it says the run's overrides), `sort` and the
+    `backtest.metrics.SHORT_TABLE` metrics against the main benchmark, named (``vs 60/40: ΔSharpe``),
+    then the parameters that differ (short names), fitted to `common.text.WIDTH` columns, and the main
+    benchmark's row; ``wide``: every metric logged, the strategy and start time, a row per benchmark.
+    Metrics are formatted by the registry (percent for fractions).
+    """
+    keys = ordered_keys(_metric_keys(runs))
+    metrics = list(dict.fromkeys([sort, *keys])) if wide else short_keys(keys, first=sort)
+    params = [p for p in varying_params(runs, keys, limit=None) if p != "strategy.name"]  # its own column
+    names = short_names(params)
+    extra = ["strategy", "start_time"] if wide else ["strategy"] if runs["strategy"].nunique() > 1 else []
+    # the name says the overrides: the parameters come after the metrics, dropped first to fit
+    header = ["run", "name", *extra, *map(column_label, metrics), *(names[p] for p in params)]
+    rows = [
+        [
+            str(r["run_id"])[:8],
+            str(r["run_name"]),
+            *(str(r[c]) for c in extra),
+            *(_format(m, r[m]) for m in metrics),
+            *("" if pd.isna(r[p]) else str(r[p]) for p in params),
+        ]
+        for _, r in runs.iterrows()
+    ]
+    shown = benchmarks(dict.fromkeys(runs.columns))
+    main = main_benchmark(keys)
+    shown = shown if wide else [b for b in shown if b == main][:1]
+    for bench in shown:
+        rows += [
+            [label, "", *([""] * len(extra)), *(_format(m, v[m]) if m in v else "" for m in metrics)]
+            + [""] * len(params)
+            for label, v in benchmark_rows(runs, bench, metrics)
+        ]
+    out, dropped = text_table(header, rows, width=None if wide else WIDTH, left=2, rule_before=len(runs))
+    if not wide:
+        more = f"{', '.join(dropped)} and every other metric" if dropped else "every metric"
+        out += f"\n({more}: --wide)"
+    return out
+
+
+def _format(key: str, value: object) -> str:
+    """A metric's cell by the registry; one it does not know (``--sort event.n_episodes``): 4 digits."""
+    v = None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+    m = describe(key)
+    if m is None:
+        return "-" if v is None else f"{v:.4g}"
+    return m.format(v, digits=3)
+
+
+def chart_path(now: datetime | None = None, base: Path = Path("outputs/compare")) -> Path:
+    """Where ``compare`` writes its chart by default: a new ``<base>/<date>/<time>/comparison.png``.
+
+    Timestamped as ``run.py``'s run folders are, so a chart never replaces an earlier one; a second
+    compare in the same second gets ``<time>-2``.
+    """
+    now = now or datetime.now()
+    folder = base / now.strftime("%Y-%m-%d") / now.strftime("%H-%M-%S")
+    n = 1
+    while (folder.parent / (folder.name + (f"-{n}" if n > 1 else ""))).exists():
+        n += 1
+    return folder.parent / (folder.name + (f"-{n}" if n > 1 else "")) / "comparison.png"
 
 
 def equity_curves(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

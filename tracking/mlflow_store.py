@@ -623,3 +623,23 @@ def ui_command(uri: str) -> str:
     if uri.startswith("http"):
         return f"open {redact_text(uri)} in a browser"
     return f"mlflow ui --backend-store-uri {shlex.quote(redact_text(uri))}"
+
+
+#: Where `mlflow ui` serves by default.
+UI_ADDRESS = "http://127.0.0.1:5000"
+
+
+def runs_page(uri: str, experiment_id: str) -> str:
+    """The UI's page of an experiment's runs table (for a local store, `mlflow ui` on its default address).
+
+    MLflow 3.17's UI opens an experiment in its GenAI view (traces, evaluation runs) unless the
+    browser's GenAI / Model training switch says otherwise; ``workflowType=machine_learning`` sets the
+    switch to Model training, so the link opens on the runs table.
+
+    >>> runs_page("sqlite:////tmp/mlflow.db", "1")
+    'http://127.0.0.1:5000/#/experiments/1?workflowType=machine_learning'
+    >>> runs_page("http://me:pw@host:5000/", "3")
+    'http://me:<redacted>@host:5000/#/experiments/3?workflowType=machine_learning'
+    """
+    base = redact_text(uri).rstrip("/") if uri.startswith("http") else UI_ADDRESS
+    return f"{base}/#/experiments/{experiment_id}?workflowType=machine_learning"

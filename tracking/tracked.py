@@ -23,6 +23,7 @@ Imports neither pipeline nor sweeps: the job's work comes in as two callables.
 from __future__ import annotations
 
 import contextlib
+import logging
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -219,12 +220,14 @@ class TrackedRun:
         if self.error is not None:
             keep_for_resync(self.folder, record)
             return ""
-        from tracking.mlflow_store import redact_text, ui_command
+        from tracking.mlflow_store import redact_text, runs_page, ui_command
 
         kids = f" (+{len(out.children)} child runs)" if out.children else ""
+        page = self._worker.experiment_id and runs_page(self._worker.uri, self._worker.experiment_id)
         return (
             f"\n\nMLflow run {self._worker.run_id}{kids} in experiment '{self.cfg.tracking.experiment}' at "
             f"{redact_text(self._worker.uri)}\n  open the UI: {ui_command(self._worker.uri)}"
+            + (f"\n  runs table: {page}" if page else "")
         )
 
 
@@ -243,6 +246,19 @@ def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -
         print(f"tracking: creating a new MLflow store at {store_path(uri)}", file=sys.stderr)
     with background(cfg.tracking.uri, str(cfg.tracking.experiment), name) as worker:
         yield TrackedRun(cfg, name, folder, worker, rerun)
+
+
+def job_log(text: str) -> None:
+    """Write `text` to Hydra's job log (``<run folder>/<job>.log``, e.g. ``run.log``), not to the console.
+
+    The terminal has the summary through `print` (plain text, also outside Hydra: a notebook, a test);
+    the log file gets it as one INFO record through the file handlers Hydra put on the root logger.
+    Outside Hydra there are none and nothing is written.
+    """
+    record = logging.LogRecord("summary", logging.INFO, __file__, 0, text, None, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
 
 
 def execute(
@@ -296,6 +312,7 @@ def execute(
     text += f"\nresults: {results}{out.footer}"
     if echo:
         print(text)
+    job_log(text)
     if run.error is not None:
         raise run.error
     return out.metrics

@@ -64,3 +64,19 @@ def test_cli_bad_input_exits_2_with_a_message():
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 2 and "strategy.signal.k" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_signal_that_never_turns_on_says_0_episodes_not_nan_days(bundled, make_cfg):
+    from analysis.event_study import headline, render
+
+    inputs = prepare_inputs(
+        make_plan(make_cfg("strategy=yield_breakout", "strategy.signal.level=5.0", "data.start=2010-01-01")),
+        bundled,
+        start="2010-01-01",
+    )
+    assert bundled.frame["UST10Y"].loc["2010":].max() < 5.0  # why: the 10-year never reached 5% since 2010
+    ev = study(inputs.signal.risk_off, inputs.prices["equity"])
+    assert ev.summary["n_episodes"] == 0
+    text = render(ev, "yield_breakout")
+    assert "0 episodes: the signal never turned on in the window" in text and "nan" not in text
+    assert headline(ev) == "event study: 0 episodes: the signal never turned on in the window"

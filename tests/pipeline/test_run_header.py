@@ -1,4 +1,5 @@
-"""The run header shows the user's overrides and says when `data.end` was cut back to the data's end.
+"""The run header shows the user's overrides and says when `data.end` was cut back to the data's end;
+Hydra's job log (run.log) holds the same summary.
 
 Through `python run.py` on the bundled data (its ETF sleeves end in 2025), tracking off."""
 
@@ -28,6 +29,8 @@ def test_header_shows_overrides_and_the_cut_back_end(tmp_path):
     assert last < "2026-02-28"  # the bundled data ends before the asked end
     note = f"note: data.end=2026-02-28 is past the data's last day: the window was cut back to end {last}"
     assert note in header
+    log = (tmp_path / "out" / "run.log").read_text()  # Hydra's job log holds the summary too
+    assert header[0] in log and note in log and "Sharpe (excess of T-bill)" in log
 
 
 def test_no_note_when_the_end_is_inside_the_data():

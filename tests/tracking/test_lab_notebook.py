@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from tests.browser import FLAGS, chromium
+from tests.reference import headline_by_hand
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -35,13 +36,14 @@ def run_py(*args: str, uri: str | None = None, timeout: int = 900) -> subprocess
     )
 
 
-def tracking_cli(*args: str, uri: str | None = None) -> subprocess.CompletedProcess:
+def tracking_cli(*args: str, uri: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])  # this checkout, from any cwd
     if uri:
         env["MLFLOW_TRACKING_URI"] = uri
     return subprocess.run(
         [sys.executable, "-m", "tracking", *args],
-        cwd=REPO,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -174,6 +176,51 @@ def test_compare_filters_sorts_prints_and_charts(sweep_store, tmp_path):
     assert none.returncode == 0 and "no runs match" in none.stdout
     unknown = tracking_cli("compare", "--strategy", "sixty_forty", "--no-chart", uri=uri)  # none in the store
     assert unknown.returncode == 2 and "available: move_vix_wedge" in unknown.stderr
+
+
+def test_compare_fits_120_columns_names_the_benchmark_and_shows_its_row(sweep_store, tmp_path):
+    import mlflow
+
+    uri, _, _ = sweep_store
+    children = all_runs(uri)
+    children = children[children["tags.sweep"] != "parent"]
+    proc = tracking_cli("compare", "--no-chart", uri=uri)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert max(len(ln) for ln in lines) <= 120, max(lines, key=len)
+    assert "vs 60/40:" in proc.stdout and "ΔSharpe" in proc.stdout and "sharpe_diff" not in proc.stdout
+    assert lines[-1].endswith(": --wide)")  # how to see the rest
+    (row,) = [ln.split() for ln in lines if ln.startswith("60/40")]  # one: every job ran on the same days
+    run_id = children["run_id"].iloc[0]
+    daily = pd.read_csv(
+        mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path="daily.csv", dst_path=str(tmp_path), tracking_uri=uri
+        ),
+        index_col="date",
+        parse_dates=["date"],
+    )
+    want = headline_by_hand(daily["value_sixty_forty"])  # re-derived from its daily values
+    logged = children["metrics.sixty_forty.sharpe_excess_tbill"].iloc[0]
+    assert row[1:4] == [f"{logged:.3f}", f"{want['cagr'] * 100:.2f}%", f"{want['max_drawdown'] * 100:.2f}%"]
+    wide = tracking_cli("compare", "--no-chart", "--wide", uri=uri)
+    assert wide.returncode == 0 and max(len(ln) for ln in wide.stdout.splitlines()) > 120
+    assert "vs equity B&H:" in wide.stdout and "vol target" in wide.stdout  # every benchmark, named
+
+
+def test_compare_writes_its_chart_to_a_new_folder_and_says_where(sweep_store, tmp_path):
+    uri, _, _ = sweep_store
+    (tmp_path / "comparison.png").write_bytes(b"mine")  # a file of the user's, in the folder it runs from
+    paths = []
+    for _ in range(2):
+        proc = tracking_cli("compare", "--limit", "2", uri=uri, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        (line,) = [ln for ln in proc.stdout.splitlines() if ln.startswith("chart: ")]
+        paths.append(Path(line.removeprefix("chart: ")))
+    assert paths[0] != paths[1]  # never over an earlier chart
+    for path in paths:
+        assert path.is_absolute() and path.read_bytes()[:4] == b"\x89PNG"
+        assert path.parent.parent.parent == tmp_path / "outputs" / "compare" and path.name == "comparison.png"
+    assert (tmp_path / "comparison.png").read_bytes() == b"mine"
 
 
 def test_compare_unknown_experiment_or_metric_lists_the_available(sweep_store):
@@ -314,27 +361,49 @@ def test_a_real_server_receives_the_run_over_http(server_run):
     assert json.loads(Path(local).read_text()) == stats
 
 
-def test_the_run_page_shows_in_a_real_browser(server_run, tmp_path):
-    browser = chromium()
-    url, row, _ = server_run
-    page = f"{url}/#/experiments/{row['experiment_id']}/runs/{row['run_id']}"
-    flags = FLAGS
-    dom = subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'dom'}", "--dump-dom", page],
+def dump_dom(page: str, profile: Path) -> str:
+    """The page's DOM once its scripts ran, from headless Chromium with a fresh profile."""
+    proc = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page],
         capture_output=True,
         text=True,
-        timeout=180,
-    ).stdout
+        timeout=300,
+    )
+    return proc.stdout
+
+
+def screenshot(page: str, profile: Path, name: str) -> Path:
+    """Save the page as `test-artifacts/<name>` (an earlier one removed first); return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / name
+    shot.unlink(missing_ok=True)
+    subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", page],
+        capture_output=True,
+        timeout=300,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    return shot
+
+
+def test_the_run_page_shows_in_a_real_browser(server_run, tmp_path):
+    url, row, _ = server_run
+    page = f"{url}/#/experiments/{row['experiment_id']}/runs/{row['run_id']}"
+    dom = dump_dom(page, tmp_path / "dom")
     assert row["tags.mlflow.runName"] == "move_vix_wedge z_entry=1.75"
     assert "move_vix_wedge z_entry=1.75" in dom  # the run's name
     assert "sharpe_excess_tbill" in dom  # a metric, with its value
     assert f"{row['metrics.sharpe_excess_tbill']}"[:6] in dom
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "mlflow_run_page.png"
-    shot.unlink(missing_ok=True)
-    subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'shot'}", f"--screenshot={shot}", page],
-        capture_output=True,
-        timeout=180,
-    )
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    screenshot(page, tmp_path / "shot", "mlflow_run_page.png")
+
+
+def test_the_experiment_link_opens_the_runs_table_not_the_genai_view(server_run, tmp_path):
+    from tracking.mlflow_store import runs_page
+
+    url, row, _ = server_run
+    page = runs_page(url, row["experiment_id"])  # the link a run prints
+    dom = dump_dom(page, tmp_path / "dom")
+    assert "Runs - Experiment" in dom  # the page's title: the runs view
+    assert "Run Name" in dom and "move_vix_wedge z_entry=1.75" in dom  # the runs table, with our run
+    assert "Evaluation runs" not in dom and "Tokens per Trace" not in dom  # not the GenAI overview
+    screenshot(page, tmp_path / "shot", "mlflow_runs.png")

@@ -1,0 +1,57 @@
+"""A grid's progress bar is on screen before the data and vectorbt load, saying what is loading.
+
+Through `python run.py` in a real process; `python -X importtime` writes a line to stderr as each module
+is imported, so the order of stderr's messages shows what the user saw before vectorbt (no timing).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def imported(stderr: str, module: str) -> int:
+    """Where `python -X importtime` reports `module` itself imported (-1 if never)."""
+    m = re.search(rf"\|\s+{re.escape(module)}\s*$", stderr, re.M)
+    return m.start() if m else -1
+
+
+def test_the_bar_says_what_loads_before_vectorbt_and_numba_are_imported(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "run.py",
+            "experiment=wedge_grid",
+            "grid.params.strategy.signal.lookback=[126,252]",
+            "grid.params.strategy.signal.z_entry=[1.5]",
+            "grid.params.strategy.signal.z_exit=[0.5]",
+            "grid.params.strategy.signal.trend_window=[20]",
+            "grid.params.strategy.allocation.risk_off_weights=[{equity: 0.2, bonds: 0.3, cash: 0.5}]",
+            "grid.bootstrap.samples=20",
+            "tracking.enabled=false",
+            f"hydra.run.dir={tmp_path / 'grid'}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    err = proc.stderr
+    said = ("validated", "loading data", "importing vectorbt", "simulating")
+    stages = [err.find(f"grid: {s}") for s in said]
+    assert -1 not in stages, err[-2000:]
+    assert stages == sorted(stages)  # each stage said in the order it happens
+    numba, vbt = imported(err, "numba"), imported(err, "vectorbt")
+    assert stages[2] < numba < vbt < stages[3]  # the bar said "importing vectorbt" before it began
+    assert "2/2" in err[stages[3] :]  # and then counted the configurations

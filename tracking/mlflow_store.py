@@ -357,7 +357,7 @@ def _check_database(uri: str, *, key: str, create: bool) -> bool:
         raise ConfigError(
             f"the database driver for `{shown}` is not installed ({exc}).",
             key=key,
-            hint='pip install -e ".[postgres]" (psycopg, SQLAlchemy\'s default driver for postgresql://)',
+            hint='for PostgreSQL: pip install -e ".[postgres]" (psycopg, the driver of postgresql://)',
         ) from None
     try:
         with engine.connect() as con:

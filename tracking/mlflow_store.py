@@ -32,6 +32,7 @@ from tracking.headline import headline_table
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_PARAM_LEN = 6000
+MAX_RUN_NAME_LEN = 250  # MLflow's runs.name is VARCHAR(250)
 REDACTED = "<redacted>"
 NOTE = "mlflow.note.content"  # the tag MLflow's UI shows as a run's description (Markdown)
 SECRET_KEY = re.compile(
@@ -484,6 +485,17 @@ def redact_hydra_dir(hydra_dir: Path) -> None:
         _redacted_copy(hydra_dir, hydra_dir)
 
 
+def store_name(name: str) -> str:
+    """A run name cut (with an ellipsis) to fit MLflow's ``runs.name`` column, 250 characters.
+
+    SQLite does not enforce the column's length; PostgreSQL refuses the whole run.
+
+    >>> len(store_name("x" * 300)), store_name("lookback=504")
+    (250, 'lookback=504')
+    """
+    return name if len(name) <= MAX_RUN_NAME_LEN else name[: MAX_RUN_NAME_LEN - 1] + "…"
+
+
 def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
     """The metrics as floats, NaN values left out (MLflow refuses them)."""
     return {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))}
@@ -589,7 +601,7 @@ class Tracker:
             child_tags = {**tags, **child.get("tags", {}), "mlflow.parentRunId": self.run_id}
             with_retry(
                 mlflow.start_run,
-                run_name=child["name"],
+                run_name=store_name(child["name"]),
                 nested=True,
                 experiment_id=self.experiment_id,
                 tags=child_tags,
@@ -636,7 +648,10 @@ class Session:
         import mlflow
 
         run = with_retry(
-            mlflow.start_run, experiment_id=self.experiment_id, run_name=run_name, tags=dict(tags or {})
+            mlflow.start_run,
+            experiment_id=self.experiment_id,
+            run_name=store_name(run_name),
+            tags=dict(tags or {}),
         )
         return Tracker(run_id=run.info.run_id, uri=self.uri, experiment_id=self.experiment_id)
 

@@ -32,6 +32,7 @@ from tracking.headline import headline_table
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_PARAM_LEN = 6000
+MAX_RUN_NAME_LEN = 250  # MLflow's runs.name is VARCHAR(250)
 REDACTED = "<redacted>"
 NOTE = "mlflow.note.content"  # the tag MLflow's UI shows as a run's description (Markdown)
 SECRET_KEY = re.compile(
@@ -46,6 +47,9 @@ HTTP_ENV_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
 }
 CODE_TAGS = ("git_", "version.", "python_version")  # set by `Tracker.describe`, inherited by children
+# what a database says when it refuses a login or a database (PostgreSQL, MySQL, SQL Server)
+DB_REFUSALS = ("password authentication failed", "access denied for user", "login failed", "does not exist")
+DB_CONNECT_ARGS = {"postgresql": {"connect_timeout": 10}, "mysql": {"connect_timeout": 10}}
 RETRYABLE = ("database is locked", "database table is locked", "unique constraint failed", "already exists")
 # in free text: a URI's password (``scheme://user:PASSWORD@host``) and ``key: value`` / ``key=value`` pairs
 URI_PASSWORD = re.compile(r"(?P<pre>\b[A-Za-z][\w+.\-]*://[^/\s:@]*:)(?P<pw>[^@\s/]+)@")
@@ -265,7 +269,7 @@ def check_store(uri: str, *, key: str = "tracking.uri", create: bool = True) -> 
     """
     path = store_path(uri)
     if path is None:
-        return False
+        return _check_database(uri, key=key, create=create) if is_database(uri) else False
     shown = redact_text(uri)
     if not path.exists():
         if not create:
@@ -289,6 +293,95 @@ def check_store(uri: str, *, key: str = "tracking.uri", create: bool = True) -> 
             hint="point tracking.uri at a store you can write, or run with tracking=disabled",
         )
     return not path.exists()
+
+
+def is_database(uri: str) -> bool:
+    """Whether `uri` names a database server MLflow reaches through SQLAlchemy (not SQLite).
+
+    >>> is_database("postgresql+psycopg://u@h/db"), is_database("sqlite:///mlflow.db")
+    (True, False)
+    """
+    scheme = urlsplit(uri).scheme.split("+", 1)[0].lower()
+    return scheme in DB_SCHEMES and scheme != "sqlite"
+
+
+def database_name(uri: str) -> str:
+    """A database URI's ``host:port/db``, for messages (no user, no password).
+
+    >>> database_name("postgresql://mlflow:pw@127.0.0.1:5433/mlflow")
+    '127.0.0.1:5433/mlflow'
+    """
+    parts = urlsplit(uri)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.hostname or 'localhost'}{port}{parts.path or '/'}"
+
+
+def database_refusal(message: str) -> str | None:
+    r"""What the database said when it refused the URI's credentials or database, or None.
+
+    >>> database_refusal('connection to server at "h" failed: FATAL:  password authentication '
+    ...     'failed for user "mlflow"\n(Background on this error at: ...)')
+    'password authentication failed for user "mlflow"'
+    >>> database_refusal("connection refused") is None
+    True
+    """
+    for line in message.splitlines():
+        text = line.rsplit("FATAL:", 1)[-1].strip()
+        if any(r in text.lower() for r in DB_REFUSALS):
+            return text
+    return None
+
+
+def _check_database(uri: str, *, key: str, create: bool) -> bool:
+    """Connect once to a database store; refused credentials or a missing driver are config errors.
+
+    A database that does not answer (down, unreachable) is left to the run, which keeps its results
+    for ``python -m tracking resync`` like any store that is down. Returns True when the database has
+    no MLflow tables yet (the first run creates them).
+
+    Raises:
+        ConfigError: The driver is not installed, the database refused the user or its password, or
+            it does not exist; or (``create=False``) it holds no MLflow store.
+    """
+    # lazy: SQLAlchemy loads only for a database URI
+    import sqlalchemy
+    from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+    from sqlalchemy.pool import NullPool
+
+    where, shown = database_name(uri), redact_text(uri)
+    scheme = urlsplit(uri).scheme.split("+", 1)[0].lower()
+    try:
+        engine = sqlalchemy.create_engine(
+            uri, connect_args=DB_CONNECT_ARGS.get(scheme, {}), poolclass=NullPool
+        )
+    except (ImportError, NoSuchModuleError) as exc:
+        raise ConfigError(
+            f"the database driver for `{shown}` is not installed ({exc}).",
+            key=key,
+            hint='for PostgreSQL: pip install -e ".[postgres]" (psycopg, the driver of postgresql://)',
+        ) from None
+    try:
+        with engine.connect() as con:
+            new = not sqlalchemy.inspect(con).has_table("experiments")
+    except DBAPIError as exc:
+        refusal = database_refusal(redact_text(str(exc.orig)))
+        if refusal is None:
+            return False  # down or unreachable: the run goes on and keeps its results
+        raise ConfigError(
+            f"the database at {where} refused the connection: {refusal} ({shown}).",
+            key=key,
+            hint="fix the user, password or database name in the URI (or in PGPASSWORD / ~/.pgpass)",
+        ) from None
+    finally:
+        engine.dispose()
+    if new and not create:
+        raise ConfigError(
+            f"the database at {where} holds no MLflow tracking store ({shown}).",
+            key=key,
+            hint="check the URI; `mlflow server --backend-store-uri <uri>` or a first `python run.py` "
+            "creates the store",
+        )
+    return new
 
 
 def store_lock(uri: str) -> contextlib.AbstractContextManager[Any]:
@@ -390,6 +483,17 @@ def redact_hydra_dir(hydra_dir: Path) -> None:
     """Hide secret-looking values in a run folder's own ``.hydra`` files, in place (if there are any)."""
     if hydra_dir.is_dir():
         _redacted_copy(hydra_dir, hydra_dir)
+
+
+def store_name(name: str) -> str:
+    """A run name cut (with an ellipsis) to fit MLflow's ``runs.name`` column, 250 characters.
+
+    SQLite does not enforce the column's length; PostgreSQL refuses the whole run.
+
+    >>> len(store_name("x" * 300)), store_name("lookback=504")
+    (250, 'lookback=504')
+    """
+    return name if len(name) <= MAX_RUN_NAME_LEN else name[: MAX_RUN_NAME_LEN - 1] + "…"
 
 
 def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
@@ -497,7 +601,7 @@ class Tracker:
             child_tags = {**tags, **child.get("tags", {}), "mlflow.parentRunId": self.run_id}
             with_retry(
                 mlflow.start_run,
-                run_name=child["name"],
+                run_name=store_name(child["name"]),
                 nested=True,
                 experiment_id=self.experiment_id,
                 tags=child_tags,
@@ -544,7 +648,10 @@ class Session:
         import mlflow
 
         run = with_retry(
-            mlflow.start_run, experiment_id=self.experiment_id, run_name=run_name, tags=dict(tags or {})
+            mlflow.start_run,
+            experiment_id=self.experiment_id,
+            run_name=store_name(run_name),
+            tags=dict(tags or {}),
         )
         return Tracker(run_id=run.info.run_id, uri=self.uri, experiment_id=self.experiment_id)
 

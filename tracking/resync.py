@@ -20,7 +20,15 @@ from typing import Any
 
 from common.errors import ConfigError
 from tracking import lineage
-from tracking.mlflow_store import REDACTED, Session, Tracker, check_store, resolve_uri, with_retry
+from tracking.mlflow_store import (
+    REDACTED,
+    Session,
+    Tracker,
+    check_store,
+    resolve_uri,
+    store_name,
+    with_retry,
+)
 from tracking.record import LOGGED, SWEEP, mark_logged, read_json, read_record, run_folders
 from tracking.sweep import PARENT_TAG, finish_parent, start_parent
 
@@ -113,7 +121,7 @@ def _log_folder(folder: Path, rec: dict[str, Any], session: Any, run_id: str | N
         if children:  # a store that died mid-run may have taken some of the child runs already
             done = _find_all(session.experiment_id, "mlflow.parentRunId", run_id, " AND status = 'FINISHED'")
             names = {r.info.run_name for r in done}
-            children = [c for c in children if c["name"] not in names]
+            children = [c for c in children if store_name(c["name"]) not in names]
     try:
         lineage.describe(tracker, start, repro, {"resynced": "true"})
         tracker.log(

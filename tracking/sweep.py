@@ -38,6 +38,7 @@ from tracking.mlflow_store import (
     describe_error,
     redact_override,
     resolve_uri,
+    store_name,
     uri_key,
     with_retry,
 )
@@ -157,7 +158,7 @@ def start_parent(ctx: Mapping[str, Any]) -> tuple[str, str, str]:
         "sweep_overrides": " ".join(overrides),
         "mlflow.note.content": note,
     }
-    run = with_retry(client.create_run, session.experiment_id, run_name=ctx["name"], tags=tags)
+    run = with_retry(client.create_run, session.experiment_id, run_name=store_name(ctx["name"]), tags=tags)
     rid = run.info.run_id
     params = {"n_configurations": str(ctx["n_configurations"])}
     params |= {f"sweep.{k}": v for k, v in swept_overrides(overrides).items()}

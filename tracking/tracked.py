@@ -238,12 +238,14 @@ def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -
         yield TrackedRun(cfg, name, folder, None, rerun)
         return
     from tracking.background import opened as background
-    from tracking.mlflow_store import check_store, resolve_uri, store_path, uri_key
+    from tracking.mlflow_store import check_store, redact_text, resolve_uri, store_path, uri_key
 
     # a malformed URI, a mistyped or read-only store path: config errors, found before any work
     uri = resolve_uri(cfg.tracking.uri)
     if check_store(uri, key=uri_key(cfg.tracking.uri)):
-        print(f"tracking: creating a new MLflow store at {store_path(uri)}", file=sys.stderr)
+        print(
+            f"tracking: creating a new MLflow store at {store_path(uri) or redact_text(uri)}", file=sys.stderr
+        )
     with background(cfg.tracking.uri, str(cfg.tracking.experiment), name) as worker:
         yield TrackedRun(cfg, name, folder, worker, rerun)
 

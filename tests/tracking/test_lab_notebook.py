@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +15,7 @@ import pytest
 
 from tests.browser import FLAGS, chromium
 from tests.reference import headline_by_hand
+from tests.servers import free_port, start_mlflow_server, stop_group
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -56,12 +53,6 @@ def all_runs(uri: str) -> pd.DataFrame:
 
     mlflow.set_tracking_uri(uri)
     return mlflow.search_runs(experiment_names=["regime-backtest"], output_format="pandas")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def check_sweep(uri: str, sweep_dir: Path, values: list[str]) -> tuple[pd.Series, pd.DataFrame]:
@@ -286,43 +277,9 @@ def mlflow_server(tmp_path_factory):
     """A real `mlflow server` on 127.0.0.1 and a free port, stopped after the module."""
     tmp = tmp_path_factory.mktemp("server")
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            f"sqlite:///{tmp / 'server.db'}",
-            "--artifacts-destination",
-            str(tmp / "artifacts"),
-            "--workers",
-            "1",
-        ],
-        stdout=open(tmp / "server.log", "w"),  # noqa: SIM115 (closed with the process)
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGTERM)
-            pytest.fail(f"mlflow server did not start: {(tmp / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.5)  # polling a server that is starting, not a timed assertion
-    yield url, tmp
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=30)
+    proc = start_mlflow_server(f"sqlite:///{tmp / 'server.db'}", tmp / "artifacts", port, tmp / "server.log")
+    yield f"http://127.0.0.1:{port}", tmp
+    stop_group(proc)
 
 
 @pytest.fixture(scope="module")

@@ -43,3 +43,11 @@ def test_only_a_ray_multirun_is_checked():
     closed = "hydra.launcher.ray.init.address=127.0.0.1:1"
     assert cluster.ray_refusal([launcher, closed], {}) is None  # not -m: no launcher runs
     assert cluster.ray_refusal(["-m", "hydra/launcher=joblib", closed], {}) is None
+
+
+def test_a_near_miss_of_a_launcher_gets_did_you_mean():
+    from pipeline.cli import compose_config
+
+    with pytest.raises(ConfigError) as err:
+        compose_config(["hydra/launcher=ray_clustr"])  # Hydra's real composition
+    assert "Did you mean `ray_cluster`?" in str(err.value) and "submitit_local" in str(err.value)

@@ -206,6 +206,9 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
             return explain_key_error(key, _compose(rest))
         except Exception:  # another override is bad too: say what Hydra said
             pass
+    missing = missing_option(str(exc))
+    if missing is not None:
+        return missing
     merging = re.match(r"Error merging override (\S+)", str(exc))
     if merging and exc.__cause__ is not None:  # a value of the wrong type for a structured config's key
         why = str(exc.__cause__).strip().splitlines()[0]
@@ -214,6 +217,28 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
         return f"error: `{merging.group(1)}`: {why}\n  hint: {hint}"
     first = str(exc).strip().splitlines()
     return "error: " + " ".join(line.strip() for line in first[:3]) if first else f"error: {exc!r}"
+
+
+def missing_option(text: str) -> str | None:
+    r"""Hydra's "Could not find 'group/name'" with its list of options, as `unknown_choice` says it, or None.
+
+    Hydra lists the options of groups our ``conf/`` does not hold alone (``hydra/launcher``: its plugins').
+
+    >>> hydra_says = "Could not find 'hydra/launcher/ray_clustr'\n\nAvailable options in 'hydra/launcher':"
+    >>> print(missing_option(hydra_says + "\n\tbasic\n\tray_cluster\nConfig search path:"))
+    error: `hydra/launcher=ray_clustr`: there is no hydra/launcher `ray_clustr`. Did you mean `ray_cluster`?
+      available: basic, ray_cluster
+    """
+    found = re.search(r"Could not find '(.+)/([^/']+)'", text)
+    listed = re.search(r"Available options in '[^']+':\n((?:\t.*(?:\n|$))+)", text)
+    if not (found and listed):
+        return None
+    group, name = found.groups()
+    opts = [o.strip() for o in listed.group(1).splitlines() if o.strip()]
+    return (
+        f"error: `{group}={name}`: there is no {group} `{name}`.{did_you_mean(name, opts)}\n"
+        f"  available: {', '.join(opts)}"
+    )
 
 
 def sweep_jobs(overrides: list[str]) -> list[list[str]]:

@@ -181,13 +181,17 @@ def check_size(spec: GridSpec, n_days: int, n_sleeves: int, n_trials: int | None
     if n <= spec.ceiling or spec.allow_large:
         return
     mem, secs = estimate(n, spec.chunk_size, n_days, n_sleeves)
-    what = "the grid has" if n_trials is None else "the search would evaluate (grid.n_trials)"
+    what = "the grid has" if n_trials is None else "the search would evaluate"
+    fix = (
+        "split it across jobs: grid.n_chunks=N grid.chunk=0,...,N-1 with -m"
+        if n_trials is None
+        else "lower it"
+    )
     raise ConfigError(
         f"{what} {n:,} configurations, above the ceiling of {spec.ceiling:,} "
         f"(estimated peak memory {mem / 2**30:.1f} GiB, time ~{secs:,.0f} s in one process).",
         key="grid.ceiling" if n_trials is None else "grid.n_trials",
-        hint="set grid.allow_large=true to run it anyway, raise grid.ceiling, or split it across jobs: "
-        "grid.n_chunks=N grid.chunk=0,...,N-1 with -m.",
+        hint=f"set grid.allow_large=true to run it anyway, raise grid.ceiling, or {fix}.",
     )
 
 

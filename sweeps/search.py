@@ -318,6 +318,7 @@ def open_study(opts: SearchOptions, folder: Path) -> optuna.Study:
     """The run folder's study: new, or the resumed one copied in (its batches too)."""
     optuna = _optuna()
     db = Path(folder) / STORE
+    db.parent.mkdir(parents=True, exist_ok=True)
     if opts.resume is not None and opts.resume.resolve() != db.resolve():
         optuna.copy_study(from_study_name=STUDY, from_storage=_storage(opts.resume), to_storage=_storage(db))
         src = opts.resume.parent / BATCHES
@@ -325,7 +326,6 @@ def open_study(opts: SearchOptions, folder: Path) -> optuna.Study:
             shutil.copytree(src, Path(folder) / BATCHES, dirs_exist_ok=True)
     if db.exists():
         return optuna.load_study(study_name=STUDY, storage=_storage(db), sampler=sampler(opts))
-    db.parent.mkdir(parents=True, exist_ok=True)
     study = optuna.create_study(
         storage=_storage(db), study_name=STUDY, direction="maximize", sampler=sampler(opts)
     )

@@ -7,17 +7,18 @@ The space is the grid's: each list under ``grid.params`` is one parameter taking
 (numeric lists in increasing or decreasing order as ordered integers, so TPE can learn that nearby
 values score alike; any other list as categories). A configuration is named by its id in the full
 grid (`sweeps.grid.config_id`), so a search's row for configuration 417 is the exhaustive grid's
-row 417. Trials are asked in batches of ``grid.batch_size``; the new configurations of a batch are
-simulated in one vectorized pass by the grid's `sweeps.evaluate.Evaluator` (in chunks of
-``grid.chunk_size``), and every trial is told its ``grid.select_metric``. A configuration asked again
-is not simulated again: the trial is told the value it had, and it counts once. The search ends when
-``grid.n_trials`` distinct configurations are evaluated (or the space is exhausted, or the sampler
-only repeats itself); then grid mode finishes as for an exhaustive grid (`sweeps.pipeline.conclude`),
-on the evaluated configurations: they are the trials the deflated Sharpe ratio counts, and PBO's.
+row 417. Trials are asked until a batch holds ``grid.batch_size`` configurations new to the study;
+those are simulated in one vectorized pass by the grid's `sweeps.evaluate.Evaluator` (in chunks of
+``grid.chunk_size``), then every trial of the batch is told its ``grid.select_metric``. A
+configuration asked again is not simulated again: the trial is told the value it had, and the
+configuration counts once. The search ends when ``grid.n_trials`` distinct configurations are
+evaluated (or the space is exhausted, or the sampler only repeats itself); then grid mode finishes as
+for an exhaustive grid (`sweeps.pipeline.conclude`) on the evaluated configurations: they are the
+trials the deflated Sharpe ratio counts, and PBO's.
 
 The study lives in the run folder, ``search.journal`` (Optuna's JournalStorage in a file: appends,
-about ten times faster per trial than its SQLite storage here), and each
-simulated batch under ``grid_data/search/``, written before its trials are told. ``grid.resume=<run
+about ten times faster per trial than its SQLite storage here), and each simulated batch under
+``grid_data/search/``, written before its trials are told. ``grid.resume=<run
 folder or its search.journal>`` copies both into the new run folder and continues the same study: what
 was evaluated is read back, not simulated again, and ``grid.n_trials`` counts the total.
 """
@@ -56,6 +57,7 @@ STORE = "search.journal"
 #: Under the run folder, beside the grid's daily returns: one table, returns and note per batch.
 BATCHES = Path("grid_data") / "search"
 #: Consecutive asks that bring no new configuration before the search stops (the sampler is stuck).
+#: TPE repeats itself often on a small discrete space: told a repeat's value, it sharpens around it.
 REPEAT_LIMIT = 200
 #: What a resumed study must share with the run that continues it: everything that changes a
 #: configuration's numbers or the objective (the data, the strategy, the costs, the space, the metric).
@@ -425,17 +427,21 @@ def _ask(
     skipped: dict[int, str],
     repeats: int,
 ) -> tuple[list[tuple[optuna.Trial, int]], dict[int, Plan], int]:
-    """Ask one batch of trials: their configuration ids, and plans for the configurations new to the study.
+    """Ask trials until a batch of new configurations: their ids, and plans for the new ones.
 
-    A configuration the signal or allocation refuses is added to `skipped`; the count of consecutive
-    repeats carries over from batch to batch.
+    Asks until `batch_size` configurations new to the study (fewer if the budget or the space is
+    nearly spent), or `REPEAT_LIMIT` asks in a row repeat a configuration: a repeat takes no place in
+    the vectorized pass. A configuration the signal or allocation refuses is added to `skipped`. The
+    count of consecutive repeats carries over from batch to batch.
 
     Returns:
         The trials with their configuration ids, the new configurations' plans, the repeat count.
     """
     dists, paths = space(spec), list(spec.params)
-    asked, new = [], {}
-    for _ in range(min(batch_size, n_trials - len(values))):
+    asked: list[tuple[optuna.Trial, int]] = []
+    new: dict[int, Plan] = {}
+    want = min(batch_size, n_trials - len(values))
+    while len(new) < want and repeats < REPEAT_LIMIT and len(values) + len(skipped) + len(new) < spec.size:
         trial = study.ask(dists)
         i = G.config_id(spec, [trial.params[p] for p in paths])
         trial.set_user_attr("config", i)

@@ -244,13 +244,20 @@ def check_resume(given: str, opts: SearchOptions) -> Path:
             hint="resume with the same experiment and overrides (only grid.n_trials, batch_size and seed "
             "may change), or start a new search without grid.resume.",
         )
-    missing = _told(study) - _batch_ids(db.parent)
+    kept = _batch_ids(db.parent)
+    missing = _told(study) - kept
     if missing:
         raise ConfigError(
             f"{len(missing)} configuration(s) the study evaluated have no results under "
             f"{db.parent / BATCHES}.",
             key="grid.resume",
             hint="resume from the run folder the study was run in, with its grid_data/ folder.",
+        )
+    if opts.n_trials < len(kept):
+        raise ConfigError(
+            f"{opts.n_trials:,} is fewer than the {len(kept):,} configurations the study at {db} evaluated.",
+            key="grid.n_trials",
+            hint=f"grid.n_trials counts the total: set it above {len(kept):,} to continue the search.",
         )
     return db
 
@@ -391,9 +398,9 @@ def run(
             values |= _values(batch, opts.metric)
         for trial, i in asked:
             _tell(study, trial, values.get(i, float("nan")))
-        bar.update(len(new))
         best = max((v for v in values.values() if np.isfinite(v)), default=float("nan"))
-        bar.set_postfix_str(f"{len(study.trials)} trials, best {opts.metric} {best:.3f}")
+        bar.set_postfix_str(f"{len(study.trials)} trials, best {opts.metric} {best:.3f}", refresh=False)
+        bar.update(len(new))
     bar.close()
     if not done:
         raise ConfigError(
@@ -560,7 +567,9 @@ def annotate(out: Outcome, found: Found, opts: SearchOptions, n_space: int) -> O
         "search.n_resumed": float(found.n_resumed),
     }
     tags = out.tags | {"search": opts.kind, "search_storage": found.storage}
-    return replace(out, text=f"{line}\n{out.text}", metrics=metrics, tags=tags)
+    folder = Path(found.storage).parent
+    footer = f"\ncontinue the search: add grid.resume={folder} grid.n_trials=<a larger total>"
+    return replace(out, text=f"{line}\n{out.text}", metrics=metrics, tags=tags, footer=footer)
 
 
 def _storage(path: Path) -> optuna.storages.JournalStorage:

@@ -162,6 +162,9 @@ def test_resuming_with_another_space_names_the_key_that_differs(tmp_path):
             tmp_path / "c",
             echo=False,
         )
+    with pytest.raises(ConfigError, match="fewer than the 4 configurations") as e:
+        run(cfg_of("grid.search=random", "grid.n_trials=3", f"grid.resume={tmp_path / 'a'}"), tmp_path / "c")
+    assert e.value.key == "grid.n_trials"
     with pytest.raises(ConfigError, match="grid.search=grid enumerates") as e:
         run(cfg_of(f"grid.resume={tmp_path / 'a'}"), tmp_path / "c", echo=False)
     assert not (tmp_path / "c").exists()

@@ -240,3 +240,32 @@ def test_a_search_above_the_ceiling_runs_with_allow_large_and_its_space_may_exce
         G.check_size(spec, 3000, 3, n_trials=11)
     assert e.value.key == "grid.n_trials" and "grid.allow_large=true" in e.value.hint
     G.check_size(G.parse(cfg_of("grid.ceiling=10", "grid.allow_large=true")), 3000, 3, n_trials=11)
+
+
+@pytest.mark.slow
+def test_a_search_through_run_py_lands_in_mlflow_as_a_grid_does(tmp_path):
+    small = [
+        "grid.params.strategy.signal.lookback=[63,252]",
+        "grid.params.strategy.signal.trend_window=[20]",
+        "grid.params.strategy.signal.z_exit=[0.0,0.5]",
+    ]
+    fast = ["data.start=2015-01-01", "grid.bootstrap.samples=100", "grid.walk_forward.train_days=504"]
+    proc = sh(
+        tmp_path, "grid.search=tpe", "grid.n_trials=8", "grid.batch_size=4", "grid.top_k=3", *small, *fast
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "tpe search (Optuna " in proc.stdout and "8 of 40 configurations evaluated" in proc.stdout
+    assert f"grid.resume={tmp_path / 'out'}" in proc.stdout
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    df = mlflow.search_runs(experiment_names=["regime-backtest"])
+    parent = df[df["tags.mode"] == "grid"]
+    assert len(parent) == 1 and parent.iloc[0]["status"] == "FINISHED"
+    p = parent.iloc[0]
+    assert p["tags.search"] == "tpe" and p["metrics.n_configs"] == 8 and p["metrics.n_grid"] == 40
+    table = pd.read_parquet(tmp_path / "out" / "results" / "grid_results.parquet")
+    assert len(table) == 8 and p["metrics.best.sharpe_excess_tbill"] == table["sharpe_excess_tbill"].max()
+    children = df[df["tags.mlflow.parentRunId"] == p["run_id"]]
+    assert len(children) == 3 and set(children["tags.config"].astype(int)) <= set(table.index)
+    assert len(trials(tmp_path / "out")) == p["metrics.search.n_trials"]

@@ -89,6 +89,11 @@ class GridConfig:
     pbo_blocks: int = 16  # CSCV blocks: C(16, 8) = 12,870 train/test splits
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     walk_forward: WalkForwardConfig = field(default_factory=WalkForwardConfig)
+    search: str = "grid"  # grid: every configuration | tpe | random: an Optuna search (sweeps/search.py)
+    n_trials: int = 100  # a search: distinct configurations to evaluate (repeats are not simulated again)
+    batch_size: int = 20  # a search: trials asked, then simulated in one vectorized pass, then told
+    seed: int = 0  # a search: the sampler's seed
+    resume: str | None = None  # a search: continue the study of this run folder (or its search.journal)
 
 
 #: ``charts.plotlyjs``: how ``report.html`` carries plotly.js (`report.tearsheet.PLOTLYJS`): inlined once

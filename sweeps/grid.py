@@ -164,21 +164,34 @@ def _flatten_paths(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def check_size(spec: GridSpec, n_days: int, n_sleeves: int) -> None:
+def check_size(spec: GridSpec, n_days: int, n_sleeves: int, n_trials: int | None = None) -> None:
     """Refuse a grid above the ceiling unless `allow_large`, stating its estimated memory and time.
 
+    Args:
+        spec: The grid.
+        n_days: Days of the data.
+        n_sleeves: Sleeves of the strategy.
+        n_trials: For a search (`sweeps.search`): the configurations it evaluates, checked instead of
+            the size of the space it searches.
+
     Raises:
-        ConfigError: On ``grid.ceiling``.
+        ConfigError: On ``grid.ceiling`` (on ``grid.n_trials`` for a search).
     """
-    if spec.size <= spec.ceiling or spec.allow_large:
+    n = spec.size if n_trials is None else n_trials
+    if n <= spec.ceiling or spec.allow_large:
         return
-    mem, secs = estimate(spec.size, spec.chunk_size, n_days, n_sleeves)
+    mem, secs = estimate(n, spec.chunk_size, n_days, n_sleeves)
+    what = "the grid has" if n_trials is None else "the search would evaluate"
+    fix = (
+        "split it across jobs: grid.n_chunks=N grid.chunk=0,...,N-1 with -m"
+        if n_trials is None
+        else "lower it"
+    )
     raise ConfigError(
-        f"the grid has {spec.size:,} configurations, above the ceiling of {spec.ceiling:,} "
+        f"{what} {n:,} configurations, above the ceiling of {spec.ceiling:,} "
         f"(estimated peak memory {mem / 2**30:.1f} GiB, time ~{secs:,.0f} s in one process).",
-        key="grid.ceiling",
-        hint="set grid.allow_large=true to run it anyway, raise grid.ceiling, or split it across jobs: "
-        "grid.n_chunks=N grid.chunk=0,...,N-1 with -m.",
+        key="grid.ceiling" if n_trials is None else "grid.n_trials",
+        hint=f"set grid.allow_large=true to run it anyway, raise grid.ceiling, or {fix}.",
     )
 
 
@@ -196,6 +209,31 @@ def expand(spec: GridSpec) -> list[dict[str, Any]]:
     """Every configuration of the grid, in a fixed order (the last key varies fastest)."""
     keys = list(spec.params)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*spec.params.values())]
+
+
+def config_at(spec: GridSpec, i: int) -> dict[str, Any]:
+    """Configuration `i` of the grid, as `expand` numbers it, without expanding the grid.
+
+    >>> config_at(GridSpec({"a.b.c": [1, 2, 3], "a.b.d": ["x", "y"]}, 10, False, 2, 1, None), 3)
+    {'a.b.c': 2, 'a.b.d': 'y'}
+    """
+    out = {}
+    for path, values in reversed(spec.params.items()):  # the last key varies fastest
+        i, k = divmod(i, len(values))
+        out[path] = values[k]
+    return dict(reversed(out.items()))
+
+
+def config_id(spec: GridSpec, positions: Sequence[int]) -> int:
+    """The id (`expand`'s order) of the configuration taking value ``positions[k]`` of each list.
+
+    >>> config_id(GridSpec({"a.b.c": [1, 2, 3], "a.b.d": ["x", "y"]}, 10, False, 2, 1, None), [1, 1])
+    3
+    """
+    i = 0
+    for values, k in zip(spec.params.values(), positions, strict=True):
+        i = i * len(values) + k
+    return i
 
 
 def chunk_bounds(n: int, n_chunks: int, chunk: int) -> tuple[int, int]:

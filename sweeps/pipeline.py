@@ -35,7 +35,7 @@ from pipeline.backtest import STRATEGY, PortfolioResult, backtest
 from pipeline.data import load_market
 from pipeline.plan import Plan, check_windows, make_plan
 from sweeps import grid as G
-from sweeps import progress
+from sweeps import progress, search
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
@@ -167,6 +167,9 @@ def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[i
     base = make_plan(cfg)
     settings(cfg)
     check_values(spec, base)
+    if search.searching(cfg):  # a search plans its configurations as it asks for them (sweeps/search.py)
+        search.options(cfg, spec)
+        return spec, base, {}, {}
     configs = G.expand(spec)
     lo, hi = (
         (0, len(configs)) if spec.chunk is None else G.chunk_bounds(len(configs), spec.n_chunks, spec.chunk)
@@ -239,9 +242,9 @@ def _evaluate_chunk(market, start, end, plans, ids) -> Batch:
 
 def param_columns(spec: G.GridSpec, ids: list[int]) -> pd.DataFrame:
     """The varied parameters of each configuration, one column per config path (dicts as JSON text)."""
-    configs = G.expand(spec)
     rows = {
-        i: {k: (G.key_of(v) if isinstance(v, dict | list) else v) for k, v in configs[i].items()} for i in ids
+        i: {k: (G.key_of(v) if isinstance(v, dict | list) else v) for k, v in G.config_at(spec, i).items()}
+        for i in ids
     }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("config")
 
@@ -255,22 +258,43 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         The summary metrics (best configuration's metrics, DSR, PBO, ...), as logged on the parent run.
     """
     spec, base, plans, skipped = validate(cfg)
-    bar = progress.open_bar(len(plans), enabled=echo)  # on screen before the data and vectorbt load
+    hunt = search.options(cfg, spec) if search.searching(cfg) else None
+    # on screen before the data and vectorbt load (a search draws its own bar)
+    bar = progress.open_bar(len(plans), enabled=echo and hunt is None)
 
     def load():
         progress.stage(bar, "loading data")
         market = load_market(cfg)
-        G.check_size(spec, len(market.frame), len(base.sleeves))
-        check_grid_windows(plans, market.frame.index)
+        G.check_size(spec, len(market.frame), len(base.sleeves), None if hunt is None else hunt.n_trials)
+        check_grid_windows(plans or search.probes(spec, base), market.frame.index)
+        if hunt is not None:
+            search.check_folder(hunt, Path(output_dir))
         return market, market
 
     def compute(market, results: Path):
+        nonlocal skipped
         t0 = time.perf_counter()
-        table, returns, dates, cash_r, n_sim = simulate(cfg, spec, plans, market, bar=bar)
-        seconds = time.perf_counter() - t0
+        if hunt is None:
+            table, returns, dates, cash_r, n_sim = simulate(cfg, spec, plans, market, bar=bar)
+        else:  # the configurations an Optuna search evaluated, then as a grid's
+            found = search.run(
+                hunt,
+                spec,
+                base,
+                market,
+                results.parent,
+                start=cfg.data.start,
+                end=cfg.data.end,
+                progress=echo,
+            )
+            table, returns, dates = found.table, found.returns, found.dates
+            cash_r, n_sim, skipped = found.cash_returns, found.n_simulated, found.skipped
+        seconds = time.perf_counter() - t0 if hunt is None else found.seconds
         table = param_columns(spec, list(table.index)).join(table)
         sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
         results.mkdir(parents=True, exist_ok=True)
+        if hunt is not None:
+            return search.annotate(conclude(cfg, sweep, results, market), found, hunt, spec.size)
         if spec.chunk is None:
             return conclude(cfg, sweep, results, market)
         write_sweep(sweep, results)

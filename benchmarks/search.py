@@ -110,7 +110,7 @@ def wedge(args, market_cfg) -> list[str]:
     market = load_market(cfg)
     spec, _, plans, _ = validate(cfg)
     t0 = time.perf_counter()
-    table, *_ = simulate(cfg, spec, plans, market, progress=False)
+    table, *_ = simulate(cfg, spec, plans, market)
     grid_s = time.perf_counter() - t0
     metric = str(cfg.grid.select_metric)
     best = float(table[metric].max())

@@ -39,7 +39,7 @@ from sweeps import progress, search
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
-from sweeps.visuals import write_grid_report
+from sweeps.visuals import parameters, write_grid_report
 from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
@@ -456,7 +456,7 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market):
     (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
     write_grid_report(results, cfg, sweep, lk, opts, portfolios)
     top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
-    swept = [k for k in sweep.table.columns if "." in k]
+    swept = parameters(sweep.table)
     children = [
         {
             "name": params_name({k: sweep.table.at[i, k] for k in swept}),  # `.at`: each column's dtype

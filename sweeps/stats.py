@@ -127,17 +127,22 @@ class Overfitting:
         return float(np.median(self.logits))
 
 
-def pbo_cscv(excess: np.ndarray, n_blocks: int = 16, batch: int = 512) -> Overfitting:
+def pbo_cscv(excess: np.ndarray, n_blocks: int = 16, batch: int | None = None) -> Overfitting:
     """Probability of backtest overfitting of a sweep (CSCV, Bailey et al. 2017).
 
     The days are cut into `n_blocks` contiguous blocks; every half of the blocks is once the
     in-sample set and its complement the out-of-sample set. In each split the configuration with the
     best in-sample Sharpe is found and its out-of-sample rank among all configurations recorded.
 
+    Each half's Sharpe is computed once: in lexicographic order the complement of split ``i`` is
+    split ``C - 1 - i``, so a split and its mirror swap roles. A half's sums add its blocks' sums in
+    block order (exact indexing, no BLAS matrix product): the rounding, and hence every tie between
+    identical configurations, is the same on every CPU.
+
     Args:
         excess: Daily excess returns, days × configurations.
         n_blocks: An even number of blocks, ≥ 2.
-        batch: Splits evaluated at once (bounds memory: batch × configurations floats).
+        batch: Split pairs evaluated at once; by default as many as keep ~4 M floats per array.
     """
     if n_blocks < 2 or n_blocks % 2:
         raise ValueError(f"n_blocks must be even and ≥ 2, got {n_blocks}")
@@ -147,22 +152,33 @@ def pbo_cscv(excess: np.ndarray, n_blocks: int = 16, batch: int = 512) -> Overfi
     s2 = np.stack([(excess[b] ** 2).sum(axis=0) for b in bounds])
     cnt = np.array([len(b) for b in bounds], dtype=float)
     combos = np.array(list(itertools.combinations(range(n_blocks), n_blocks // 2)))
-    logits, losses = [], []
-    for lo in range(0, len(combos), batch):
-        mask = np.zeros((len(combos[lo : lo + batch]), n_blocks))
-        np.put_along_axis(mask, combos[lo : lo + batch], 1.0, axis=1)
-        is_sr = _sharpe_from_sums(mask @ s1, mask @ s2, mask @ cnt)
-        oos_sr = _sharpe_from_sums((1 - mask) @ s1, (1 - mask) @ s2, (1 - mask) @ cnt)
-        best = np.nanargmax(np.where(np.isnan(is_sr), -np.inf, is_sr), axis=1)
-        rows = np.arange(len(best))
-        mine = oos_sr[rows, best][:, None]
-        below = np.sum(oos_sr < mine, axis=1)
-        ties = np.sum(oos_sr == mine, axis=1)
-        omega = (below + (ties + 1) / 2) / (n + 1)
-        logits.append(np.log(omega / (1 - omega)))
-        losses.append(oos_sr[rows, best] < 0)
-    lam = np.concatenate(logits)
-    return Overfitting(float(np.mean(lam <= 0)), lam, float(np.mean(np.concatenate(losses))), n_blocks)
+    total, half = len(combos), len(combos) // 2
+    size = batch or max(1, 4_000_000 // (n_blocks // 2 * n))
+    logits, losses = np.empty(total), np.empty(total, dtype=bool)
+    for lo in range(0, half, size):
+        a = np.arange(lo, min(lo + size, half))
+        b = total - 1 - a  # the complements of the splits `a`
+        sr_a = _half_sharpe(s1, s2, cnt, combos[a])
+        sr_b = _half_sharpe(s1, s2, cnt, combos[b])
+        logits[a], losses[a] = _oos_rank(sr_a, sr_b)
+        logits[b], losses[b] = _oos_rank(sr_b, sr_a)
+    return Overfitting(float(np.mean(logits <= 0)), logits, float(np.mean(losses)), n_blocks)
+
+
+def _half_sharpe(s1: np.ndarray, s2: np.ndarray, cnt: np.ndarray, halves: np.ndarray) -> np.ndarray:
+    """Per-period Sharpe of each configuration on each half (rows of block numbers): halves × configs."""
+    return _sharpe_from_sums(s1[halves].sum(axis=1), s2[halves].sum(axis=1), cnt[halves].sum(axis=1))
+
+
+def _oos_rank(is_sr: np.ndarray, oos_sr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Logit of the in-sample best's relative out-of-sample rank per split, and whether its OOS Sharpe < 0."""
+    n = is_sr.shape[1]
+    best = np.nanargmax(np.where(np.isnan(is_sr), -np.inf, is_sr), axis=1)
+    mine = oos_sr[np.arange(len(best)), best][:, None]
+    below = np.sum(oos_sr < mine, axis=1)
+    ties = np.sum(oos_sr == mine, axis=1)
+    omega = (below + (ties + 1) / 2) / (n + 1)
+    return np.log(omega / (1 - omega)), mine[:, 0] < 0
 
 
 def _sharpe_from_sums(s1: np.ndarray, s2: np.ndarray, cnt: np.ndarray) -> np.ndarray:

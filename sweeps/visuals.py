@@ -26,9 +26,14 @@ PNG = "grid_report.png"
 SIXTY_FORTY = "sixty_forty"
 
 
+def parameters(table: pd.DataFrame) -> list[str]:
+    """The parameter columns of a results table: config paths, not metrics (``vs_x.sharpe_diff``)."""
+    return [c for c in table.columns if "." in c and describe(c) is None]
+
+
 def swept(table: pd.DataFrame) -> list[str]:
-    """The parameter columns of a results table (not registered metrics) with more than one value."""
-    return [c for c in table.columns if describe(c) is None and table[c].nunique(dropna=False) > 1]
+    """The parameter columns of a results table with more than one value."""
+    return [c for c in parameters(table) if table[c].nunique(dropna=False) > 1]
 
 
 def oos_returns(sweep: Sweep, lk: Luck, bench: dict[str, PortfolioResult]) -> pd.DataFrame:
@@ -97,7 +102,7 @@ def stats_frame(sweep: Sweep, lk: Luck, opts: dict[str, Any], equity: pd.DataFra
 def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], bench: dict) -> R.GridView:
     """The report's input: the results table, the swept parameters, returns on the out-of-sample days."""
     params = swept(sweep.table)
-    fixed = [c for c in sweep.table.columns if describe(c) is None and c not in params]
+    fixed = [c for c in parameters(sweep.table) if c not in params]
     equity = oos_returns(sweep, lk, bench)
     best = sweep.table.loc[lk.best]
     notes = [

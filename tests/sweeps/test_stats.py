@@ -85,6 +85,18 @@ def test_pbo_equals_a_brute_force_cscv(seed):
     assert pbo_cscv(x, n_blocks=8, batch=7).pbo == pytest.approx(brute_force_pbo(x, 8), abs=1e-12)
 
 
+def test_pbo_counts_identical_configurations_as_exact_ties_like_the_brute_force():
+    x = noise(600, 5, 11)
+    x = x[:, [0, 1, 1, 2, 3, 3, 3, 4]]  # grids hold configurations that trade alike
+    assert pbo_cscv(x, n_blocks=8, batch=3).pbo == pytest.approx(brute_force_pbo(x, 8), abs=1e-12)
+
+
+def test_a_split_and_its_mirror_are_complements():
+    combos = list(itertools.combinations(range(10), 5))  # the order pbo_cscv pairs splits in
+    for i, c in enumerate(combos):
+        assert set(c) | set(combos[len(combos) - 1 - i]) == set(range(10))
+
+
 def test_stationary_indices_are_blocks_that_wrap():
     idx = stationary_indices(50, 200, 5.0, np.random.default_rng(0))
     assert idx.shape == (200, 50) and idx.min() >= 0 and idx.max() < 50

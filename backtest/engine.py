@@ -334,42 +334,99 @@ def simulate_grid(
     for f, s in {(repr(f), repr(s)): (f, s) for f, s in zip(*costs, strict=True)}.values():
         check_costs(lag=lag, fees_bp=f, slippage_bp=s)
     fees, slip = (np.concatenate([per_column(x, prices.columns) for x in cs]) for cs in costs)
-    size = np.full((n, c * k), np.nan)
-    size[lag:] = decisions[: n - lag].reshape(n - lag, c * k)
-    close = np.tile(prices.to_numpy(dtype=float), (1, c))
+    px = prices.to_numpy(dtype=float)
+    active = np.zeros((n, c), dtype=bool)  # a configuration has an order to place that day
+    active[lag:] = ~np.isnan(decisions[: n - lag]).all(axis=2)
+    days, depth = trading_days(active)
+    csize = decisions[np.maximum(days - lag, 0), np.arange(c)]  # (R, C, K): sizes on those days
+    csize[np.arange(len(days))[:, None] >= depth] = np.nan
+    cclose = px[days]
     rec, used = on_engine(
-        engine, lambda eng: _orders_grid(close, size, k, fees.reshape(1, -1), slip.reshape(1, -1), eng)
+        engine,
+        lambda eng: _orders_grid(
+            cclose.reshape(len(days), c * k),
+            csize.reshape(len(days), c * k),
+            k,
+            fees.reshape(1, -1),
+            slip.reshape(1, -1),
+            eng,
+        ),
     )
-    value = _values_from_orders(rec, close, k)
     grp = rec["col"] // k
+    row = days[rec["idx"], grp]  # the order's row in `prices`
+    value = _values_from_orders(rec, rec["idx"], px, active, len(days), c)
     totals = order_totals(
         rec["size"],
         rec["price"],
-        close[rec["idx"], rec["col"]],
+        px[row, rec["col"] % k],
         rec["fees"],
-        value[rec["idx"], grp],
-        rec["idx"],
+        value[row, grp],
+        row,
         group=grp,
         n_groups=c,
     )
     return GridSimulation(value=value, **totals, engine=used.name, engine_fallback=used.fallback)
 
 
-def _values_from_orders(rec: np.ndarray, close: np.ndarray, k: int) -> np.ndarray:
+def trading_days(active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each configuration's own order days, stacked: the simulation skips the days nobody trades.
+
+    A day without an order leaves a portfolio's cash and units as they were, and an order is sized on
+    that day's close alone (``val_price=inf``), so simulating only the days a configuration has an
+    order gives the same order records as simulating every day. Row ``r`` of ``days`` holds the
+    ``r``-th order day of each configuration; a configuration with fewer repeats its last one (given
+    no order there: `depth` says how many rows are real).
+
+    Args:
+        active: Days × configurations, True where the configuration has an order.
+
+    Returns:
+        ``days`` (R × C row numbers) and ``depth`` (C counts).
+    """
+    n, c = active.shape
+    depth = active.sum(axis=0)
+    cfg, day = np.nonzero(active.T)  # by configuration, then by day
+    rank = np.arange(len(day)) - np.repeat(np.cumsum(depth) - depth, depth)
+    days = np.zeros((max(int(depth.max(initial=0)), 1), c), dtype=np.int64)
+    days[rank, cfg] = day
+    np.maximum.accumulate(days, axis=0, out=days)  # padding repeats the last day
+    return days, depth
+
+
+def _values_from_orders(
+    rec: np.ndarray, at: np.ndarray, close: np.ndarray, active: np.ndarray, depth: int, c: int
+) -> np.ndarray:
     """Group values at each close from vectorbt's order records (what ``pf.value()`` returns).
 
     Computed in numpy because ``pf.value()`` wraps several (T, C × K) frames in pandas, which
-    costs three times the simulation itself on a wide grid.
+    costs three times the simulation itself on a wide grid. Units and cash are accumulated over
+    each configuration's order days (`at`: the record's row among them) and carried to every day
+    from its last order day; adding a day without orders adds zero, so the sums are those of a
+    day-by-day accumulation, to the last bit.
+
+    Args:
+        rec: The order records (``col`` in groups of K sleeves).
+        at: Each record's row among its configuration's order days (`trading_days`).
+        close: Closes, T × K.
+        active: T × C, True on a configuration's order days.
+        depth: Rows of order days.
+        c: Configurations.
     """
-    n, ck = close.shape
+    n, k = close.shape
     signed = np.where(rec["side"] == 0, rec["size"], -rec["size"])
-    c = ck // k
-    units = np.bincount(rec["idx"] * ck + rec["col"], weights=signed, minlength=n * ck).reshape(n, ck)
-    np.cumsum(units, axis=0, out=units)
-    units *= close
+    grp = rec["col"] // k
+    # row 0: before the first order (nothing held); row r + 1: after the r-th order day
+    units = np.bincount((at + 1) * c * k + rec["col"], weights=signed, minlength=(depth + 1) * c * k)
+    units = np.cumsum(units.reshape(depth + 1, c, k), axis=0)
     flows = -signed * rec["price"] - rec["fees"]
-    cash = np.bincount(rec["idx"] * c + rec["col"] // k, weights=flows, minlength=n * c).reshape(n, c)
-    return INIT_CASH + np.cumsum(cash, axis=0) + units.reshape(n, c, k).sum(axis=2)
+    cash = np.bincount((at + 1) * c + grp, weights=flows, minlength=(depth + 1) * c).reshape(depth + 1, c)
+    np.cumsum(cash, axis=0, out=cash)
+    last = np.cumsum(active, axis=0)  # T × C: order days so far, i.e. the row to carry
+    cols = np.arange(c)
+    held = units[last, cols[None, :], 0] * close[:, 0, None]
+    for j in range(1, k):
+        held += units[last, cols[None, :], j] * close[:, j, None]
+    return INIT_CASH + cash[last, cols[None, :]] + held
 
 
 def _orders_grid(

@@ -135,14 +135,16 @@ def pbo_cscv(excess: np.ndarray, n_blocks: int = 16, batch: int | None = None) -
     best in-sample Sharpe is found and its out-of-sample rank among all configurations recorded.
 
     Each half's Sharpe is computed once: in lexicographic order the complement of split ``i`` is
-    split ``C - 1 - i``, so a split and its mirror swap roles. A half's sums add its blocks' sums in
-    block order (exact indexing, no BLAS matrix product): the rounding, and hence every tie between
-    identical configurations, is the same on every CPU.
+    split ``C - 1 - i``, so a split and its mirror swap roles. A half's sums are the sum over its
+    blocks among the first ``n_blocks / 2`` plus the sum over its blocks among the others, each
+    precomputed for every subset by adding blocks in order (`_subset_sums`; no BLAS matrix
+    product): one addition per half and configuration, rounded the same way on every CPU, so ties
+    between identical configurations are ties everywhere.
 
     Args:
         excess: Daily excess returns, days × configurations.
         n_blocks: An even number of blocks, ≥ 2.
-        batch: Split pairs evaluated at once; by default as many as keep ~4 M floats per array.
+        batch: Split pairs evaluated at once; by default as many as keep 65,536 floats per array.
     """
     if n_blocks < 2 or n_blocks % 2:
         raise ValueError(f"n_blocks must be even and ≥ 2, got {n_blocks}")
@@ -151,23 +153,36 @@ def pbo_cscv(excess: np.ndarray, n_blocks: int = 16, batch: int | None = None) -
     s1 = np.stack([excess[b].sum(axis=0) for b in bounds])
     s2 = np.stack([(excess[b] ** 2).sum(axis=0) for b in bounds])
     cnt = np.array([len(b) for b in bounds], dtype=float)
-    combos = np.array(list(itertools.combinations(range(n_blocks), n_blocks // 2)))
+    m = n_blocks // 2
+    combos = np.array(list(itertools.combinations(range(n_blocks), m)))
+    bits = (combos[:, :, None] == np.arange(n_blocks)).any(axis=1) @ (1 << np.arange(n_blocks))
+    low, high = bits & ((1 << m) - 1), bits >> m  # each half's blocks among the first m, the last m
+    sums = [(_subset_sums(x[:m]), _subset_sums(x[m:])) for x in (s1, s2, cnt[:, None])]
     total, half = len(combos), len(combos) // 2
-    size = batch or max(1, 4_000_000 // (n_blocks // 2 * n))
+    size = batch or max(1, 65_536 // n)  # 512 KiB per array: the passes stay in cache
     logits, losses = np.empty(total), np.empty(total, dtype=bool)
     for lo in range(0, half, size):
         a = np.arange(lo, min(lo + size, half))
         b = total - 1 - a  # the complements of the splits `a`
-        sr_a = _half_sharpe(s1, s2, cnt, combos[a])
-        sr_b = _half_sharpe(s1, s2, cnt, combos[b])
+        sr_a = _half_sharpe(sums, low[a], high[a])
+        sr_b = _half_sharpe(sums, low[b], high[b])
         logits[a], losses[a] = _oos_rank(sr_a, sr_b)
         logits[b], losses[b] = _oos_rank(sr_b, sr_a)
     return Overfitting(float(np.mean(logits <= 0)), logits, float(np.mean(losses)), n_blocks)
 
 
-def _half_sharpe(s1: np.ndarray, s2: np.ndarray, cnt: np.ndarray, halves: np.ndarray) -> np.ndarray:
-    """Per-period Sharpe of each configuration on each half (rows of block numbers): halves × configs."""
-    return _sharpe_from_sums(s1[halves].sum(axis=1), s2[halves].sum(axis=1), cnt[halves].sum(axis=1))
+def _subset_sums(x: np.ndarray) -> np.ndarray:
+    """Sums of the rows of `x` over every subset, added in row order (row ``mask``: the rows set in it)."""
+    out = np.zeros((1 << len(x), x.shape[1]))
+    for j in range(len(x)):
+        out[1 << j : 2 << j] = out[: 1 << j] + x[j]
+    return out
+
+
+def _half_sharpe(sums: list, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Per-period Sharpe of each configuration on each half (its block subsets): halves × configurations."""
+    (a1, b1), (a2, b2), (ac, bc) = sums
+    return _sharpe_from_sums(a1[low] + b1[high], a2[low] + b2[high], (ac[low] + bc[high])[:, 0])
 
 
 def _oos_rank(is_sr: np.ndarray, oos_sr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from backtest.metrics import METRICS, describe
 from report import grid_report as R
+from report.render import job, render
 from sweeps.walkforward import record_metrics
 
 if TYPE_CHECKING:
@@ -134,6 +135,9 @@ def write_grid_report(
 ) -> list[Path]:
     """Write ``grid_report.html`` and ``grid_report.png`` into `folder` (the grid's results folder).
 
+    The PNG is rasterised by a forked child on the second core while this process writes the HTML
+    (`report.render`, as a single run's charts are).
+
     Args:
         folder: The results folder.
         cfg: The grid's config.
@@ -143,4 +147,4 @@ def write_grid_report(
         bench: The benchmark portfolios on the grid's days, by name (`sweeps.pipeline.benchmark_portfolios`).
     """
     view = grid_view(cfg, sweep, lk, opts, bench)
-    return [R.write_html(view, Path(folder) / HTML), R.write_png(view, Path(folder) / PNG)]
+    return render([job(R.write_html, Path(folder) / HTML, view), job(R.write_png, Path(folder) / PNG, view)])

@@ -127,6 +127,16 @@ def observed_frame(market: MarketData) -> pd.DataFrame:
     return frame.assign(**cut) if cut else frame
 
 
+@functools.cache
+def keyword_defaults(fn: Callable[..., Any]) -> dict[str, Any]:
+    """`fn`'s keyword-only parameters and their defaults (cached: a grid asks once per configuration).
+
+    Callers must not modify the returned dict.
+    """
+    sig = inspect.signature(fn)
+    return {n: p.default for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY}
+
+
 def params_of(fn: Callable[..., Any], given: Mapping[str, Any], key: str = SIGNAL_KEY) -> dict[str, Any]:
     """Bind `given` keyword parameters over `fn`'s defaults, refusing unknown names.
 
@@ -141,8 +151,7 @@ def params_of(fn: Callable[..., Any], given: Mapping[str, Any], key: str = SIGNA
     Raises:
         ConfigError: A parameter name the function does not take.
     """
-    sig = inspect.signature(fn)
-    known = {n: p.default for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY}
+    known = keyword_defaults(fn)
     for name in given:
         if name not in known:
             raise ConfigError(

@@ -140,6 +140,13 @@ class Targets:
         return np.where(self.state[rows][:, None], self.off[take][None, :], self.on[take][None, :])
 
 
+def _on_index(flags: pd.Series, index: pd.Index) -> np.ndarray:
+    """A boolean series on `index` (False where it has no value) as numpy; no copy when already on it."""
+    if flags.index.equals(index):
+        return flags.to_numpy(dtype=bool)
+    return flags.reindex(index, fill_value=False).to_numpy(dtype=bool)
+
+
 class Evaluator:
     """Evaluates batches of configurations of one base plan on one market frame.
 
@@ -254,7 +261,7 @@ class Evaluator:
     def _full_state(self, skey: str, signal: SignalOutput, index: pd.Index) -> np.ndarray:
         key = (skey, -1)
         if key not in self._cut:
-            self._cut[key] = (signal.risk_off.reindex(index, fill_value=False).to_numpy(dtype=bool), 1.0, "")
+            self._cut[key] = (_on_index(signal.risk_off, index), 1.0, "")
         return self._cut[key][0]
 
     def _window(self, plan: Plan, used: tuple[str, ...]) -> pd.DatetimeIndex:
@@ -281,7 +288,7 @@ class Evaluator:
         key = (skey, len(rows))
         if key not in self._cut:
             full = self._full_state(skey, signal, self.market.frame.index)
-            covered = signal.covered.reindex(self.market.frame.index, fill_value=False).to_numpy(dtype=bool)
+            covered = _on_index(signal.covered, self.market.frame.index)
             state = full[rows]
             digest = hashlib.blake2b(state.tobytes()).hexdigest()
             self._cut[key] = (state, float(covered[rows][lag:].mean()), digest)

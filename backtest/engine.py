@@ -383,7 +383,7 @@ def trading_days(active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         ``days`` (R × C row numbers) and ``depth`` (C counts).
     """
-    n, c = active.shape
+    c = active.shape[1]
     depth = active.sum(axis=0)
     cfg, day = np.nonzero(active.T)  # by configuration, then by day
     rank = np.arange(len(day)) - np.repeat(np.cumsum(depth) - depth, depth)

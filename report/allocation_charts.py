@@ -139,11 +139,10 @@ def allocation_plotly(
     """
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
     weights, force, sleeves, mask = _prepared(weights, targets, risk_off)
     labels = [style.label(s) for s in sleeves]
-    fig = make_subplots(rows=len(sleeves), cols=1, shared_xaxes=True, vertical_spacing=0.03,
+    fig = style.plotly_figure(rows=len(sleeves), cols=1, shared_xaxes=True, vertical_spacing=0.03,
                         subplot_titles=labels)  # fmt: skip
     x = _x(weights.index)
     for i, (sleeve, name) in enumerate(zip(sleeves, labels, strict=True)):

@@ -455,13 +455,14 @@ def equity_plotly(
     """
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
     values = _check_values(values, "values")
     mask = _align_mask(risk_off, values.index)
     growth, drawdown = _growth(values), _drawdown_pct(values)
     colors = _palette()
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04)
+    fig = style.plotly_figure(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04
+    )
     for i, col in enumerate(values.columns):
         line = {"color": colors[i % len(colors)], "width": 2.0 if i == 0 else 1.3}
         name = style.label(col)
@@ -515,7 +516,6 @@ def signal_plotly(
     """
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
     market = _check_values(market, "market")
     mask = _align_mask(risk_off, market.index)
@@ -524,7 +524,7 @@ def signal_plotly(
     n = 3 if score is not None else 2
     strip_h = 0.06 * len(rows.columns) + 0.04
     heights = [0.55, 0.45 - strip_h, strip_h] if score is not None else [1.0 - strip_h, strip_h]
-    fig = make_subplots(
+    fig = style.plotly_figure(
         rows=n, cols=1, shared_xaxes=True, row_heights=heights, vertical_spacing=0.035,
         specs=[[{"secondary_y": True}]] + [[{}]] * (n - 1),
     )  # fmt: skip

@@ -139,10 +139,9 @@ def forward_returns_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     """Interactive version of `forward_returns_png` (plotly, overlaid density histograms)."""
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
     hs = _horizons(ev)
-    fig = make_subplots(
+    fig = style.plotly_figure(
         rows=1, cols=len(hs), subplot_titles=[f"{h}-day forward equity return (%)" for h in hs]
     )
     for i, h in enumerate(hs, start=1):
@@ -163,13 +162,14 @@ def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     """Interactive version of `episodes_png`: equity (log) and drawdown, episodes as shaded rectangles."""
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
     price = ev.price.astype(float)
     growth = price / price.iloc[0]
     dd = (price / price.cummax() - 1.0) * 100.0
     x = charts._x(price.index)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.04)
+    fig = style.plotly_figure(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.04
+    )
     fig.add_trace(go.Scatter(x=x, y=growth.to_numpy(), name="equity sleeve", line={"color": "black"}), 1, 1)
     starts = ev.forward.index[ev.forward["onset"].to_numpy(dtype=bool)]
     fig.add_trace(

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.metrics import describe
+from report import style
 from report.charts import _palette, _write_atomic, _x
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def heatmap_figure(view: GridView, x: str, y: str) -> PlotlyFigure:
         ]
         for cy, row in zip(frame.index, frame.to_numpy(dtype=float), strict=True)
     ]
-    fig = go.Figure(
+    fig = style.plotly_figure(
         go.Heatmap(
             z=_cells(frame, scale),
             x=[tick(v) for v in frame.columns],
@@ -190,7 +191,6 @@ def heatmap_figure(view: GridView, x: str, y: str) -> PlotlyFigure:
     )
     fig.update_layout(
         title={"text": f"{short(y)} × {short(x)}"},
-        template="plotly_white",
         height=360,
         width=520,
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
@@ -218,7 +218,7 @@ def sensitivity_figure(view: GridView, param: str) -> PlotlyFigure:
     frame = sensitivity_frame(view.table, param, view.metric)
     fmt, scale = _value_format(view.metric)
     colors = _palette()
-    fig = go.Figure()
+    fig = style.plotly_figure()
     xs = [tick(v) for v in frame.index]
     for i, col in enumerate(frame.columns):
         fig.add_trace(
@@ -237,7 +237,6 @@ def sensitivity_figure(view: GridView, param: str) -> PlotlyFigure:
     )  # fmt: skip
     fig.update_layout(
         title={"text": short(param)},
-        template="plotly_white",
         height=320,
         width=520,
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
@@ -256,7 +255,7 @@ def equity_figure(view: GridView) -> PlotlyFigure:
 
     growth = (1.0 + view.equity).cumprod()
     colors = _palette()
-    fig = go.Figure()
+    fig = style.plotly_figure()
     for i, col in enumerate(growth.columns):
         fig.add_trace(
             go.Scatter(
@@ -281,7 +280,6 @@ def equity_figure(view: GridView) -> PlotlyFigure:
     ]  # fmt: skip  (one layout update: add_vline per window costs ~0.1 s each)
     fig.update_layout(
         shapes=window_lines,
-        template="plotly_white",
         height=460,
         margin={"l": 60, "r": 30, "t": 30, "b": 40},
         hovermode="x unified",
@@ -297,10 +295,11 @@ def logit_figure(logits: np.ndarray) -> PlotlyFigure:
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
 
-    fig = go.Figure(go.Histogram(x=np.asarray(logits, dtype=float).tolist(), nbinsx=40, name="splits"))
+    fig = style.plotly_figure(
+        go.Histogram(x=np.asarray(logits, dtype=float).tolist(), nbinsx=40, name="splits")
+    )
     fig.add_vline(x=0.0, line={"color": "#d62728", "width": 2})
     fig.update_layout(
-        template="plotly_white",
         height=320,
         width=620,
         margin={"l": 60, "r": 20, "t": 30, "b": 50},

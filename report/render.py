@@ -83,6 +83,13 @@ class Pending:
     jobs: list[ChartJob]
     child: Any = None
 
+    def cancel(self) -> None:
+        """Stop the child (the run failed before its charts were needed)."""
+        if self.child is not None and self.child.is_alive():
+            self.child.terminate()
+            self.child.join()
+        self.child = None
+
     def finish(self) -> list[Path]:
         """Wait for the child; draw its charts here if it failed (or if no child was started)."""
         if self.child is not None:

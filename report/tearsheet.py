@@ -213,7 +213,7 @@ def monthly_plotly(sheet: Tearsheet) -> PlotlyFigure:
     months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "year"]
     text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.1f}")(np.nan_to_num(z)))
     limit = float(np.nanpercentile(np.abs(z[:, :12]), 98)) if np.isfinite(z).any() else 1.0
-    fig = go.Figure(
+    fig = style.plotly_figure(
         go.Heatmap(
             z=z, x=months, y=[str(y) for y in table.index], text=text, texttemplate="%{text}",
             colorscale="RdYlGn", zmid=0, zmin=-limit, zmax=limit, colorbar={"title": "%", "len": 0.6},
@@ -232,7 +232,7 @@ def rolling_sharpe_plotly(sheet: Tearsheet) -> PlotlyFigure:
     import plotly.graph_objects as go
 
     roll = breakdown.rolling_sharpe(sheet.returns[sheet.compared], sheet.cash_returns)
-    fig = go.Figure()
+    fig = style.plotly_figure()
     x = charts._x(roll.index)
     cols = list(sheet.values.columns)
     for i, col in enumerate(roll.columns):

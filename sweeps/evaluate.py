@@ -147,6 +147,26 @@ def _on_index(flags: pd.Series, index: pd.Index) -> np.ndarray:
     return flags.reindex(index, fill_value=False).to_numpy(dtype=bool)
 
 
+def _switch_decisions(
+    decisions: np.ndarray, states: np.ndarray, switching: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> np.ndarray:
+    """`decisions` with the columns of row-wise rules filled: NaN off the rebalance days, else `on_rows`.
+
+    `switching` maps a configuration's column to its rebalance days and its risk-on and risk-off
+    vectors; the target is the risk-off vector where the state is on. One gather from a table of
+    (risk-on, risk-off, NaN) per configuration, instead of a `np.where` per configuration.
+    """
+    cols = np.fromiter(switching, dtype=np.intp, count=len(switching))
+    days, on, off = zip(*switching.values(), strict=True)
+    table = np.stack([np.stack(on), np.stack(off), np.full((len(cols), decisions.shape[2]), np.nan)])
+    code = np.where(np.stack(days, axis=1), states[:, cols].astype(np.intp), 2)  # 0 on, 1 off, 2 none
+    filled = table[code, np.arange(len(cols))[None, :]]
+    if len(cols) == decisions.shape[1]:  # every configuration (cols are in order): no copy
+        return filled
+    decisions[:, cols, :] = filled
+    return decisions
+
+
 class Evaluator:
     """Evaluates batches of configurations of one base plan on one market frame.
 
@@ -345,6 +365,7 @@ class Evaluator:
         states = np.zeros((len(idx), len(plans)), dtype=bool)
         coverage = np.ones(len(plans))
         keys = []
+        switching: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # j -> days, on, off
         for j, (plan, skey, signal, (targets, digest), _, _) in enumerate(prepared):
             days = self._calendar(idx, plan.calendar)
             sdigest = ""
@@ -354,20 +375,29 @@ class Evaluator:
                 if plan.on_regime_change:
                     codes = self._regime_on(plan, skey, signal, rows, state)
                     days = days | np.r_[False, codes[1:] != codes[:-1]]
-            tw = targets.on_rows(rows, take)
-            if (
-                plan.drift_band > 0 or plan.min_hold_days > 1
-            ):  # path-dependent gates, as `schedule` applies them
-                px = prices.to_numpy()
-                days = gate(
-                    days, tw, px, drift_band=plan.drift_band, min_hold_days=plan.min_hold_days, lag=plan.lag
-                )
-            decisions[:, j, :] = np.where(days[:, None], tw, np.nan)
+            gated = plan.drift_band > 0 or plan.min_hold_days > 1
+            if targets.full is None and not gated:  # on/off vectors by the state: all at once, below
+                switching[j] = (days, targets.on[take], targets.off[take])
+            else:
+                tw = targets.on_rows(rows, take)
+                if gated:  # path-dependent gates, as `schedule` applies them
+                    px = prices.to_numpy()
+                    days = gate(
+                        days,
+                        tw,
+                        px,
+                        drift_band=plan.drift_band,
+                        min_hold_days=plan.min_hold_days,
+                        lag=plan.lag,
+                    )
+                decisions[:, j, :] = np.where(days[:, None], tw, np.nan)
             # what determines the orders: targets (digest, or state + rule parameters), schedule, costs
             what = digest or key_of(plan.allocation.keywords)
             gates = (plan.drift_band, plan.min_hold_days)
             costs = (key_of(plan.fees_bp), key_of(plan.slippage_bp))
             keys.append((what, sdigest, plan.calendar, plan.on_regime_change, gates, costs))
+        if switching:
+            decisions = _switch_decisions(decisions, states, switching)
         has_signal = prepared[0][2] is not None
         del prepared
         self._signals.clear()  # per-batch caches: a 10,000-configuration grid would otherwise hold

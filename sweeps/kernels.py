@@ -59,11 +59,12 @@ def wedge_kernel(frame: pd.DataFrame, params: Sequence[Mapping[str, Any]]) -> li
         enter = (z >= np.array([p["z_entry"] for p in params])) & up & low
         exit = (z < np.array([p["z_exit"] for p in params])) | np.isnan(z)
     state = latch_columns(enter, exit) & covered
+    index = frame.index  # Series over columns of the arrays, no copies: ~20 µs each instead of ~1 ms
     return [
         SignalOutput(
-            risk_off=pd.Series(state[:, j], index=frame.index, name="move_vix_wedge"),
-            score=score[j].rename("wedge_z"),
-            covered=pd.Series(covered[:, j], index=frame.index),
+            risk_off=pd.Series(state[:, j], index=index, name="move_vix_wedge", copy=False),
+            score=pd.Series(z[:, j], index=index, name="wedge_z", copy=False),
+            covered=pd.Series(covered[:, j], index=index, copy=False),
         )
         for j in range(len(params))
     ]

@@ -39,7 +39,7 @@ from sweeps import progress, search
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
-from sweeps.visuals import parameters, write_grid_report
+from sweeps.visuals import parameters, start_png, write_grid_report
 from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
@@ -361,11 +361,15 @@ class Luck:
     wf: WalkForward | None
 
 
+def best_config(table: pd.DataFrame, metric: str) -> int:
+    """The id of the configuration with the highest `metric` (NaN lowest; the first of ties)."""
+    vals = table[metric].to_numpy(dtype=float)
+    return int(table.index[int(np.nanargmax(np.where(np.isnan(vals), -np.inf, vals)))])
+
+
 def luck(sweep: Sweep, opts: dict[str, Any]) -> Luck:
     """Choose the best configuration by the selection metric and measure how much of it is luck."""
-    metric = opts["metric"]
-    vals = sweep.table[metric].to_numpy(dtype=float)
-    pos = int(np.nanargmax(np.where(np.isnan(vals), -np.inf, vals)))
+    pos = sweep.table.index.get_loc(best_config(sweep.table, opts["metric"]))
     excess = sweep.returns - sweep.cash_returns[:, None]
     dsr = S.deflated_sharpe(excess, pos)
     overfit = S.pbo_cscv(excess, opts["pbo_blocks"]) if excess.shape[1] > 1 else None
@@ -382,7 +386,7 @@ def luck(sweep: Sweep, opts: dict[str, Any]) -> Luck:
             train_days=opts["wf_train"],
             test_days=opts["wf_test"],
             mode=opts["wf_mode"],
-            metric=metric,
+            metric=opts["metric"],
         )
     return Luck(int(sweep.table.index[pos]), dsr, overfit, ci, wf)
 
@@ -445,17 +449,23 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market):
         A `tracking.tracked.Outcome`.
     """
     opts = settings(cfg)
-    lk = luck(sweep, opts)
-    metrics = summary_metrics(sweep, lk)
-    portfolios = benchmark_portfolios(cfg, market, sweep.dates)
-    bench = benchmarks(portfolios)
-    metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
-    write_sweep(sweep, results)
-    if lk.wf is not None:
-        lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)
-        lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
-    (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
-    write_grid_report(results, cfg, sweep, lk, opts, portfolios)
+    # the PNG needs only the table and the best: drawn by a forked child while the rest is computed
+    png = start_png(results, cfg, sweep, opts["metric"], best_config(sweep.table, opts["metric"]))
+    try:
+        lk = luck(sweep, opts)
+        metrics = summary_metrics(sweep, lk)
+        portfolios = benchmark_portfolios(cfg, market, sweep.dates)
+        bench = benchmarks(portfolios)
+        metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
+        write_sweep(sweep, results)
+        if lk.wf is not None:
+            lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)
+            lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
+        (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
+    except BaseException:
+        png.cancel()
+        raise
+    write_grid_report(results, cfg, sweep, lk, opts, portfolios, png=png)
     top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
     swept = parameters(sweep.table)
     children = [

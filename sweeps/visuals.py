@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from backtest.metrics import METRICS, describe
 from report import grid_report as R
-from report.render import job, render
+from report.render import Pending, job, start
 from sweeps.walkforward import record_metrics
 
 if TYPE_CHECKING:
@@ -125,18 +125,49 @@ def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], ben
         windows=lk.wf.choices if lk.wf is not None else pd.DataFrame(),
         stats=stats_frame(sweep, lk, opts, equity),
         logits=np.asarray(lk.overfit.logits) if lk.overfit is not None else None,
-        title=f"{cfg.strategy.name} grid",
+        title=_title(cfg),
         notes=tuple(notes),
     )
 
 
+def _title(cfg: DictConfig) -> str:
+    return f"{cfg.strategy.name} grid"
+
+
+def start_png(folder: Path, cfg: DictConfig, sweep: Sweep, metric: str, best: Any) -> Pending:
+    """Start drawing ``grid_report.png`` in a forked child (`report.render.start`); `finish` it later.
+
+    The PNG's heatmaps and sensitivity plots need only the results table and the best configuration,
+    so it can be drawn while the luck statistics are computed and the results and the HTML written.
+    """
+    view = R.GridView(
+        table=sweep.table,
+        params=swept(sweep.table),
+        metric=metric,
+        best=best,
+        equity=pd.DataFrame(),
+        windows=pd.DataFrame(),
+        stats=pd.DataFrame(),
+        logits=None,
+        title=_title(cfg),
+    )
+    return start([job(R.write_png, Path(folder) / PNG, view)])
+
+
 def write_grid_report(
-    folder: Path, cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], bench: dict
+    folder: Path,
+    cfg: DictConfig,
+    sweep: Sweep,
+    lk: Luck,
+    opts: dict[str, Any],
+    bench: dict,
+    png: Pending | None = None,
 ) -> list[Path]:
     """Write ``grid_report.html`` and ``grid_report.png`` into `folder` (the grid's results folder).
 
     The PNG is rasterised by a forked child on the second core while this process writes the HTML
-    (`report.render`, as a single run's charts are).
+    (`report.render`, as a single run's charts are); `png`, if given, is that child already started
+    (`start_png`).
 
     Args:
         folder: The results folder.
@@ -145,6 +176,12 @@ def write_grid_report(
         lk: Its luck statistics (`sweeps.pipeline.luck`).
         opts: `sweeps.pipeline.settings`.
         bench: The benchmark portfolios on the grid's days, by name (`sweeps.pipeline.benchmark_portfolios`).
+        png: The PNG's child, started by `start_png` (None: started here).
     """
-    view = grid_view(cfg, sweep, lk, opts, bench)
-    return render([job(R.write_html, Path(folder) / HTML, view), job(R.write_png, Path(folder) / PNG, view)])
+    png = png if png is not None else start_png(folder, cfg, sweep, opts["metric"], lk.best)
+    try:
+        page = R.write_html(grid_view(cfg, sweep, lk, opts, bench), Path(folder) / HTML)
+    except BaseException:
+        png.cancel()
+        raise
+    return [page, *png.finish()]

@@ -144,7 +144,7 @@ def plotly_figure(data: Any = None, **subplots: Any) -> Any:
 def plotly_layout(height: int, title: str = "") -> dict[str, Any]:
     """The layout every plotly figure shares: legend above the plot area, unified hover.
 
-    The template comes with the figure: create it inside `house_template`.
+    The template comes with the figure: create it with `plotly_figure`.
     """
     return {
         "title": {"text": title} if title else None,

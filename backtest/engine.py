@@ -298,9 +298,52 @@ class GridSimulation:
     engine_fallback: str = ""
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """Target weights decided on each close for C configurations, as codes into per-configuration tables.
+
+    The weights configuration ``c`` decides on row ``t`` are ``table[codes[t, c], c]``; a row of
+    NaN means no rebalance. A rule that switches between a few weight vectors (risk-on, risk-off,
+    none) is then a (T, C) array of small codes and a (3, C, K) table instead of a dense (T, C, K)
+    array: cheaper to build, to deduplicate and to scan for order days.
+
+    Attributes:
+        codes: (T, C) integer row numbers into `table`.
+        table: (M, C, K) target weight vectors, sleeves in the order of the prices' columns.
+    """
+
+    codes: np.ndarray
+    table: np.ndarray
+
+    @classmethod
+    def dense(cls, decisions: np.ndarray) -> Decisions:
+        """A dense (T, C, K) array of decisions: row ``t`` of every configuration is its own table row."""
+        n, c = decisions.shape[:2]
+        return cls(np.broadcast_to(np.arange(n)[:, None], (n, c)), decisions)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(T, C, K), as the dense array would have."""
+        return (self.codes.shape[0], self.codes.shape[1], self.table.shape[2])
+
+    def columns(self, cols: Sequence[int] | np.ndarray) -> Decisions:
+        """The decisions of configurations `cols` only."""
+        return Decisions(self.codes[:, cols], self.table[:, cols])
+
+    def on(self, rows: np.ndarray) -> np.ndarray:
+        """The weights of rows ``rows[r, c]`` of each configuration ``c``: shape (R, C, K)."""
+        c = np.arange(self.codes.shape[1])
+        return self.table[self.codes[rows, c], c]
+
+    def orders(self) -> np.ndarray:
+        """(T, C): True where a configuration decided something (a row that is not all NaN)."""
+        some = ~np.isnan(self.table).all(axis=2)  # (M, C)
+        return some[self.codes, np.arange(self.codes.shape[1])]
+
+
 def simulate_grid(
     prices: pd.DataFrame,
-    decisions: np.ndarray,
+    decisions: np.ndarray | Decisions,
     *,
     lag: int = 1,
     fees_bp: Cost | Sequence[Cost] = 0.0,
@@ -316,7 +359,7 @@ def simulate_grid(
     Args:
         prices: Close prices, one column per sleeve, no NaN (T rows, K sleeves).
         decisions: Target weights decided on each close, shape (T, C, K) for C configurations, sleeves
-            in the order of `prices`' columns; NaN = no rebalance.
+            in the order of `prices`' columns; NaN = no rebalance. Or the same as `Decisions`.
         lag: Rows between decision and execution (≥ 1).
         fees_bp: Proportional fees in basis points (a number, or sleeve -> number), the same for every
             configuration, or a sequence of those, one per configuration.
@@ -327,7 +370,11 @@ def simulate_grid(
         Values and order aggregates per configuration, as numpy arrays.
     """
     n, k = prices.shape
-    if decisions.ndim != 3 or decisions.shape[0] != n or decisions.shape[2] != k:
+    if not isinstance(decisions, Decisions):
+        if decisions.ndim != 3:
+            raise ValueError(f"decisions must have shape ({n}, C, {k}), got {decisions.shape}")
+        decisions = Decisions.dense(decisions)
+    if decisions.shape[0] != n or decisions.shape[2] != k:
         raise ValueError(f"decisions must have shape ({n}, C, {k}), got {decisions.shape}")
     c = decisions.shape[1]
     costs = [_per_config(x, c) for x in (fees_bp, slippage_bp)]
@@ -336,9 +383,9 @@ def simulate_grid(
     fees, slip = (np.concatenate([per_column(x, prices.columns) for x in cs]) for cs in costs)
     px = prices.to_numpy(dtype=float)
     active = np.zeros((n, c), dtype=bool)  # a configuration has an order to place that day
-    active[lag:] = ~np.isnan(decisions[: n - lag]).all(axis=2)
+    active[lag:] = decisions.orders()[: n - lag]
     days, depth = trading_days(active)
-    csize = decisions[np.maximum(days - lag, 0), np.arange(c)]  # (R, C, K): sizes on those days
+    csize = decisions.on(np.maximum(days - lag, 0))  # (R, C, K): sizes on those days
     csize[np.arange(len(days))[:, None] >= depth] = np.nan
     cclose = px[days]
     rec, used = on_engine(

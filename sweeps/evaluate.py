@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from backtest import metrics as M
-from backtest.engine import INIT_CASH, check_costs, simulate_grid
+from backtest.engine import INIT_CASH, Decisions, check_costs, simulate_grid
 from common.errors import ConfigError
 from market.types import MarketData
 from pipeline.backtest import run_portfolio, sleeve_prices, window
@@ -149,22 +149,30 @@ def _on_index(flags: pd.Series, index: pd.Index) -> np.ndarray:
 
 def _switch_decisions(
     decisions: np.ndarray, states: np.ndarray, switching: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
-) -> np.ndarray:
+) -> np.ndarray | Decisions:
     """`decisions` with the columns of row-wise rules filled: NaN off the rebalance days, else `on_rows`.
 
     `switching` maps a configuration's column to its rebalance days and its risk-on and risk-off
-    vectors; the target is the risk-off vector where the state is on. One gather from a table of
-    (risk-on, risk-off, NaN) per configuration, instead of a `np.where` per configuration.
+    vectors; the target is the risk-off vector where the state is on. Codes into a table of
+    (risk-on, risk-off, NaN) per configuration (`backtest.engine.Decisions`) when every column
+    switches, else that table gathered into the dense array's columns.
     """
     cols = np.fromiter(switching, dtype=np.intp, count=len(switching))
     days, on, off = zip(*switching.values(), strict=True)
     table = np.stack([np.stack(on), np.stack(off), np.full((len(cols), decisions.shape[2]), np.nan)])
     code = np.where(np.stack(days, axis=1), states[:, cols].astype(np.intp), 2)  # 0 on, 1 off, 2 none
-    filled = table[code, np.arange(len(cols))[None, :]]
-    if len(cols) == decisions.shape[1]:  # every configuration (cols are in order): no copy
-        return filled
-    decisions[:, cols, :] = filled
+    coded = Decisions(code, table)
+    if len(cols) == decisions.shape[1]:  # every configuration (cols are in order): the codes
+        return coded
+    decisions[:, cols, :] = coded.on(np.broadcast_to(np.arange(len(code))[:, None], code.shape))
     return decisions
+
+
+def _columns(decisions: np.ndarray | Decisions, cols: list[int]) -> np.ndarray | Decisions:
+    """The decisions of configurations `cols` (no copy when that is all of them, in order)."""
+    if cols == list(range(decisions.shape[1])):
+        return decisions
+    return decisions.columns(cols) if isinstance(decisions, Decisions) else decisions[:, cols, :]
 
 
 class Evaluator:
@@ -411,7 +419,7 @@ class Evaluator:
         plans: Sequence[Plan],
         ids: Sequence[int],
         prices: pd.DataFrame,
-        decisions: np.ndarray,
+        decisions: np.ndarray | Decisions,
         states: np.ndarray,
         coverage: np.ndarray,
         keys: list[tuple],
@@ -425,7 +433,7 @@ class Evaluator:
         uniq = list(first.values())
         sim = simulate_grid(
             prices,
-            decisions[:, uniq, :],
+            _columns(decisions, uniq),
             lag=lag,
             fees_bp=[plans[j].fees_bp for j in uniq],
             slippage_bp=[plans[j].slippage_bp for j in uniq],

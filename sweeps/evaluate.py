@@ -464,7 +464,7 @@ class Evaluator:
         self, plans: Sequence[Plan], prices: pd.DataFrame, returns: np.ndarray, table: pd.DataFrame
     ) -> pd.DataFrame:
         """`backtest.metrics.relative` against each benchmark (``vs_<benchmark>.<metric>``)."""
-        out = pd.DataFrame(index=table.index)
+        out: dict[str, np.ndarray] = {}  # filled as arrays, framed once (not a .loc per column)
         groups: dict[tuple, list[int]] = {}
         for j, p in enumerate(plans):  # benchmarks pay each configuration's costs
             groups.setdefault((key_of(p.fees_bp), key_of(p.slippage_bp)), []).append(j)
@@ -472,5 +472,5 @@ class Evaluator:
             for name, (b, bm) in self._benchmark_returns(plans[cols[0]], prices).items():
                 mine = {k: table[k].to_numpy()[cols] for k in ("cagr", "sharpe_excess_tbill", "max_drawdown")}
                 for k, v in M.relative(mine, bm, returns[:, cols], b).items():
-                    out.loc[table.index[cols], f"vs_{name}.{k}"] = v
-        return out
+                    out.setdefault(f"vs_{name}.{k}", np.full(len(table), np.nan))[cols] = v
+        return pd.DataFrame(out, index=table.index)

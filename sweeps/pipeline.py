@@ -387,6 +387,7 @@ def luck(sweep: Sweep, opts: dict[str, Any]) -> Luck:
             test_days=opts["wf_test"],
             mode=opts["wf_mode"],
             metric=opts["metric"],
+            in_sample=pos,  # the results table's best by the same metric: the same configuration
         )
     return Luck(int(sweep.table.index[pos]), dsr, overfit, ci, wf)
 

@@ -39,6 +39,38 @@ def score(returns: np.ndarray, cash_returns: np.ndarray, metric: str) -> np.ndar
     )
 
 
+def window_scores(
+    returns: np.ndarray, cash_returns: np.ndarray, metric: str, spans: list[tuple[int, int]]
+) -> list[np.ndarray]:
+    """`score` of each column on each row range ``[a, b)`` of `spans`.
+
+    The Sharpe ratio, the default chooser, comes from running sums of the excess returns and of their
+    squares at the windows' edges, built once: each window is then O(configurations) instead of a pass
+    over its days (20 windows over 1,000 configurations: ~0.2 s -> ~0.03 s). The sample variance from
+    sums, ``(S2 - S1**2 / n) / (n - 1)``, agrees with the two-pass one to ~1e-12 relative; identical columns
+    still score identically, so ties break as before.
+    """
+    if metric != "sharpe_excess_tbill":
+        return [score(returns[a:b], cash_returns[a:b], metric) for a, b in spans]
+    cuts = np.unique([i for span in spans for i in span])  # sums only where a window starts or ends
+    at = {int(c): i for i, c in enumerate(cuts)}
+    s1, s2 = np.zeros((len(cuts), returns.shape[1])), np.zeros((len(cuts), returns.shape[1]))
+    for i in range(1, len(cuts)):  # block by block: no days x configurations temporaries (~50 MB each)
+        lo, hi = cuts[i - 1], cuts[i]
+        ex = returns[lo:hi] - cash_returns[lo:hi, None]
+        s1[i] = s1[i - 1] + ex.sum(axis=0)
+        s2[i] = s2[i - 1] + (ex * ex).sum(axis=0)
+    out = []
+    for a, b in spans:
+        n = b - a
+        total, squares = s1[at[b]] - s1[at[a]], s2[at[b]] - s2[at[a]]
+        var = np.maximum(squares - total * total / n, 0.0) / (n - 1)
+        sd = np.sqrt(var)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(np.where(sd > 0, total / n / sd * np.sqrt(M.YEAR), np.nan))
+    return out
+
+
 def windows(n: int, train: int, test: int, mode: str) -> list[tuple[int, int, int, int]]:
     """Train/test windows as (train_start, train_end, test_start, test_end) row ranges, half-open.
 
@@ -93,6 +125,7 @@ def walk_forward(
     test_days: int = 252,
     mode: str = "rolling",
     metric: str = "sharpe_excess_tbill",
+    in_sample: int | None = None,
 ) -> WalkForward:
     """Choose on each train window, apply to the next test window, stitch the test windows.
 
@@ -105,10 +138,13 @@ def walk_forward(
         test_days: Test window length in trading days.
         mode: ``rolling`` (fixed-length train window) or ``expanding`` (from the first day).
         metric: What to maximise on the train window (one of `CHOOSERS`).
+        in_sample: The column best on the whole history by `metric`, if the caller knows it already
+            (a grid's results table has the metric of every configuration); None: computed here.
     """
     rows, pieces = [], []
-    for a, b, c, d in windows(len(dates), train_days, test_days, mode):
-        s = score(returns[a:b], cash_returns[a:b], metric)
+    spans = windows(len(dates), train_days, test_days, mode)
+    scores = window_scores(returns, cash_returns, metric, [(a, b) for a, b, _, _ in spans])
+    for (a, b, c, d), s in zip(spans, scores, strict=True):
         best = int(np.nanargmax(np.where(np.isnan(s), -np.inf, s)))
         pieces.append(returns[c:d, best])
         rows.append(
@@ -120,8 +156,10 @@ def walk_forward(
     first = train_days
     oos = pd.Series(np.concatenate(pieces), index=dates[first:], name="walk_forward")
     cash = pd.Series(cash_returns[first:], index=oos.index)
-    full = score(returns, cash_returns, metric)
-    ins = int(np.nanargmax(np.where(np.isnan(full), -np.inf, full)))
+    if in_sample is None:
+        full = score(returns, cash_returns, metric)
+        in_sample = int(np.nanargmax(np.where(np.isnan(full), -np.inf, full)))
+    ins = in_sample
     ins_r = pd.Series(returns[first:, ins], index=oos.index)
     return WalkForward(
         choices=pd.DataFrame(rows),

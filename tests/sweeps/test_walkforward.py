@@ -12,7 +12,7 @@ from backtest.metrics import performance
 from common.errors import ConfigError
 from pipeline.plan import make_plan
 from sweeps.evaluate import Evaluator, config_plan
-from sweeps.walkforward import walk_forward, windows
+from sweeps.walkforward import walk_forward, window_scores, windows
 
 DATES = pd.bdate_range("2000-01-03", periods=1500)
 
@@ -86,7 +86,29 @@ def test_walk_forward_on_a_real_grid_ignores_data_after_each_train_window(bundle
             walk_forward(b.returns, b.cash_returns, b.dates, np.arange(6), train_days=756, test_days=252)
         )
     a, p = (o.choices for o in outs)
+    b = Evaluator(bundled).evaluate(plans, list(range(6)))
+    table_best = int(np.argmax(b.table["sharpe_excess_tbill"].to_numpy()))
+    assert outs[0].in_sample_best == table_best  # what the grid passes as `in_sample`, found here alone
+    told = walk_forward(
+        b.returns, b.cash_returns, b.dates, np.arange(6), train_days=756, test_days=252, in_sample=table_best
+    )
+    assert told.in_sample_metrics == outs[0].in_sample_metrics
     known = a["train_last"] <= cut
     assert known.sum() >= 5
     assert a.loc[known, "config"].tolist() == p.loc[known, "config"].tolist()
     assert not np.allclose(outs[0].oos_returns.to_numpy(), outs[1].oos_returns.to_numpy())
+
+
+def test_window_sharpe_from_prefix_sums_matches_two_pass_sharpe_per_window():
+    r, cash = returns(3, n_cfg=40)
+    r[:, 5] = cash  # always in cash: no excess, no Sharpe
+    r[:, 7] = r[:, 6]  # twins score identically, so ties break the same way
+    spans = [(a, b) for a, b, _, _ in windows(len(DATES), 300, 120, "rolling")] + [(0, len(DATES))]
+    got = window_scores(r, cash, "sharpe_excess_tbill", spans)
+    for (a, b), s in zip(spans, got, strict=True):
+        ex = r[a:b] - cash[a:b, None]
+        sd = ex.std(axis=0, ddof=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ref = np.where(sd > 0, ex.mean(axis=0) / sd * np.sqrt(252), np.nan)
+        np.testing.assert_allclose(s, ref, rtol=1e-10, atol=0)
+        assert np.isnan(s[5]) and s[6] == s[7]

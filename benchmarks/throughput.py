@@ -8,21 +8,29 @@ Beside it, in the same run:
 - the same with ``grid.n_jobs=2`` (chunks in two worker processes);
 - the same pinned to one core (``taskset -c 0``): the grid report's PNG is otherwise drawn by a forked
   child on the second core while the HTML is written (`report.render`);
+- the same as two chunks on a one-node Ray cluster with 2 CPUs (``scripts/ray_local.py``, the
+  README's ``hydra/launcher=ray_cluster`` commands, then ``python -m sweeps merge``), if Ray is installed;
 - the warm in-process rate (`benchmarks/sweeps.py`'s worker: the simulation and metrics of 1,000
   configurations after a warm-up, no statistics, no files) and its numpy floor (the same signals,
-  weights × next-day returns, no orders, no costs).
+  weights × next-day returns, no orders, no costs);
+- one backtest of the same strategy in the ``bt`` library (``pip install -e ".[bench]"``), on identical
+  prices and executed weights: its configurations/s is one over its time;
+- with ``--large``, a 100,000-configuration grid through chunks: ``grid.n_chunks`` processes of
+  ``run.py experiment=wedge_grid grid.allow_large=true grid.chunk=i``, two at a time, then the merge
+  (DSR, PBO, bootstrap, walk-forward over all 100,000); wall time and each process's peak memory.
 
 The load average is printed before and after: a busy 2-core machine doubles every figure.
 
 Usage::
 
     python benchmarks/throughput.py                  # about 3 minutes on 2 cores
-    python benchmarks/throughput.py --repeats 5 --out benchmarks/throughput.md
+    python benchmarks/throughput.py --repeats 5 --large --out benchmarks/throughput.md
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import statistics
@@ -60,15 +68,122 @@ def marginal(repeats: int, extra: tuple[str, ...] = (), prefix: tuple[str, ...] 
     return {"wall_1000": b, "wall_10": s, "rate": 990 / (b - s), "all_1000": big, "all_10": small}
 
 
-def in_process(mode: str, repeats: int) -> dict:
-    """`benchmarks/sweeps.py`'s worker (warm, in one process) for 1,000 configurations."""
-    import importlib.util
+#: Ray on this machine binds to 127.0.0.1 only with this (scripts/ray_local.py); the driver needs it too.
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
+
+def chunked_wall(args: list[str], launcher: list[str], n_chunks: int, env: dict[str, str]) -> float:
+    """Seconds of a ``-m`` sweep of `n_chunks` chunks on `launcher`, then ``python -m sweeps merge``."""
+    full = {**os.environ, **env, "PYTHONPATH": str(REPO)}  # Ray's workers import this checkout
+    with tempfile.TemporaryDirectory() as tmp:
+        chunks = ",".join(str(i) for i in range(n_chunks))
+        cmd = [sys.executable, str(REPO / "run.py"), "-m", "experiment=wedge_grid", "tracking=disabled"]
+        cmd += [*args, f"grid.n_chunks={n_chunks}", f"grid.chunk={chunks}", *launcher]
+        cmd += [f"hydra.sweep.dir={tmp}/multi"]
+        t = time.perf_counter()
+        subprocess.run(cmd, cwd=tmp, check=True, capture_output=True, env=full)
+        merge = [sys.executable, "-m", "sweeps", "merge", f"{tmp}/multi"]
+        subprocess.run(merge, cwd=REPO, check=True, capture_output=True, env=full)
+        return time.perf_counter() - t
+
+
+def ray_marginal(repeats: int) -> dict | None:
+    """`marginal` as two chunks on a one-node Ray cluster of 2 CPUs, then merged; None without Ray.
+
+    ``hydra/launcher=ray_cluster`` gives each job one BLAS/numba thread (its ``env_vars``).
+    """
+    if importlib.util.find_spec("ray") is None:
+        return None
+    script = [sys.executable, str(REPO / "scripts" / "ray_local.py")]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = subprocess.run([*script, "start", tmp], check=True, capture_output=True, text=True)
+        address = started.stdout.strip().splitlines()[-1]
+        try:
+            launcher = ["hydra/launcher=ray_cluster", f"hydra.launcher.ray.init.address={address}"]
+            big, small = [], []
+            for _ in range(repeats):
+                big.append(chunked_wall([], launcher, 2, LOOPBACK))
+                small.append(chunked_wall(list(SMALL), launcher, 2, LOOPBACK))
+        finally:
+            subprocess.run([*script, "stop", tmp], check=True, capture_output=True)
+    b, s = statistics.median(big), statistics.median(small)
+    return {"wall_1000": b, "wall_10": s, "rate": 990 / (b - s)}
+
+
+#: 10 x 10 x 5 x 10 x 2 x 2 = 100,000 configurations of the wedge (some skipped: z_exit ≥ z_entry).
+LARGE = (
+    "grid.params.strategy.signal.lookback=[21,42,63,126,189,252,378,504,630,756]",
+    "grid.params.strategy.signal.z_entry=[1.0,1.25,1.5,1.75,2.0,2.25,2.5,2.75,3.0,3.25]",
+    "grid.params.strategy.signal.z_exit=[-1.0,-0.5,0.0,0.5,1.0]",
+    "grid.params.strategy.signal.trend_window=[5,10,15,20,30,40,60,80,100,120]",
+    "+grid.params.strategy.signal.vix_ceiling=[20.0,1000.0]",
+    "grid.allow_large=true",
+)
+
+
+def _spawn(cmd: list[str], cwd: str) -> subprocess.Popen:
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process; not a pipe: it could fill)
+    return subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _reap(proc: subprocess.Popen) -> int:
+    """Wait for `proc` (kept referenced: subprocess would reap a dropped one); its peak RSS in bytes."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        proc.stdout.seek(0)
+        raise RuntimeError(f"{proc.args[1:4]} failed: {proc.stdout.read().decode()[-2000:]}")
+    return usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+def large(n_chunks: int = 8, parallel: int = 2) -> dict:
+    """The 100,000-configuration grid as `n_chunks` chunk processes, `parallel` at a time, then the merge."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = [sys.executable, str(REPO / "run.py"), "experiment=wedge_grid", "tracking=disabled", *LARGE]
+        base.append(f"grid.n_chunks={n_chunks}")
+        t = time.perf_counter()
+        todo, running, peaks = list(range(n_chunks)), [], []
+        while todo or running:
+            while todo and len(running) < parallel:
+                i = todo.pop(0)
+                running.append(_spawn([*base, f"grid.chunk={i}", f"hydra.run.dir={tmp}/multi/{i}"], tmp))
+            peaks.append(_reap(running.pop(0)))
+        chunks_s = time.perf_counter() - t
+        t = time.perf_counter()
+        merge = [sys.executable, "-m", "sweeps", "merge", f"{tmp}/multi"]
+        merge_peak = _reap(_spawn(merge, str(REPO)))
+        merge_s = time.perf_counter() - t
+        size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
+    return {
+        "chunks_seconds": chunks_s,
+        "merge_seconds": merge_s,
+        "chunk_peak_bytes": max(peaks),
+        "merge_peak_bytes": merge_peak,
+        "n_chunks": n_chunks,
+        "parallel": parallel,
+        "folder_bytes": size,
+    }
+
+
+def bt_rate(repeats: int) -> dict | None:
+    """One bt backtest of the default wedge (`benchmarks/sweeps.py`'s comparison); None without bt."""
+    if importlib.util.find_spec("bt") is None:
+        return None
+    r = _sweeps_bench().bt_comparison(repeats)["1bp fees + 1bp slippage"]
+    return {"seconds": r["bt_seconds"], "rate": 1.0 / r["bt_seconds"]}
+
+
+def _sweeps_bench():
     # benchmarks/sweeps.py by path: `import sweeps` is the project's package
     spec = importlib.util.spec_from_file_location("sweep_benchmark", REPO / "benchmarks" / "sweeps.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    return bench.in_subprocess(mode, 1000, None, repeats)
+    return bench
+
+
+def in_process(mode: str, repeats: int) -> dict:
+    """`benchmarks/sweeps.py`'s worker (warm, in one process) for 1,000 configurations."""
+    return _sweeps_bench().in_subprocess(mode, 1000, None, repeats)
 
 
 def load() -> str:
@@ -90,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown table here")
+    ap.add_argument("--large", action="store_true", help="also the 100,000-configuration grid (~5 min)")
     a = ap.parse_args(argv)
     before = load()
     print(f"load average before: {before}", flush=True)
@@ -122,9 +238,36 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(rows[-1], flush=True)
+    ray = ray_marginal(a.repeats)
+    if ray is not None:
+        rows.append(
+            (
+                "end to end, marginal, 2 chunks on a Ray cluster of 2 CPUs, then the merge",
+                f"{ray['wall_1000']:.2f} s − {ray['wall_10']:.2f} s",
+                f"{ray['rate']:.0f}",
+            )
+        )
+        print(rows[-1], flush=True)
     for mode, label in (("vectorized", "warm, in process (simulation + metrics)"), ("numpy", "numpy floor")):
         r = in_process(mode, a.repeats)
         rows.append((label, f"{r['seconds']:.2f} s", f"{r['rate']:.0f}"))
+        print(rows[-1], flush=True)
+    bt = bt_rate(a.repeats)
+    if bt is not None:
+        rows.append(("bt, one backtest of the same strategy", f"{bt['seconds']:.3f} s", f"{bt['rate']:.1f}"))
+        print(rows[-1], flush=True)
+    if a.large:
+        big = large()
+        total = big["chunks_seconds"] + big["merge_seconds"]
+        rows.append(
+            (
+                f"100,000 configurations: {big['n_chunks']} chunk processes, {big['parallel']} at a time, "
+                f"each at most {big['chunk_peak_bytes'] / 2**30:.2f} GiB; then the merge, "
+                f"{big['merge_peak_bytes'] / 2**30:.2f} GiB; {big['folder_bytes'] / 2**30:.1f} GiB written",
+                f"{big['chunks_seconds']:.0f} s + {big['merge_seconds']:.0f} s",
+                f"{100_000 / total:.0f}",
+            )
+        )
         print(rows[-1], flush=True)
     text = report(rows, before, load())
     print(text)

@@ -22,7 +22,7 @@ from omegaconf import OmegaConf
 
 from common.errors import DataError
 from sweeps import grid as G
-from sweeps.pipeline import CHUNK_META, Sweep, finish, read_sweep
+from sweeps.pipeline import CHUNK_META, DATA, RETURNS, Sweep, finish, read_returns, read_table
 
 
 def find_chunks(folder: Path) -> list[Path]:
@@ -58,20 +58,29 @@ def find_chunks(folder: Path) -> list[Path]:
 def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     """Merge a multirun folder's grid chunks and finish the sweep; returns the summary metrics."""
     folders = find_chunks(folder)
-    parts = [read_sweep(p) for p in folders]
+    tables = [read_table(p) for p in folders]
     metas = [json.loads((p / CHUNK_META).read_text()) for p in folders]
     skipped = {int(k): v for m in metas for k, v in m["skipped"].items()}
-    dates = parts[0][2]
-    for _, _, d, _ in parts[1:]:
-        if not d.equals(dates):
-            raise DataError("chunks ran on different dates.", key="folder")
-    table = pd.concat([p[0] for p in parts])
-    returns = np.hstack([p[1] for p in parts])
+    table = pd.concat(tables)
+    returns, dates, cash = None, None, None
+    at = 0
+    for p, t in zip(folders, tables, strict=True):  # each chunk's returns into one array: held once
+        if returns is None:
+            first, dates, cash = read_returns(p)
+            returns = np.empty((len(dates), len(table)))
+            returns[:, : first.shape[1]] = first
+            del first
+        else:
+            d = pd.read_parquet(p.parent / DATA / RETURNS, columns=[]).index
+            if not d.equals(dates):
+                raise DataError("chunks ran on different dates.", key="folder")
+            read_returns(p, out=returns[:, at : at + len(t)])
+        at += len(t)
     cfg = OmegaConf.load(folders[0] / "config.yaml")
     cfg.grid.chunk = None
     cfg.grid.n_chunks = 1
     n_sim = sum(m["n_simulated"] for m in metas)
     seconds = sum(m["seconds"] for m in metas)
-    sweep = Sweep(table, returns, dates, parts[0][3], G.parse(cfg).size, skipped, n_sim, seconds)
+    sweep = Sweep(table, returns, dates, cash, G.parse(cfg).size, skipped, n_sim, seconds)
     rerun = f"python -m sweeps merge {shlex.quote(str(folder))}"
     return finish(cfg, sweep, Path(folder) / "merged", echo=echo, rerun=rerun)

@@ -50,6 +50,9 @@ RETURNS = "grid_returns.parquet"
 #: Beside ``results/`` (which is uploaded to MLflow): the daily returns of every configuration, ~57 MB per
 #: 1,000 configurations over 23 years, kept in the run folder only (reproducible from the config).
 DATA = "grid_data"
+#: Configurations whose excess returns `luck` holds at once: 12 MB at 25 years, reused from block to
+#: block (a fresh 50 MB array costs ~0.1 s of page faults here), and a merged grid's GBs never twice.
+LUCK_BLOCK = 250
 CHUNK_META = "grid_chunk.json"
 
 
@@ -331,23 +334,38 @@ def write_sweep(sweep: Sweep, folder: Path) -> None:
     """Write the results table (parquet, CSV) to `folder`, the daily returns to ``../grid_data``."""
     sweep.table.to_parquet(folder / TABLE)
     sweep.table.to_csv(folder / "grid_results.csv")
-    r = pd.DataFrame(sweep.returns, index=sweep.dates, columns=[str(c) for c in sweep.table.index])
+    # copy=False: the returns are not copied once more (a merged 100,000-configuration grid's are 4.7 GB)
+    names = [str(c) for c in sweep.table.index]
+    r = pd.DataFrame(sweep.returns, index=sweep.dates, columns=names, copy=False)
     r.insert(0, "cash_return", sweep.cash_returns)
     (folder.parent / DATA).mkdir(parents=True, exist_ok=True)
     # floats barely compress and dictionary-encode not at all: written plain, 2.4x faster, 15% smaller
     r.to_parquet(folder.parent / DATA / RETURNS, compression=None, use_dictionary=False)
 
 
-def read_sweep(folder: Path) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray]:
-    """Read what `write_sweep` wrote."""
-    table = pd.read_parquet(folder / TABLE)
+def read_table(folder: Path) -> pd.DataFrame:
+    """The results table `write_sweep` wrote (small: read it first to size the returns)."""
+    return pd.read_parquet(folder / TABLE)
+
+
+def read_returns(
+    folder: Path, out: np.ndarray | None = None
+) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray]:
+    """The daily returns `write_sweep` wrote, their dates and the cash returns.
+
+    Args:
+        folder: The results folder.
+        out: Where to put the returns (days × this folder's configurations), e.g. a slice of the
+            merged sweep's array, so that a merge holds the returns once; None: a new array.
+    """
     r = pd.read_parquet(folder.parent / DATA / RETURNS)
-    return (
-        table,
-        r.drop(columns="cash_return").to_numpy(),
-        pd.DatetimeIndex(r.index),
-        r["cash_return"].to_numpy(),
-    )
+    cash = r.pop("cash_return").to_numpy()
+    values = r.to_numpy()
+    if out is None:
+        out = np.array(values)
+    else:
+        out[...] = values
+    return out, pd.DatetimeIndex(r.index), cash
 
 
 @dataclass(frozen=True)
@@ -370,11 +388,21 @@ def best_config(table: pd.DataFrame, metric: str) -> int:
 def luck(sweep: Sweep, opts: dict[str, Any]) -> Luck:
     """Choose the best configuration by the selection metric and measure how much of it is luck."""
     pos = sweep.table.index.get_loc(best_config(sweep.table, opts["metric"]))
-    excess = sweep.returns - sweep.cash_returns[:, None]
-    dsr = S.deflated_sharpe(excess, pos)
-    overfit = S.pbo_cscv(excess, opts["pbo_blocks"]) if excess.shape[1] > 1 else None
+    n = sweep.returns.shape[1]
+    srs, sums = np.empty(n), []
+    for lo in range(0, n, LUCK_BLOCK):  # a block of configurations at a time: a merged grid's are GBs
+        # row-major whatever the returns' layout (a merge's differs from a run's): the same sums
+        excess = np.subtract(sweep.returns[:, lo : lo + LUCK_BLOCK], sweep.cash_returns[:, None], order="C")
+        srs[lo : lo + LUCK_BLOCK] = S.per_period_sharpe(excess)
+        sums.append(S.block_sums(excess, opts["pbo_blocks"]))
+    best = sweep.returns[:, pos] - sweep.cash_returns
+    dsr = S.deflated_from(srs, best, pos)
+    overfit = None
+    if n > 1:
+        s1, s2 = (np.hstack([x[i] for x in sums]) for i in (0, 1))
+        overfit = S.pbo_from_sums(s1, s2, sums[0][2])
     ci = S.bootstrap_sharpe_ci(
-        excess[:, pos], samples=opts["boot_samples"], mean_block=opts["boot_block"], seed=opts["boot_seed"]
+        best, samples=opts["boot_samples"], mean_block=opts["boot_block"], seed=opts["boot_seed"]
     )
     wf = None
     if opts["wf_train"] + opts["wf_test"] <= len(sweep.dates):

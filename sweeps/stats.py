@@ -92,11 +92,17 @@ def deflated_sharpe(excess: np.ndarray, chosen: int, n_trials: int | None = None
         chosen: Column of the selected configuration.
         n_trials: Trials to deflate for (default: the number of columns).
     """
-    srs = per_period_sharpe(excess)
-    n = excess.shape[1] if n_trials is None else n_trials
+    return deflated_from(per_period_sharpe(excess), excess[:, chosen], chosen, n_trials)
+
+
+def deflated_from(srs: np.ndarray, x: np.ndarray, chosen: int, n_trials: int | None = None) -> Deflated:
+    """`deflated_sharpe` from every configuration's per-period Sharpe `srs` and the chosen one's excess `x`.
+
+    For a sweep too large to hold its excess returns twice: `srs` computed block by block.
+    """
+    n = len(srs) if n_trials is None else n_trials
     var = float(np.nanvar(srs, ddof=1)) if np.isfinite(srs).sum() > 1 else 0.0
     sr0 = expected_max_sharpe(n, var)
-    x = excess[:, chosen]
     skew, kurt = moments(x)
     sr = float(srs[chosen])
     dsr = probabilistic_sharpe(sr, sr0, len(x), skew, kurt)
@@ -146,13 +152,30 @@ def pbo_cscv(excess: np.ndarray, n_blocks: int = 16, batch: int | None = None) -
         n_blocks: An even number of blocks, ≥ 2.
         batch: Split pairs evaluated at once; by default as many as keep 65,536 floats per array.
     """
+    return pbo_from_sums(*block_sums(excess, n_blocks), batch=batch)
+
+
+def block_sums(excess: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSCV's inputs: per block of days, each configuration's sum and sum of squares; the blocks' days.
+
+    A column's sums do not depend on the other columns, so a large sweep can be summed column block
+    by column block (`sweeps.pipeline.luck`) and the pieces stacked side by side.
+
+    Returns:
+        ``s1`` and ``s2`` (n_blocks × configurations) and ``cnt`` (n_blocks).
+    """
     if n_blocks < 2 or n_blocks % 2:
         raise ValueError(f"n_blocks must be even and ≥ 2, got {n_blocks}")
-    t, n = excess.shape
-    bounds = np.array_split(np.arange(t), n_blocks)
-    s1 = np.stack([excess[b].sum(axis=0) for b in bounds])
-    s2 = np.stack([(excess[b] ** 2).sum(axis=0) for b in bounds])
-    cnt = np.array([len(b) for b in bounds], dtype=float)
+    edges = np.cumsum([0] + [len(b) for b in np.array_split(np.arange(len(excess)), n_blocks)])
+    spans = list(zip(edges[:-1], edges[1:], strict=True))
+    s1 = np.stack([excess[a:b].sum(axis=0) for a, b in spans])
+    s2 = np.stack([(excess[a:b] ** 2).sum(axis=0) for a, b in spans])
+    return s1, s2, np.diff(edges).astype(float)
+
+
+def pbo_from_sums(s1: np.ndarray, s2: np.ndarray, cnt: np.ndarray, batch: int | None = None) -> Overfitting:
+    """`pbo_cscv` from `block_sums` (of every configuration, side by side)."""
+    n_blocks, n = s1.shape
     m = n_blocks // 2
     combos = np.array(list(itertools.combinations(range(n_blocks), m)))
     bits = (combos[:, :, None] == np.arange(n_blocks)).any(axis=1) @ (1 << np.arange(n_blocks))

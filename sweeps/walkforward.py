@@ -57,7 +57,7 @@ def window_scores(
     s1, s2 = np.zeros((len(cuts), returns.shape[1])), np.zeros((len(cuts), returns.shape[1]))
     for i in range(1, len(cuts)):  # block by block: no days x configurations temporaries (~50 MB each)
         lo, hi = cuts[i - 1], cuts[i]
-        ex = returns[lo:hi] - cash_returns[lo:hi, None]
+        ex = np.subtract(returns[lo:hi], cash_returns[lo:hi, None], order="C")  # any layout: the same sums
         s1[i] = s1[i - 1] + ex.sum(axis=0)
         s2[i] = s2[i - 1] + (ex * ex).sum(axis=0)
     out = []

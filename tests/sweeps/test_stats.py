@@ -10,10 +10,14 @@ import pytest
 from scipy import stats as st
 
 from sweeps.stats import (
+    block_sums,
     bootstrap_sharpe_ci,
+    deflated_from,
     deflated_sharpe,
     expected_max_sharpe,
     pbo_cscv,
+    pbo_from_sums,
+    per_period_sharpe,
     probabilistic_sharpe,
     stationary_indices,
 )
@@ -119,3 +123,23 @@ def test_bootstrap_interval_covers_the_true_sharpe_about_as_often_as_it_says():
 def test_bootstrap_is_deterministic_for_a_seed():
     x = noise(500, 1, 0)[:, 0]
     assert bootstrap_sharpe_ci(x, seed=3) == bootstrap_sharpe_ci(x, seed=3)
+
+
+def test_statistics_summed_block_of_configurations_by_block_equal_the_whole_to_the_last_bit():
+    """How a merged grid too large to hold twice is measured (`sweeps.pipeline.luck`): the same bits."""
+    x = noise(1001, 37, 11)
+    x[:, 3] = x[:, 4]  # twins: ties stay ties
+    parts = [x[:, lo : lo + 10] for lo in range(0, 37, 10)]  # blocks of 10, 10, 10 and 7 columns
+    srs = np.concatenate([per_period_sharpe(p) for p in parts])
+    np.testing.assert_array_equal(srs, per_period_sharpe(x))
+    sums = [block_sums(p, 8) for p in parts]
+    s1, s2 = (np.hstack([s[i] for s in sums]) for i in (0, 1))
+    whole = block_sums(x, 8)
+    np.testing.assert_array_equal(s1, whole[0])
+    np.testing.assert_array_equal(s2, whole[1])
+    assert whole[2].tolist() == [126.0] + [125.0] * 7  # 1,001 days: the first block takes the extra one
+    by_blocks, at_once = pbo_from_sums(s1, s2, sums[0][2]), pbo_cscv(x, n_blocks=8)
+    np.testing.assert_array_equal(by_blocks.logits, at_once.logits)
+    assert by_blocks.pbo == pytest.approx(brute_force_pbo(x, 8), abs=1e-12)
+    best = int(np.nanargmax(srs))
+    assert deflated_from(srs, x[:, best], best) == deflated_sharpe(x, best)

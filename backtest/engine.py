@@ -468,12 +468,18 @@ def _values_from_orders(
     flows = -signed * rec["price"] - rec["fees"]
     cash = np.bincount((at + 1) * c + grp, weights=flows, minlength=(depth + 1) * c).reshape(depth + 1, c)
     np.cumsum(cash, axis=0, out=cash)
-    last = np.cumsum(active, axis=0)  # T × C: order days so far, i.e. the row to carry
-    cols = np.arange(c)
-    held = units[last, cols[None, :], 0] * close[:, 0, None]
-    for j in range(1, k):
-        held += units[last, cols[None, :], j] * close[:, j, None]
-    return INIT_CASH + cash[last, cols[None, :]] + held
+    # T × C: order days so far, i.e. the row to carry (summed along each configuration's own days)
+    last = np.cumsum(np.ascontiguousarray(active.T), axis=1, dtype=np.int64).T
+    at_day = last * c + np.arange(c)  # flat (row, configuration) into (depth + 1) × C
+    per_sleeve = np.ascontiguousarray(units.reshape(-1, k).T)  # K × ((depth + 1) · C)
+    held = per_sleeve[0].take(at_day)
+    held *= close[:, 0, None]
+    part = np.empty_like(held)
+    for j in range(1, k):  # one flat gather per sleeve into one buffer: the same sums in the same order
+        per_sleeve[j].take(at_day, out=part)
+        part *= close[:, j, None]
+        held += part
+    return INIT_CASH + cash.ravel().take(at_day) + held
 
 
 def _orders_grid(

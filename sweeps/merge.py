@@ -67,7 +67,7 @@ def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     for p, t in zip(folders, tables, strict=True):  # each chunk's returns into one array: held once
         if returns is None:
             first, dates, cash = read_returns(p)
-            returns = np.empty((len(dates), len(table)))
+            returns = np.empty((len(dates), len(table)), order="F")  # a run's layout: column by column
             returns[:, : first.shape[1]] = first
             del first
         else:

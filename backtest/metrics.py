@@ -74,6 +74,30 @@ def _std(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.T).std(axis=1, ddof=1)
 
 
+def _rows(x: np.ndarray) -> np.ndarray:
+    """A days × columns array as row-major columns × days: what `_mean` and `_std` reduce, made once.
+
+    A metric that needs several reductions of the same array transposes it once and reduces the
+    rows (`_sharpe_rows`, `_sortino_rows`): the same rows, the same sums, the same bits as `_mean`
+    and `_std` on the array itself.
+    """
+    return np.ascontiguousarray(x.T)
+
+
+def _sharpe_rows(ex: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """`sharpe` of excess returns given as rows (`_rows`) and their row means."""
+    sd = ex.std(axis=1, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sd > 0, mean / sd * np.sqrt(YEAR), np.nan)
+
+
+def _sortino_rows(ex: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """`sortino` of excess returns given as rows (`_rows`) and their row means."""
+    dd = np.sqrt((np.minimum(ex, 0.0) ** 2).mean(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(dd > 0, mean / dd * np.sqrt(YEAR), np.nan)
+
+
 def col_mean(x: ArrayLike) -> Value:
     """Mean over days (of each column)."""
     return _like(_mean(_columns(x)), x)
@@ -106,10 +130,8 @@ def volatility(returns: ArrayLike) -> Value:
 
 def sharpe(excess: ArrayLike) -> Value:
     """Annualised Sharpe ratio of daily excess returns (over T-bills): mean / sample std × √252."""
-    ex = _columns(excess)
-    sd = _std(ex)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return _like(np.where(sd > 0, _mean(ex) / sd * np.sqrt(YEAR), np.nan), excess)
+    ex = _rows(_columns(excess))
+    return _like(_sharpe_rows(ex, ex.mean(axis=1)), excess)
 
 
 def sortino(excess: ArrayLike) -> Value:
@@ -117,10 +139,8 @@ def sortino(excess: ArrayLike) -> Value:
 
     The downside deviation is the root mean square of the negative excess returns over all days.
     """
-    ex = _columns(excess)
-    dd = np.sqrt(_mean(np.minimum(ex, 0.0) ** 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return _like(np.where(dd > 0, _mean(ex) / dd * np.sqrt(YEAR), np.nan), excess)
+    ex = _rows(_columns(excess))
+    return _like(_sortino_rows(ex, ex.mean(axis=1)), excess)
 
 
 def max_drawdown(value: ArrayLike, initial: float) -> Value:
@@ -144,17 +164,19 @@ def performance(value: ArrayLike, cash_returns: ArrayLike, initial: float) -> di
     """
     v = _columns(value)
     r = daily_returns(v, initial)
-    ex = r - _columns(cash_returns)
     growth = cagr(r)
     mdd = max_drawdown(v, initial)
+    rows = _rows(r)  # transposed once for the reductions below (as `volatility`, `sharpe`, `sortino`)
+    ex = rows - np.asarray(cash_returns, dtype=float).reshape(1, -1)
+    mean = ex.mean(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         calmar = np.where(mdd < 0, growth / np.abs(mdd), np.nan)
     out = {
         "total_return": v[-1] / initial - 1.0,
         "cagr": growth,
-        "volatility": volatility(r),
-        "sharpe_excess_tbill": sharpe(ex),
-        "sortino_excess_tbill": sortino(ex),
+        "volatility": rows.std(axis=1, ddof=1) * np.sqrt(YEAR),
+        "sharpe_excess_tbill": _sharpe_rows(ex, mean),
+        "sortino_excess_tbill": _sortino_rows(ex, mean),
         "max_drawdown": mdd,
         "calmar": calmar,
     }
@@ -252,12 +274,17 @@ def capture(returns: ArrayLike, bench: ArrayLike, up: bool) -> Value:
     capture above 1 and down capture below 1 are both good. `returns` one portfolio's or one per column,
     `bench` 1-D.
     """
-    r, b = _columns(returns), _columns(bench)
-    days = (b > 0 if up else b < 0)[:, 0]
-    denom = _mean(b[days])[0] if days.any() else 0.0
+    b = np.asarray(bench, dtype=float).reshape(-1)
+    return _like(_capture_rows(_rows(_columns(returns)), b, up), returns)
+
+
+def _capture_rows(rows: np.ndarray, bench: np.ndarray, up: bool) -> np.ndarray:
+    """`capture` of returns given as rows (`_rows`) against 1-D benchmark returns."""
+    days = bench > 0 if up else bench < 0
+    denom = _mean(bench[days, None])[0] if days.any() else 0.0
     if denom == 0:
-        return _like(np.full(r.shape[1], np.nan), returns)
-    return _like(_mean(r[days]) / denom, returns)
+        return np.full(rows.shape[0], np.nan)
+    return rows.compress(days, axis=1).mean(axis=1) / denom  # row-major, as `_mean` (`rows[:, days]` is not)
 
 
 def relative(
@@ -277,14 +304,15 @@ def relative(
         up_capture and down_capture (see `capture`), tracking_error (sample std of the daily return
         difference × √252).
     """
-    diff = _columns(returns) - _columns(bench)
+    rows = _rows(_columns(returns))  # transposed once for the three reductions below
+    b = np.asarray(bench, dtype=float).reshape(-1)
     return {
         "excess_cagr": metrics["cagr"] - bench_metrics["cagr"],
         "sharpe_diff": metrics["sharpe_excess_tbill"] - bench_metrics["sharpe_excess_tbill"],
         "max_drawdown_reduction": metrics["max_drawdown"] - bench_metrics["max_drawdown"],
-        "up_capture": capture(returns, bench, up=True),
-        "down_capture": capture(returns, bench, up=False),
-        "tracking_error": _like(_std(diff) * np.sqrt(YEAR), returns),
+        "up_capture": _like(_capture_rows(rows, b, up=True), returns),
+        "down_capture": _like(_capture_rows(rows, b, up=False), returns),
+        "tracking_error": _like((rows - b[None, :]).std(axis=1, ddof=1) * np.sqrt(YEAR), returns),
     }
 
 

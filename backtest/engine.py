@@ -468,18 +468,20 @@ def _values_from_orders(
     flows = -signed * rec["price"] - rec["fees"]
     cash = np.bincount((at + 1) * c + grp, weights=flows, minlength=(depth + 1) * c).reshape(depth + 1, c)
     np.cumsum(cash, axis=0, out=cash)
-    # T × C: order days so far, i.e. the row to carry (summed along each configuration's own days)
-    last = np.cumsum(np.ascontiguousarray(active.T), axis=1, dtype=np.int64).T
-    at_day = last * c + np.arange(c)  # flat (row, configuration) into (depth + 1) × C
+    # computed configurations × days (row-major) and returned transposed: each configuration's days
+    # are contiguous for the count, the gathers and the products
+    last = np.cumsum(np.ascontiguousarray(active.T), axis=1, dtype=np.int64)  # order days so far: the row
+    at_day = last * c + np.arange(c)[:, None]  # flat (row, configuration) into (depth + 1) × C
     per_sleeve = np.ascontiguousarray(units.reshape(-1, k).T)  # K × ((depth + 1) · C)
+    closes = np.ascontiguousarray(close.T)  # K × T
     held = per_sleeve[0].take(at_day)
-    held *= close[:, 0, None]
+    held *= closes[0]
     part = np.empty_like(held)
     for j in range(1, k):  # one flat gather per sleeve into one buffer: the same sums in the same order
         per_sleeve[j].take(at_day, out=part)
-        part *= close[:, j, None]
+        part *= closes[j]
         held += part
-    return INIT_CASH + cash.ravel().take(at_day) + held
+    return (INIT_CASH + cash.ravel().take(at_day) + held).T
 
 
 def _orders_grid(

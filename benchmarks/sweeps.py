@@ -116,17 +116,14 @@ def _vectorized(market, plans, cfg, chunk: int) -> int:
 
 
 def _vectorized_2(market, plans, cfg, chunk: int) -> int:
-    """Grid mode with ``grid.n_jobs=2``: chunks in two worker processes (joblib)."""
-    from joblib import Parallel, delayed
+    """Grid mode with ``grid.n_jobs=2``: chunks in two worker processes forked from a warm evaluator."""
+    from sweeps.evaluate import Evaluator
+    from sweeps.pipeline import forked_batches
 
-    from sweeps.pipeline import _evaluate_chunk
-
-    start, end = cfg.data.start, cfg.data.end
-    parts = [
-        (plans[lo : lo + chunk], list(range(lo, min(lo + chunk, len(plans)))))
-        for lo in range(0, len(plans), chunk)
-    ]
-    out = Parallel(n_jobs=2)(delayed(_evaluate_chunk)(market, start, end, p, i) for p, i in parts)
+    ev = Evaluator(market, start=cfg.data.start, end=cfg.data.end)
+    ev.evaluate(plans[:1], [0])  # as `sweeps.pipeline.simulate` warms it before forking
+    chunks = [list(range(lo, min(lo + chunk, len(plans)))) for lo in range(0, len(plans), chunk)]
+    out = list(forked_batches(ev, dict(enumerate(plans)), chunks, 2))
     return len(out[0].dates)
 
 

@@ -80,7 +80,7 @@ class GridConfig:
     ceiling: int = 10000  # larger grids are refused unless allow_large=true
     allow_large: bool = False
     chunk_size: int = 250  # configurations per vectorbt call: bounds memory
-    n_jobs: int = 1  # processes simulating chunks in parallel (joblib); 2 on a 2-core machine
+    n_jobs: int = 1  # processes simulating chunks in parallel (forked); 2 on a 2-core machine
     n_chunks: int = 1  # split the grid into this many multirun jobs ...
     chunk: int | None = None  # ... and run only this one (0-based); null = the whole grid
     select_metric: str = "sharpe_excess_tbill"  # how "best" is chosen (also walk-forward's choice)

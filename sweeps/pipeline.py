@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
+import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,7 +202,7 @@ def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[i
 def simulate(
     cfg: DictConfig, spec: G.GridSpec, plans: dict[int, Plan], market, *, bar=None
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray, int]:
-    """Simulate configurations chunk by chunk; optionally in `grid.n_jobs` processes (joblib).
+    """Simulate configurations chunk by chunk; optionally in `grid.n_jobs` forked processes.
 
     `bar` is the run's progress bar (`sweeps.progress`, told each stage); None: no bar.
 
@@ -208,19 +212,16 @@ def simulate(
     ids = sorted(plans)
     chunks = G.batches(ids, spec.chunk_size)
     n_jobs = settings(cfg)["n_jobs"]
-    start, end = cfg.data.start, cfg.data.end
     bar = bar if bar is not None else progress.open_bar(len(ids), enabled=False)
-    if n_jobs > 1 and len(chunks) > 1:
-        progress.stage(bar, f"simulating in {n_jobs} processes (each imports vectorbt)")
-        from joblib import Parallel, delayed  # lazy: joblib costs ~0.15 s at import; only n_jobs > 1
-
-        jobs = (delayed(_evaluate_chunk)(market, start, end, [plans[i] for i in c], c) for c in chunks)
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    progress.stage(bar, "importing vectorbt")
+    import_vectorbt()
+    ev = Evaluator(market, start=cfg.data.start, end=cfg.data.end)
+    if n_jobs > 1 and len(chunks) > 1 and _can_fork():
+        ev.evaluate([plans[ids[0]]], ids[:1])  # warms what the workers inherit: prices, benchmarks
+        progress.stage(bar, f"simulating in {n_jobs} processes")
+        results = forked_batches(ev, plans, chunks, n_jobs)
     else:
-        progress.stage(bar, "importing vectorbt")
-        import_vectorbt()
         progress.stage(bar, "simulating")
-        ev = Evaluator(market, start=start, end=end)
         results = (ev.evaluate([plans[i] for i in c], c) for c in chunks)
     batches: list[Batch] = []
     for done, batch in enumerate(results, 1):
@@ -239,8 +240,38 @@ def simulate(
     return table, returns, dates, batches[0].cash_returns, sum(b.n_simulated for b in batches)
 
 
-def _evaluate_chunk(market, start, end, plans, ids) -> Batch:
-    return Evaluator(market, start=start, end=end).evaluate(plans, ids)
+def _can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods()
+
+
+#: What forked workers evaluate: the parent's warm `Evaluator` and the plans by id, inherited at fork.
+_FORKED: tuple[Evaluator, dict[int, Plan]] | None = None
+
+
+def forked_batches(
+    ev: Evaluator, plans: dict[int, Plan], chunks: list[list[int]], n_jobs: int
+) -> Iterator[Batch]:
+    """Each chunk's `Batch`, in order, from `n_jobs` worker processes forked from this one.
+
+    Forked, not spawned: a worker starts with vectorbt imported and the evaluator's caches filled
+    (a spawned one re-imports vectorbt, ~3 s, and recomputes the benchmarks); only the chunk's
+    configuration ids go to it and its `Batch` comes back.
+    """
+    global _FORKED
+    _FORKED = (ev, plans)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # a child must not write the parent's buffered output a second time
+    try:
+        with ProcessPoolExecutor(n_jobs, mp_context=mp.get_context("fork")) as pool:
+            yield from pool.map(_evaluate_forked, chunks)
+    finally:
+        _FORKED = None
+
+
+def _evaluate_forked(ids: list[int]) -> Batch:
+    assert _FORKED is not None, "only in a worker forked by `forked_batches`"
+    ev, plans = _FORKED
+    return ev.evaluate([plans[i] for i in ids], ids)
 
 
 def param_columns(spec: G.GridSpec, ids: list[int]) -> pd.DataFrame:

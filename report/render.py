@@ -99,13 +99,14 @@ class Pending:
         return [j.path for j in self.jobs]
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
+    """Whether work can go to a forked child that runs beside this process (fork, and two cores)."""
     return "fork" in mp.get_all_start_methods() and (os.cpu_count() or 1) >= 2
 
 
 def start(jobs: Sequence[ChartJob]) -> Pending:
     """Start drawing `jobs` in a forked child and return at once (drawn by `finish` where no fork)."""
-    if not jobs or not _can_fork():
+    if not jobs or not can_fork():
         return Pending(list(jobs))
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # a child must not write the parent's buffered output a second time
@@ -121,7 +122,7 @@ def render(jobs: Sequence[ChartJob], *, parallel: bool = True) -> list[Path]:
         jobs: The charts.
         parallel: Use a forked child for part of them when the machine allows.
     """
-    if not (parallel and _can_fork() and len(jobs) >= 2):
+    if not (parallel and can_fork() and len(jobs) >= 2):
         _run_all(jobs)
         return [j.path for j in jobs]
     theirs, ours = split(jobs)

@@ -38,6 +38,7 @@ from common.errors import ConfigError, UserError
 from pipeline.backtest import STRATEGY, PortfolioResult, backtest
 from pipeline.data import load_market
 from pipeline.plan import Plan, check_windows, make_plan
+from report.render import can_fork
 from sweeps import grid as G
 from sweeps import progress, search
 from sweeps import stats as S
@@ -216,7 +217,7 @@ def simulate(
     progress.stage(bar, "importing vectorbt")
     import_vectorbt()
     ev = Evaluator(market, start=cfg.data.start, end=cfg.data.end)
-    if n_jobs > 1 and len(chunks) > 1 and _can_fork():
+    if n_jobs > 1 and len(chunks) > 1 and can_fork():
         ev.evaluate([plans[ids[0]]], ids[:1])  # warms what the workers inherit: prices, benchmarks
         progress.stage(bar, f"simulating in {n_jobs} processes")
         results = forked_batches(ev, plans, chunks, n_jobs)
@@ -238,10 +239,6 @@ def simulate(
     table = pd.concat([b.table for b in batches])
     returns = np.hstack([b.returns for b in batches])
     return table, returns, dates, batches[0].cash_returns, sum(b.n_simulated for b in batches)
-
-
-def _can_fork() -> bool:
-    return "fork" in mp.get_all_start_methods()
 
 
 #: What forked workers evaluate: the parent's warm `Evaluator` and the plans by id, inherited at fork.

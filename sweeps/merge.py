@@ -22,7 +22,7 @@ from omegaconf import OmegaConf
 
 from common.errors import DataError
 from sweeps import grid as G
-from sweeps.pipeline import CHUNK_META, DATA, RETURNS, Sweep, finish, read_returns, read_table
+from sweeps.pipeline import CHUNK_META, Sweep, finish, read_days, read_returns, read_table
 
 
 def find_chunks(folder: Path) -> list[Path]:
@@ -62,19 +62,14 @@ def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     metas = [json.loads((p / CHUNK_META).read_text()) for p in folders]
     skipped = {int(k): v for m in metas for k, v in m["skipped"].items()}
     table = pd.concat(tables)
-    returns, dates, cash = None, None, None
-    at = 0
-    for p, t in zip(folders, tables, strict=True):  # each chunk's returns into one array: held once
-        if returns is None:
-            first, dates, cash = read_returns(p)
-            returns = np.empty((len(dates), len(table)), order="F")  # a run's layout: column by column
-            returns[:, : first.shape[1]] = first
-            del first
-        else:
-            d = pd.read_parquet(p.parent / DATA / RETURNS, columns=[]).index
-            if not d.equals(dates):
-                raise DataError("chunks ran on different dates.", key="folder")
-            read_returns(p, out=returns[:, at : at + len(t)])
+    days = [read_days(p) for p in folders]
+    dates, cash = days[0]
+    if not all(d.equals(dates) for d, _ in days[1:]):
+        raise DataError("chunks ran on different dates.", key="folder")
+    returns = np.empty((len(dates), len(table)), order="F")  # a run's layout; each chunk's columns,
+    at = 0  # read into it in turn: the returns are held once
+    for p, t in zip(folders, tables, strict=True):
+        read_returns(p, out=returns[:, at : at + len(t)])
         at += len(t)
     cfg = OmegaConf.load(folders[0] / "config.yaml")
     cfg.grid.chunk = None

@@ -376,24 +376,20 @@ def read_table(folder: Path) -> pd.DataFrame:
     return pd.read_parquet(folder / TABLE)
 
 
-def read_returns(
-    folder: Path, out: np.ndarray | None = None
-) -> tuple[np.ndarray, pd.DatetimeIndex, np.ndarray]:
-    """The daily returns `write_sweep` wrote, their dates and the cash returns.
+def read_returns(folder: Path, out: np.ndarray) -> None:
+    """Put the daily returns `write_sweep` wrote into `out` (days × this folder's configurations).
 
-    Args:
-        folder: The results folder.
-        out: Where to put the returns (days × this folder's configurations), e.g. a slice of the
-            merged sweep's array, so that a merge holds the returns once; None: a new array.
+    `out` is a slice of the merged sweep's array, so that a merge holds the returns once.
     """
     r = pd.read_parquet(folder.parent / DATA / RETURNS)
-    cash = r.pop("cash_return").to_numpy()
-    values = r.to_numpy()
-    if out is None:
-        out = np.array(values)
-    else:
-        out[...] = values
-    return out, pd.DatetimeIndex(r.index), cash
+    del r["cash_return"]  # not a copy of the chunk without it
+    out[...] = r.to_numpy()
+
+
+def read_days(folder: Path) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The dates and cash returns `write_sweep` wrote (without the configurations' returns)."""
+    r = pd.read_parquet(folder.parent / DATA / RETURNS, columns=["cash_return"])
+    return pd.DatetimeIndex(r.index), r["cash_return"].to_numpy()
 
 
 @dataclass(frozen=True)

@@ -470,18 +470,23 @@ def _values_from_orders(
     np.cumsum(cash, axis=0, out=cash)
     # computed configurations × days (row-major) and returned transposed: each configuration's days
     # are contiguous for the count, the gathers and the products
-    last = np.cumsum(np.ascontiguousarray(active.T), axis=1, dtype=np.int64)  # order days so far: the row
-    at_day = last * c + np.arange(c)[:, None]  # flat (row, configuration) into (depth + 1) × C
+    at_day = active.T.astype(np.int64, order="C")  # cast once: a casting cumsum is slower
+    np.cumsum(at_day, axis=1, out=at_day)  # order days so far: the row
+    at_day *= c
+    at_day += np.arange(c)[:, None]  # flat (row, configuration) into (depth + 1) × C
     per_sleeve = np.ascontiguousarray(units.reshape(-1, k).T)  # K × ((depth + 1) · C)
     closes = np.ascontiguousarray(close.T)  # K × T
     held = per_sleeve[0].take(at_day)
     held *= closes[0]
     part = np.empty_like(held)
     for j in range(1, k):  # one flat gather per sleeve into one buffer: the same sums in the same order
-        per_sleeve[j].take(at_day, out=part)
+        per_sleeve[j].take(at_day, out=part, mode="clip")  # in range; "raise" would buffer `out`
         part *= closes[j]
         held += part
-    return (INIT_CASH + cash.ravel().take(at_day) + held).T
+    value = cash.ravel().take(at_day)
+    value += INIT_CASH
+    value += held
+    return value.T
 
 
 def _orders_grid(

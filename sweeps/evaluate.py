@@ -196,6 +196,9 @@ class Evaluator:
         self._regimes: dict[tuple, np.ndarray] = {}
         self._bench_sleeves: frozenset[str] | None = None
         self._bench: dict[tuple, dict[str, tuple[np.ndarray, dict]]] = {}
+        self._frame: pd.DataFrame | None = None  # the signals' view of the market (`observed_frame`)
+        self._kernel_memo: dict = {}  # a signal kernel's per-column pieces on that frame
+        self._verified: set = set()  # signals whose kernel agreed with them on a batch of this evaluator
 
     def _prices_of(self, plan: Plan) -> pd.DataFrame:
         if self._prices is None:
@@ -219,10 +222,15 @@ class Evaluator:
         if some.signal is None:
             self._signals["none"] = None
             return
-        fn, frame = some.signal.func, observed_frame(self.market)  # as `plan.signal(market)` reads it
+        if self._frame is None:
+            self._frame = observed_frame(self.market)  # as `plan.signal(market)` reads it
+        fn, frame = some.signal.func, self._frame
         params = [params_of(fn, p.signal.keywords) for p in todo.values()]
-        outs = kernels.checked(fn, frame, params)
-        if outs is None:
+        # checked against the signal itself on this evaluator's first batch: the same code after it
+        outs = kernels.checked(fn, frame, params, memo=self._kernel_memo, verify=fn not in self._verified)
+        if outs is not None:
+            self._verified.add(fn)
+        else:
             if fn in kernels.SIGNAL_KERNELS:
                 self.notes.append(
                     f"the vectorized kernel of `{fn.__name__}` disagreed with it; computed one by one"

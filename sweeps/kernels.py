@@ -4,8 +4,8 @@ A grid calls each signal's own pure function once per distinct parameter set; th
 pandas overhead per call, most of a configuration's budget. For the rules registered here, the same
 computation runs as numpy columns, sharing intermediate work (the MOVE/VIX z-score per lookback, the
 trend test per window). Each kernel is built from the signal's own primitives, is checked against the
-pure function on every batch it serves (`checked`), and tests hold it equal to the pure function for
-whole grids. A signal or rule without a kernel takes the generic path: its pure function per
+pure function on the first batch each evaluator gives it (`checked`), and tests hold it equal to the
+pure function for whole grids. A signal or rule without a kernel takes the generic path: its pure function per
 parameter set. Nothing here changes any number; it only changes how fast they are computed.
 """
 
@@ -22,7 +22,7 @@ from signals.move_vix_wedge import move_vix_wedge
 from signals.primitives import rising, rolling_zscore
 from strategies.allocation import fixed, switch
 
-SignalKernel = Callable[[pd.DataFrame, Sequence[Mapping[str, Any]]], list[SignalOutput]]
+SignalKernel = Callable[[pd.DataFrame, Sequence[Mapping[str, Any]], dict | None], list[SignalOutput]]
 
 
 def latch_columns(enter: np.ndarray, exit: np.ndarray) -> np.ndarray:
@@ -33,26 +33,49 @@ def latch_columns(enter: np.ndarray, exit: np.ndarray) -> np.ndarray:
     >>> latch_columns(enter, leave)[:, 0].tolist()
     [False, True, True, False, False]
     """
-    n = enter.shape[0]
-    event = exit | enter
-    pos = np.where(event, np.arange(n)[:, None], -1)
-    np.maximum.accumulate(pos, axis=0, out=pos)
-    on = np.take_along_axis(enter, np.maximum(pos, 0), axis=0)
-    return on & (pos >= 0)
+    n, c = enter.shape
+    dtype = np.int32 if n * c < 2**31 else np.int64
+    # each cell's last event so far, as a flat index into `enter` (row · c + column grows with the row)
+    flat = np.arange(n, dtype=dtype)[:, None] * c + np.arange(c, dtype=dtype)
+    last = np.where(exit | enter, flat, -1)
+    np.maximum.accumulate(last, axis=0, out=last)
+    on = np.ascontiguousarray(enter).ravel().take(last, mode="wrap")  # -1 (no event yet): masked below
+    on &= last >= 0
+    return on
 
 
-def wedge_kernel(frame: pd.DataFrame, params: Sequence[Mapping[str, Any]]) -> list[SignalOutput]:
-    """`move_vix_wedge` for many parameter sets (each a full set, defaults filled in)."""
+def _memo(memo: dict, key: tuple, compute: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``memo[key]``, computed as ``compute(*args, **kwargs)`` the first time."""
+    if key not in memo:
+        memo[key] = compute(*args, **kwargs)
+    return memo[key]
+
+
+def _bools(x: pd.Series) -> np.ndarray:
+    return x.to_numpy(dtype=bool)
+
+
+def wedge_kernel(
+    frame: pd.DataFrame, params: Sequence[Mapping[str, Any]], memo: dict | None = None
+) -> list[SignalOutput]:
+    """`move_vix_wedge` for many parameter sets (each a full set, defaults filled in).
+
+    `memo` keeps the per-column pieces (the z-score per lookback, the trend per window, the VIX
+    gate per ceiling) for later calls on the same `frame`; None: kept for this call only.
+    """
+    memo = {} if memo is None else memo
     move, vix = frame["MOVE"], frame["VIX"]
-    ratio = move / vix
-    has_data = frame[list(move_vix_wedge.columns())].notna().all(axis=1)
-    windows = {(p["lookback"], p["full_window"]) for p in params}
-    zs = {(lb, full): rolling_zscore(ratio, lb, full_window=full) for lb, full in windows}
-    trend = {w: rising(move, w).to_numpy(dtype=bool) for w in {p["trend_window"] for p in params}}
-    calm = {c: (vix < c).to_numpy(dtype=bool) for c in {p["vix_ceiling"] for p in params}}
-    score = [zs[p["lookback"], p["full_window"]] for p in params]
-    z = np.column_stack([s.to_numpy() for s in score])
-    covered = has_data.to_numpy()[:, None] & ~np.isnan(z)  # as `signals.base.signal`: the score decides
+    cols = list(move_vix_wedge.columns())
+    has_data = _memo(memo, ("has_data",), lambda: frame[cols].notna().all(axis=1).to_numpy())
+    ratio = _memo(memo, ("ratio",), lambda: move / vix)
+    lookbacks = {(p["lookback"], p["full_window"]) for p in params}
+    zs = {w: _memo(memo, ("z", *w), rolling_zscore, ratio, w[0], full_window=w[1]) for w in lookbacks}
+    windows = {p["trend_window"] for p in params}
+    trend = {w: _memo(memo, ("up", w), lambda w: _bools(rising(move, w)), w) for w in windows}
+    ceilings = {p["vix_ceiling"] for p in params}
+    calm = {c: _memo(memo, ("calm", c), lambda c: _bools(vix < c), c) for c in ceilings}
+    z = np.column_stack([zs[p["lookback"], p["full_window"]].to_numpy() for p in params])
+    covered = has_data[:, None] & ~np.isnan(z)  # as `signals.base.signal`: the score decides
     up = np.column_stack([trend[p["trend_window"]] for p in params])
     low = np.column_stack([calm[p["vix_ceiling"]] for p in params])
     with np.errstate(invalid="ignore"):
@@ -84,18 +107,24 @@ def same_signal(a: SignalOutput, b: SignalOutput) -> bool:
 
 
 def checked(
-    fn: Callable[..., SignalOutput], frame: pd.DataFrame, params: Sequence[Mapping[str, Any]]
+    fn: Callable[..., SignalOutput],
+    frame: pd.DataFrame,
+    params: Sequence[Mapping[str, Any]],
+    *,
+    memo: dict | None = None,
+    verify: bool = True,
 ) -> list[SignalOutput] | None:
     """The kernel's outputs for `params`, or None to fall back to `fn` itself.
 
-    None when `fn` has no kernel, or when the kernel disagrees with `fn` on the first or the last
-    parameter set (a signal changed since its kernel was written).
+    None when `fn` has no kernel, or, with `verify`, when the kernel disagrees with `fn` on the
+    first or the last parameter set (a signal changed since its kernel was written). `memo` is
+    the kernel's memo for `frame` (see `wedge_kernel`).
     """
     kernel = SIGNAL_KERNELS.get(fn)
     if kernel is None or not params:
         return None
-    outs = kernel(frame, params)
-    for j in {0, len(params) - 1}:
+    outs = kernel(frame, params, memo)
+    for j in {0, len(params) - 1} if verify else ():
         if not same_signal(outs[j], fn(frame, **params[j])):
             return None
     return outs

@@ -203,29 +203,39 @@ def _subset_sums(x: np.ndarray) -> np.ndarray:
 
 
 def _half_sharpe(sums: list, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Per-period Sharpe of each configuration on each half (its block subsets): halves × configurations."""
+    """Per-period Sharpe of each configuration on each half (its block subsets): halves × configurations.
+
+    From sums, sums of squares and day counts: mean / √(sample variance), NaN where the variance is
+    not positive; computed in place, a few passes over halves × configurations.
+    """
     (a1, b1), (a2, b2), (ac, bc) = sums
-    return _sharpe_from_sums(a1[low] + b1[high], a2[low] + b2[high], (ac[low] + bc[high])[:, 0])
+    c = ac[low] + bc[high]  # (halves, 1) day counts
+    mean = a1.take(low, axis=0)
+    mean += b1.take(high, axis=0)
+    mean /= c
+    var = a2.take(low, axis=0)
+    var += b2.take(high, axis=0)
+    sq = mean * mean
+    sq *= c
+    np.subtract(var, sq, out=var)
+    var /= c - 1
+    flat = var <= 0  # no Sharpe: NaN
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.sqrt(var, out=var)
+        mean /= var
+    np.copyto(mean, np.nan, where=flat)
+    return mean
 
 
 def _oos_rank(is_sr: np.ndarray, oos_sr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Logit of the in-sample best's relative out-of-sample rank per split, and whether its OOS Sharpe < 0."""
     n = is_sr.shape[1]
-    best = np.nanargmax(np.where(np.isnan(is_sr), -np.inf, is_sr), axis=1)
+    best = np.argmax(np.where(np.isnan(is_sr), -np.inf, is_sr), axis=1)  # no NaN left: argmax
     mine = oos_sr[np.arange(len(best)), best][:, None]
-    below = np.sum(oos_sr < mine, axis=1)
-    ties = np.sum(oos_sr == mine, axis=1)
+    below = np.count_nonzero(oos_sr < mine, axis=1)
+    ties = np.count_nonzero(oos_sr == mine, axis=1)
     omega = (below + (ties + 1) / 2) / (n + 1)
     return np.log(omega / (1 - omega)), mine[:, 0] < 0
-
-
-def _sharpe_from_sums(s1: np.ndarray, s2: np.ndarray, cnt: np.ndarray) -> np.ndarray:
-    """Per-period Sharpe from sums, sums of squares and counts (sample variance)."""
-    c = cnt[:, None]
-    mean = s1 / c
-    var = (s2 - c * mean**2) / (c - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(var > 0, mean / np.sqrt(np.maximum(var, 0)), np.nan)
 
 
 def stationary_indices(n: int, samples: int, mean_block: float, rng: np.random.Generator) -> np.ndarray:

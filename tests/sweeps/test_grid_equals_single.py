@@ -170,8 +170,8 @@ def test_simulate_grid_equals_simulate_per_configuration(prices):
 def test_a_kernel_that_disagrees_with_its_signal_is_not_used(bundled, make_cfg, monkeypatch):
     from sweeps import kernels
 
-    def wrong(frame, params):
-        outs = wedge_kernel(frame, params)
+    def wrong(frame, params, memo=None):
+        outs = wedge_kernel(frame, params, memo)
         return [SignalOutput(~o.risk_off, o.score, o.covered) for o in outs]
 
     monkeypatch.setitem(kernels.SIGNAL_KERNELS, move_vix_wedge, wrong)

@@ -29,6 +29,7 @@ from pipeline.cli import choices
 from pipeline.data import load_market
 from pipeline.plan import make_plan
 from pipeline.run import REPO_ROOT
+from report.charts import png_bytes
 from tracking.background import TrackingError
 from tracking.lineage import run_name
 from tracking.mlflow_store import command_line
@@ -203,7 +204,7 @@ def write(states: Sequence[SignalState], results: Path, *, source: str, text: st
     """The run folder: the table as text and CSV, the states as JSON, the chart as PNG, the HTML page."""
     results.mkdir(parents=True, exist_ok=True)
     fig = report.chart(states, title=f"as of {states[0].as_of.date()}")
-    png = report.png_bytes(fig)
+    png = png_bytes(fig, dpi=100)
     paths = {
         "monitor.txt": text + "\n",
         "monitor.json": json.dumps(details(states), indent=2),

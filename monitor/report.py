@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
 import textwrap
 from collections.abc import Sequence
@@ -164,13 +163,6 @@ def chart(states: Sequence[SignalState], title: str = "") -> Figure:
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes (100 dpi)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    return buf.getvalue()
 
 
 def page(states: Sequence[SignalState], png: bytes, *, source: str) -> str:

@@ -20,11 +20,11 @@ from report.charts import (
     _check_values,
     _format_dates,
     _legend,
-    _save_png,
     _shade_handle,
     _shade_mpl,
     _shapes,
     _x,
+    save_png,
 )
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def allocation_png(
     Returns:
         The path written.
     """
-    return _save_png(allocation_mpl(weights, targets, risk_off=risk_off, title=title), path)
+    return save_png(allocation_mpl(weights, targets, risk_off=risk_off, title=title), path)
 
 
 def allocation_plotly(

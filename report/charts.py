@@ -201,11 +201,21 @@ def _legend(ax: Axes, handles: list) -> None:
     style.legend_outside(ax, handles)
 
 
-def _save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Render ``fig`` as PNG at the figure's dpi and write it atomically."""
+#: zlib level of every PNG written: 3 encodes a report's large PNG twice as fast as PIL's default
+#: 6, for a file about 10% larger
+PNG_COMPRESS_LEVEL = 3
+
+
+def png_bytes(fig: Figure, dpi: float = DPI) -> bytes:
+    """``fig`` rendered as PNG at `dpi` (every PNG of the reports and the monitor is made here)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return _write_atomic(path, buf.getvalue())
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    return buf.getvalue()
+
+
+def save_png(fig: Figure, path: str | os.PathLike[str], dpi: float = DPI) -> Path:
+    """`png_bytes` of ``fig`` written to `path` atomically."""
+    return _write_atomic(path, png_bytes(fig, dpi))
 
 
 def equity_mpl(values: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = "") -> Figure:
@@ -255,7 +265,7 @@ def equity_drawdown_png(
     Returns:
         The path written.
     """
-    return _save_png(equity_mpl(values, risk_off=risk_off, title=title), path)
+    return save_png(equity_mpl(values, risk_off=risk_off, title=title), path)
 
 
 def _threshold_lines(thresholds: Thresholds | None) -> list[tuple[float, str, str]]:
@@ -393,7 +403,7 @@ def signal_png(
         The path written.
     """
     fig = signal_mpl(market, risk_off, score=score, thresholds=thresholds, conditions=conditions, title=title)
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 # ------------------------------------------------------------------------------------------------- plotly

@@ -54,7 +54,7 @@ def forward_returns_png(ev: EventStudy, path: str | os.PathLike[str], *, title: 
     Returns:
         The path written.
     """
-    return charts._save_png(forward_returns_mpl(ev, title=title), path)
+    return charts.save_png(forward_returns_mpl(ev, title=title), path)
 
 
 def forward_returns_mpl(ev: EventStudy, *, title: str = "") -> Figure:
@@ -105,7 +105,7 @@ def episodes_png(ev: EventStudy, path: str | os.PathLike[str], *, title: str = "
     Returns:
         The path written.
     """
-    return charts._save_png(episodes_mpl(ev, title=title), path)
+    return charts.save_png(episodes_mpl(ev, title=title), path)
 
 
 def episodes_mpl(ev: EventStudy, *, title: str = "") -> Figure:

@@ -15,7 +15,6 @@ functions that draw (they cost ~0.1 s and ~0.5 s at import).
 from __future__ import annotations
 
 import html
-import io
 import itertools
 import json
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ import pandas as pd
 
 from backtest.metrics import describe
 from report import style
-from report.charts import _palette, _write_atomic, _x
+from report.charts import _palette, _write_atomic, _x, save_png
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure as PlotlyFigure
@@ -463,9 +462,7 @@ def write_png(view: GridView, path: str | Path) -> Path:
     if not panels:
         axes[0].text(0.5, 0.5, "no swept parameter", ha="center", va="center")
     fig.suptitle(f"{view.title}: {metric_label(view.metric)}" + (" (%)" if scale != 1.0 else ""))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return _write_atomic(path, buf.getvalue())
+    return save_png(fig, path, dpi=DPI)
 
 
 def _heat_mpl(ax, view: GridView, x: str, y: str, scale: float) -> None:

@@ -6,7 +6,6 @@ store's `search_runs`, or the run folders' records).
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from report.charts import _write_atomic
+from report.charts import save_png
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -109,6 +108,4 @@ def figure(board: pd.DataFrame, swept: Sequence[str], *, title: str = "") -> Fig
 
 def png(board: pd.DataFrame, swept: Sequence[str], path: Path, *, title: str = "") -> Path:
     """Write `figure` as a PNG to `path`."""
-    buf = io.BytesIO()
-    figure(board, swept, title=title).savefig(buf, format="png", dpi=DPI)
-    return _write_atomic(path, buf.getvalue())
+    return save_png(figure(board, swept, title=title), path, dpi=DPI)

@@ -16,7 +16,6 @@ writers write one file atomically.
 from __future__ import annotations
 
 import html
-import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -532,6 +531,4 @@ def _png_regimes(sheet: Tearsheet, ax: Any) -> None:
 
 def png_file(sheet: Tearsheet, path: str | os.PathLike[str]) -> Path:
     """Write `png_figure` as PNG to `path` atomically; return the path."""
-    buf = io.BytesIO()
-    png_figure(sheet).savefig(buf, format="png", dpi=style.DPI)
-    return charts._write_atomic(path, buf.getvalue())
+    return charts.save_png(png_figure(sheet), path, dpi=style.DPI)

@@ -338,7 +338,12 @@ class Decisions:
     def orders(self) -> np.ndarray:
         """(T, C): True where a configuration decided something (a row that is not all NaN)."""
         some = ~np.isnan(self.table).all(axis=2)  # (M, C)
-        return some[self.codes, np.arange(self.codes.shape[1])]
+        if len(some) > 8:  # a dense table: gather
+            return some[self.codes, np.arange(self.codes.shape[1])]
+        out = np.zeros(self.codes.shape, dtype=bool)  # a few rows: compare, faster than a gather
+        for m, row in enumerate(some):
+            out |= (self.codes == m) & row
+        return out
 
 
 def simulate_grid(

@@ -147,23 +147,30 @@ def max_drawdown(value: ArrayLike, initial: float) -> Value:
     """Largest drawdown from the running peak, the initial capital included (a negative number)."""
     v = _columns(value)
     full = np.vstack([np.full((1, v.shape[1]), initial), v])
-    return _like((full / np.maximum.accumulate(full, axis=0) - 1.0).min(axis=0), value)
+    dd = np.maximum.accumulate(full, axis=0)  # the running peak, then in place the drawdown from it
+    np.divide(full, dd, out=dd)
+    dd -= 1.0
+    return _like(dd.min(axis=0), value)
 
 
-def performance(value: ArrayLike, cash_returns: ArrayLike, initial: float) -> dict[str, Value]:
+def performance(
+    value: ArrayLike, cash_returns: ArrayLike, initial: float, *, returns: np.ndarray | None = None
+) -> dict[str, Value]:
     """The standard metric set of one portfolio (1-D `value`) or of each column of a 2-D one.
 
     Args:
         value: Portfolio value on each day of the evaluation window (days, or days × portfolios).
         cash_returns: Daily T-bill returns on the same days (1-D).
         initial: Value just before the window's first day.
+        returns: ``daily_returns(value, initial)`` when the caller has them already (days ×
+            portfolios); None: computed here.
 
     Returns:
         total_return, cagr, volatility, sharpe_excess_tbill, sortino_excess_tbill, max_drawdown, calmar:
         floats for a 1-D `value`, arrays (one value per column) for a 2-D one.
     """
     v = _columns(value)
-    r = daily_returns(v, initial)
+    r = daily_returns(v, initial) if returns is None else _columns(returns)
     growth = cagr(r)
     mdd = max_drawdown(v, initial)
     rows = _rows(r)  # transposed once for the reductions below (as `volatility`, `sharpe`, `sortino`)

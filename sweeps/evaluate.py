@@ -160,7 +160,8 @@ def _switch_decisions(
     cols = np.fromiter(switching, dtype=np.intp, count=len(switching))
     days, on, off = zip(*switching.values(), strict=True)
     table = np.stack([np.stack(on), np.stack(off), np.full((len(cols), decisions.shape[2]), np.nan)])
-    code = np.where(np.stack(days, axis=1), states[:, cols].astype(np.intp), 2)  # 0 on, 1 off, 2 none
+    # 0 on, 1 off, 2 none: one byte a cell
+    code = np.where(np.stack(days, axis=1), states[:, cols].view(np.uint8), np.uint8(2))
     coded = Decisions(code, table)
     if len(cols) == decisions.shape[1]:  # every configuration (cols are in order): the codes
         return coded
@@ -188,6 +189,7 @@ class Evaluator:
         self.start, self.end = start, end
         self.notes: list[str] = []
         self._prices: pd.DataFrame | None = None
+        self._sleeves: list[str] = []  # the prices' columns
         self._signals: dict[str, SignalOutput | None] = {}
         self._targets: dict[tuple[str, str], tuple[Targets, str | None]] = {}
         self._windows: dict[tuple[str, ...], pd.DatetimeIndex] = {}
@@ -203,6 +205,7 @@ class Evaluator:
     def _prices_of(self, plan: Plan) -> pd.DataFrame:
         if self._prices is None:
             self._prices = sleeve_prices(self.market.frame, plan.sleeves)
+            self._sleeves = list(self._prices.columns)
         return self._prices
 
     @staticmethod
@@ -247,7 +250,7 @@ class Evaluator:
         key = (skey, key_of(plan.allocation.keywords), overlay)
         if key not in self._targets:
             prices = self._prices_of(plan)
-            cols = list(prices.columns)
+            cols = self._sleeves
             also = self._benchmark_sleeves(plan)
             state = np.zeros(len(prices), dtype=bool)
             if signal is not None:
@@ -382,15 +385,20 @@ class Evaluator:
         coverage = np.ones(len(plans))
         keys = []
         switching: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # j -> days, on, off
+        flips: dict[tuple, np.ndarray] = {}  # rebalance days by signal, calendar and regime rule
         for j, (plan, skey, signal, (targets, digest), _, _) in enumerate(prepared):
             days = self._calendar(idx, plan.calendar)
             sdigest = ""
             if signal is not None:
                 state, coverage[j], sdigest = self._state_on(skey, signal, rows, plan.lag)
                 states[:, j] = state
-                if plan.on_regime_change:
-                    codes = self._regime_on(plan, skey, signal, rows, state)
-                    days = days | np.r_[False, codes[1:] != codes[:-1]]
+                if plan.on_regime_change:  # the calendar's days and the regime's changes
+                    rule = plan.allocation.func is hedge_aware and key_of(plan.allocation.keywords)
+                    fkey = (skey, plan.calendar, rule)
+                    if fkey not in flips:
+                        codes = self._regime_on(plan, skey, signal, rows, state)
+                        flips[fkey] = days | np.r_[False, codes[1:] != codes[:-1]]
+                    days = flips[fkey]
             gated = plan.drift_band > 0 or plan.min_hold_days > 1
             if targets.full is None and not gated:  # on/off vectors by the state: all at once, below
                 switching[j] = (days, targets.on[take], targets.off[take])
@@ -453,11 +461,11 @@ class Evaluator:
         value = sim.value[lag:, col]
         cash_r = prices["cash"].pct_change().to_numpy()[lag:]
         totals = {k: getattr(sim, k)[col] for k in ("fees", "slippage", "traded", "n_orders", "n_rebalances")}
-        metrics = M.performance(value, cash_r, INIT_CASH) | M.trading_metrics(totals, n_ev)
+        returns = M.daily_returns(value, INIT_CASH)
+        metrics = M.performance(value, cash_r, INIT_CASH, returns=returns) | M.trading_metrics(totals, n_ev)
         if has_signal:
             metrics |= M.regime(states[lag:]) | {"signal_coverage": coverage}
         table = pd.DataFrame(metrics, index=pd.Index(list(ids), name="config"))
-        returns = M.daily_returns(value, INIT_CASH)
         table = table.join(self._relative(plans, prices, returns, table))
         return Batch(
             table=table,

@@ -254,6 +254,8 @@ def batches(ids: Sequence[int], size: int) -> list[list[int]]:
 
 def key_of(value: Any) -> str:
     """A stable text key for a parameter value (dicts and lists included), for caching and tables."""
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return repr(value)  # what json.dumps writes for them, without its encoder (called per configuration)
     if isinstance(value, DictConfig | ListConfig):
         value = OmegaConf.to_container(value, resolve=True)
     return json.dumps(value, sort_keys=True, default=str)

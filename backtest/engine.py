@@ -406,7 +406,7 @@ def simulate_grid(
     )
     grp = rec["col"] // k
     row = days[rec["idx"], grp]  # the order's row in `prices`
-    value = _values_from_orders(rec, rec["idx"], px, active, len(days), c)
+    value = _values_from_orders(rec, rec["idx"], px, days, c)
     totals = order_totals(
         rec["size"],
         rec["price"],
@@ -446,25 +446,25 @@ def trading_days(active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _values_from_orders(
-    rec: np.ndarray, at: np.ndarray, close: np.ndarray, active: np.ndarray, depth: int, c: int
+    rec: np.ndarray, at: np.ndarray, close: np.ndarray, days: np.ndarray, c: int
 ) -> np.ndarray:
     """Group values at each close from vectorbt's order records (what ``pf.value()`` returns).
 
     Computed in numpy because ``pf.value()`` wraps several (T, C × K) frames in pandas, which
     costs three times the simulation itself on a wide grid. Units and cash are accumulated over
-    each configuration's order days (`at`: the record's row among them) and carried to every day
-    from its last order day; adding a day without orders adds zero, so the sums are those of a
-    day-by-day accumulation, to the last bit.
+    each configuration's order days (`at`: the record's row among them) and each running total is
+    repeated over the days it holds, from its order day to the day before the next; adding a day
+    without orders adds zero, so the sums are those of a day-by-day accumulation, to the last bit.
 
     Args:
         rec: The order records (``col`` in groups of K sleeves).
         at: Each record's row among its configuration's order days (`trading_days`).
         close: Closes, T × K.
-        active: T × C, True on a configuration's order days.
-        depth: Rows of order days.
+        days: Each configuration's order days, stacked (`trading_days`: R × C, the last repeated).
         c: Configurations.
     """
     n, k = close.shape
+    depth = len(days)
     signed = np.where(rec["side"] == 0, rec["size"], -rec["size"])
     grp = rec["col"] // k
     # row 0: before the first order (nothing held); row r + 1: after the r-th order day
@@ -473,22 +473,21 @@ def _values_from_orders(
     flows = -signed * rec["price"] - rec["fees"]
     cash = np.bincount((at + 1) * c + grp, weights=flows, minlength=(depth + 1) * c).reshape(depth + 1, c)
     np.cumsum(cash, axis=0, out=cash)
-    # computed configurations × days (row-major) and returned transposed: each configuration's days
-    # are contiguous for the count, the gathers and the products
-    at_day = active.T.astype(np.int64, order="C")  # cast once: a casting cumsum is slower
-    np.cumsum(at_day, axis=1, out=at_day)  # order days so far: the row
-    at_day *= c
-    at_day += np.arange(c)[:, None]  # flat (row, configuration) into (depth + 1) × C
-    per_sleeve = np.ascontiguousarray(units.reshape(-1, k).T)  # K × ((depth + 1) · C)
+    # the days each row holds: up to the first order day, between order days, after the last (a
+    # padding row holds none; the rows after a configuration's last order repeat its totals)
+    edges = np.empty((depth + 2, c), dtype=np.int64)
+    edges[0], edges[1:-1], edges[-1] = 0, days, n
+    lengths = np.diff(edges, axis=0).T.ravel()
+    # configurations × days (row-major), returned transposed: each configuration's days contiguous
     closes = np.ascontiguousarray(close.T)  # K × T
-    held = per_sleeve[0].take(at_day)
+    per_sleeve = np.ascontiguousarray(units.transpose(2, 1, 0))  # K × C × (depth + 1)
+    held = np.repeat(per_sleeve[0].ravel(), lengths).reshape(c, n)
     held *= closes[0]
-    part = np.empty_like(held)
-    for j in range(1, k):  # one flat gather per sleeve into one buffer: the same sums in the same order
-        per_sleeve[j].take(at_day, out=part, mode="clip")  # in range; "raise" would buffer `out`
+    for j in range(1, k):  # the same sums in the same order as a day-by-day valuation
+        part = np.repeat(per_sleeve[j].ravel(), lengths).reshape(c, n)
         part *= closes[j]
         held += part
-    value = cash.ravel().take(at_day)
+    value = np.repeat(np.ascontiguousarray(cash.T).ravel(), lengths).reshape(c, n)
     value += INIT_CASH
     value += held
     return value.T

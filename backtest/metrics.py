@@ -221,7 +221,9 @@ def order_totals(
     day = np.asarray(day, dtype=np.int64)
     grp = np.zeros(len(size), dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
     span = int(day.max()) + 1 if len(day) else 1
-    keys = np.sort(grp * span + day)  # one key per (portfolio, day)
+    keys = grp * span + day  # one key per (portfolio, day)
+    if not (keys[1:] >= keys[:-1]).all():  # vectorbt's records come by portfolio and day: sorted
+        keys = np.sort(keys)
     first = np.ones(len(keys), dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
     traded = np.abs(size * price) / np.asarray(value, dtype=float)

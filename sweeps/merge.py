@@ -12,6 +12,7 @@ summary. If the store is down, ``python -m tracking resync <multirun folder>/mer
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 from pathlib import Path
@@ -21,6 +22,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from common.errors import DataError
+from report.render import Helper, can_fork
 from sweeps import grid as G
 from sweeps.pipeline import CHUNK_META, Sweep, finish, read_days, read_returns, read_table
 
@@ -66,16 +68,18 @@ def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     dates, cash = days[0]
     if not all(d.equals(dates) for d, _ in days[1:]):
         raise DataError("chunks ran on different dates.", key="folder")
-    returns = np.empty((len(dates), len(table)), order="F")  # a run's layout; each chunk's columns,
-    at = 0  # read into it in turn: the returns are held once
-    for p, t in zip(folders, tables, strict=True):
-        read_returns(p, out=returns[:, at : at + len(t)])
-        at += len(t)
-    cfg = OmegaConf.load(folders[0] / "config.yaml")
-    cfg.grid.chunk = None
-    cfg.grid.n_chunks = 1
-    n_sim = sum(m["n_simulated"] for m in metas)
-    seconds = sum(m["seconds"] for m in metas)
-    sweep = Sweep(table, returns, dates, cash, G.parse(cfg).size, skipped, n_sim, seconds)
-    rerun = f"python -m sweeps merge {shlex.quote(str(folder))}"
-    return finish(cfg, sweep, Path(folder) / "merged", echo=echo, rerun=rerun)
+    # the report's PNG is drawn by a child forked before the returns are read (`Helper`)
+    with Helper() if can_fork() else contextlib.nullcontext() as helper:
+        returns = np.empty((len(dates), len(table)), order="F")  # a run's layout; each chunk's columns,
+        at = 0  # read into it in turn: the returns are held once
+        for p, t in zip(folders, tables, strict=True):
+            read_returns(p, out=returns[:, at : at + len(t)])
+            at += len(t)
+        cfg = OmegaConf.load(folders[0] / "config.yaml")
+        cfg.grid.chunk = None
+        cfg.grid.n_chunks = 1
+        n_sim = sum(m["n_simulated"] for m in metas)
+        seconds = sum(m["seconds"] for m in metas)
+        sweep = Sweep(table, returns, dates, cash, G.parse(cfg).size, skipped, n_sim, seconds)
+        rerun = f"python -m sweeps merge {shlex.quote(str(folder))}"
+        return finish(cfg, sweep, Path(folder) / "merged", echo=echo, rerun=rerun, helper=helper)

@@ -38,7 +38,7 @@ from common.errors import ConfigError, UserError
 from pipeline.backtest import STRATEGY, PortfolioResult, backtest
 from pipeline.data import load_market
 from pipeline.plan import Plan, check_windows, make_plan
-from report.render import can_fork
+from report.render import Helper, can_fork
 from sweeps import grid as G
 from sweeps import progress, search
 from sweeps import stats as S
@@ -325,9 +325,9 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
         results.mkdir(parents=True, exist_ok=True)
         if hunt is not None:
-            return search.annotate(conclude(cfg, sweep, results, market), found, hunt, spec.size)
+            return search.annotate(conclude(cfg, sweep, results, market, helper), found, hunt, spec.size)
         if spec.chunk is None:
-            return conclude(cfg, sweep, results, market)
+            return conclude(cfg, sweep, results, market, helper)
         write_sweep(sweep, results)
         meta = {
             "sweep_id": sweep_id(cfg),
@@ -343,10 +343,14 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
 
     kind = "grid" if spec.chunk is None else f"grid-chunk{spec.chunk}"
     name = run_name(f"{cfg.strategy.name}-{kind}", job_overrides())
+    # the report's PNG is drawn by a child forked now, while this process is small (`Helper`)
+    helper = Helper() if spec.chunk is None and can_fork() else None
     try:
         return execute(cfg, name, Path(output_dir), load, compute, echo=echo)
     finally:
         bar.close()  # also when the data refuses the grid: the error below a finished bar
+        if helper is not None:
+            helper.close()
 
 
 def sweep_id(cfg: DictConfig) -> str:
@@ -477,10 +481,19 @@ def summary_metrics(sweep: Sweep, lk: Luck) -> dict[str, float]:
     return out
 
 
-def finish(cfg: DictConfig, sweep: Sweep, folder: Path, *, echo: bool = True, rerun: str | None = None):
+def finish(
+    cfg: DictConfig,
+    sweep: Sweep,
+    folder: Path,
+    *,
+    echo: bool = True,
+    rerun: str | None = None,
+    helper: Helper | None = None,
+):
     """Finish a whole sweep simulated elsewhere (`sweeps.merge`) in run folder `folder`.
 
     Tracked as `run_grid` tracks one: statistics, results folder, MLflow parent run, terminal summary.
+    `helper` draws the report's PNG (see `conclude`).
     """
 
     def load():
@@ -489,21 +502,24 @@ def finish(cfg: DictConfig, sweep: Sweep, folder: Path, *, echo: bool = True, re
 
     def compute(market, results: Path):
         results.mkdir(parents=True, exist_ok=True)
-        return conclude(cfg, sweep, results, market)
+        return conclude(cfg, sweep, results, market, helper)
 
     name = run_name(f"{cfg.strategy.name}-grid", [])
     return execute(cfg, name, Path(folder), load, compute, echo=echo, rerun=rerun)
 
 
-def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market):
+def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helper | None = None):
     """Statistics, results folder and terminal summary of a whole sweep; its top k as child runs.
+
+    `helper` draws the PNG if given (`report.render.Helper`, started before the data loaded).
 
     Returns:
         A `tracking.tracked.Outcome`.
     """
     opts = settings(cfg)
-    # the PNG needs only the table and the best: drawn by a forked child while the rest is computed
-    png = start_png(results, cfg, sweep, opts["metric"], best_config(sweep.table, opts["metric"]))
+    # the PNG needs only the table and the best: drawn beside this process while the rest is computed
+    best = best_config(sweep.table, opts["metric"])
+    png = start_png(results, cfg, sweep, opts["metric"], best, helper)
     try:
         lk = luck(sweep, opts)
         metrics = summary_metrics(sweep, lk)

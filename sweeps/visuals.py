@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from backtest.metrics import METRICS, describe
 from report import grid_report as R
-from report.render import Pending, job, start
+from report.render import Helper, Pending, job, start
 from sweeps.walkforward import record_metrics
 
 if TYPE_CHECKING:
@@ -134,11 +134,15 @@ def _title(cfg: DictConfig) -> str:
     return f"{cfg.strategy.name} grid"
 
 
-def start_png(folder: Path, cfg: DictConfig, sweep: Sweep, metric: str, best: Any) -> Pending:
-    """Start drawing ``grid_report.png`` in a forked child (`report.render.start`); `finish` it later.
+def start_png(
+    folder: Path, cfg: DictConfig, sweep: Sweep, metric: str, best: Any, helper: Helper | None = None
+) -> Pending:
+    """Start drawing ``grid_report.png`` beside this process; `finish` it later.
 
     The PNG's heatmaps and sensitivity plots need only the results table and the best configuration,
-    so it can be drawn while the luck statistics are computed and the results and the HTML written.
+    so it can be drawn while the luck statistics are computed and the results and the HTML written:
+    by `helper` (`report.render.Helper`, forked when the run started), else by a child forked now
+    (`report.render.start`).
     """
     view = R.GridView(
         table=sweep.table,
@@ -151,7 +155,7 @@ def start_png(folder: Path, cfg: DictConfig, sweep: Sweep, metric: str, best: An
         logits=None,
         title=_title(cfg),
     )
-    return start([job(R.write_png, Path(folder) / PNG, view)])
+    return (helper.start if helper is not None else start)([job(R.write_png, Path(folder) / PNG, view)])
 
 
 def write_grid_report(

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
-from report.render import ChartJob, Pending, job, render, split, start
+from report.render import ChartJob, Helper, Pending, job, render, split, start
 
 
 def write_pid(path: Path) -> Path:
     path.write_text(str(os.getpid()))
     return path
+
+
+def draw_slowly(path: Path) -> Path:
+    time.sleep(60)
+    return write_pid(path)
 
 
 def fail_outside(parent: int, path: Path) -> Path:
@@ -48,3 +54,40 @@ def test_split_balances_cost():
     a, b = split(jobs)
     assert abs(sum(j.cost for j in a) - sum(j.cost for j in b)) <= 1
     assert sorted(j.path.name for j in a + b) == sorted(j.path.name for j in jobs)
+
+
+def test_a_helper_forked_early_draws_what_it_is_sent_later(tmp_path):
+    with Helper() as helper:
+        pid = helper.process.pid
+        big = bytearray(64 << 20)  # allocated after the fork: the helper does not share it
+        first = helper.start([job(write_pid, tmp_path / "a.png")])
+        assert first.finish() == [tmp_path / "a.png"]
+        second = helper.start([job(write_pid, tmp_path / "b.png"), job(write_pid, tmp_path / "c.html")])
+        assert [p.name for p in second.finish()] == ["b.png", "c.html"]
+        del big
+    assert {(tmp_path / n).read_text() for n in ("a.png", "b.png", "c.html")} == {str(pid)}
+    assert not helper.process.is_alive() and helper.process.exitcode == 0  # stopped, not killed
+
+
+def test_a_failing_helper_is_made_good_by_the_parent(tmp_path):
+    path = tmp_path / "a.png"
+    with Helper() as helper:
+        pending = helper.start([ChartJob(fail_outside, path, (os.getpid(), path))])
+        pending.finish()
+        assert path.read_text() == str(os.getpid())
+        again = helper.start([job(write_pid, tmp_path / "b.png")])  # the helper still serves
+        again.finish()
+        assert (tmp_path / "b.png").read_text() == str(helper.process.pid)
+
+
+def test_a_cancelled_helper_job_stops_the_helper(tmp_path):
+    with Helper() as helper:
+        pending = helper.start([job(draw_slowly, tmp_path / "never.png")])
+        t0 = time.monotonic()
+        pending.cancel()
+        assert time.monotonic() - t0 < 10 and not (tmp_path / "never.png").exists()
+        helper.process.join(5)
+        assert not helper.process.is_alive()
+        late = helper.start([job(write_pid, tmp_path / "b.png")])  # a dead helper: drawn here
+        late.finish()
+        assert (tmp_path / "b.png").read_text() == str(os.getpid())

@@ -35,7 +35,7 @@ def test_wedge_grid_preset_runs_1000_configs_in_one_pass_with_its_statistics(tmp
     assert "grid: 1,000 configurations" in out
     for words in ("deflated Sharpe ratio", "PBO (CSCV", "Sharpe 95% CI (stationary", "walk-forward"):
         assert words in out
-    assert "config/s" in proc.stderr and "chunk 4/4" in proc.stderr  # the progress bar
+    assert "config/s" in proc.stderr and "chunk 8/8" in proc.stderr  # the progress bar (125 per chunk)
     table = pd.read_parquet(tmp_path / "out" / "results" / "grid_results.parquet")
     assert len(table) == 1000 and table.index.is_unique
     df = runs(tmp_path)

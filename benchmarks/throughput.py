@@ -6,8 +6,8 @@ Both grids are timed as fresh processes, tracking off, alternately, `--repeats` 
 Beside it, in the same run:
 
 - the same with ``grid.n_jobs=2`` (chunks in two worker processes);
-- the same pinned to one core (``taskset -c 0``): the grid report's PNG is otherwise drawn by a forked
-  child on the second core while the HTML is written (`report.render`);
+- the same pinned to one core (``taskset -c 0``): the grid report's PNG is otherwise drawn on the
+  second core, by a helper forked when the grid starts, while the HTML is written (`report.render`);
 - the same as two chunks on a one-node Ray cluster with 2 CPUs (``scripts/ray_local.py``, the
   README's ``hydra/launcher=ray_cluster`` commands, then ``python -m sweeps merge``), if Ray is installed;
 - the warm in-process rate (`benchmarks/sweeps.py`'s worker: the simulation and metrics of 1,000

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
 from backtest.engine import import_vectorbt
@@ -366,13 +368,28 @@ def write_sweep(sweep: Sweep, folder: Path) -> None:
     """Write the results table (parquet, CSV) to `folder`, the daily returns to ``../grid_data``."""
     sweep.table.to_parquet(folder / TABLE)
     sweep.table.to_csv(folder / "grid_results.csv")
-    # copy=False: the returns are not copied once more (a merged 100,000-configuration grid's are 4.7 GB)
-    names = [str(c) for c in sweep.table.index]
-    r = pd.DataFrame(sweep.returns, index=sweep.dates, columns=names, copy=False)
-    r.insert(0, "cash_return", sweep.cash_returns)
     (folder.parent / DATA).mkdir(parents=True, exist_ok=True)
     # floats barely compress and dictionary-encode not at all: written plain, 2.4x faster, 15% smaller
-    r.to_parquet(folder.parent / DATA / RETURNS, compression=None, use_dictionary=False)
+    pq.write_table(
+        returns_table(sweep), folder.parent / DATA / RETURNS, compression="none", use_dictionary=False
+    )
+
+
+def returns_table(sweep: Sweep) -> pa.Table:
+    """The daily returns as the Arrow table that ``DataFrame.to_parquet`` writes, metadata included.
+
+    ``cash_return``, then a column per configuration (named by its id), the dates as the index.
+    Built from the arrays themselves, each configuration's column a view (a merged
+    100,000-configuration grid's returns are 4.7 GB), with pandas' own schema from an empty frame
+    of the same columns: pandas converts column by column in Python, ~50 µs a column.
+    """
+    names = [str(c) for c in sweep.table.index]
+    head = pd.DataFrame(sweep.returns[:0], index=sweep.dates[:0], columns=names)
+    head.insert(0, "cash_return", sweep.cash_returns[:0])
+    schema = pa.Schema.from_pandas(head, preserve_index=True)
+    columns = [sweep.cash_returns, *(sweep.returns[:, j] for j in range(len(names))), sweep.dates]
+    arrays = [pa.array(x, type=f.type) for x, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def read_table(folder: Path) -> pd.DataFrame:

@@ -140,3 +140,21 @@ def test_chunks_in_parallel_processes_give_the_same_results(make_cfg, tmp_path):
     timing = {"configs_per_second", "n_distinct_portfolios"}
     one, two = ({k: v for k, v in m.items() if k not in timing} for m in (one, two))
     assert one == two
+
+
+def test_the_returns_file_is_what_pandas_writes(tmp_path):
+    import pyarrow as pa
+
+    from sweeps.pipeline import Sweep, returns_table
+
+    rng = np.random.default_rng(4)
+    dates = pd.bdate_range("2020-01-01", periods=50, name="date")
+    table = pd.DataFrame({"cagr": rng.random(7)}, index=pd.Index([3, 5, 8, 13, 21, 34, 55], name="config"))
+    for order in ("C", "F"):
+        returns = np.asarray(rng.standard_normal((50, 7)), order=order)
+        sweep = Sweep(table, returns, dates, rng.random(50), 7, {}, 7, 1.0)
+        frame = pd.DataFrame(returns, index=dates, columns=[str(c) for c in table.index])
+        frame.insert(0, "cash_return", sweep.cash_returns)
+        got = returns_table(sweep)
+        assert got.equals(pa.Table.from_pandas(frame, preserve_index=True), check_metadata=True)
+        pd.testing.assert_frame_equal(got.to_pandas(), frame, check_exact=True, check_freq=False)

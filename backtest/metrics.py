@@ -296,8 +296,18 @@ def _capture_rows(rows: np.ndarray, bench: np.ndarray, up: bool) -> np.ndarray:
     return rows.compress(days, axis=1).mean(axis=1) / denom  # row-major, as `_mean` (`rows[:, days]` is not)
 
 
+def as_rows(returns: ArrayLike) -> np.ndarray:
+    """Daily returns (days, or days × portfolios) as `relative` reduces them: pass it as its ``rows``."""
+    return _rows(_columns(returns))
+
+
 def relative(
-    metrics: Mapping[str, Value], bench_metrics: Mapping[str, float], returns: ArrayLike, bench: ArrayLike
+    metrics: Mapping[str, Value],
+    bench_metrics: Mapping[str, float],
+    returns: ArrayLike,
+    bench: ArrayLike,
+    *,
+    rows: np.ndarray | None = None,
 ) -> dict[str, Value]:
     """A portfolio (or each column of `returns`) against a benchmark on the same days.
 
@@ -306,6 +316,7 @@ def relative(
         bench_metrics: The benchmark's `performance` metrics.
         returns: The portfolio's daily returns (1-D, or days × portfolios).
         bench: The benchmark's daily returns on the same days (1-D).
+        rows: ``as_rows(returns)``, when the caller compares the same returns with several benchmarks.
 
     Returns:
         excess_cagr (CAGR difference), sharpe_diff (difference of Sharpe ratios in excess of T-bills),
@@ -313,7 +324,7 @@ def relative(
         up_capture and down_capture (see `capture`), tracking_error (sample std of the daily return
         difference × √252).
     """
-    rows = _rows(_columns(returns))  # transposed once for the three reductions below
+    rows = as_rows(returns) if rows is None else rows  # transposed once for the reductions below
     b = np.asarray(bench, dtype=float).reshape(-1)
     return {
         "excess_cagr": metrics["cagr"] - bench_metrics["cagr"],

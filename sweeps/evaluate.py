@@ -212,11 +212,13 @@ class Evaluator:
     def _signal_key(plan: Plan) -> str:
         return "none" if plan.signal is None else key_of(plan.signal.keywords)
 
-    def _compute_signals(self, plans: Sequence[Plan]) -> None:
-        """Compute the signals not cached yet: with a vectorized kernel where one applies, else one by one."""
+    def _compute_signals(self, plans: Sequence[Plan], skeys: Sequence[str]) -> None:
+        """Compute the signals not cached yet: with a vectorized kernel where one applies, else one by one.
+
+        `skeys` are the plans' `_signal_key`s.
+        """
         todo: dict[str, Plan] = {}
-        for plan in plans:
-            key = self._signal_key(plan)
+        for plan, key in zip(plans, skeys, strict=True):
             if key not in self._signals and key not in todo:
                 todo[key] = plan
         if not todo:
@@ -241,13 +243,16 @@ class Evaluator:
             outs = [p.signal(frame) for p in todo.values()]
         self._signals.update(zip(todo, outs, strict=True))
 
-    def _targets_of(self, plan: Plan, skey: str, signal: SignalOutput | None) -> tuple[Targets, str | None]:
+    def _targets_of(
+        self, plan: Plan, skey: str, signal: SignalOutput | None, akey: str
+    ) -> tuple[Targets, str | None]:
         """The configuration's target weights, and a digest of them (None for rules with a kernel).
 
-        Rules with a kernel are told apart by their parameters and the signal's state (see `evaluate`).
+        Rules with a kernel are told apart by their parameters (`akey`: their `key_of`) and the
+        signal's state (see `evaluate`).
         """
         overlay = None if plan.overlay is None else key_of(plan.overlay.keywords)
-        key = (skey, key_of(plan.allocation.keywords), overlay)
+        key = (skey, akey, overlay)
         if key not in self._targets:
             prices = self._prices_of(plan)
             cols = self._sleeves
@@ -355,12 +360,13 @@ class Evaluator:
         Raises:
             ConfigError: Configurations whose sleeves give them different backtest windows.
         """
-        self._compute_signals(plans)
+        skeys = [self._signal_key(plan) for plan in plans]
+        akeys = [key_of(plan.allocation.keywords) for plan in plans]
+        self._compute_signals(plans, skeys)
         prepared = []
-        for plan in plans:
-            skey = self._signal_key(plan)
+        for plan, skey, akey in zip(plans, skeys, akeys, strict=True):
             signal = self._signals[skey]
-            targets, digest = self._targets_of(plan, skey, signal)
+            targets, digest = self._targets_of(plan, skey, signal, akey)
             used = targets.used
             prepared.append((plan, skey, signal, (targets, digest), used, self._window(plan, used)))
         idx = prepared[0][5]
@@ -416,7 +422,7 @@ class Evaluator:
                     )
                 decisions[:, j, :] = np.where(days[:, None], tw, np.nan)
             # what determines the orders: targets (digest, or state + rule parameters), schedule, costs
-            what = digest or key_of(plan.allocation.keywords)
+            what = digest or akeys[j]
             gates = (plan.drift_band, plan.min_hold_days)
             costs = (key_of(plan.fees_bp), key_of(plan.slippage_bp))
             keys.append((what, sdigest, plan.calendar, plan.on_regime_change, gates, costs))
@@ -485,8 +491,10 @@ class Evaluator:
         for j, p in enumerate(plans):  # benchmarks pay each configuration's costs
             groups.setdefault((key_of(p.fees_bp), key_of(p.slippage_bp)), []).append(j)
         for cols in groups.values():
+            mine_r = returns if len(cols) == returns.shape[1] else returns[:, cols]  # all: not copied
+            rows = M.as_rows(mine_r)  # transposed once for every benchmark
             for name, (b, bm) in self._benchmark_returns(plans[cols[0]], prices).items():
                 mine = {k: table[k].to_numpy()[cols] for k in ("cagr", "sharpe_excess_tbill", "max_drawdown")}
-                for k, v in M.relative(mine, bm, returns[:, cols], b).items():
+                for k, v in M.relative(mine, bm, mine_r, b, rows=rows).items():
                     out.setdefault(f"vs_{name}.{k}", np.full(len(table), np.nan))[cols] = v
         return pd.DataFrame(out, index=table.index)

@@ -99,12 +99,18 @@ def heatmap_frame(
     Raises:
         ValueError: If two configurations share a cell (a parameter of the table is missing in `params`).
     """
-    others = [p for p in params if p not in (x, y)]
-    at_best = table.loc[best, others]
-    same = table[others].eq(at_best) | (table[others].isna() & at_best.isna())  # None (e.g. no overlay) too
-    keep = same.all(axis=1)
-    grid = table.loc[keep].pivot(index=y, columns=x, values=metric)
-    return grid.reindex(index=levels(table[y]), columns=levels(table[x]))
+    keep = np.ones(len(table), dtype=bool)  # the rows whose other parameters are the best's
+    for p in params:
+        if p not in (x, y):
+            col, at_best = table[p], table.at[best, p]
+            keep &= col.isna().to_numpy() if pd.isna(at_best) else (col == at_best).to_numpy()  # None too
+    ys, xs = pd.Index(levels(table[y]), name=y), pd.Index(levels(table[x]), name=x)
+    cells = ys.get_indexer(table[y].to_numpy()[keep]) * len(xs) + xs.get_indexer(table[x].to_numpy()[keep])
+    if len(np.unique(cells)) < len(cells):
+        raise ValueError(f"two configurations share a cell of {y} × {x}: a parameter is missing in `params`")
+    grid = np.full(len(ys) * len(xs), np.nan)  # numpy, not `pivot`: ~5x faster, ten heatmaps at a time
+    grid[cells] = table[metric].to_numpy(dtype=float)[keep]
+    return pd.DataFrame(grid.reshape(len(ys), len(xs)), index=ys, columns=xs)
 
 
 def sensitivity_frame(table: pd.DataFrame, param: str, metric: str) -> pd.DataFrame:

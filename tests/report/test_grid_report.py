@@ -192,3 +192,22 @@ def test_the_page_renders_offline_in_headless_chromium(grid, tmp_path):
         timeout=180,
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_heatmap_frame_is_the_pivot_of_the_rows_at_the_best_and_refuses_shared_cells():
+    rng = np.random.default_rng(5)
+    grid = list(itertools.product([1.0, 2.0, 3.0], [10, 20], ['{"a": 1}', '{"a": 2}'], [None, "x"]))
+    table = pd.DataFrame(grid, columns=["p.x", "p.y", "p.w", "p.o"]).drop(index=[4])  # one cell empty
+    table["sharpe"] = rng.standard_normal(len(table))
+    best = int(table.index[7])
+    params = ["p.x", "p.y", "p.w", "p.o"]
+    got = R.heatmap_frame(table, "p.x", "p.y", "sharpe", best, params)
+    at = table.loc[best]
+    assert pd.isna(at["p.o"])  # the best has no overlay: its peers are the rows without one
+    rows = table[(table["p.w"] == at["p.w"]) & table["p.o"].isna()]
+    want = rows.pivot(index="p.y", columns="p.x", values="sharpe")
+    want = want.reindex(index=[10, 20], columns=[1.0, 2.0, 3.0])
+    assert want.isna().sum().sum() == 1  # the dropped configuration's cell
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    with pytest.raises(ValueError, match="share a cell"):
+        R.heatmap_frame(table, "p.x", "p.y", "sharpe", best, ["p.x", "p.y", "p.w"])  # p.o left out

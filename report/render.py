@@ -166,8 +166,8 @@ class Helper:
         """Send `jobs` to the helper and return at once (`Pending.finish` waits for them)."""
         jobs = list(jobs)
         try:
-            self._conn.send(jobs)
-        except (OSError, ValueError):  # the helper is gone: `finish` draws them here
+            self._conn.send(jobs)  # pickled before anything is written: a failure leaves the pipe clean
+        except Exception:  # the helper is gone, or a job does not pickle: `finish` draws them here
             return Pending(jobs)
         return Pending(jobs, _Reply(self))
 

@@ -91,3 +91,13 @@ def test_a_cancelled_helper_job_stops_the_helper(tmp_path):
         late = helper.start([job(write_pid, tmp_path / "b.png")])  # a dead helper: drawn here
         late.finish()
         assert (tmp_path / "b.png").read_text() == str(os.getpid())
+
+
+def test_a_job_that_cannot_be_sent_is_drawn_here_and_the_helper_still_serves(tmp_path):
+    with Helper() as helper:
+        path = tmp_path / "a.png"
+        local = helper.start([ChartJob(lambda p: write_pid(p), path, (path,))])
+        local.finish()  # a lambda does not pickle: drawn by this process
+        assert (tmp_path / "a.png").read_text() == str(os.getpid())
+        helper.start([job(write_pid, tmp_path / "b.png")]).finish()
+        assert (tmp_path / "b.png").read_text() == str(helper.process.pid)

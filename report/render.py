@@ -171,6 +171,13 @@ class Helper:
             return Pending(jobs)
         return Pending(jobs, _Reply(self))
 
+    def answer(self) -> bool:
+        """Wait for the helper's answer to the oldest job list not answered yet: drawn, or not."""
+        try:
+            return bool(self._conn.recv())
+        except (EOFError, OSError):  # it died or was stopped
+            return False
+
     def close(self) -> None:
         """Stop the helper (at once if it is drawing: its charts are no longer wanted)."""
         if self.process.is_alive():
@@ -201,10 +208,7 @@ class _Reply:
 
     def join(self) -> None:
         if self.exitcode is None:
-            try:
-                self.exitcode = 0 if self.helper._conn.recv() else 1
-            except (EOFError, OSError):
-                self.exitcode = 1
+            self.exitcode = 0 if self.helper.answer() else 1
 
     def terminate(self) -> None:
         self.helper.process.terminate()

@@ -5,8 +5,9 @@ pandas overhead per call, most of a configuration's budget. For the rules regist
 computation runs as numpy columns, sharing intermediate work (the MOVE/VIX z-score per lookback, the
 trend test per window). Each kernel is built from the signal's own primitives, is checked against the
 pure function on the first batch each evaluator gives it (`checked`), and tests hold it equal to the
-pure function for whole grids. A signal or rule without a kernel takes the generic path: its pure function per
-parameter set. Nothing here changes any number; it only changes how fast they are computed.
+pure function for whole grids. A signal or rule without a kernel takes the generic path: its pure
+function per parameter set. Nothing here changes any number; it only changes how fast they are
+computed.
 """
 
 from __future__ import annotations

@@ -108,11 +108,19 @@ def col_std(x: ArrayLike) -> Value:
     return _like(_std(_columns(x)), x)
 
 
-def daily_returns(value: ArrayLike, initial: float) -> np.ndarray:
-    """Simple daily returns of `value` (of each column), the first measured from `initial`."""
+def daily_returns(value: ArrayLike, initial: float, out: np.ndarray | None = None) -> np.ndarray:
+    """Simple daily returns of `value` (of each column), the first measured from `initial`.
+
+    `out`: an array of `value`'s shape to write them into (a grid's slice of all its returns);
+    None: a new one. Either way the same operations, ``v[t] / v[t-1] - 1``, in place.
+    """
     v = np.asarray(value, dtype=float)
-    prev = np.concatenate([np.full((1, *v.shape[1:]), initial), v[:-1]])
-    return v / prev - 1.0
+    r = np.empty_like(v) if out is None else out
+    if len(v):
+        np.divide(v[1:], v[:-1], out=r[1:])
+        np.divide(v[0], initial, out=r[0] if v.ndim > 1 else r[:1])
+        np.subtract(r, 1.0, out=r)
+    return r
 
 
 def cagr(returns: ArrayLike) -> Value:

@@ -354,8 +354,12 @@ class Evaluator:
             self._regimes[key] = codes[rows]
         return self._regimes[key]
 
-    def evaluate(self, plans: Sequence[Plan], ids: Sequence[int]) -> Batch:
+    def evaluate(self, plans: Sequence[Plan], ids: Sequence[int], *, out: np.ndarray | None = None) -> Batch:
         """Simulate and measure `plans` (one per configuration id) in one vectorized pass.
+
+        `out`: where to write the batch's daily returns (evaluation days × configurations, the
+        grid's slice of all its returns, so that they are not copied there afterwards); None: a
+        new array (also when its shape is not the batch's).
 
         Raises:
             ConfigError: Configurations whose sleeves give them different backtest windows.
@@ -434,7 +438,9 @@ class Evaluator:
         self._targets.clear()  # every configuration's full-history target weights (~3 GB)
         self._cut.clear()
         self._regimes.clear()
-        return self._simulate(plans, ids, prices, decisions, states, coverage, keys, has_signal=has_signal)
+        return self._simulate(
+            plans, ids, prices, decisions, states, coverage, keys, has_signal=has_signal, out=out
+        )
 
     def _simulate(
         self,
@@ -447,6 +453,7 @@ class Evaluator:
         keys: list[tuple],
         *,
         has_signal: bool,
+        out: np.ndarray | None = None,
     ) -> Batch:
         lag = plans[0].lag
         first: dict[tuple, int] = {}
@@ -467,7 +474,9 @@ class Evaluator:
         value = sim.value[lag:, col]
         cash_r = prices["cash"].pct_change().to_numpy()[lag:]
         totals = {k: getattr(sim, k)[col] for k in ("fees", "slippage", "traded", "n_orders", "n_rebalances")}
-        returns = M.daily_returns(value, INIT_CASH)
+        if out is not None and out.shape != value.shape:
+            out = None  # other dates than the grid's first chunk: the caller refuses the grid
+        returns = M.daily_returns(value, INIT_CASH, out=out)
         metrics = M.performance(value, cash_r, INIT_CASH, returns=returns) | M.trading_metrics(totals, n_ev)
         if has_signal:
             metrics |= M.regime(states[lag:]) | {"signal_coverage": coverage}

@@ -136,6 +136,17 @@ def test_one_column_gives_floats_equal_to_its_column_in_any_grid(paths):
                 assert part[k][j - 1] == whole[k][j] or math.isnan(v), (k, j)
 
 
+def test_daily_returns_are_pandas_pct_change_from_the_initial_capital_also_into_a_slice(paths):
+    value, _, init = paths
+    want = pd.DataFrame(np.vstack([np.full((1, value.shape[1]), init), value])).pct_change().to_numpy()[1:]
+    assert np.array_equal(M.daily_returns(value, init), want)
+    assert np.array_equal(M.daily_returns(value[:, 2], init), want[:, 2])  # one portfolio
+    every = np.full((len(value), 10), 7.0)  # a grid's array of all returns: this batch is columns 3..8
+    got = M.daily_returns(value, init, out=every[:, 3:9])
+    assert got.base is every and np.array_equal(every[:, 3:9], want)
+    assert (every[:, :3] == 7.0).all() and (every[:, 9:] == 7.0).all()  # nothing written beside it
+
+
 def test_relative_of_each_column_matches_independent_formulas(paths):
     value, cash, init = paths
     r = np.vstack([value[:1] / init, value[1:] / value[:-1]]) - 1

@@ -35,6 +35,9 @@ from sweeps.grid import key_of
 
 CORE_SLEEVES = ("equity", "bonds", "cash")
 
+#: A signal's output: its own, or a kernel's column of many (read the same way).
+Signal = SignalOutput | kernels.KernelOutput
+
 
 def config_plan(plan: Plan, config: Mapping[str, Any]) -> Plan:
     """The base plan with one configuration's values applied, validated as `make_plan` validates.
@@ -147,6 +150,13 @@ def _on_index(flags: pd.Series, index: pd.Index) -> np.ndarray:
     return flags.reindex(index, fill_value=False).to_numpy(dtype=bool)
 
 
+def _flags_on(signal: Signal, which: str, index: pd.Index) -> np.ndarray:
+    """The signal's ``risk_off`` or ``covered`` flags on `index` (`_on_index`); a kernel's column as it is."""
+    if isinstance(signal, kernels.KernelOutput) and signal.index.equals(index):
+        return signal.state if which == "risk_off" else signal.covered_values
+    return _on_index(getattr(signal, which), index)
+
+
 def _switch_decisions(
     decisions: np.ndarray, states: np.ndarray, switching: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
 ) -> np.ndarray | Decisions:
@@ -190,7 +200,7 @@ class Evaluator:
         self.notes: list[str] = []
         self._prices: pd.DataFrame | None = None
         self._sleeves: list[str] = []  # the prices' columns
-        self._signals: dict[str, SignalOutput | None] = {}
+        self._signals: dict[str, Signal | None] = {}
         self._targets: dict[tuple[str, str], tuple[Targets, str | None]] = {}
         self._windows: dict[tuple[str, ...], pd.DatetimeIndex] = {}
         self._calendars: dict[tuple[str, int], np.ndarray] = {}
@@ -244,7 +254,7 @@ class Evaluator:
         self._signals.update(zip(todo, outs, strict=True))
 
     def _targets_of(
-        self, plan: Plan, skey: str, signal: SignalOutput | None, akey: str
+        self, plan: Plan, skey: str, signal: Signal | None, akey: str
     ) -> tuple[Targets, str | None]:
         """The configuration's target weights, and a digest of them (None for rules with a kernel).
 
@@ -302,10 +312,10 @@ class Evaluator:
             self._bench[key] = out
         return self._bench[key]
 
-    def _full_state(self, skey: str, signal: SignalOutput, index: pd.Index) -> np.ndarray:
+    def _full_state(self, skey: str, signal: Signal, index: pd.Index) -> np.ndarray:
         key = (skey, -1)
         if key not in self._cut:
-            self._cut[key] = (_on_index(signal.risk_off, index), 1.0, "")
+            self._cut[key] = (_flags_on(signal, "risk_off", index), 1.0, "")
         return self._cut[key][0]
 
     def _window(self, plan: Plan, used: tuple[str, ...]) -> pd.DatetimeIndex:
@@ -323,7 +333,7 @@ class Evaluator:
         return self._calendars[key]
 
     def _state_on(
-        self, skey: str, signal: SignalOutput, rows: np.ndarray, lag: int
+        self, skey: str, signal: Signal, rows: np.ndarray, lag: int
     ) -> tuple[np.ndarray, float, str]:
         """The risk-off state on the window's rows, the signal's coverage and a digest of the state.
 
@@ -332,14 +342,14 @@ class Evaluator:
         key = (skey, len(rows))
         if key not in self._cut:
             full = self._full_state(skey, signal, self.market.frame.index)
-            covered = _on_index(signal.covered, self.market.frame.index)
+            covered = _flags_on(signal, "covered", self.market.frame.index)
             state = full[rows]
             digest = hashlib.blake2b(state.tobytes()).hexdigest()
             self._cut[key] = (state, float(covered[rows][lag:].mean()), digest)
         return self._cut[key]
 
     def _regime_on(
-        self, plan: Plan, skey: str, signal: SignalOutput, rows: np.ndarray, state: np.ndarray
+        self, plan: Plan, skey: str, signal: Signal, rows: np.ndarray, state: np.ndarray
     ) -> np.ndarray:
         """The rule's regime codes on the window's rows (`strategies.allocation.regime`).
 

@@ -13,6 +13,7 @@ computed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,53 @@ from signals.move_vix_wedge import move_vix_wedge
 from signals.primitives import rising, rolling_zscore
 from strategies.allocation import fixed, switch
 
-SignalKernel = Callable[[pd.DataFrame, Sequence[Mapping[str, Any]], dict | None], list[SignalOutput]]
+
+class KernelOutput:
+    """One parameter set's output of a kernel: numpy columns on the frame's index, read as a `SignalOutput`.
+
+    The grid's evaluator reads the columns (`state`, `covered_values`) as they are; the series a
+    `SignalOutput` holds (`risk_off`, `score`, `covered`) are built on first use only: three pandas
+    Series per parameter set cost about as much as the kernel's own work for it. Equal to the
+    signal's output in every field it has (`same_signal`; tests hold every parameter set to it).
+    """
+
+    notes: tuple[str, ...] = ()
+    thresholds = None
+    conditions = None
+    coverage = SignalOutput.coverage
+
+    def __init__(
+        self,
+        index: pd.Index,
+        state: np.ndarray,
+        score: np.ndarray,
+        covered: np.ndarray,
+        *,
+        name: str,
+        score_name: str,
+    ) -> None:
+        self.index, self.state, self.score_values, self.covered_values = index, state, score, covered
+        self._names = (name, score_name)
+
+    @cached_property
+    def risk_off(self) -> pd.Series:
+        """The state as `SignalOutput.risk_off`."""
+        return pd.Series(self.state, index=self.index, name=self._names[0], copy=False)
+
+    @cached_property
+    def score(self) -> pd.Series:
+        """The score as `SignalOutput.score`."""
+        return pd.Series(self.score_values, index=self.index, name=self._names[1], copy=False)
+
+    @cached_property
+    def covered(self) -> pd.Series:
+        """The coverage flags as `SignalOutput.covered`."""
+        return pd.Series(self.covered_values, index=self.index, copy=False)
+
+
+SignalKernel = Callable[
+    [pd.DataFrame, Sequence[Mapping[str, Any]], dict | None], Sequence[SignalOutput | KernelOutput]
+]
 
 
 def latch_columns(enter: np.ndarray, exit: np.ndarray) -> np.ndarray:
@@ -58,7 +105,7 @@ def _bools(x: pd.Series) -> np.ndarray:
 
 def wedge_kernel(
     frame: pd.DataFrame, params: Sequence[Mapping[str, Any]], memo: dict | None = None
-) -> list[SignalOutput]:
+) -> list[KernelOutput]:
     """`move_vix_wedge` for many parameter sets (each a full set, defaults filled in).
 
     `memo` keeps the per-column pieces (the z-score per lookback, the trend per window, the VIX
@@ -84,13 +131,9 @@ def wedge_kernel(
         enter = (z >= np.array([p["z_entry"] for p in params])) & up & low
         exit = (z < np.array([p["z_exit"] for p in params])) | np.isnan(z)
     state = latch_columns(enter, exit) & covered
-    index = frame.index  # Series over columns of the arrays, no copies: ~20 µs each instead of ~1 ms
+    index = frame.index  # columns of the arrays, no copies
     return [
-        SignalOutput(
-            risk_off=pd.Series(state[:, j], index=index, name="move_vix_wedge", copy=False),
-            score=pd.Series(z[:, j], index=index, name="wedge_z", copy=False),
-            covered=pd.Series(covered[:, j], index=index, copy=False),
-        )
+        KernelOutput(index, state[:, j], z[:, j], covered[:, j], name="move_vix_wedge", score_name="wedge_z")
         for j in range(len(params))
     ]
 
@@ -99,7 +142,7 @@ def wedge_kernel(
 SIGNAL_KERNELS: dict[Callable[..., SignalOutput], SignalKernel] = {move_vix_wedge: wedge_kernel}
 
 
-def same_signal(a: SignalOutput, b: SignalOutput) -> bool:
+def same_signal(a: SignalOutput | KernelOutput, b: SignalOutput | KernelOutput) -> bool:
     """Whether two signal outputs agree exactly (state, coverage and score)."""
     if not (a.risk_off.equals(b.risk_off) and a.covered.equals(b.covered)):
         return False
@@ -115,7 +158,7 @@ def checked(
     *,
     memo: dict | None = None,
     verify: bool = True,
-) -> list[SignalOutput] | None:
+) -> Sequence[SignalOutput | KernelOutput] | None:
     """The kernel's outputs for `params`, or None to fall back to `fn` itself.
 
     None when `fn` has no kernel, or, with `verify`, when the kernel disagrees with `fn` on the

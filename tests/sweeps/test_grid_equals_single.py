@@ -123,6 +123,10 @@ def test_wedge_kernel_equals_the_signal_for_every_parameter_set(bundled):
         assert np.array_equal(out.risk_off.to_numpy(), ref.risk_off.to_numpy()), p
         assert np.array_equal(out.covered.to_numpy(), ref.covered.to_numpy()), p
         assert np.array_equal(out.score.to_numpy(), ref.score.to_numpy(), equal_nan=True), p
+        # the columns the evaluator reads without building the series
+        assert np.array_equal(out.state, ref.risk_off.to_numpy()), p
+        assert np.array_equal(out.covered_values, ref.covered.to_numpy()), p
+        assert out.coverage == ref.coverage and out.notes == () and out.conditions is None
     assert len({o.risk_off.sum() for o in outs}) > 10  # the parameters do matter
 
 

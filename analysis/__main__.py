@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from analysis.event_study import render
 from common.errors import UserError
-from common.shutdown import skip_final_collection
+from common.shutdown import batch_gc
 from pipeline import api
 
 
@@ -34,5 +34,5 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    skip_final_collection()
+    batch_gc()
     sys.exit(main(sys.argv[1:]))

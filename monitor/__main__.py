@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from common.errors import UserError
-from common.shutdown import skip_final_collection
+from common.shutdown import batch_gc
 from monitor.core import Request, run
 
 
@@ -62,5 +62,5 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    skip_final_collection()
+    batch_gc()
     sys.exit(main(sys.argv[1:]))

@@ -133,7 +133,7 @@ class Targets:
         if full is not None:
             held = np.abs(full).sum(axis=0) > 0
         else:
-            held = ((on != 0) & (~state).any()) | ((off != 0) & state.any())
+            held = ((on != 0) & (not state.all())) | ((off != 0) & state.any())
         self.used = tuple(c for c, h in zip(cols, held, strict=True) if c in CORE_SLEEVES or h or c in also)
 
     def on_rows(self, rows: np.ndarray, take: list[int]) -> np.ndarray:

@@ -239,12 +239,19 @@ def simulate(
                 "chunks ran on different dates.", key="data.start", hint="set data.start and data.end."
             )
     table = pd.concat([b.table for b in batches])
-    base = batches[-1].returns.base
-    if len(batches) > 1 and all(b.returns.base is base for b in batches) and base.shape[1] == len(ids):
-        returns = base  # written in place by `_in_place`
-    else:
-        returns = np.hstack([b.returns for b in batches])
+    returns = _all_returns(batches)
     return table, returns, dates, batches[0].cash_returns, sum(b.n_simulated for b in batches)
+
+
+def _all_returns(batches: list[Batch]) -> np.ndarray:
+    """The batches' daily returns side by side: one batch's own, the array `_in_place` wrote, or stacked."""
+    if len(batches) == 1:
+        return batches[0].returns
+    every = batches[0].returns.base  # an unpickled array's (a forked worker's batch) is its bytes
+    shared = isinstance(every, np.ndarray) and all(b.returns.base is every for b in batches)
+    if shared and every.shape[1] == sum(b.returns.shape[1] for b in batches):
+        return every
+    return np.hstack([b.returns for b in batches])
 
 
 def _in_place(ev: Evaluator, plans: dict[int, Plan], chunks: list[list[int]]) -> Iterator[Batch]:

@@ -491,7 +491,7 @@ def _heat_mpl(ax, view: GridView, x: str, y: str, scale: float) -> None:
             ax.text(j, i, f"{v:.2f}{star}", ha="center", va="center", fontsize=7, color="w" if dark else "k")
     # no colour bar: every cell is labelled with its value, and a bar per heatmap is an axes of its own
     # (half of the PNG's drawing time for ten heatmaps); the HTML's heatmaps keep theirs
-    ax.set_title(f"{short(y)} × {short(x)}", fontsize=9)
+    ax.set_title(f"{short(y)} × {short(x)}", fontsize=9, y=1.0)
 
 
 def _sens_mpl(ax, view: GridView, param: str, scale: float) -> None:
@@ -500,7 +500,7 @@ def _sens_mpl(ax, view: GridView, param: str, scale: float) -> None:
     for col in frame.columns:
         ax.plot(xs, frame[col].to_numpy(), marker="o", label=f"{col} over the others")
     ax.set_xticks(list(xs), [tick(v).replace(" ", "\n") for v in frame.index], fontsize=7)
-    ax.set_title(short(param), fontsize=9)
+    ax.set_title(short(param), fontsize=9, y=1.0)
     ax.set_xlabel(short(param), fontsize=8)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3)

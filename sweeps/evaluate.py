@@ -97,7 +97,9 @@ class Batch:
 
     Attributes:
         table: One row per configuration (index ``config``, its id in the grid): metrics.
-        returns: Daily simple returns, evaluation days × configurations (columns in table order).
+        returns: Daily simple returns, evaluation days × configurations (columns in table order),
+            column-major: each configuration's days contiguous, as the metrics reduce them (their
+            rows without a transpose) and as the results folder writes them (a column without a copy).
         dates: The evaluation days.
         cash_returns: Daily T-bill returns on those days.
         n_simulated: Distinct portfolios actually simulated (after removing identical schedules).
@@ -484,8 +486,8 @@ class Evaluator:
         value = sim.value[lag:, col]
         cash_r = prices["cash"].pct_change().to_numpy()[lag:]
         totals = {k: getattr(sim, k)[col] for k in ("fees", "slippage", "traded", "n_orders", "n_rebalances")}
-        if out is not None and out.shape != value.shape:
-            out = None  # other dates than the grid's first chunk: the caller refuses the grid
+        if out is None or out.shape != value.shape:  # other dates than the grid's first chunk: refused
+            out = np.empty(value.shape, order="F")  # column-major, see `Batch`
         returns = M.daily_returns(value, INIT_CASH, out=out)
         metrics = M.performance(value, cash_r, INIT_CASH, returns=returns) | M.trading_metrics(totals, n_ev)
         if has_signal:

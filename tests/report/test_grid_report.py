@@ -8,7 +8,6 @@ import base64
 import itertools
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +20,9 @@ from plotly.offline import get_plotlyjs
 import pipeline  # noqa: F401  (registers the structured configs)
 from pipeline.run import run
 from report import grid_report as R
-from tests.browser import FLAGS, chromium
+from tests.browser import chromium, dump_dom, screenshot
 
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 METRIC = "sharpe_excess_tbill"
 LOOKBACK, Z_ENTRY, Z_EXIT, WEIGHTS = (
     "strategy.signal.lookback",
@@ -169,29 +167,16 @@ def test_one_swept_parameter_has_no_heatmap_but_a_sensitivity_plot(grid):
 
 
 def test_the_page_renders_offline_in_headless_chromium(grid, tmp_path):
-    browser = chromium()
+    chromium()  # skips, or fails in CI, without the browser
     results, page, _ = grid
-    flags = [*FLAGS, "--proxy-server=127.0.0.1:9", "--window-size=1400,3200"]  # no network; a tall page
+    flags = ("--proxy-server=127.0.0.1:9", "--window-size=1400,3200")  # no network; a tall page
     url = (results / "grid_report.html").as_uri()
-    dom = subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'dom'}", "--dump-dom", url],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    ).stdout
+    dom = dump_dom(url, tmp_path / "dom", *flags, timeout=180)
     n = len(plots(page))  # 6 heatmaps, 4 sensitivity plots, the equity chart, the logits' histogram
     assert n == 12
     assert dom.count('class="plot-container plotly"') == n  # plotly drew every figure ...
     assert dom.count("main-svg") >= n  # ... into its SVG
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "grid_report.png"
-    shot.unlink(missing_ok=True)
-    subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'shot'}", f"--screenshot={shot}", url],
-        capture_output=True,
-        timeout=180,
-    )
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    screenshot(url, tmp_path / "shot", "grid_report.png", *flags, timeout=180)
 
 
 def test_heatmap_frame_is_the_pivot_of_the_rows_at_the_best_and_refuses_shared_cells():

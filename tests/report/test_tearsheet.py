@@ -3,11 +3,7 @@ the run's metrics, a run folder under 10 MB, and a real headless Chromium drawin
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -15,9 +11,8 @@ from plotly.offline import get_plotlyjs
 
 from backtest.metrics import METRICS
 from report import tearsheet
+from tests.browser import chromium, dump_dom, screenshot
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 BANNER = get_plotlyjs()[:40]  # "/**\n* plotly.js v4.1.1\n* Copyright ..."
 MAX_RUN_BYTES = 10 * 1024 * 1024
 
@@ -120,38 +115,16 @@ def test_cdn_is_an_explicit_opt_in_with_one_script_tag(saved):
         tearsheet.page(sheet, plotlyjs="true")
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def test_the_page_renders_offline_in_headless_chromium(saved, tmp_path):
-    browser = chromium()
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run installs Debian's `chromium` package")
-        pytest.skip(
-            "Debian's `chromium` package is not installed (apt-get install -y chromium); CI installs it"
-        )
+    chromium()  # skips, or fails in CI, without the browser
     url = (saved[1] / "report.html").as_uri()
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+    flags = (
         "--proxy-server=127.0.0.1:9",  # the network is off: any http(s) request goes nowhere
         "--proxy-bypass-list=<-loopback>",
         "--window-size=1400,6000",
         "--virtual-time-budget=20000",
-    ]
-    dom = subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'dom'}", "--dump-dom", url],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    ).stdout
+    )
+    dom = dump_dom(url, tmp_path / "dom", *flags, timeout=240)
     for key in tearsheet.SECTIONS:
         assert f'id="{key}"' in dom, key
     # plotly drew: each figure's <svg class="main-svg"> exists only once plotly.js ran
@@ -160,14 +133,7 @@ def test_the_page_renders_offline_in_headless_chromium(saved, tmp_path):
         ["equity", "signal", "allocation", "monthly", "rolling-sharpe", "event-study"]
     )
     assert dom.count('class="main-svg"') >= 12  # plotly draws two layers per figure
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "tearsheet.png"
-    shot.unlink(missing_ok=True)
-    subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'shot'}", f"--screenshot={shot}", url],
-        capture_output=True,
-        timeout=240,
-    )
+    shot = screenshot(url, tmp_path / "shot", "tearsheet.png", *flags, timeout=240)
     with Image.open(shot) as im:
         assert im.size == (1400, 6000)
         colours = len(set(im.convert("RGB").resize((140, 600)).getdata()))

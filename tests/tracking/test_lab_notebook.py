@@ -13,12 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.browser import FLAGS, chromium
+from tests.browser import dump_dom, screenshot
 from tests.reference import headline_by_hand
 from tests.servers import free_port, start_mlflow_server, stop_group
 
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 Z_VALUES = ["1.0", "1.5", "2.0", "2.5"]
 
 pytestmark = pytest.mark.slow
@@ -316,31 +315,6 @@ def test_a_real_server_receives_the_run_over_http(server_run):
         run_id=row["run_id"], artifact_path="stats.json", tracking_uri=url
     )
     assert json.loads(Path(local).read_text()) == stats
-
-
-def dump_dom(page: str, profile: Path) -> str:
-    """The page's DOM once its scripts ran, from headless Chromium with a fresh profile."""
-    proc = subprocess.run(
-        [chromium(), *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return proc.stdout
-
-
-def screenshot(page: str, profile: Path, name: str) -> Path:
-    """Save the page as `test-artifacts/<name>` (an earlier one removed first); return its path."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / name
-    shot.unlink(missing_ok=True)
-    subprocess.run(
-        [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", page],
-        capture_output=True,
-        timeout=300,
-    )
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
-    return shot
 
 
 def test_the_run_page_shows_in_a_real_browser(server_run, tmp_path):

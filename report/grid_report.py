@@ -440,13 +440,42 @@ def write_html(view: GridView, path: str | Path) -> Path:
 # -------------------------------------------------------------------------------------------- matplotlib
 
 
-def write_png(view: GridView, path: str | Path) -> Path:
-    """The heatmaps and sensitivity plots on one PNG (MLflow's artifact preview), atomically."""
+@dataclass
+class _Scaffold:
+    """A PNG's figure before its data: axes, ticks, labels and titles (see `scaffold`)."""
+
+    key: tuple
+    fig: Any
+    axes: np.ndarray
+    panels: list[tuple[str, str, str | None]]
+
+
+#: At most one `_Scaffold`, built ahead by `prepare_png` and taken by the next `write_png` it fits.
+_PREPARED: list[_Scaffold] = []
+
+
+def _key(table: pd.DataFrame, params: list[str], metric: str, title: str) -> tuple:
+    """Everything a scaffold draws: the parameters, their levels' labels, the metric and the title."""
+    return (metric, title, tuple((p, tuple(tick(v) for v in levels(table[p]))) for p in params))
+
+
+def scaffold(table: pd.DataFrame, params: list[str], metric: str, title: str) -> _Scaffold:
+    """The PNG's figure before its data: what the parameter columns alone decide.
+
+    A panel per pair of `params` (a heatmap) and per parameter (its sensitivity), each with its ticks
+    (the parameter's `levels`), labels and title; the figure's title. `fill` draws the metric on it.
+
+    Args:
+        table: The parameter columns of the results table (its metric columns are not read).
+        params: The swept parameters, in grid order.
+        metric: The selection metric (its label and scale go in the title).
+        title: The grid's title.
+    """
     # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    panels = [("heat", x, y) for x, y in pairs(view.params)] + [("sens", p, None) for p in view.params]
+    panels = [("heat", x, y) for x, y in pairs(params)] + [("sens", p, None) for p in params]
     cols = min(max(len(panels), 1), 4)
     rows = max(-(-len(panels) // cols), 1)
     # fixed spacing: constrained layout would measure every label (~1.5 s for fifteen panels)
@@ -457,32 +486,71 @@ def write_png(view: GridView, path: str | Path) -> Path:
     )
     FigureCanvasAgg(fig)
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
-    _, scale = _value_format(view.metric)
-    for ax, (kind, a, b) in zip(axes, panels, strict=False):
+    for ax, (kind, x, y) in zip(axes, panels, strict=False):
+        xs = [tick(v) for v in levels(table[x])]
         if kind == "heat":
-            _heat_mpl(ax, view, a, b, scale)
+            ys = [tick(v).replace(" ", "\n") for v in levels(table[y])]
+            ax.set_xticks(range(len(xs)), xs, rotation=30, ha="right", fontsize=7)
+            ax.set_yticks(range(len(ys)), ys, fontsize=7)
+            ax.tick_params(labelsize=7)
+            ax.set_xlabel(short(x), fontsize=8)
+            ax.set_ylabel(short(y), fontsize=8)
+            ax.grid(False)
+            ax.set_title(f"{short(y)} × {short(x)}", fontsize=9, y=1.0)
         else:
-            _sens_mpl(ax, view, a, scale)
+            ax.set_xticks(list(range(len(xs))), [v.replace(" ", "\n") for v in xs], fontsize=7)
+            ax.set_title(short(x), fontsize=9, y=1.0)
+            ax.set_xlabel(short(x), fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
     for ax in axes[len(panels) :]:
         ax.set_axis_off()
     if not panels:
         axes[0].text(0.5, 0.5, "no swept parameter", ha="center", va="center")
-    fig.suptitle(f"{view.title}: {metric_label(view.metric)}" + (" (%)" if scale != 1.0 else ""))
-    return save_png(fig, path, dpi=DPI)
+    _, scale = _value_format(metric)
+    fig.suptitle(f"{title}: {metric_label(metric)}" + (" (%)" if scale != 1.0 else ""))
+    return _Scaffold(_key(table, params, metric, title), fig, axes, panels)
+
+
+def prepare_png(table: pd.DataFrame, params: list[str], metric: str, title: str) -> None:
+    """Build the `scaffold` of a PNG to come, and lay its text out once (the fonts' caches warm).
+
+    Run by a `report.render.Helper` while the grid simulates: the `write_png` that follows, given a
+    table with the same parameter levels, metric and title, then only fills the data in (pixel for
+    pixel what it would draw from nothing). Only the last prepared scaffold is kept.
+    """
+    sc = scaffold(table, params, metric, title)
+    sc.fig.canvas.draw()
+    _PREPARED[:] = [sc]
+
+
+def write_png(view: GridView, path: str | Path) -> Path:
+    """The heatmaps and sensitivity plots on one PNG (MLflow's artifact preview), atomically.
+
+    On the `prepare_png` scaffold if one fits `view`, else on a new one.
+    """
+    key = _key(view.table, view.params, view.metric, view.title)
+    ready = [s for s in _PREPARED if s.key == key]
+    _PREPARED.clear()  # used once: the data drawn on it are this view's
+    sc = ready[0] if ready else scaffold(view.table, view.params, view.metric, view.title)
+    return save_png(fill(sc, view), path, dpi=DPI)
+
+
+def fill(sc: _Scaffold, view: GridView):
+    """Draw `view`'s metric on its `scaffold`: the heatmaps' cells and the sensitivity lines."""
+    _, scale = _value_format(view.metric)
+    for ax, (kind, a, b) in zip(sc.axes, sc.panels, strict=False):
+        if kind == "heat":
+            _heat_mpl(ax, view, a, b, scale)
+        else:
+            _sens_mpl(ax, view, a, scale)
+    return sc.fig
 
 
 def _heat_mpl(ax, view: GridView, x: str, y: str, scale: float) -> None:
     frame = heatmap_frame(view.table, x, y, view.metric, view.best, view.params) * scale
     z = np.ma.masked_invalid(frame.to_numpy(dtype=float))
     im = ax.imshow(z, cmap="RdYlGn", aspect="auto", origin="lower")
-    ax.set_xticks(
-        range(frame.shape[1]), [tick(v) for v in frame.columns], rotation=30, ha="right", fontsize=7
-    )
-    ax.set_yticks(range(frame.shape[0]), [tick(v).replace(" ", "\n") for v in frame.index], fontsize=7)
-    ax.tick_params(labelsize=7)
-    ax.set_xlabel(short(x), fontsize=8)
-    ax.set_ylabel(short(y), fontsize=8)
-    ax.grid(False)
     bx, by = view.table.at[view.best, x], view.table.at[view.best, y]
     for (i, j), v in np.ndenumerate(frame.to_numpy(dtype=float)):
         if v == v:
@@ -491,7 +559,6 @@ def _heat_mpl(ax, view: GridView, x: str, y: str, scale: float) -> None:
             ax.text(j, i, f"{v:.2f}{star}", ha="center", va="center", fontsize=7, color="w" if dark else "k")
     # no colour bar: every cell is labelled with its value, and a bar per heatmap is an axes of its own
     # (half of the PNG's drawing time for ten heatmaps); the HTML's heatmaps keep theirs
-    ax.set_title(f"{short(y)} × {short(x)}", fontsize=9, y=1.0)
 
 
 def _sens_mpl(ax, view: GridView, param: str, scale: float) -> None:
@@ -499,9 +566,4 @@ def _sens_mpl(ax, view: GridView, param: str, scale: float) -> None:
     xs = range(len(frame))
     for col in frame.columns:
         ax.plot(xs, frame[col].to_numpy(), marker="o", label=f"{col} over the others")
-    ax.set_xticks(list(xs), [tick(v).replace(" ", "\n") for v in frame.index], fontsize=7)
-    ax.set_title(short(param), fontsize=9, y=1.0)
-    ax.set_xlabel(short(param), fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")

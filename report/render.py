@@ -161,22 +161,31 @@ class Helper:
         self.process = ctx.Process(target=_serve, args=(theirs,), daemon=True)
         self.process.start()
         theirs.close()
+        self._sent = 0  # job lists sent; the helper answers them in order
+        self._answers: list[bool] = []  # its answers read so far, in that order
 
     def start(self, jobs: Sequence[ChartJob]) -> Pending:
-        """Send `jobs` to the helper and return at once (`Pending.finish` waits for them)."""
+        """Send `jobs` to the helper and return at once (`Pending.finish` waits for them).
+
+        A `Pending` that is never finished (e.g. a job that only prepares a later one) is fine: its
+        answer is read, and passed over, when a later one is awaited.
+        """
         jobs = list(jobs)
         try:
             self._conn.send(jobs)  # pickled before anything is written: a failure leaves the pipe clean
         except Exception:  # the helper is gone, or a job does not pickle: `finish` draws them here
             return Pending(jobs)
-        return Pending(jobs, _Reply(self))
+        self._sent += 1
+        return Pending(jobs, _Reply(self, self._sent - 1))
 
-    def answer(self) -> bool:
-        """Wait for the helper's answer to the oldest job list not answered yet: drawn, or not."""
-        try:
-            return bool(self._conn.recv())
-        except (EOFError, OSError):  # it died or was stopped
-            return False
+    def answer(self, n: int) -> bool:
+        """Wait for the helper's answer to the `n`-th job list sent (from 0): drawn, or not."""
+        while len(self._answers) <= n:
+            try:
+                self._answers.append(bool(self._conn.recv()))
+            except (EOFError, OSError):  # it died or was stopped
+                return False
+        return self._answers[n]
 
     def close(self) -> None:
         """Stop the helper (at once if it is drawing: its charts are no longer wanted)."""
@@ -201,6 +210,7 @@ class _Reply:
     """The helper's answer to one `Helper.start`, with the parts of a process `Pending` uses."""
 
     helper: Helper
+    n: int
     exitcode: int | None = None
 
     def is_alive(self) -> bool:
@@ -208,7 +218,7 @@ class _Reply:
 
     def join(self) -> None:
         if self.exitcode is None:
-            self.exitcode = 0 if self.helper.answer() else 1
+            self.exitcode = 0 if self.helper.answer(self.n) else 1
 
     def terminate(self) -> None:
         self.helper.process.terminate()

@@ -46,7 +46,7 @@ from sweeps import progress, search
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
-from sweeps.visuals import parameters, start_png, write_grid_report
+from sweeps.visuals import parameters, prepare_png, start_png, write_grid_report
 from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
@@ -355,7 +355,9 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
             table, returns, dates = found.table, found.returns, found.dates
             cash_r, n_sim, skipped = found.cash_returns, found.n_simulated, found.skipped
         seconds = time.perf_counter() - t0 if hunt is None else found.seconds
-        table = param_columns(spec, list(table.index)).join(table)
+        ids = list(table.index)
+        known = columns is not None and list(columns.index) == ids
+        table = (columns if known else param_columns(spec, ids)).join(table)
         sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
         results.mkdir(parents=True, exist_ok=True)
         if hunt is not None:
@@ -379,7 +381,11 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
     name = run_name(f"{cfg.strategy.name}-{kind}", job_overrides())
     # the report's PNG is drawn by a child forked now, while this process is small (`Helper`)
     helper = Helper() if spec.chunk is None and can_fork() else None
+    columns = None  # the configurations' parameters: the PNG's axes are drawn from them meanwhile
     try:
+        if helper is not None and hunt is None:
+            columns = param_columns(spec, sorted(plans))
+            prepare_png(helper, Path(output_dir) / "results", cfg, columns, settings(cfg)["metric"])
         return execute(cfg, name, Path(output_dir), load, compute, echo=echo)
     finally:
         bar.close()  # also when the data refuses the grid: the error below a finished bar

@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from backtest.metrics import METRICS, describe
 from report import grid_report as R
-from report.render import Helper, Pending, job, start
+from report.render import ChartJob, Helper, Pending, job, start
 from sweeps.walkforward import record_metrics
 
 if TYPE_CHECKING:
@@ -132,6 +132,23 @@ def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], ben
 
 def _title(cfg: DictConfig) -> str:
     return f"{cfg.strategy.name} grid"
+
+
+def prepare_png(helper: Helper, folder: Path, cfg: DictConfig, columns: pd.DataFrame, metric: str) -> None:
+    """Have `helper` build ``grid_report.png``'s scaffold now, from the parameter columns alone.
+
+    Its axes, ticks, labels and titles (`report.grid_report.prepare_png`) are then drawn while the grid
+    simulates; `start_png`'s job later only fills the metric in, if the table still fits.
+
+    Args:
+        helper: The run's helper (`report.render.Helper`).
+        folder: The results folder the PNG will be written to.
+        cfg: The run's config (the title).
+        columns: The parameter columns of the configurations to be simulated (`pipeline.param_columns`).
+        metric: The selection metric.
+    """
+    args = (columns, swept(columns), metric, _title(cfg))
+    helper.start([ChartJob(R.prepare_png, Path(folder) / PNG, args)])  # its answer is not awaited
 
 
 def start_png(

@@ -196,3 +196,38 @@ def test_heatmap_frame_is_the_pivot_of_the_rows_at_the_best_and_refuses_shared_c
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     with pytest.raises(ValueError, match="share a cell"):
         R.heatmap_frame(table, "p.x", "p.y", "sharpe", best, ["p.x", "p.y", "p.w"])  # p.o left out
+
+
+def _png_view(grid, metric: str = METRIC) -> R.GridView:
+    table = grid[2]
+    return R.GridView(
+        table=table,
+        params=SWEPT,
+        metric=metric,
+        best=table[metric].idxmax(),
+        equity=pd.DataFrame(),
+        windows=pd.DataFrame(),
+        stats=pd.DataFrame(),
+        logits=None,
+        title="wedge grid",
+    )
+
+
+def _pixels(path: Path) -> np.ndarray:
+    from matplotlib.image import imread
+
+    return imread(path)
+
+
+def test_a_prepared_png_scaffold_gives_the_same_pixels_and_a_stale_one_is_not_used(grid, tmp_path):
+    view = _png_view(grid)
+    fresh = _pixels(R.write_png(view, tmp_path / "fresh.png"))
+    R.prepare_png(view.table[SWEPT], SWEPT, METRIC, "wedge grid")  # from the parameter columns alone
+    assert np.array_equal(_pixels(R.write_png(view, tmp_path / "prepared.png")), fresh)
+    assert not R._PREPARED  # used once
+    other = _png_view(grid, "cagr")
+    R.prepare_png(view.table[SWEPT], SWEPT, METRIC, "wedge grid")  # prepared for another metric
+    assert np.array_equal(
+        _pixels(R.write_png(other, tmp_path / "other.png")), _pixels(R.write_png(other, tmp_path / "b.png"))
+    )
+    assert not np.array_equal(_pixels(tmp_path / "other.png"), fresh)

@@ -101,3 +101,15 @@ def test_a_job_that_cannot_be_sent_is_drawn_here_and_the_helper_still_serves(tmp
         assert (tmp_path / "a.png").read_text() == str(os.getpid())
         helper.start([job(write_pid, tmp_path / "b.png")]).finish()
         assert (tmp_path / "b.png").read_text() == str(helper.process.pid)
+
+
+def test_a_job_whose_answer_is_never_awaited_does_not_answer_for_the_next(tmp_path):
+    with Helper() as helper:
+        helper.start([job(write_pid, tmp_path / "ahead.png")])  # e.g. a scaffold prepared: not awaited
+        slow = helper.start([ChartJob(fail_outside, tmp_path / "b.png", (os.getpid(), tmp_path / "b.png"))])
+        slow.finish()  # the first list's answer (drawn) is not taken for this one's (failed, redrawn here)
+        assert (tmp_path / "ahead.png").read_text() == str(helper.process.pid)
+        assert (tmp_path / "b.png").read_text() == str(os.getpid())
+        last = helper.start([job(write_pid, tmp_path / "c.png")])
+        assert last.finish() == [tmp_path / "c.png"]
+        assert (tmp_path / "c.png").read_text() == str(helper.process.pid)

@@ -22,7 +22,7 @@ import multiprocessing as mp
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -576,13 +576,17 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
     # the PNG needs only the table and the best: drawn beside this process while the rest is computed
     best = best_config(sweep.table, opts["metric"])
     png = start_png(results, cfg, sweep, opts["metric"], best, helper)
+    # the results and daily returns are written by a thread meanwhile: Arrow's writer and numpy's
+    # reductions in the statistics release the GIL, so the two share the cores
+    writer = ThreadPoolExecutor(1, thread_name_prefix="write_sweep")
     try:
+        wrote = writer.submit(write_sweep, sweep, results)
         lk = luck(sweep, opts)
         metrics = summary_metrics(sweep, lk)
         portfolios = benchmark_portfolios(cfg, market, sweep.dates)
         bench = benchmarks(portfolios)
         metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
-        write_sweep(sweep, results)
+        wrote.result()
         if lk.wf is not None:
             lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)
             lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
@@ -590,6 +594,8 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
     except BaseException:
         png.cancel()
         raise
+    finally:
+        writer.shutdown()  # waits for the writes: nothing is left half-written behind an error
     write_grid_report(results, cfg, sweep, lk, opts, portfolios, png=png)
     top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
     swept = parameters(sweep.table)

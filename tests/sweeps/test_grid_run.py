@@ -158,3 +158,18 @@ def test_the_returns_file_is_what_pandas_writes(tmp_path):
         got = returns_table(sweep)
         assert got.equals(pa.Table.from_pandas(frame, preserve_index=True), check_metadata=True)
         pd.testing.assert_frame_equal(got.to_pandas(), frame, check_exact=True, check_freq=False)
+
+
+def test_a_failed_write_beside_the_statistics_fails_the_run_and_nothing_is_written_after(
+    make_cfg, tmp_path, monkeypatch
+):
+    import sweeps.pipeline as P
+
+    def disk_full(sweep, folder):  # the results' writer runs on a thread beside the statistics
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(P, "write_sweep", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        run(small_cfg(make_cfg), tmp_path / "r", echo=False)
+    results = tmp_path / "r" / "results"
+    assert not (results / "summary.json").exists() and not (results / "grid_report.html").exists()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from analysis.event_study import render
 from common.errors import UserError
-from common.shutdown import batch_gc
+from common.shutdown import batch_memory
 from pipeline import api
 
 
@@ -34,5 +34,5 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    batch_gc()
+    batch_memory()
     sys.exit(main(sys.argv[1:]))

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from common.errors import UserError
-from common.shutdown import batch_gc
+from common.shutdown import batch_memory
 from monitor.core import Request, run
 
 
@@ -62,5 +62,5 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
-    batch_gc()
+    batch_memory()
     sys.exit(main(sys.argv[1:]))

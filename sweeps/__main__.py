@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from common.errors import UserError
-from common.shutdown import batch_gc
+from common.shutdown import batch_memory
 from sweeps.merge import merge
 from tracking.background import TrackingError
 from tracking.tracked import resync_hint
@@ -44,5 +44,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    batch_gc()
+    batch_memory()
     sys.exit(main())

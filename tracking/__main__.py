@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from common.errors import UserError
-from common.shutdown import batch_gc
+from common.shutdown import batch_memory
 from common.text import wrap
 from tracking import compare
 from tracking.mlflow_store import check_store, redact_text, resolve_uri, set_http_env_defaults, uri_key
@@ -190,5 +190,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    batch_gc()
+    batch_memory()
     sys.exit(main())

@@ -16,12 +16,12 @@ nothing to traverse. Files are written and closed by the code itself, and loggin
 
 glibc's allocator hands an array above its mmap threshold (dynamic, at most 32 MiB) fresh pages from
 the kernel and gives them back when it is freed, so every chunk of a grid pays page faults again for
-its temporaries (its decisions alone are 17 MB per 125 configurations) and the 46 MB of the grid's
-daily returns are faulted in twice. `keep_freed_memory` (glibc's own `mallopt`) serves blocks up to
-`MMAP_THRESHOLD` from the heap and keeps up to `TRIM_THRESHOLD` of freed heap for the next chunk:
-measured in a fresh process, the simulation of the 1,000-configuration grid took 35,000 minor page
-faults instead of 12,000 and ~0.1 s less. Larger blocks (a merged 100,000-configuration grid's
-returns) are still mapped and unmapped as before; a C library without `mallopt` keeps its defaults.
+its temporaries (its decisions alone are 17 MB per 125 configurations). `keep_freed_memory` (glibc's
+own `mallopt`) serves blocks up to `MMAP_THRESHOLD` from the heap and keeps up to `TRIM_THRESHOLD` of
+freed heap for the next chunk: measured in a fresh process, the simulation of the 1,000-configuration
+grid took 12,000 minor page faults instead of 35,000, and ~0.1 s less. Larger blocks (a merged
+100,000-configuration grid's returns) are still mapped and unmapped as before; a C library without
+`mallopt` keeps its defaults.
 """
 
 from __future__ import annotations

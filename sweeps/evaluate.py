@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +112,22 @@ class Batch:
     cash_returns: np.ndarray
     n_simulated: int
     engine: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch's decisions, ready to simulate (`Evaluator.prepare`).
+
+    Attributes:
+        run: ``run(out=None)`` (a keyword) simulates and measures the batch: its `Batch`, its daily returns
+            written into `out` if given and of their shape (see `Evaluator.evaluate`). Most of its
+            time is vectorbt's Rust simulation and numpy's passes over whole arrays, which release
+            the GIL.
+        n_days: The evaluation days: the rows of its daily returns.
+    """
+
+    run: Callable[..., Batch]
+    n_days: int
 
 
 class Targets:
@@ -376,6 +392,18 @@ class Evaluator:
         Raises:
             ConfigError: Configurations whose sleeves give them different backtest windows.
         """
+        return self.prepare(plans, ids).run(out=out)
+
+    def prepare(self, plans: Sequence[Plan], ids: Sequence[int]) -> Prepared:
+        """`evaluate`'s first step: the batch's decisions; `Prepared.run` simulates and measures them.
+
+        Every cache of this evaluator is read and filled here, the benchmarks' returns included, so
+        that `Prepared.run` writes to none: runs of different batches can go on threads side by
+        side while the next batch is prepared (`sweeps.pipeline.simulate`).
+
+        Raises:
+            ConfigError: Configurations whose sleeves give them different backtest windows.
+        """
         skeys = [self._signal_key(plan) for plan in plans]
         akeys = [key_of(plan.allocation.keywords) for plan in plans]
         self._compute_signals(plans, skeys)
@@ -450,9 +478,12 @@ class Evaluator:
         self._targets.clear()  # every configuration's full-history target weights (~3 GB)
         self._cut.clear()
         self._regimes.clear()
-        return self._simulate(
-            plans, ids, prices, decisions, states, coverage, keys, has_signal=has_signal, out=out
+        for p in {(key_of(p.fees_bp), key_of(p.slippage_bp)): p for p in plans}.values():
+            self._benchmark_returns(p, prices)  # cached here: `_relative` only reads them
+        run = functools.partial(
+            self._simulate, plans, ids, prices, decisions, states, coverage, keys, has_signal=has_signal
         )
+        return Prepared(run=run, n_days=len(idx) - plans[0].lag)
 
     def _simulate(
         self,

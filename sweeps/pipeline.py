@@ -21,9 +21,10 @@ import json
 import multiprocessing as mp
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "metric": str(checks.choice("grid.select_metric", node.select_metric, CHOOSERS)),
         "top_k": checks.whole("grid.top_k", node.top_k, lo=0, fix="child MLflow runs, e.g. 5."),
         "n_jobs": checks.whole("grid.n_jobs", node.n_jobs, lo=1, fix="processes, e.g. 2 on 2 cores."),
+        "threads": checks.whole("grid.threads", node.threads, lo=1, fix="threads, e.g. 2 on 2 cores."),
         "pbo_blocks": checks.whole("grid.pbo_blocks", node.pbo_blocks, lo=2, hi=20, fix="16 is usual."),
         "boot_samples": checks.whole(
             "grid.bootstrap.samples", boot.samples, lo=1, fix="e.g. 1000 resamples."
@@ -205,7 +207,7 @@ def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[i
 def simulate(
     cfg: DictConfig, spec: G.GridSpec, plans: dict[int, Plan], market, *, bar=None
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray, int]:
-    """Simulate configurations chunk by chunk; optionally in `grid.n_jobs` forked processes.
+    """Simulate configurations chunk by chunk, `grid.threads` at a time, or in `grid.n_jobs` processes.
 
     `bar` is the run's progress bar (`sweeps.progress`, told each stage); None: no bar.
 
@@ -225,7 +227,7 @@ def simulate(
         results = forked_batches(ev, plans, chunks, n_jobs)
     else:
         progress.stage(bar, "simulating")
-        results = _in_place(ev, plans, chunks)
+        results = _in_place(ev, plans, chunks, settings(cfg)["threads"])
     batches: list[Batch] = []
     for done, batch in enumerate(results, 1):
         batches.append(batch)
@@ -254,25 +256,34 @@ def _all_returns(batches: list[Batch]) -> np.ndarray:
     return np.hstack([b.returns for b in batches])
 
 
-def _in_place(ev: Evaluator, plans: dict[int, Plan], chunks: list[list[int]]) -> Iterator[Batch]:
-    """Each chunk's `Batch`, in order; from the second on, its returns written into one array of all.
+def _in_place(
+    ev: Evaluator, plans: dict[int, Plan], chunks: list[list[int]], threads: int = 1
+) -> Iterator[Batch]:
+    """Each chunk's `Batch`, in order, simulated on up to `threads` threads side by side.
 
-    The first chunk tells the days; the later ones write their daily returns straight into their
-    columns of an array of every configuration's (not copied there by an `np.hstack` afterwards:
-    56 MB per 1,000 configurations). A chunk on other days gets an array of its own.
+    This thread prepares each chunk's decisions (`Evaluator.prepare`: the GIL-bound part, and every
+    cache) while the threads simulate and measure those before it (vectorbt's Rust and numpy's
+    passes release the GIL); results do not depend on how many run at once. The daily returns of
+    every chunk are written straight into their columns of one array of all (not copied there by an
+    `np.hstack` afterwards: 56 MB per 1,000 configurations), its rows the first chunk's days; a chunk
+    on other days gets an array of its own.
     """
-    first = ev.evaluate([plans[i] for i in chunks[0]], chunks[0])
-    if len(chunks) == 1:
-        yield first
-        return
     n = sum(len(c) for c in chunks)
-    every = np.empty((first.returns.shape[0], n), order="F")  # as a batch's (`Batch`)
-    every[:, : len(chunks[0])] = first.returns
-    yield replace(first, returns=every[:, : len(chunks[0])])
-    lo = len(chunks[0])
-    for c in chunks[1:]:
-        yield ev.evaluate([plans[i] for i in c], c, out=every[:, lo : lo + len(c)])
-        lo += len(c)
+    every: np.ndarray | None = None
+    lo = 0
+    with ThreadPoolExecutor(threads, thread_name_prefix="simulate") as pool:
+        running: deque[Future[Batch]] = deque()
+        for c in chunks:
+            job = ev.prepare([plans[i] for i in c], c)
+            if every is None and len(chunks) > 1:
+                every = np.empty((job.n_days, n), order="F")  # as a batch's (`Batch`)
+            out = None if every is None else every[:, lo : lo + len(c)]
+            running.append(pool.submit(job.run, out=out))
+            lo += len(c)
+            while len(running) >= threads:
+                yield running.popleft().result()
+        while running:
+            yield running.popleft().result()
 
 
 #: What forked workers evaluate: the parent's warm `Evaluator` and the plans by id, inherited at fork.
@@ -396,7 +407,8 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
 def sweep_id(cfg: DictConfig) -> str:
     """An id shared by every chunk of one sweep and its merge: a digest of the config without the split."""
     tree = OmegaConf.to_container(cfg, resolve=True)
-    for how in ("chunk", "n_chunks", "chunk_size", "n_jobs"):  # how it is split, not what it computes
+    split = ("chunk", "n_chunks", "chunk_size", "n_jobs", "threads")  # how it is split, not what it computes
+    for how in split:
         tree.get("grid", {}).pop(how, None)
     tree.pop("hydra", None)
     return hashlib.sha1(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:12]

@@ -46,6 +46,7 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
     ("start-month13", "run", ["data.start=2020-13-01"], ["`data.start`", "2020-13-01"]),
     ("end-yesterday", "run", ["data.end=yesterday"], ["`data.end`", "yesterday"]),
     ("bootstrap-zero", "run", [GRID, "grid.bootstrap.samples=0"], ["`grid.bootstrap.samples`"]),
+    ("threads-zero", "run", [GRID, "grid.threads=0"], ["`grid.threads`", "e.g. 2 on 2 cores"]),
     # sweeps: every value checked before anything runs
     ("grid-abc", "run", [GRID, "grid.params.strategy.signal.z_entry=[1.5,abc]"],
      ["grid.params.strategy.signal.z_entry", "'abc'", "nothing ran"]),

@@ -130,6 +130,19 @@ def test_grid_results_are_deterministic(make_cfg, tmp_path):
     assert np.isfinite(a["bootstrap_sharpe_lo"]) and a["bootstrap_sharpe_lo"] < a["best.sharpe_excess_tbill"]
 
 
+def test_chunks_on_threads_give_the_same_results_to_the_last_bit(make_cfg, tmp_path):
+    """Chunks simulated side by side on threads (`grid.threads`) equal chunks one after another."""
+    one = run(small_cfg(make_cfg, "grid.chunk_size=3", "grid.threads=1"), tmp_path / "one", echo=False)
+    two = run(small_cfg(make_cfg, "grid.chunk_size=3", "grid.threads=3"), tmp_path / "two", echo=False)
+    for name in ("results/grid_results.parquet", "grid_data/grid_returns.parquet"):
+        a, b = (pd.read_parquet(tmp_path / d / name) for d in ("one", "two"))
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert len(a.columns) == 25  # 24 configurations and the cash return, in grid order
+    assert list(a.columns[1:]) == sorted(a.columns[1:], key=int)
+    one.pop("configs_per_second"), two.pop("configs_per_second")
+    assert one == two
+
+
 @pytest.mark.slow
 def test_chunks_in_parallel_processes_give_the_same_results(make_cfg, tmp_path):
     one = run(small_cfg(make_cfg, "grid.chunk_size=4"), tmp_path / "one", echo=False)

@@ -11,8 +11,9 @@ Beside it, in the same run:
 - the same as two chunks on a one-node Ray cluster with 2 CPUs (``scripts/ray_local.py``, the
   README's ``hydra/launcher=ray_cluster`` commands, then ``python -m sweeps merge``), if Ray is installed;
 - the warm in-process rate (`benchmarks/sweeps.py`'s worker: the simulation and metrics of 1,000
-  configurations after a warm-up, no statistics, no files) and its numpy floor (the same signals,
-  weights × next-day returns, no orders, no costs);
+  configurations after a warm-up, no statistics, no files), as grid mode runs them (chunks of 125,
+  two side by side on threads) and on one thread, and its numpy floor (the same signals, weights ×
+  next-day returns, no orders, no costs);
 - one backtest of the same strategy in the ``bt`` library (``pip install -e ".[bench]"``), on identical
   prices and executed weights: its configurations/s is one over its time;
 - with ``--large``, a 100,000-configuration grid through chunks: ``grid.n_chunks`` processes of
@@ -252,7 +253,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         print(rows[-1], flush=True)
-    for mode, label in (("vectorized", "warm, in process (simulation + metrics)"), ("numpy", "numpy floor")):
+    warm = (
+        ("threads", "warm, in process (simulation + metrics), 2 threads (grid.threads=2, the default)"),
+        ("vectorized", "warm, in process, one thread, 250 configurations per chunk"),
+        ("numpy", "numpy floor"),
+    )
+    for mode, label in warm:
         r = in_process(mode, a.repeats)
         rows.append((label, f"{r['seconds']:.2f} s", f"{r['rate']:.0f}"))
         print(rows[-1], flush=True)

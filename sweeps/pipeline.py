@@ -227,7 +227,7 @@ def simulate(
         results = forked_batches(ev, plans, chunks, n_jobs)
     else:
         progress.stage(bar, "simulating")
-        results = _in_place(ev, plans, chunks, settings(cfg)["threads"])
+        results = threaded_batches(ev, plans, chunks, settings(cfg)["threads"])
     batches: list[Batch] = []
     for done, batch in enumerate(results, 1):
         batches.append(batch)
@@ -246,7 +246,7 @@ def simulate(
 
 
 def _all_returns(batches: list[Batch]) -> np.ndarray:
-    """The batches' daily returns side by side: one batch's own, the array `_in_place` wrote, or stacked."""
+    """The batches' daily returns side by side: a batch's, the array `threaded_batches` wrote, or stacked."""
     if len(batches) == 1:
         return batches[0].returns
     every = batches[0].returns.base  # an unpickled array's (a forked worker's batch) is its bytes
@@ -256,7 +256,7 @@ def _all_returns(batches: list[Batch]) -> np.ndarray:
     return np.hstack([b.returns for b in batches])
 
 
-def _in_place(
+def threaded_batches(
     ev: Evaluator, plans: dict[int, Plan], chunks: list[list[int]], threads: int = 1
 ) -> Iterator[Batch]:
     """Each chunk's `Batch`, in order, simulated on up to `threads` threads side by side.

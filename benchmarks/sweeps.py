@@ -121,18 +121,18 @@ def _vectorized(market, plans, cfg, chunk: int) -> int:
 
 
 def _vectorized_threads(market, plans, cfg, chunk: int) -> int:
-    """Grid mode's defaults (`pipeline.schema.GridConfig`): its chunk size, chunks side by side on threads.
+    """Grid mode's defaults: `GridConfig`'s chunk size, chunks side by side on `default_threads` threads.
 
     `chunk` is not used: the chunks are `GridConfig.chunk_size`'s, as `sweeps.pipeline.simulate` cuts them.
     """
     from pipeline.schema import GridConfig
     from sweeps.evaluate import Evaluator
-    from sweeps.pipeline import threaded_batches
+    from sweeps.pipeline import default_threads, threaded_batches
 
     ev = Evaluator(market, start=cfg.data.start, end=cfg.data.end)
     size = GridConfig.chunk_size
     chunks = [list(range(lo, min(lo + size, len(plans)))) for lo in range(0, len(plans), size)]
-    out = list(threaded_batches(ev, dict(enumerate(plans)), chunks, GridConfig.threads))
+    out = list(threaded_batches(ev, dict(enumerate(plans)), chunks, default_threads()))
     return len(out[0].dates)
 
 

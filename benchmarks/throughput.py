@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(rows[-1], flush=True)
     warm = (
-        ("threads", "warm, in process (simulation + metrics), 2 threads (grid.threads=2, the default)"),
+        ("threads", "warm, in process (simulation + metrics), 2 threads (grid.threads=null: 2 on 2 CPUs)"),
         ("vectorized", "warm, in process, one thread, 250 configurations per chunk"),
         ("numpy", "numpy floor"),
     )

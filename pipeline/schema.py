@@ -81,7 +81,7 @@ class GridConfig:
     allow_large: bool = False
     chunk_size: int = 125  # configurations per vectorbt call: bounds memory (125: fastest here)
     n_jobs: int = 1  # processes simulating chunks in parallel (forked); 2 on a 2-core machine
-    threads: int = 2  # chunks simulated side by side on threads in each process (Rust releases the GIL)
+    threads: int | None = None  # chunks simulated side by side on threads; null: the CPUs it may use, ≤ 2
     n_chunks: int = 1  # split the grid into this many multirun jobs ...
     chunk: int | None = None  # ... and run only this one (0-based); null = the whole grid
     select_metric: str = "sharpe_excess_tbill"  # how "best" is chosen (also walk-forward's choice)

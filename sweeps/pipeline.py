@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
+import os
 import sys
 import time
 from collections import deque
@@ -89,6 +90,16 @@ class Sweep:
     seconds: float
 
 
+#: `grid.threads` when null: a third thread was slower here (its GIL-bound share, ~40%, is the limit).
+MAX_THREADS = 2
+
+
+def default_threads() -> int:
+    """``grid.threads=null``: the CPUs this process may run on (taskset, a cgroup), at most `MAX_THREADS`."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_THREADS, cpus))
+
+
 def settings(cfg: DictConfig) -> dict[str, Any]:
     """Statistics settings from ``grid`` (defaults: `pipeline.schema.GridConfig`), validated."""
     node, wf, boot = cfg.grid, cfg.grid.walk_forward, cfg.grid.bootstrap
@@ -96,7 +107,9 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "metric": str(checks.choice("grid.select_metric", node.select_metric, CHOOSERS)),
         "top_k": checks.whole("grid.top_k", node.top_k, lo=0, fix="child MLflow runs, e.g. 5."),
         "n_jobs": checks.whole("grid.n_jobs", node.n_jobs, lo=1, fix="processes, e.g. 2 on 2 cores."),
-        "threads": checks.whole("grid.threads", node.threads, lo=1, fix="threads, e.g. 2 on 2 cores."),
+        "threads": default_threads()
+        if node.threads is None
+        else checks.whole("grid.threads", node.threads, lo=1, fix="threads, e.g. 2 on 2 cores, or null."),
         "pbo_blocks": checks.whole("grid.pbo_blocks", node.pbo_blocks, lo=2, hi=20, fix="16 is usual."),
         "boot_samples": checks.whole(
             "grid.bootstrap.samples", boot.samples, lo=1, fix="e.g. 1000 resamples."

@@ -143,6 +143,18 @@ def test_chunks_on_threads_give_the_same_results_to_the_last_bit(make_cfg, tmp_p
     assert one == two
 
 
+def test_threads_by_default_are_the_cpus_the_process_may_use_at_most_two(make_cfg, monkeypatch):
+    from sweeps import pipeline as P
+
+    cfg = small_cfg(make_cfg)
+    assert cfg.grid.threads is None
+    for cpus, threads in (({3}, 1), ({0, 1}, 2), (set(range(16)), P.MAX_THREADS)):
+        monkeypatch.setattr(P.os, "sched_getaffinity", lambda _, cpus=cpus: cpus, raising=False)
+        assert P.settings(cfg)["threads"] == threads
+    cfg.grid.threads = 3  # asked for: as asked
+    assert P.settings(cfg)["threads"] == 3
+
+
 @pytest.mark.slow
 def test_chunks_in_parallel_processes_give_the_same_results(make_cfg, tmp_path):
     one = run(small_cfg(make_cfg, "grid.chunk_size=4"), tmp_path / "one", echo=False)

@@ -399,7 +399,7 @@ class Evaluator:
 
         Every cache of this evaluator is read and filled here, the benchmarks' returns included, so
         that `Prepared.run` writes to none: runs of different batches can go on threads side by
-        side while the next batch is prepared (`sweeps.pipeline.simulate`).
+        side while the next batch is prepared (`sweeps.pipeline.threaded_batches`).
 
         Raises:
             ConfigError: Configurations whose sleeves give them different backtest windows.

@@ -37,9 +37,9 @@ class Verdict:
         measure: What ``estimate`` measures, e.g. ``"Sharpe"`` (a difference, strategy minus benchmark).
         estimate: The point estimate of strategy minus benchmark, in the measure's units.
         p_value: One-sided p-value of "the strategy does not beat the benchmark".
-        ci: The two-sided ``1 - 2 * level`` interval of ``estimate`` (95% for a level of 0.05), or
-            ``None`` where the test gives no interval (a search's SPA test).
-        level: The one-sided test's size (0.05: a 95% two-sided interval; "beats" needs p below it).
+        ci: The two-sided ``1 - level`` interval of ``estimate`` (95% for a level of 0.05), or ``None``
+            where the test gives no interval (a search's SPA test).
+        level: 0.05: the interval is 95%; a search without an interval "beats" when p is below it.
         trials: Configurations searched (1 for a single run): a search's sentence counts them.
         test: How the p-value was obtained, for the record (for example "stationary block bootstrap,
             1,000 resamples, mean block 9 days, seed 0").
@@ -90,7 +90,7 @@ def evidence(v: Verdict) -> str:
     """The numbers behind a verdict, e.g. ``Sharpe -0.02, 95% CI -0.11 to +0.07, p 0.62``."""
     parts = [f"{v.measure} {_signed(v.estimate)}"]
     if v.ci is not None:
-        parts.append(f"{1 - 2 * v.level:.0%} CI {_signed(v.ci[0])} to {_signed(v.ci[1])}")
+        parts.append(f"{1 - v.level:.0%} CI {_signed(v.ci[0])} to {_signed(v.ci[1])}")
     parts.append(f"p {_p(v.p_value)}")
     if v.trials > 1:
         parts.append(f"{v.trials:,} configurations counted")

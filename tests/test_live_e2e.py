@@ -33,8 +33,8 @@ def fill_cache(monkeypatch, cache_dir: Path) -> dict:
     return loader
 
 
-def test_term_premium_on_live_data_runs_offline_from_the_caches(tmp_path, monkeypatch):
-    fill_cache(monkeypatch, tmp_path / "cache")
+def offline_run(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """`python run.py strategy=term_premium data=live` with the network blocked (a dead proxy)."""
     env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp_path / 'mlflow.db'}"
     cmd = [
@@ -44,14 +44,29 @@ def test_term_premium_on_live_data_runs_offline_from_the_caches(tmp_path, monkey
         "data=live",
         f"data.loader.cache_dir={tmp_path / 'cache'}",
         f"hydra.run.dir={tmp_path / 'out'}",
+        *overrides,
     ]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_a_bad_day_without_cache_exits_2_without_a_traceback(tmp_path):
+    proc = offline_run(tmp_path, "data.loader.sources=[bundled,nyfed]")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "source `nyfed` failed with no cache" in proc.stderr
+    assert "cannot reach the New York Fed" in proc.stderr and not (tmp_path / "out").exists()
+    assert not (tmp_path / "cache" / "nyfed").exists()
+
+
+def test_term_premium_on_live_data_runs_offline_from_the_caches(tmp_path, monkeypatch):
+    fill_cache(monkeypatch, tmp_path / "cache")
+    proc = offline_run(tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "data=live" in proc.stdout
     assert "vintage nyfed: downloaded" in proc.stdout and "file dated 2023-12-05" in proc.stdout
     assert "last prints: 2023-12-29" in proc.stdout and "revised series: TERM_PREMIUM_10Y" in proc.stdout
     stats = json.loads((tmp_path / "out" / "results" / "stats.json").read_text())
-    assert {v["source"] for v in stats["data"]["vintages"]} == {"yahoo", "fred", "nyfed"}
+    sources = {"yahoo", "fred", "nyfed", "nyfed_rates", "fiscaldata"}
+    assert {v["source"] for v in stats["data"]["vintages"]} == sources
     assert stats["data"]["last_observed"]["TERM_PREMIUM_10Y"] == "2023-12-29"
     record = json.loads((tmp_path / "out" / "tracking" / "record.json").read_text())
     assert "2023-12-05" in json.dumps(record)  # the workbook's own date reaches the tracking record

@@ -73,7 +73,8 @@ def parse_fredgraph(text: str, series_id: str) -> pd.Series:
             hint=remote.HINT_LATER,
         )
     values = pd.to_numeric(df.iloc[:, 1].str.strip().replace({".": ""}), errors="coerce")
-    s = pd.Series(values.to_numpy(dtype="float64"), index=pd.DatetimeIndex(dates), name=series_id)
+    index = pd.DatetimeIndex(dates, name="date")
+    s = pd.Series(values.to_numpy(dtype="float64"), index=index, name=series_id)
     return s.dropna()
 
 

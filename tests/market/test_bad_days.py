@@ -273,3 +273,35 @@ def test_fred_requests_are_paced_under_its_limit(tmp_path, net, monkeypatch):  #
     two = {"series": {"A": "DGS10", "B": "DTB3"}}
     live.load(sources=["fred"], cache_dir=str(tmp_path), start="2021-01-01", fred=two)
     assert sleeps == [pytest.approx(0.5)]  # the second request waited until 0.6 s after the first
+
+
+ALFRED = {
+    **{mode: words for mode, (_, words) in HTTP.items()},
+    "xml_400": "with a body that is not JSON: '<?xml",
+    "refused": "FRED's API refused it: Bad Request. The value for variable api_key is not registered.",
+    "no_observations": "FRED's API answer has no observations (keys: realtime_start, count)",
+}
+REFUSED = "Bad Request.  The value for variable api_key is not registered."
+ALFRED_BODIES = {
+    "xml_400": lambda: Response(400, text='<?xml version="1.0"?><error code="400" message="Bad Request."/>'),
+    "refused": lambda: Response(400, text=json.dumps(
+        {"error_code": 400, "error_message": REFUSED}
+    )),
+    "no_observations": lambda: Response(200, text='{"realtime_start": "2022-06-30", "count": 0}'),
+}
+
+
+@pytest.mark.parametrize("mode", list(ALFRED))
+def test_an_alfred_bad_day_is_one_message_naming_fred_the_series_and_the_cause(tmp_path, monkeypatch, mode):
+    monkeypatch.setenv("FRED_API_KEY", "k" * 32)
+    answer = ALFRED_BODIES.get(mode) or HTTP[mode][0]
+    day = BadDay(answer)
+    monkeypatch.setattr(requests, "get", day.get)
+    monkeypatch.setattr(remote, "sleep", day.sleeps.append)
+    monkeypatch.setattr(remote, "PACE_S", {})
+    with pytest.raises(DataError) as err:
+        one = {"series": {"UST10Y": "DGS10"}}
+        live.load(sources=["fred"], cache_dir=str(tmp_path), as_of="2022-06-30", fred=one)
+    msg = err.value.message
+    assert "source `fred` failed with no cache" in msg and "DGS10: " in msg and ALFRED[mode] in msg, msg
+    assert not (tmp_path / "fred").exists()

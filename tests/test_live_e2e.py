@@ -33,10 +33,14 @@ def fill_cache(monkeypatch, cache_dir: Path) -> dict:
     return loader
 
 
-def offline_run(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
-    """`python run.py strategy=term_premium data=live` with the network blocked (a dead proxy)."""
+def blocked(tmp_path: Path) -> dict[str, str]:
+    """The environment of a run without network (a dead proxy), tracking into `tmp_path`."""
     env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
-    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    return {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+
+
+def offline_run(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """`python run.py strategy=term_premium data=live` with the network blocked."""
     cmd = [
         sys.executable,
         "run.py",
@@ -46,7 +50,7 @@ def offline_run(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
         f"hydra.run.dir={tmp_path / 'out'}",
         *overrides,
     ]
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=blocked(tmp_path))
 
 
 def test_a_bad_day_without_cache_exits_2_without_a_traceback(tmp_path):
@@ -70,3 +74,14 @@ def test_term_premium_on_live_data_runs_offline_from_the_caches(tmp_path, monkey
     assert stats["data"]["last_observed"]["TERM_PREMIUM_10Y"] == "2023-12-29"
     record = json.loads((tmp_path / "out" / "tracking" / "record.json").read_text())
     assert "2023-12-05" in json.dumps(record)  # the workbook's own date reaches the tracking record
+
+
+def test_monitor_on_live_data_offline_shows_every_signal_the_bundled_data_cannot(tmp_path, monkeypatch):
+    fill_cache(monkeypatch, tmp_path / "cache")
+    env = {**blocked(tmp_path), "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "monitor", "data=live", f"data.loader.cache_dir={tmp_path / 'cache'}",
+           f"monitor.state_dir={tmp_path / 'state'}", f"hydra.run.dir={tmp_path / 'out'}"]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "data=live" in proc.stdout and "dollar_weakness" in proc.stdout  # DTWEXBGS from FRED
+    assert "skipped" not in proc.stderr and "Traceback" not in proc.stderr

@@ -156,7 +156,7 @@ def failure(first: str, said: str | None) -> FetchError:
     if "rate limit" in low or "too many requests" in low or "429" in low:
         return FetchError(
             f"Yahoo rate limited the download ({text})",
-            hint="wait a while (Yahoo lifts it within the hour) and run again; the cache is used meanwhile",
+            hint="wait a while and run again (fewer tickers per run helps); the cache is used meanwhile",
         )
     if "delisted" in low or "no timezone" in low or "not found" in low or "no data found" in low:
         return FetchError(

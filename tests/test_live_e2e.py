@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,8 @@ def test_a_bad_day_without_cache_exits_2_without_a_traceback(tmp_path):
     assert "Traceback" not in proc.stderr and "source `nyfed` failed with no cache" in proc.stderr
     assert "cannot reach the New York Fed" in proc.stderr and not (tmp_path / "out").exists()
     assert not (tmp_path / "cache" / "nyfed").exists()
+    db = tmp_path / "mlflow.db"  # no MLflow run either
+    assert not db.exists() or not sqlite3.connect(db).execute("select count(*) from runs").fetchone()[0]
 
 
 def test_term_premium_on_live_data_runs_offline_from_the_caches(tmp_path, monkeypatch):

@@ -3,19 +3,27 @@
 Sources compose: ``data.loader.sources`` is a list of names, and each source's settings live under
 ``data.loader.<name>``:
 
-- ``yahoo``: Yahoo Finance through yfinance (`market.yfinance_source`), ``tickers: {column: ticker}``;
+- ``yahoo``: Yahoo Finance through yfinance (`market.yfinance_source`), ``tickers: {column: ticker}``
+  (``TICKER:High``/``Low``/``Open`` for another field of the bar: ``UST10Y_HIGH: ^TNX:High``);
 - ``fred``: FRED (`market.fred`), ``series: {column: FRED id}``, any id (``T10Y2Y``, ``DTWEXBGS``, ...);
+  ``revised: [ids]`` are refetched whole (their history is re-estimated: NFCI);
 - ``nyfed``: the New York Fed's ACM workbook (`market.nyfed`), ``columns: {column: ACM column}``;
+- ``nyfed_rates``: the New York Fed's reference rates (`market.nyfed_rates`), ``rates: {column: rate or
+  rate:field}`` (``SOFR_P99: sofr:percentPercentile99``);
+- ``fiscaldata``: Treasury auction results (`market.fiscaldata`), event data: ``tables: [auctions]``;
+  not columns of the frame but a table beside it (`events`);
 - ``bundled``: the packaged file (`market.bundled`), ``path`` and ``columns`` (a list; null = all);
 - ``csv``: a user's files (`market.csv_source`), ``files`` and ``price_columns``.
 
 So ``bundled`` plus a SOFR-OIS csv, or the live sources plus a Bloomberg export, is one config. When two
 sources give the same column, the later one in the list wins, and the run's notes say so.
 
-The remote sources (yahoo, fred, nyfed) go through `market.cache.cached_series`: a warm cache is extended
-by the days after its last date, ``refresh`` refetches all, a failed refresh falls back on the cache and
-is flagged stale. A source that fails with no cache stops the run with one message naming the source,
-the columns it leaves missing and how to go on (the sources that worked keep their fresh caches).
+The remote sources go through `market.cache.cached_series` (`cached_table` for events): a warm cache is
+extended by the days after its last date, ``refresh`` refetches all, and any failed refresh (see
+`market.remote` for the causes) falls back on the cache, flagged stale, with a note naming the source,
+the series, the cause and what to do. A source that fails with no cache stops the run with one message
+naming the source, the columns it leaves missing, the cause and how to go on (the sources that worked
+keep their fresh caches).
 
 The frame's ``attrs`` carry ``vintages`` (one per series: source, id, columns, download date, the file's
 own date, ``as_of``, range, stale) and ``notes``; `market.frame.prepare` moves them into `MarketData`.
@@ -33,9 +41,13 @@ import pandas as pd
 from common.errors import ConfigError, DataError, did_you_mean
 from market import bundled as bundled_source
 from market import csv_source
-from market.cache import Cached, FetchError, cache_path, cached_series
+from market.cache import Cached, FetchError, cache_path, cached_series, cached_table
+from market.fiscaldata import KEY as AUCTION_KEY
+from market.fiscaldata import TABLE as AUCTION_TABLE
+from market.fiscaldata import fetch_auctions
 from market.fred import check_as_of, fetch_alfred, fetch_fredgraph
 from market.nyfed import fetch_acm
+from market.nyfed_rates import fetch_rate
 from market.yfinance_source import ticker_series
 
 
@@ -56,7 +68,8 @@ class Part:
     frame: pd.DataFrame
     vintages: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # column -> why
+    failed: dict[str, FetchError] = field(default_factory=dict)  # column -> why
+    events: dict[str, str] = field(default_factory=dict)  # table name -> its cache file
 
 
 def _mapping(settings: Mapping[str, Any], key: str, source: str) -> dict[str, str]:
@@ -79,7 +92,7 @@ def _remote(source: str, mapping: Mapping[str, str], fetch_one: Callable[[str, s
         try:
             got = fetch_one(col, sid)
         except FetchError as exc:
-            part.failed[col] = f"{sid}: {exc}"
+            part.failed[col] = exc
             continue
         cols[col] = got.series.rename(col)
         part.vintages.append({**got.vintage, "columns": [col]})
@@ -104,45 +117,112 @@ def yahoo(settings: Mapping[str, Any], ctx: Context) -> Part:
 def fred(settings: Mapping[str, Any], ctx: Context) -> Part:
     """FRED series from fredgraph.csv, or as of a date from ALFRED (`market.fred`)."""
     folder = ctx.cache_dir / "fred"
+    revised = {str(x) for x in settings.get("revised") or ()}
 
     def one(col: str, sid: str) -> Cached:
         as_of = ctx.as_of
         fetch = fetch_fredgraph(sid, ctx.start) if as_of is None else fetch_alfred(sid, ctx.start, as_of)
-        return cached_series(
+        got = cached_series(
             source="fred",
             series_id=sid,
             path=cache_path(folder, sid if as_of is None else f"{sid}@{as_of}"),
             fetch=fetch,
             refresh=ctx.refresh,
             positive=False,
+            incremental=sid not in revised,
             as_of=as_of,
         )
+        used = got.vintage.get("file_date")
+        if as_of is not None and used and used != as_of:  # before the first vintage: that one is used
+            note = f"as_of {as_of} is before {sid}'s first ALFRED vintage; its first vintage, {used}, is used"
+            return Cached(got.series, {**got.vintage, "as_of_used": used, "note": note})
+        return got
 
-    return _remote("fred", _mapping(settings, "series", "fred"), one)
+    part = _remote("fred", _mapping(settings, "series", "fred"), one)
+    kept = sorted(revised & {v["series"] for v in part.vintages})
+    if kept:
+        part.notes.append(
+            f"revised series: {', '.join(kept)} refetched whole from FRED (its history is re-estimated; "
+            "the download date in the vintage tells two runs apart)"
+        )
+    return part
+
+
+def _rates(
+    source: str, key: str, settings: Mapping[str, Any], ctx: Context, fetcher: Callable[[str], Any], **kw: Any
+) -> Part:
+    """A source of rates (not prices) fetched through the cache, one file per id under its own folder."""
+    folder = ctx.cache_dir / source
+    return _remote(
+        source,
+        _mapping(settings, key, source),
+        lambda col, sid: cached_series(
+            source=source,
+            series_id=sid,
+            path=cache_path(folder, sid),
+            fetch=fetcher(sid),
+            refresh=ctx.refresh,
+            positive=False,
+            **kw,
+        ),
+    )
 
 
 def nyfed(settings: Mapping[str, Any], ctx: Context) -> Part:
     """Columns of the NY Fed's ACM workbook, fetched whole (a revised series: see `market.nyfed`)."""
-    folder = ctx.cache_dir / "nyfed"
-    part = _remote(
-        "nyfed",
-        _mapping(settings, "columns", "nyfed"),
-        lambda col, name: cached_series(
-            source="nyfed",
-            series_id=name,
-            path=cache_path(folder, name),
-            fetch=fetch_acm(name),
-            refresh=ctx.refresh,
-            positive=False,
-            incremental=False,
-        ),
-    )
+    part = _rates("nyfed", "columns", settings, ctx, fetch_acm, incremental=False)
     if not part.frame.empty:
         part.notes.append(
             f"revised series: {', '.join(part.frame.columns)} from the ACM model as re-estimated on its "
             "file's date (see the vintage), not as known at the time"
         )
     return part
+
+
+def nyfed_rates(settings: Mapping[str, Any], ctx: Context) -> Part:
+    """The New York Fed's reference rates (SOFR with percentiles, TGCR, BGCR, EFFR): `market.nyfed_rates`."""
+    answers: dict = {}  # one request per rate and start, however many of its fields are columns
+    return _rates("nyfed_rates", "rates", settings, ctx, lambda spec: fetch_rate(spec, ctx.start, answers))
+
+
+def fiscaldata(settings: Mapping[str, Any], ctx: Context) -> Part:
+    """Treasury auction results (`market.fiscaldata`): an event table beside the frame, not columns."""
+    tables = [str(t) for t in settings.get("tables") or ["auctions"]]
+    for name in tables:
+        if name != "auctions":
+            raise ConfigError(
+                f"fiscaldata has no table `{name}`; it has: auctions." + did_you_mean(name, ["auctions"]),
+                key="data.loader.fiscaldata.tables",
+                hint="data.loader.fiscaldata.tables=[auctions]",
+            )
+    path = ctx.cache_dir / "fiscaldata" / f"{AUCTION_TABLE}.parquet"
+    part = Part(pd.DataFrame())
+    try:
+        got = cached_table(
+            source="fiscaldata",
+            table_id=AUCTION_TABLE,
+            path=path,
+            fetch=fetch_auctions(ctx.start),
+            refresh=ctx.refresh,
+            date_column="auction_date",
+            key=AUCTION_KEY,
+        )
+    except FetchError as exc:
+        part.failed["auctions"] = exc
+        return part
+    part.events["auctions"] = str(path)
+    part.vintages.append({**got.vintage, "columns": [], "events": "auctions"})
+    if got.vintage.get("stale"):
+        part.notes.append(f"stale: fiscaldata {AUCTION_TABLE} (auctions) {got.vintage['note']}")
+    return part
+
+
+def events(raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The event tables a `load` gave beside its frame, read from their caches.
+
+    ``auctions``: one row per Treasury auction, with FiscalData's field names (`market.fiscaldata`).
+    """
+    return {name: pd.read_parquet(path) for name, path in raw.attrs.get("events", {}).items()}
 
 
 def _file_date(path: Path) -> str:
@@ -200,6 +280,8 @@ SOURCES: dict[str, Callable[[Mapping[str, Any], Context], Part]] = {
     "yahoo": yahoo,
     "fred": fred,
     "nyfed": nyfed,
+    "nyfed_rates": nyfed_rates,
+    "fiscaldata": fiscaldata,
     "bundled": bundled,
     "csv": csv,
 }
@@ -236,20 +318,29 @@ def check_sources(sources: object) -> list[str]:
     return [str(n) for n in names]
 
 
-def failure(failed: Mapping[str, Mapping[str, str]], cache_dir: Path) -> DataError:
-    """The one message for sources that failed with no cache: which, the columns left missing, what to do."""
-    lines = [
-        f"source `{name}` failed with no cache: columns {', '.join(cols)} left missing "
-        f"({next(iter(cols.values()))}{f'; {len(cols) - 1} more alike' if len(cols) > 1 else ''})"
-        for name, cols in failed.items()
-    ]
+def failure(failed: Mapping[str, Mapping[str, FetchError]], cache_dir: Path) -> DataError:
+    """The one message for sources that failed with no cache.
+
+    It names each source, the columns it leaves missing, each distinct cause with its series, and what
+    to do (the causes' own hints first).
+    """
+    lines = []
+    hints: list[str] = []
+    for name, cols in failed.items():
+        causes: dict[str, list[str]] = {}
+        for exc in cols.values():
+            causes.setdefault(exc.cause, []).append(str(exc.series))
+            if exc.hint and exc.hint not in hints:
+                hints.append(exc.hint)
+        said = "; ".join(f"{', '.join(ids)}: {cause}" for cause, ids in causes.items())
+        lines.append(f"source `{name}` failed with no cache: columns {', '.join(cols)} left missing ({said})")
     drop = ", ".join(f"`{n}`" for n in failed)
     return DataError(
-        "no network and no cache: " + "; ".join(lines),
+        "; ".join(lines),
         key="data.loader.sources",
-        hint=f"run once with network (the caches in {cache_dir} are then reused offline), drop {drop} from "
-        f"data.loader.sources (and the columns it gives from data.sleeves and the signal), or use {FALLBACK} "
-        "(offline)",
+        hint=f"{'; '.join(hints) + '; ' if hints else ''}once a fetch works its cache in {cache_dir} is "
+        f"reused offline; or drop {drop} from data.loader.sources (and the columns it gives from "
+        f"data.sleeves and the signal), or use {FALLBACK} (offline)",
     )
 
 
@@ -273,12 +364,13 @@ def load(
         start: First date fetched from the remote sources.
         refresh: Refetch every remote series' whole history.
         as_of: ``YYYY-MM-DD``: FRED series as ALFRED had them on that date, and every series cut there.
-        **settings: Each source's settings (``yahoo``, ``fred``, ``nyfed``, ``bundled``, ``csv``);
-            those of sources not listed are ignored.
+        **settings: Each source's settings (``yahoo``, ``fred``, ``nyfed``, ``nyfed_rates``, ``fiscaldata``,
+            ``bundled``, ``csv``); those of sources not listed are ignored.
 
     Returns:
         The raw frame; ``attrs["vintages"]`` and ``attrs["notes"]`` say what each series is,
-        ``attrs["lineage"]`` how the csv source read its files.
+        ``attrs["lineage"]`` how the csv source read its files, ``attrs["events"]`` where the event
+        tables are (read them with `events`).
 
     Raises:
         ConfigError: An unknown source, a bad setting, a bad or future `as_of`.
@@ -300,9 +392,11 @@ def load(
     notes: list[str] = []
     failed: dict[str, dict[str, str]] = {}
     lineage: dict[str, str] = {}  # how a source read its files (`csv.read_as`)
+    tables: dict[str, str] = {}
     for name in names:
         part = SOURCES[name](_settings(settings.get(name)), ctx)
         lineage.update(part.frame.attrs.get("lineage", {}))
+        tables.update(part.events)
         if part.failed:
             failed[name] = part.failed
         for col in part.frame.columns:
@@ -314,7 +408,7 @@ def load(
         notes += part.notes
     if failed:
         raise failure(failed, ctx.cache_dir)
-    frame = pd.concat(frames, axis=1, sort=True).astype("float64")
+    frame = pd.concat(frames, axis=1, sort=True).astype("float64") if frames else pd.DataFrame()
     frame.index = pd.DatetimeIndex(pd.DatetimeIndex(frame.index).as_unit("ns"), name="date")
     if ctx.as_of is not None:
         frame = frame.loc[: pd.Timestamp(ctx.as_of)]
@@ -322,8 +416,11 @@ def load(
             f"as_of {ctx.as_of}: FRED series as ALFRED had them that day; every series cut there "
             "(Yahoo and the ACM file are today's vintages)"
         )
-    vintages = [v for v in vintages if any(owner.get(c) == v["source"] for c in v["columns"])]
+    vintages = [
+        v for v in vintages if v.get("events") or any(owner.get(c) == v["source"] for c in v["columns"])
+    ]
     frame.attrs["vintages"] = vintages
     frame.attrs["notes"] = notes
     frame.attrs["lineage"] = lineage
+    frame.attrs["events"] = tables
     return frame

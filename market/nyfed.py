@@ -5,7 +5,10 @@ vintage of a *revised* series: it is fetched whole (never extended day by day) a
 server's ``Last-Modified``) is recorded with the download date in the run's lineage. A backtest on today's
 file uses term premia nobody had at the time.
 
-Reading the workbook (``.xls``) needs the `xlrd` package.
+The workbook (``.xls``, sheets "ACM Daily" and "ACM Monthly") is read by pandas with the calamine engine
+(`python-calamine`): pandas deprecates its xlrd engine. The header row is found by its content (the row
+holding ``DATE`` and the column asked for), so a title or a note above it does not matter. A truncated
+or damaged file, a renamed sheet or a dropped column is a `FetchError` (the cache is then used).
 """
 
 from __future__ import annotations
@@ -14,9 +17,8 @@ import io
 from collections.abc import Callable
 
 import pandas as pd
-import requests
 
-from common.errors import DataError
+from market import remote
 from market.cache import Fetched, FetchError, http_date
 
 ACM_URL = "https://www.newyorkfed.org/medialibrary/media/research/data_indicators/ACMTermPremium.xls"
@@ -24,54 +26,83 @@ SHEET = "ACM Daily"
 TIMEOUT_S = 60
 
 
+HINT_COLUMN = "map our column to one of the workbook's: data.loader.nyfed.columns={TERM_PREMIUM_10Y: ACMTP10}"
+
+
 def read_workbook(content: bytes) -> pd.DataFrame:
-    """The daily sheet of the workbook as a frame (pandas' Excel reader; xlrd for ``.xls``)."""
-    return pd.read_excel(io.BytesIO(content), sheet_name=SHEET)
-
-
-def acm_column(sheet: pd.DataFrame, column: str) -> pd.Series:
-    """One model column of the daily sheet (``DATE`` as ``02-Jan-1962`` or as Excel dates), dated.
+    """The daily sheet of the workbook as a grid of cells, no header taken (pandas, calamine engine).
 
     Raises:
-        DataError: The sheet has no such column (the column names are listed).
+        FetchError: The file cannot be read (truncated or damaged), or has no sheet "ACM Daily".
     """
-    if column not in sheet.columns or "DATE" not in sheet.columns:
-        raise DataError(
-            f"the ACM sheet has no column `{column}`; it has: {', '.join(map(str, sheet.columns))}",
-            key="data.loader.nyfed.columns",
-            hint="map our column to one of the workbook's, e.g. {TERM_PREMIUM_10Y: ACMTP10}",
+    try:
+        sheets = pd.read_excel(io.BytesIO(content), sheet_name=None, header=None, engine="calamine")
+    except Exception as exc:  # noqa: BLE001 - calamine's errors have no public base class
+        raise FetchError(
+            f"the ACM workbook cannot be read, a truncated or damaged file ({type(exc).__name__}: {exc})",
+            hint=remote.HINT_LATER,
+        ) from None
+    if SHEET not in sheets:
+        raise FetchError(
+            f"the ACM workbook has no sheet {SHEET!r} (it has: {', '.join(map(str, sheets))})",
+            hint="the New York Fed changed the file's layout; use the cache or data=bundled meanwhile",
         )
-    raw = sheet["DATE"]
-    dates = (
-        pd.to_datetime(raw)
-        if pd.api.types.is_datetime64_any_dtype(raw)
-        else pd.to_datetime(raw.astype(str).str.strip(), format="%d-%b-%Y", errors="coerce")
-    )
-    values = pd.to_numeric(sheet[column], errors="coerce").to_numpy(dtype="float64")
-    s = pd.Series(values, index=pd.DatetimeIndex(dates), name=column)
-    return s[s.index.notna()].dropna()
+    return sheets[SHEET]
+
+
+def header_row(grid: pd.DataFrame, column: str) -> int:
+    """The index of the first row holding both ``DATE`` and `column` (cells compared stripped, any case).
+
+    Raises:
+        FetchError: No row holds both (the columns of the likeliest header row are listed).
+    """
+    rows = [{str(c).strip().upper() for c in row} for row in grid.itertuples(index=False)]
+    for i, cells in enumerate(rows):
+        if {"DATE", column.upper()} <= cells:
+            return i
+    near = [i for i, cells in enumerate(rows) if "DATE" in cells]
+    found = ", ".join(str(c) for c in grid.iloc[near[0]].dropna()) if near else "no DATE column"
+    raise FetchError(f"the ACM sheet has no column `{column}` (its header: {found})", hint=HINT_COLUMN)
+
+
+def acm_column(grid: pd.DataFrame, column: str) -> pd.Series:
+    """One model column of the daily sheet (``DATE`` as ``02-Jan-1962`` text or as Excel dates), dated.
+
+    Args:
+        grid: The sheet's cells (`read_workbook`); the header row is found by content.
+        column: The workbook's column, e.g. ``ACMTP10``.
+
+    Raises:
+        FetchError: No header row with that column, no rows under it, or rows whose date cannot be read.
+    """
+    at = header_row(grid, column)
+    names = [str(c).strip().upper() for c in grid.iloc[at]]
+    body = grid.iloc[at + 1 :]
+    raw = body.iloc[:, names.index("DATE")].dropna()
+    if raw.empty:
+        raise FetchError("the ACM sheet has a header and no rows (a truncated file)", hint=remote.HINT_LATER)
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        dates = pd.to_datetime(raw)
+    else:
+        text = raw.astype(str).str.strip()
+        dates = pd.to_datetime(text, format="%d-%b-%Y", errors="coerce")
+        dates = dates.fillna(pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce"))
+    if dates.isna().any():
+        bad = raw[dates.isna()].iloc[0]
+        raise FetchError(
+            f"the ACM sheet has a date {bad!r} that cannot be read (a changed layout)", hint=remote.HINT_LATER
+        )
+    values = pd.to_numeric(body.loc[raw.index].iloc[:, names.index(column.upper())], errors="coerce")
+    s = pd.Series(values.to_numpy(dtype="float64"), index=pd.DatetimeIndex(dates), name=column)
+    return s.dropna()
 
 
 def fetch_acm(column: str) -> Callable[[pd.Timestamp | None], Fetched]:
     """A `market.cache` fetcher for one column of the workbook (always the whole file)."""
 
     def fetch(since: pd.Timestamp | None) -> Fetched:
-        try:
-            resp = requests.get(ACM_URL, timeout=TIMEOUT_S)
-        except requests.RequestException as exc:
-            raise FetchError(f"cannot reach the New York Fed: {type(exc).__name__}") from exc
-        if resp.status_code != 200:
-            raise FetchError(f"the New York Fed answered HTTP {resp.status_code} for the ACM workbook")
-        try:
-            sheet = read_workbook(resp.content)
-        except ImportError as exc:
-            raise DataError(
-                f"reading the ACM workbook needs a package that is missing ({exc})",
-                key="data.loader.sources",
-                hint="pip install xlrd, or drop nyfed from data.loader.sources",
-            ) from exc
-        except ValueError as exc:
-            raise FetchError(f"the ACM workbook cannot be read ({exc})") from exc
-        return Fetched(acm_column(sheet, column), http_date(resp.headers.get("Last-Modified")))
+        resp = remote.get(ACM_URL, what="the New York Fed", timeout=TIMEOUT_S)
+        grid = read_workbook(resp.content)
+        return Fetched(acm_column(grid, column), http_date(resp.headers.get("Last-Modified")))
 
     return fetch

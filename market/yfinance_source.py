@@ -4,6 +4,14 @@ Units: Yahoo quotes the Treasury yield indices (^IRX, ^FVX, ^TNX, ^TYX) in perce
 the same unit as FRED's DGS10/DTB3, so no rescaling is applied. (CBOE's own TNX quote is ten times the
 yield; Yahoo divides it.) ^IRX, like DTB3, is a discount-basis rate.
 
+A column may take another field of a ticker's bar than its close: ``^TNX:High`` and ``^TNX:Low`` are the
+10-year yield's intraday high and low (``UST10Y_HIGH``, ``UST10Y_LOW``).
+
+Today's bar is never cached before NYSE's close plus a settling delay (`market.sessions`): Yahoo's daily
+history carries the running session's changing bar. A failed download says why: yfinance logs the cause
+(a rate limit, an unknown or delisted ticker, no prints in the range) instead of raising, and that
+message is read back into the `FetchError`.
+
 yfinance is imported inside the functions that need it, so importing `market` stays cheap.
 """
 
@@ -16,13 +24,38 @@ from collections.abc import Callable
 import pandas as pd
 
 from common.errors import DataError
+from market import sessions
 from market.cache import Cached, Fetched, FetchError, cache_path, cached_series
 
 HINT_OFFLINE = "use data=bundled (offline) or run once with network"
+#: The fields of a bar a column may name after a colon (``^TNX:High``).
+FIELDS = ("Adj Close", "Close", "High", "Low", "Open")
 
 
-def _price_from_download(df: pd.DataFrame | None, ticker: str) -> pd.Series:
-    """Adj Close (Close when there is none, as for indices) from a yfinance download frame.
+def split_spec(spec: str) -> tuple[str, str | None]:
+    """A ticker spec as (ticker, field): ``^TNX:High`` -> (``^TNX``, ``High``); ``SPY`` -> (``SPY``, None).
+
+    Raises:
+        DataError: A field that a bar does not have (the fields listed).
+
+    >>> split_spec("^TNX:high")
+    ('^TNX', 'High')
+    """
+    ticker, sep, field_name = spec.partition(":")
+    if not sep:
+        return spec, None
+    match = [f for f in FIELDS if f.lower() == field_name.strip().lower()]
+    if not match:
+        raise DataError(
+            f"`{spec}` names the field `{field_name}`, which a Yahoo bar does not have",
+            key="data.loader.yahoo.tickers",
+            hint=f"write TICKER:FIELD with FIELD one of {', '.join(FIELDS)}, e.g. ^TNX:High",
+        )
+    return ticker, match[0]
+
+
+def _price_from_download(df: pd.DataFrame | None, ticker: str, field_name: str | None = None) -> pd.Series:
+    """Adj Close (Close when there is none, as for indices), or `field_name`, from a yfinance download frame.
 
     Handles yfinance's MultiIndex columns (``("Adj Close", "SPY")``, level names Price/Ticker) and the
     flat layout.
@@ -52,8 +85,8 @@ def _price_from_download(df: pd.DataFrame | None, ticker: str) -> pd.Series:
         def pick(name: str) -> pd.Series | None:
             return df[name] if name in df.columns else None
 
-    price = pick("Adj Close")
-    if price is None or price.isna().all():
+    price = pick(field_name or "Adj Close")
+    if field_name is None and (price is None or price.isna().all()):
         price = pick("Close")
     if price is None:
         return pd.Series(dtype="float64", name=ticker)
@@ -67,54 +100,95 @@ def _price_from_download(df: pd.DataFrame | None, ticker: str) -> pd.Series:
     return out.rename(ticker)
 
 
-def download_price(ticker: str, start: str, end: str | None = None) -> pd.Series:
-    """Download one ticker with yfinance and return its Adj Close (Close for indices).
+class _Errors(logging.Handler):
+    """Collects what yfinance logs at ERROR: the only place it tells why a download failed."""
 
-    Args:
-        ticker: Yahoo symbol, e.g. ``SPY`` or ``^VIX``.
-        start: First date, ``YYYY-MM-DD``.
-        end: Last date (exclusive, as yfinance has it), or None for today.
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage().strip()
+        if text and not text.endswith("Failed download:"):
+            self.messages.append(text)
+
+
+def download(ticker: str, start: str, end: str | None = None) -> tuple[pd.DataFrame | None, str | None]:
+    """Download one ticker's daily bars with yfinance (``auto_adjust=False``).
 
     Returns:
-        The price series; empty when the download failed or returned nothing.
+        The frame (None or empty on failure) and yfinance's own account of a failure (None when silent).
     """
     # lazy: yfinance costs ~0.2 s at import; only data=yfinance/live runs download
     import yfinance
 
-    # yfinance logs every failed request and trips pandas deprecation warnings; a failure here is
-    # reported once, by the caller, as a DataError that says what to do.
+    # yfinance logs every failed request (and trips pandas deprecation warnings): the log is captured,
+    # not printed, and its message becomes the cause the caller reports once
     log = logging.getLogger("yfinance")
-    level = log.level
-    log.setLevel(logging.CRITICAL)
+    errors = _Errors()
+    level, propagate = log.level, log.propagate
+    log.addHandler(errors)
+    log.setLevel(logging.ERROR)
+    log.propagate = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             df = yfinance.download(ticker, start=start, end=end, auto_adjust=False, progress=False)
-    except Exception:  # noqa: BLE001 - any failure (no network, bad ticker) means "no data"
-        return pd.Series(dtype="float64", name=ticker)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported with its cause by the caller
+        return None, f"{type(exc).__name__}: {exc}"
     finally:
+        log.removeHandler(errors)
         log.setLevel(level)
+        log.propagate = propagate
+    return df, "; ".join(errors.messages) or None
+
+
+def download_price(ticker: str, start: str, end: str | None = None) -> pd.Series:
+    """Download one ticker with yfinance and return its Adj Close (Close for indices); empty on failure."""
+    df, _ = download(ticker, start, end)
     return _price_from_download(df, ticker)
 
 
-def yahoo_fetcher(
-    ticker: str, start: str, end: str | None = None
-) -> Callable[[pd.Timestamp | None], Fetched]:
-    """A `market.cache` fetcher for one ticker: from `start` (or the cache's last date) to `end`.
+def failure(first: str, said: str | None) -> FetchError:
+    """Why a download gave no rows, from what yfinance said: a rate limit, an unknown ticker, or silence."""
+    text = (said or "").replace("\n", " ")
+    low = text.lower()
+    if "rate limit" in low or "too many requests" in low or "429" in low:
+        return FetchError(
+            f"Yahoo rate limited the download ({text})",
+            hint="wait a while and run again (fewer tickers per run helps); the cache is used meanwhile",
+        )
+    if "delisted" in low or "no timezone" in low or "not found" in low or "no data found" in low:
+        return FetchError(
+            f"Yahoo has no prices for it from {first} ({text})",
+            hint="check the ticker on finance.yahoo.com (indices start with ^, e.g. ^VIX)",
+        )
+    if text:
+        return FetchError(f"the download failed ({text})", hint="check the network, or try again later")
+    return FetchError(
+        f"Yahoo answered with no rows from {first} and no reason",
+        hint="check the ticker on finance.yahoo.com, or try again later",
+    )
+
+
+def yahoo_fetcher(spec: str, start: str, end: str | None = None) -> Callable[[pd.Timestamp | None], Fetched]:
+    """A `market.cache` fetcher for one ticker (or ``TICKER:Field``): from `start` (or its cache's end) on.
 
     Args:
-        ticker: Yahoo symbol.
+        spec: Yahoo symbol, optionally with a field (``^TNX:High``).
         start: First date of a full download, ``YYYY-MM-DD``.
         end: Last date (inclusive), or None for today.
     """
+    ticker, field_name = split_spec(spec)
     # yfinance's `end` is exclusive; ours is inclusive
     end_excl = None if end is None else (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
 
     def fetch(since: pd.Timestamp | None) -> Fetched:
         first = start if since is None else since.strftime("%Y-%m-%d")
-        series = download_price(ticker, start=first, end=end_excl)
+        df, said = download(ticker, start=first, end=end_excl)
+        series = _price_from_download(df, ticker, field_name)
         if series.empty:
-            raise FetchError(f"the yfinance download of {ticker} failed or returned no rows")
+            raise failure(first, said)
         return Fetched(series)
 
     return fetch
@@ -127,14 +201,16 @@ def ticker_series(ticker: str, cache_dir: str, start: str, end: str | None, refr
         FetchError: No network (or no such ticker) and no cache.
         DataError: A cache file that breaks the csv loader's checks (naming the file).
     """
+    symbol, field_name = split_spec(ticker)
     return cached_series(
         source="yahoo",
         series_id=ticker,
         path=cache_path(cache_dir, ticker),
         fetch=yahoo_fetcher(ticker, start, end),
         refresh=refresh,
-        positive=not ticker.startswith("^"),  # yield indices (^TNX, ^IRX) may print 0; prices may not
-        adjusted=not ticker.startswith("^"),  # Adj Close: re-adjusted for each new dividend
+        positive=not symbol.startswith("^"),  # yield indices (^TNX, ^IRX) may print 0; prices may not
+        adjusted=not symbol.startswith("^") and field_name is None,  # Adj Close: re-adjusted per dividend
+        settled=sessions.last_settled(sessions.now()),  # today's bar only after the close
     )
 
 
@@ -178,10 +254,11 @@ def load(
             )
         except FetchError as exc:
             raise DataError(
-                f"no network and no cache for {ticker} at {cache_path(cache_dir, str(ticker))} ({exc})",
+                f"{ticker} could not be downloaded and has no cache at "
+                f"{cache_path(cache_dir, str(ticker))}: {exc.cause}",
                 key="data",
-                hint=HINT_OFFLINE,
-            ) from exc
+                hint=f"{exc.hint}; or {HINT_OFFLINE}" if exc.hint else HINT_OFFLINE,
+            ) from None
         vintages.append({**got.vintage, "columns": [str(col)]})
         s = got.series
         s = s[s.index >= pd.Timestamp(start)]

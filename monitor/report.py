@@ -1,5 +1,10 @@
 """The monitor's outputs: a terminal table (≤ 100 columns), a chart of every signal, an HTML page.
 
+Read in five seconds: each signal's state in words (and in colour on the page: on red, off green, n/c
+grey), its value and every threshold in the signal's own units (``wedge z 0.82``, ``+14 bp``), the
+rule's other conditions, its stale inputs flagged on its own row, and presets that share one signal
+(the same value, thresholds and state) grouped into one row naming its variants.
+
 Figure builders return figures; writing files is a thin layer on top. The HTML page embeds its chart
 (a PNG as a data URI) and carries no script: it renders offline.
 """
@@ -25,6 +30,83 @@ if TYPE_CHECKING:
 
 WIDTH = 100
 COLUMNS = (("signal", 22), ("now", 3), ("since", 10), ("value", 8), ("entry/exit", 10), ("next", 13))
+#: An input whose last own print is more trading days old than this is flagged stale on its signal's row.
+STALE_DAYS = 5
+#: The page's colour for each state, and what the state means in words.
+STATE_COLOURS = {"on": "#c0392b", "off": "#1e8449", "n/c": "#7f8c8d"}
+STATE_WORDS = {"on": "ON: risk-off", "off": "off: risk-on", "n/c": "n/c: inputs do not cover today"}
+
+
+#: Each score's native units (`signals`: the score's name): a label before the number, its format, and a
+#: unit after it, as a strategist writes them (``wedge z 0.82``, ``+14 bp vs level``, ``0.45%``).
+UNITS: dict[str, tuple[str, str, str]] = {
+    "wedge_z": ("wedge z ", "{:.2f}", ""),
+    "bp_above_level": ("", "{:+.0f}", " bp vs level"),
+    "bp_above_high": ("", "{:+.0f}", " bp vs high"),
+    "term_premium": ("", "{:.2f}", "%"),
+    "steepening_bp": ("", "{:+.0f}", " bp"),
+    "divergence_bp": ("", "{:+.0f}", " bp"),
+    "swap_spread_bp": ("", "{:+.1f}", " bp"),
+    "stock_bond_corr": ("corr ", "{:+.2f}", ""),
+    "dollar_fall_pct": ("", "{:.1f}", "% fall"),
+    "shocks": ("", "{:.0f}", " shocks"),
+    "p_high_variance": ("p ", "{:.2f}", ""),
+    "share_on": ("", "{:.0%}", " on"),
+}
+
+
+def native(value_name: str, x: float | None, *, label: bool = True) -> str:
+    """A value in its signal's units (`UNITS`); a plain number for a score without an entry.
+
+    >>> native("wedge_z", 0.8241), native("bp_above_level", 14.0), native("vix_level", 21.5)
+    ('wedge z 0.82', '+14 bp vs level', '21.50')
+    """
+    if x is None or math.isnan(x):
+        return "-"
+    if value_name not in UNITS:
+        return _num(x)
+    before, fmt, after = UNITS[value_name]
+    return (before if label else "") + fmt.format(x) + after
+
+
+def thresholds_native(s: SignalState) -> str:
+    """Every threshold in the signal's units: ``on ≥ 1.50, off < 0.50``, ``on ≥ +0 bp vs high, held 20d``."""
+    th = s.thresholds
+    if th is None:
+        return "no thresholds (a state rule)"
+    on, off = ("≥", "<") if th.above else ("≤", ">")
+    entry = native(s.value_name, th.entry, label=False)
+    exit_at = native(s.value_name, th.exit, label=False) if th.exit is not None else ""
+    out = f"held {th.hold_days}d" if th.exit is None else f"off {off} {exit_at}"
+    return f"on {on} {entry}, {out}"
+
+
+def stale_inputs(s: SignalState, bound: int = STALE_DAYS) -> list[str]:
+    """The signal's inputs whose last own print is more than `bound` trading days old (``SPY 226d``)."""
+    return [
+        f"{a.column} {'never' if a.last is None else f'{a.stale_days}d'}"
+        for a in s.inputs
+        if a.last is None or a.stale_days > bound
+    ]
+
+
+def groups(states: Sequence[SignalState]) -> list[list[SignalState]]:
+    """Presets that share one signal, in first-seen order.
+
+    Sharing means the same signal, state, since, value and thresholds; their strategies may still
+    trade different weights.
+    """
+
+    def key(s: SignalState) -> tuple:
+        th = s.thresholds
+        cut = None if th is None else (th.entry, th.exit, th.above, th.hold_days)
+        value = None if math.isnan(s.value) else round(s.value, 9)
+        return (s.signal, s.label, s.since, value, s.value_name, cut)
+
+    out: dict[tuple, list[SignalState]] = {}
+    for s in states:
+        out.setdefault(key(s), []).append(s)
+    return list(out.values())
 
 
 def _num(x: float) -> str:
@@ -123,80 +205,137 @@ def table(states: Sequence[SignalState], *, source: str, changed: Sequence[Chang
             return "\n".join(lines)
     names_row = [n for n, _ in COLUMNS] + ["cov", "weights next"]
     lines += ["", _line(names_row), "-" * WIDTH]
-    for r in rows(shown).itertuples(index=False):
-        lines.append(_line([r.signal, r.now, r.since, r.value, r[4], r.next, r.cover, r[7]]))
-    units = ", ".join(f"{s.name} {s.value_name}" for s in shown)
+    notes = []
+    for group in groups(shown):
+        head = group[0]
+        r = rows([head]).iloc[0]
+        flag = "!" if stale_inputs(head) else ""
+        more = f" +{len(group) - 1}" if len(group) > 1 else ""
+        label = head.name[: 22 - len(more) - len(flag)] + more + flag
+        lines.append(_line([label, r["now"], r["since"], r["value"], r["entry/exit"], r["next"], r["cover"],
+                            r["weights next"]]))
+        if more:
+            others = ", ".join(s.name for s in group[1:])
+            notes.append(f"{head.name}{more}: the same {head.signal} in {others}")
+        if flag:
+            notes.append(f"{head.name} !: stale inputs " + ", ".join(stale_inputs(head)))
+    units = ", ".join(
+        f"{g[0].name} {native(g[0].value_name, g[0].value)} ({thresholds_native(g[0])})"
+        for g in groups(shown)
+    )
     lines += ["", textwrap.fill(f"value (units): {units}", WIDTH, subsequent_indent="  ")]
+    lines += [textwrap.fill(n, WIDTH, subsequent_indent="  ") for n in notes]
     lines.append(inputs_text(shown))
     return "\n".join(lines)
 
 
+#: The zoomed view: the last six months (trading days).
+RECENT_DAYS = 126
+
+
+def _panel(ax, s: SignalState, h: pd.DataFrame, title: str) -> None:  # noqa: ANN001 - a matplotlib Axes
+    ax.plot(h.index, h["value"].astype(float), color="black", linewidth=1.0, label=s.value_name, zorder=3)
+    for a, b in episodes(h["risk_off"]):
+        ax.axvspan(a, b, color=SHADE_COLOR, alpha=SHADE_ALPHA * 2, linewidth=0)
+    th = s.thresholds
+    if th is not None:
+        ax.axhline(th.entry, color=SHADE_COLOR, linewidth=0.9, linestyle="--", label=f"entry {th.entry:g}")
+        if th.exit is not None and th.exit != th.entry:
+            ax.axhline(th.exit, color="#1f77b4", linewidth=0.9, linestyle=":", label=f"exit {th.exit:g}")
+    ax.set_title(title, fontsize=9, loc="left")
+    # the legend sits outside the data, so no threshold line strikes through it
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.08), ncols=3, fontsize=7, frameon=False)
+    ax.grid(True, alpha=0.3)
+    ax.tick_params(labelsize=7)
+    if len(h):
+        ax.set_xlim(h.index[0], h.index[-1])  # the window, even where the value has no data
+
+
 def chart(states: Sequence[SignalState], title: str = "") -> Figure:
-    """One panel per signal: its value over the last two years, entry and exit lines, episodes shaded."""
+    """One row per signal (presets sharing it drawn once), entry and exit lines, episodes shaded.
+
+    Left: the last six months with their own dates; right: the whole history window.
+    """
     # lazy: matplotlib costs ~0.5 s at import; only drawing the chart needs it
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    n = max(len(states), 1)
-    fig = Figure(figsize=(12.0, 1.9 * n + 0.6), layout="constrained")
-    axes = fig.subplots(n, 1, squeeze=False, sharex=True)[:, 0]
-    for ax, s in zip(axes, states, strict=False):
-        h = s.history
-        ax.plot(h.index, h["value"].astype(float), color="black", linewidth=1.0, label=s.value_name)
-        for a, b in episodes(h["risk_off"]):
-            ax.axvspan(a, b, color=SHADE_COLOR, alpha=SHADE_ALPHA * 2, linewidth=0)
-        th = s.thresholds
-        if th is not None:
-            ax.axhline(
-                th.entry, color=SHADE_COLOR, linewidth=0.9, linestyle="--", label=f"entry {th.entry:g}"
-            )
-            if th.exit is not None and th.exit != th.entry:
-                ax.axhline(th.exit, color="#1f77b4", linewidth=0.9, linestyle=":", label=f"exit {th.exit:g}")
+    heads = [g[0] for g in groups(states)]
+    n = max(len(heads), 1)
+    fig = Figure(figsize=(13.0, 2.3 * n + 0.6), layout="constrained")
+    axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 2])
+    for (recent, whole), s in zip(axes, heads, strict=False):
         gap = " (its inputs do not cover this date)" if not s.covered else ""
-        ax.set_title(f"{s.name}: {s.label} since {s.since.date()}{gap}", fontsize=9, loc="left")
-        ax.legend(loc="upper left", fontsize=7, frameon=False)
-        ax.grid(True, alpha=0.3)
-        if len(h):
-            ax.set_xlim(h.index[0], h.index[-1])  # the window, even where the value has no data
+        state = f"{s.name}: {STATE_WORDS[s.label]} since {s.since.date()}{gap}"
+        _panel(recent, s, s.history.iloc[-RECENT_DAYS:], f"{state}; {native(s.value_name, s.value)}")
+        _panel(whole, s, s.history, f"{s.name}: the whole window")
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
 
 
+def _cell(text: str, style: str = "") -> str:
+    return f'<td style="{style}">{html.escape(text)}</td>' if style else f"<td>{html.escape(text)}</td>"
+
+
+def _row(group: Sequence[SignalState]) -> str:
+    """One signal's row of the page: the state in colour and words, native units, why, stale inputs."""
+    s = group[0]
+    colour = STATE_COLOURS[s.label]
+    names = s.name + (f" (also {', '.join(g.name for g in group[1:])})" if len(group) > 1 else "")
+    why = "; ".join(s.thresholds.conditions) if s.thresholds is not None and s.thresholds.conditions else "-"
+    stale = ", ".join(stale_inputs(s))
+    weights = "; ".join(f"{g.name}: {weights_text(g.weights)}" for g in group)
+    cells = [
+        _cell(names),
+        f'<td class="state state-{s.label.replace("/", "")}" style="background:{colour};color:#fff">'
+        f"{html.escape(STATE_WORDS[s.label])}</td>",
+        _cell(str(s.since.date())),
+        _cell(native(s.value_name, s.value)),
+        _cell(thresholds_native(s)),
+        _cell(next_text(s)),
+        _cell(why),
+        _cell(f"stale: {stale}", "background:#f39c12;color:#000") if stale else _cell("fresh"),
+        _cell(weights),
+    ]
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
 def page(states: Sequence[SignalState], png: bytes, *, source: str) -> str:
     """A self-contained HTML page: the table, each input's freshness and the chart inline (no script)."""
     as_of = states[0].as_of.date() if states else "-"
+
+    def users(t: SignalState) -> set[str]:
+        return {b.column for b in t.inputs}
+
     ages = pd.DataFrame(
         [
             {
-                "signal": s.name,
                 "input": a.column,
                 "last print": "never" if a.last is None else str(a.last.date()),
                 "trading days since": a.stale_days,
+                "used by": ", ".join(sorted({t.name for t in states if a.column in users(t)})),
             }
-            for s in states
-            for a in s.inputs
+            for a in {a.column: a for s in states for a in s.inputs}.values()
         ]
     )
-    conditions = "".join(
-        f"<li><b>{html.escape(s.name)}</b> also needs: {html.escape('; '.join(s.thresholds.conditions))}</li>"
-        for s in states
-        if s.thresholds is not None and s.thresholds.conditions
-    )
+    names = ("signal", "now", "since", "value", "thresholds", "next", "also needs", "inputs", "weights next")
+    head = "".join(f"<th>{h}</th>" for h in names)
+    body = "".join(_row(g) for g in groups(states))
     img = base64.b64encode(png).decode("ascii")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>monitor {as_of}</title>
 <style>body{{font-family:sans-serif;margin:1.5em}}table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}img{{max-width:100%}}</style></head>
 <body><h1>Signals as of {as_of}</h1>
-<p>data={html.escape(source)}; weights are decided at this close and trade at the next close(s).</p>
-{rows(states).to_html(index=False, escape=True, border=0)}
-<ul>{conditions}</ul>
+<p>data={html.escape(source)}; weights are decided at this close and trade at the next close(s).
+An input is stale after {STALE_DAYS} trading days without its own print.</p>
+<table id="signals"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <h2>Inputs</h2>
 {ages.to_html(index=False, escape=True, border=0)}
-<h2>The last two years</h2>
+<h2>The last six months, and the whole window</h2>
 <img alt="each signal's value, its thresholds and risk-off episodes" src="data:image/png;base64,{img}">
 </body></html>
 """

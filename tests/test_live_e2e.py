@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -33,10 +34,14 @@ def fill_cache(monkeypatch, cache_dir: Path) -> dict:
     return loader
 
 
-def test_term_premium_on_live_data_runs_offline_from_the_caches(tmp_path, monkeypatch):
-    fill_cache(monkeypatch, tmp_path / "cache")
+def blocked(tmp_path: Path) -> dict[str, str]:
+    """The environment of a run without network (a dead proxy), tracking into `tmp_path`."""
     env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
-    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    return {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+
+
+def offline_run(tmp_path: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """`python run.py strategy=term_premium data=live` with the network blocked."""
     cmd = [
         sys.executable,
         "run.py",
@@ -44,14 +49,42 @@ def test_term_premium_on_live_data_runs_offline_from_the_caches(tmp_path, monkey
         "data=live",
         f"data.loader.cache_dir={tmp_path / 'cache'}",
         f"hydra.run.dir={tmp_path / 'out'}",
+        *overrides,
     ]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=blocked(tmp_path))
+
+
+def test_a_bad_day_without_cache_exits_2_without_a_traceback(tmp_path):
+    proc = offline_run(tmp_path, "data.loader.sources=[bundled,nyfed]")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "source `nyfed` failed with no cache" in proc.stderr
+    assert "cannot reach the New York Fed" in proc.stderr and not (tmp_path / "out").exists()
+    assert not (tmp_path / "cache" / "nyfed").exists()
+    db = tmp_path / "mlflow.db"  # no MLflow run either
+    assert not db.exists() or not sqlite3.connect(db).execute("select count(*) from runs").fetchone()[0]
+
+
+def test_term_premium_on_live_data_runs_offline_from_the_caches(tmp_path, monkeypatch):
+    fill_cache(monkeypatch, tmp_path / "cache")
+    proc = offline_run(tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "data=live" in proc.stdout
     assert "vintage nyfed: downloaded" in proc.stdout and "file dated 2023-12-05" in proc.stdout
     assert "last prints: 2023-12-29" in proc.stdout and "revised series: TERM_PREMIUM_10Y" in proc.stdout
     stats = json.loads((tmp_path / "out" / "results" / "stats.json").read_text())
-    assert {v["source"] for v in stats["data"]["vintages"]} == {"yahoo", "fred", "nyfed"}
+    sources = {"yahoo", "fred", "nyfed", "nyfed_rates", "fiscaldata"}
+    assert {v["source"] for v in stats["data"]["vintages"]} == sources
     assert stats["data"]["last_observed"]["TERM_PREMIUM_10Y"] == "2023-12-29"
     record = json.loads((tmp_path / "out" / "tracking" / "record.json").read_text())
     assert "2023-12-05" in json.dumps(record)  # the workbook's own date reaches the tracking record
+
+
+def test_monitor_on_live_data_offline_shows_every_signal_the_bundled_data_cannot(tmp_path, monkeypatch):
+    fill_cache(monkeypatch, tmp_path / "cache")
+    env = {**blocked(tmp_path), "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "monitor", "data=live", f"data.loader.cache_dir={tmp_path / 'cache'}",
+           f"monitor.state_dir={tmp_path / 'state'}", f"hydra.run.dir={tmp_path / 'out'}"]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "data=live" in proc.stdout and "dollar_weakness" in proc.stdout  # DTWEXBGS from FRED
+    assert "skipped" not in proc.stderr and "Traceback" not in proc.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ import requests
 import yfinance
 
 from common.errors import ConfigError, DataError
-from market import cache, live, nyfed
+from market import cache, fiscaldata, fred, live, nyfed, nyfed_rates, remote, sessions
 from market.frame import prepare
 from tracking.lineage import dataset_info
 
@@ -20,13 +22,68 @@ FRED = {"UST10Y": "DGS10", "TBILL3M": "DTB3"}
 ACM_LAST_MODIFIED = "Tue, 05 Dec 2023 14:02:11 GMT"
 
 
+RATES = ("DGS10", "DTB3", "ACMTP10", "sofr", "tgcr", "bgcr", "effr")
+
+
 def recorded(name: str, days: pd.DatetimeIndex = DAYS) -> pd.Series:
     """A deterministic series per id on the business days (prices > 0, rates in percent)."""
     rng = np.random.default_rng(sum(map(ord, name)))
     walk = np.cumsum(rng.normal(0, 0.01, len(days)))
     base = {"DGS10": 3.0, "DTB3": 2.0, "ACMTP10": 0.2, "^VIX": 20.0}.get(name, 100.0)
-    values = base + walk * 10 if name in ("DGS10", "DTB3", "ACMTP10") else base * np.exp(walk)
+    base = 5.0 if name in RATES[3:] else base
+    values = base + walk * 10 if name in RATES else base * np.exp(walk)
     return pd.Series(values, index=days, name=name)
+
+
+def nyfed_body(rate: str, days: pd.DatetimeIndex) -> str:
+    """The Markets API's search.json for a rate: refRates newest first, percentiles around the rate."""
+    s = recorded(rate, days)
+    rows = [
+        {
+            "effectiveDate": str(d.date()),
+            "type": rate.upper(),
+            "percentRate": round(v, 2),
+            "percentPercentile1": round(v - 0.05, 2),
+            "percentPercentile25": round(v - 0.01, 2),
+            "percentPercentile75": round(v + 0.01, 2),
+            "percentPercentile99": round(v + 0.1, 2),
+            "volumeInBillions": 2000,
+            "revisionIndicator": "",
+        }
+        for d, v in s.items()
+    ]
+    return json.dumps({"refRates": rows[::-1]})
+
+
+#: Auctions as FiscalData's auctions_query gives them (strings, "null" when empty); the last is announced.
+AUCTIONS = [
+    ("2023-11-08", "91282CJJ1", "Note", "10-Year", "No", "2.45", "4.499", "4.430", "26871000000",
+     "40000000000"),
+    ("2023-12-12", "91282CJJ1", "Note", "9-Year 11-Month", "Yes", "2.58", "4.296", "4.220", "26000000000",
+     "37000000000"),
+    ("2024-01-10", "91282CJZ5", "Note", "10-Year", "No", "null", "null", "null", "null", "null"),
+]
+AUCTION_FIELDS = ["auction_date", "cusip", "security_type", "security_term", "reopening",
+                  "bid_to_cover_ratio", "high_yield", "avg_med_yield", "indirect_bidder_accepted",
+                  "total_accepted"]
+
+
+def fiscal_page(rows=AUCTIONS, fields=AUCTION_FIELDS, next_link=None) -> str:
+    """One auctions_query page: data as strings, meta with dataTypes, links."""
+    types = {f: "DATE" if f.endswith("_date") else "STRING" for f in fields}
+    types.update({f: "NUMBER" for f in fields[5:]})
+    types.update({f: "CURRENCY0" for f in ("indirect_bidder_accepted", "total_accepted") if f in fields})
+    return json.dumps(
+        {
+            "data": [dict(zip(fields, row, strict=True)) for row in rows],
+            "meta": {"count": len(rows), "labels": {f: f for f in fields}, "dataTypes": types,
+                     "dataFormats": {f: "String" for f in fields}, "total-count": len(rows),
+                     "total-pages": 1},
+            "links": {"self": "&page%5Bnumber%5D=1&page%5Bsize%5D=10000",
+                      "first": "&page%5Bnumber%5D=1&page%5Bsize%5D=10000", "prev": None, "next": next_link,
+                      "last": "&page%5Bnumber%5D=1&page%5Bsize%5D=10000"},
+        }
+    )
 
 
 class Network:
@@ -45,16 +102,37 @@ class Network:
             raise ConnectionError("no network")
         s = recorded(ticker, self.days) * self.adjust.get(ticker, 1.0)
         s = s[s.index >= pd.Timestamp(start)]
-        df = pd.DataFrame({("Adj Close", ticker): s, ("Close", ticker): s})
+        if end is not None:
+            s = s[s.index < pd.Timestamp(end)]
+        df = pd.DataFrame(
+            {("Adj Close", ticker): s, ("Close", ticker): s, ("High", ticker): s + 0.1,
+             ("Low", ticker): s - 0.1}
+        )
         df.columns = pd.MultiIndex.from_tuples(df.columns, names=["Price", "Ticker"])
         return df
 
     def get(self, url, params=None, timeout=None):
+        assert timeout, "every request has a timeout"
         if url == nyfed.ACM_URL:
             self.calls.append(("nyfed", "ACMTP10", None))
             if "nyfed" in self.down:
                 raise requests.ConnectionError("no network")
             return Response(200, content=b"recorded-xls", headers={"Last-Modified": ACM_LAST_MODIFIED})
+        if url.startswith(nyfed_rates.API_URL):
+            rate = url.split("/")[-2]
+            self.calls.append(("nyfed_rates", rate, params["startDate"]))
+            if "nyfed_rates" in self.down:
+                raise requests.ConnectionError("no network")
+            days = self.days[self.days >= pd.Timestamp(params["startDate"])]
+            return Response(200, text=nyfed_body(rate, days))
+        if url == fiscaldata.API_URL:
+            self.calls.append(("fiscaldata", "auctions_query", params["filter"]))
+            if "fiscaldata" in self.down:
+                raise requests.ConnectionError("no network")
+            first = params["filter"].rsplit(":", 1)[1]
+            return Response(200, text=fiscal_page([r for r in AUCTIONS if r[0] >= first]))
+        if url.startswith(fred.API_URL):
+            return self.alfred(url, params)
         sid, cosd = params["id"], params["cosd"]
         self.calls.append(("fred", sid, cosd))
         if "fred" in self.down:
@@ -71,17 +149,44 @@ class Network:
         return [c for c in self.calls if c[0] == "fred"]
 
 
+    def alfred(self, url, params):
+        """FRED's API: series/observations as of realtime_start (DGS10's first vintage is 2005-01-03)."""
+        sid, vintage = params["series_id"], params.get("realtime_start")
+        self.calls.append(("alfred", sid, vintage))
+        if "fred" in self.down:
+            raise requests.ConnectionError("no network")
+        if url.endswith("vintagedates"):
+            return Response(200, text=json.dumps({"vintage_dates": ["2005-01-03", "2005-01-04"]}))
+        if vintage < "2005-01-03":
+            msg = "Bad Request.  The series does not exist in ALFRED but may exist in FRED."
+            return Response(400, text=json.dumps({"error_code": 400, "error_message": msg}))
+        obs = [
+            {"realtime_start": vintage, "realtime_end": vintage, "date": d, "value": v}
+            for d, v in (("2003-06-27", "4.25"), ("2003-06-30", "."), ("2005-01-03", "4.23"))
+        ]
+        return Response(200, text=json.dumps({"realtime_start": vintage, "count": 3, "observations": obs}))
+
+
 class Response:
     def __init__(self, status_code, text="", content=b"", headers=None):
-        self.status_code, self.text, self.content, self.headers = status_code, text, content, headers or {}
+        self.status_code, self.text, self.headers = status_code, text, headers or {}
+        self.content = content or text.encode()
 
 
-def acm_sheet(days: pd.DatetimeIndex = DAYS) -> pd.DataFrame:
-    """The "ACM Daily" sheet as pandas reads it from the workbook: DATE as 02-Jan-2021 text."""
+def acm_sheet(days: pd.DatetimeIndex = DAYS, title: bool = True) -> pd.DataFrame:
+    """The "ACM Daily" sheet's cells as pandas reads them (no header taken): a title row, then the header
+    row, then DATE as 02-Jan-2021 text."""
     s = recorded("ACMTP10", days)
-    return pd.DataFrame(
-        {"DATE": [d.strftime("%d-%b-%Y") for d in days], "ACMTP10": s.to_numpy(), "ACMY10": 1.0}
-    )
+    rows = [[d.strftime("%d-%b-%Y"), 1.0, v] for d, v in zip(days, s.to_numpy(), strict=True)]
+    top = [["Adrian, Crump and Moench term structure estimates", None, None]] if title else []
+    return pd.DataFrame([*top, ["DATE", "ACMY10", "ACMTP10"], *rows])
+
+
+def set_today(monkeypatch, day) -> None:
+    """The download date and the clock: `day` at 23:00 UTC, after NYSE's close, so `day` is settled."""
+    day = pd.Timestamp(day)
+    monkeypatch.setattr(cache, "today", lambda: day)
+    monkeypatch.setattr(sessions, "now", lambda: day.tz_localize("UTC") + pd.Timedelta(hours=23))
 
 
 @pytest.fixture
@@ -90,7 +195,8 @@ def net(monkeypatch):
     monkeypatch.setattr(yfinance, "download", n.download)
     monkeypatch.setattr(requests, "get", n.get)
     monkeypatch.setattr(nyfed, "read_workbook", lambda content: acm_sheet(n.days))
-    monkeypatch.setattr(cache, "today", lambda: TODAY)
+    monkeypatch.setattr(remote, "sleep", lambda s: None)
+    set_today(monkeypatch, TODAY)
     return n
 
 
@@ -146,7 +252,7 @@ def test_incremental_refresh_fetches_only_the_new_days(tmp_path, net, monkeypatc
     load(tmp_path)  # checked today: no request at all
     assert len(net.calls) == n_calls
     net.days = pd.bdate_range("2021-01-04", "2024-01-05")
-    monkeypatch.setattr(cache, "today", lambda: pd.Timestamp("2024-01-08"))
+    set_today(monkeypatch, "2024-01-08")
     net.calls.clear()
     frame = load(tmp_path)
     last = str(DAYS[-1].date())
@@ -168,7 +274,7 @@ def test_a_dividend_after_the_cache_rescales_the_cached_adjusted_history(tmp_pat
     load(tmp_path)
     net.days = pd.bdate_range("2021-01-04", "2024-01-05")
     net.adjust["SPY"] = 0.99  # Yahoo re-adjusted every earlier print by 0.99 (a 1% dividend)
-    monkeypatch.setattr(cache, "today", lambda: pd.Timestamp("2024-01-08"))
+    set_today(monkeypatch, "2024-01-08")
     frame = load(tmp_path)
     want = recorded("SPY", net.days) * 0.99  # the whole history on today's adjustment basis
     np.testing.assert_allclose(frame["SPY"].dropna().to_numpy(), want.to_numpy(), rtol=1e-12)
@@ -191,7 +297,7 @@ def test_a_failing_source_names_itself_its_columns_and_the_way_on(tmp_path, net)
 
 def test_a_stale_cache_is_used_and_flagged(tmp_path, net, monkeypatch):
     load(tmp_path)
-    monkeypatch.setattr(cache, "today", lambda: pd.Timestamp("2024-01-08"))
+    set_today(monkeypatch, "2024-01-08")
     net.down.add("fred")
     raw = load(tmp_path)
     market = prepare(raw, source="live", calendar_column="SPY", max_ffill_days=5)
@@ -257,37 +363,30 @@ def test_as_of_in_the_future_or_not_a_date(tmp_path):
         assert err.value.key == "data.loader.as_of" and words in err.value.message
 
 
-def test_as_of_fetches_the_alfred_vintage_through_fredapi(tmp_path, net, monkeypatch):
-    import fredapi.fred
-
-    seen = []
-
-    class XmlResponse:
-        def __init__(self, body):
-            self.body = body
-
-        def read(self):
-            return self.body
-
-    def urlopen(url):
-        seen.append(url)
-        return XmlResponse(
-            b'<observations realtime_start="2022-06-30" realtime_end="2022-06-30">'
-            b'<observation date="2022-06-28" value="3.20"/><observation date="2022-06-29" value="."/>'
-            b'<observation date="2022-06-30" value="3.01"/></observations>'
-        )
-
-    monkeypatch.setattr(fredapi.fred, "urlopen", urlopen)
+def test_as_of_fetches_the_alfred_vintage_through_freds_api(tmp_path, net, monkeypatch):
     monkeypatch.setenv("FRED_API_KEY", "k" * 32)
     raw = load(tmp_path, sources=["fred"], fred={"series": {"UST10Y": "DGS10"}}, as_of="2022-06-30")
-    assert raw["UST10Y"].dropna().tolist() == [3.20, 3.01]
-    assert "realtime_start=2022-06-30" in seen[0] and "realtime_end=2022-06-30" in seen[0]
+    assert raw["UST10Y"].dropna().tolist() == [4.25, 4.23]  # "." is a missing print
+    assert ("alfred", "DGS10", "2022-06-30") in net.calls
     assert raw.attrs["vintages"][0]["as_of"] == "2022-06-30"
     assert (tmp_path / "cache" / "fred" / "DGS10@2022-06-30.parquet").exists()
     monkeypatch.delenv("FRED_API_KEY")
     with pytest.raises(ConfigError) as err:
         load(tmp_path, sources=["fred"], fred={"series": {"UST2Y": "DGS2"}}, as_of="2022-06-30")
     assert "FRED_API_KEY" in err.value.hint
+
+
+def test_as_of_before_the_first_vintage_takes_the_first_and_says_so(tmp_path, net, monkeypatch):
+    monkeypatch.setenv("FRED_API_KEY", "k" * 32)
+    raw = load(tmp_path, sources=["fred"], fred={"series": {"UST10Y": "DGS10"}}, as_of="2003-06-30")
+    assert ("alfred", "DGS10", "2003-06-30") in net.calls and ("alfred", "DGS10", "2005-01-03") in net.calls
+    vintage = raw.attrs["vintages"][0]
+    assert vintage["as_of"] == "2003-06-30" and vintage["as_of_used"] == "2005-01-03"
+    assert any(
+        "as_of 2003-06-30 is before DGS10's first ALFRED vintage; its first vintage, 2005-01-03, is used" in n
+        for n in raw.attrs["notes"]
+    )
+    assert raw["UST10Y"].dropna().tolist() == [4.25]  # cut at as_of: the vintage's later days are not seen
 
 
 @pytest.mark.parametrize(

@@ -101,9 +101,12 @@ def test_no_network_no_cache(tmp_path, monkeypatch, mode):
     with pytest.raises(DataError) as err:
         load({"SPY": "SPY", "UST10Y": "^TNX"}, cache_dir=str(tmp_path / "c"), start="2020-01-01")
     assert err.value.key == "data"
-    assert "no network and no cache for SPY" in err.value.message
+    assert "SPY could not be downloaded and has no cache at" in err.value.message
     assert str(tmp_path / "c" / "SPY.parquet") in err.value.message
-    assert err.value.hint == "use data=bundled (offline) or run once with network"
+    no_rows = "Yahoo answered with no rows from 2020-01-01"
+    cause = "ConnectionError: no network" if mode.get("fail") else no_rows
+    assert cause in err.value.message  # the real cause, not a guess
+    assert err.value.hint.endswith("use data=bundled (offline) or run once with network")
 
 
 def test_index_without_adj_close_falls_back_to_close(tmp_path, monkeypatch):

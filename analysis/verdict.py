@@ -34,8 +34,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from arch.bootstrap import optimal_block_length
-from statsmodels.stats.sandwich_covariance import S_hac_simple
 
 from backtest import metrics as M
 
@@ -225,6 +223,9 @@ class Comparison:
         """The benchmark's key."""
         return self.verdict.benchmark
 
+    def __str__(self) -> str:
+        return sentence(self.verdict)
+
     def metrics(self) -> dict[str, float]:
         """Flat numbers, e.g. for MLflow as ``verdict.<benchmark>.<name>``."""
         v = self.verdict
@@ -250,13 +251,13 @@ class Comparison:
         """The comparison as a JSON-ready dict: the sentence, the outcome and every number."""
         nums = {k: (None if not math.isfinite(x) else x) for k, x in self.metrics().items()}
         return {
+            **nums,
             "benchmark": self.benchmark,
             "sentence": sentence(self.verdict),
             "outcome": self.verdict.outcome,
             "level": self.verdict.level,
             "test": self.verdict.test,
             "days": len(self.active),
-            **nums,
         }
 
 
@@ -281,6 +282,8 @@ def _influence(y1: np.ndarray, y2: np.ndarray, grad: tuple, m1, m2, g1, g2) -> n
 
 def block_length(influence: np.ndarray, bootstrap: str) -> int:
     """Politis-White's block length for `bootstrap` (`arch.bootstrap.optimal_block_length`), ≥ 1 day."""
+    from arch.bootstrap import optimal_block_length  # here: arch's import is seconds; the schema imports us
+
     b = float(optimal_block_length(influence)[bootstrap].iloc[0])
     return max(1, math.ceil(b)) if math.isfinite(b) else 1
 
@@ -315,31 +318,47 @@ def stationary_indices(n: int, samples: int, mean_block: float, rng: np.random.G
     return (np.take_along_axis(starts, last, axis=1) + (pos - last)) % n
 
 
-def _block_se(u: np.ndarray, block: int) -> np.ndarray:
-    """Standard error of a mean from the resample's own blocks (Götze & Künsch; Ledoit & Wolf eq. 9).
-
-    ``Ψ = mean_j (Σ_{t in block j} u_t)² / b`` over the ``n // b`` whole blocks; ``se = √(Ψ / n)``.
-    """
-    n = u.shape[-1]
+def _block_sums(x: np.ndarray, block: int) -> np.ndarray:
+    """Each row's sums over its ``n // block`` whole blocks of `block` days (a partial last block dropped)."""
+    k, n = x.shape
     l = n // block  # noqa: E741
-    sums = u[..., : l * block].reshape(*u.shape[:-1], l, block).sum(axis=-1)
-    return np.sqrt((sums * sums).mean(axis=-1) / block / n)
+    return x[:, : l * block].reshape(k, l, block).sum(axis=2)
 
 
-def _resampled(r1: np.ndarray, r2: np.ndarray, cash: np.ndarray, idx: np.ndarray, block: int) -> tuple:
-    """Per resample (rows of `idx`): the Sharpe difference, its block standard error, CAGR, drawdown gaps."""
+def _drawdown(log_path: np.ndarray) -> np.ndarray:
+    """Each row's max drawdown (negative) from its cumulative log growth, the initial capital a peak."""
+    peak = np.maximum.accumulate(log_path, axis=1)
+    np.maximum(peak, 0.0, out=peak)
+    np.subtract(log_path, peak, out=peak)
+    return np.expm1(peak.min(axis=1))
+
+
+def _resampled(e1: np.ndarray, e2: np.ndarray, lg1: np.ndarray, lg2: np.ndarray, idx: np.ndarray, block: int):
+    """Per resample (rows of `idx`): the Sharpe difference, its block standard error, CAGR, drawdown gaps.
+
+    Args:
+        e1: The strategy's daily excess returns.
+        e2: The benchmark's.
+        lg1: The strategy's daily log growth, ``log(1 + r)``.
+        lg2: The benchmark's.
+        idx: Resampled day indices, resamples × days.
+        block: The block length of the standard error (Götze & Künsch; Ledoit & Wolf 2008, eq. 9):
+            ``Ψ = mean_j (Σ_{t in block j} u_t)² / b`` over the resample's whole blocks of its influence
+            series ``u``, ``se = √(Ψ / n)``; ``u``'s block sums from the blocks' sums of ``y`` and ``y²``.
+    """
     n = idx.shape[1]
-    x1, x2 = r1[idx], r2[idx]
-    c = cash[idx]
-    y1, y2 = x1 - c, x2 - c
-    m1, m2 = y1.mean(axis=1), y2.mean(axis=1)
-    g1, g2 = (y1 * y1).mean(axis=1), (y2 * y2).mean(axis=1)
-    d, grad = _sharpe_diff(m1, m2, g1, g2, n)
-    se = _block_se(_influence(y1, y2, grad, m1, m2, g1, g2), block)
-    cagr = M.cagr(x1.T) - M.cagr(x2.T)
-    v1, v2 = np.cumprod(1 + x1, axis=1).T, np.cumprod(1 + x2, axis=1).T
-    mdd = M.max_drawdown(v1, 1.0) - M.max_drawdown(v2, 1.0)
-    return d, se, cagr, mdd
+    y1, y2 = e1[idx], e2[idx]
+    q1, q2 = y1 * y1, y2 * y2
+    m1, m2, g1, g2 = (x.mean(axis=1) for x in (y1, y2, q1, q2))
+    d, (a1, a2, a3, a4) = _sharpe_diff(m1, m2, g1, g2, n)
+    sums = a1[:, None] * _block_sums(y1, block)
+    for a, x in ((a2, y2), (a3, q1), (a4, q2)):
+        sums += a[:, None] * _block_sums(x, block)
+    sums -= block * (a1 * m1 + a2 * m2 + a3 * g1 + a4 * g2)[:, None]
+    se = np.sqrt((sums * sums).mean(axis=1) / block / n)
+    p1, p2 = np.cumsum(lg1[idx], axis=1), np.cumsum(lg2[idx], axis=1)
+    cagr = np.expm1(p1[:, -1] * M.YEAR / n) - np.expm1(p2[:, -1] * M.YEAR / n)
+    return d, se, cagr, _drawdown(p1) - _drawdown(p2)
 
 
 def compare(
@@ -349,7 +368,7 @@ def compare(
     *,
     benchmark_name: str = "sixty_forty",
     settings: Settings | None = None,
-    batch: int = 100,
+    batch: int = 50,
 ) -> Comparison:
     """The strategy's daily returns against a benchmark's on the same days: the single run's verdict.
 
@@ -376,15 +395,20 @@ def compare(
         raise ValueError("the returns hold NaN or infinite values.")
     n = len(days)
     y1, y2 = r1 - cash, r2 - cash
+    if not np.any(r1 != r2):  # the benchmark itself (a sixty_forty strategy): nothing to test
+        return _identical(pd.Series(r1 - r2, index=days, name=f"active_{benchmark_name}"), benchmark_name, st)
     m1, m2, g1, g2 = y1.mean(), y2.mean(), (y1 * y1).mean(), (y2 * y2).mean()
     d0, grad = _sharpe_diff(m1, m2, g1, g2, n)
     u = _influence(y1, y2, grad, m1, m2, g1, g2)
     block = st.block or block_length(u, st.bootstrap)
     if n < 3 * block:
         raise ValueError(f"{n} days are too few for a block bootstrap with {block}-day blocks.")
+    from statsmodels.stats.sandwich_covariance import S_hac_simple  # here: start-up time (as arch above)
+
     se0 = math.sqrt(S_hac_simple(u, nlags=block - 1)[0, 0] / n / n)
     idx = indices(n, block, st)
-    parts = [_resampled(r1, r2, cash, idx[i : i + batch], block) for i in range(0, len(idx), batch)]
+    lg1, lg2 = np.log1p(r1), np.log1p(r2)
+    parts = [_resampled(y1, y2, lg1, lg2, idx[i : i + batch], block) for i in range(0, len(idx), batch)]
     d, se, cagr, mdd = (np.concatenate(x) for x in zip(*parts, strict=True))
     t = (d - d0) / se
     p = (1 + np.count_nonzero(t >= d0 / se0)) / (1 + len(t))
@@ -415,3 +439,65 @@ def compare(
         block=block,
         se=k * se0,
     )
+
+
+def _identical(active: pd.Series, benchmark_name: str, st: Settings) -> Comparison:
+    """The comparison of a portfolio with itself: every difference exactly 0, no p-value."""
+    test = "identical daily returns: no difference to test"
+    zero = Interval(0.0, 0.0, 0.0)
+    verdict = Verdict(benchmark_name, "Sharpe", 0.0, math.nan, (0.0, 0.0), st.level, 1, test)
+    return Comparison(verdict, active, (math.nan, math.nan), zero, zero, math.nan, math.nan, 1, 0.0)
+
+
+def _growth(returns: pd.Series) -> np.ndarray:
+    """Cumulative log growth before each day and after the last: ``L[p]`` = log growth of the first p days."""
+    return np.concatenate([[0.0], np.cumsum(np.log1p(returns.to_numpy(dtype=float)))])
+
+
+def scorecard(
+    episodes: pd.DataFrame,
+    strategy: pd.Series,
+    benchmark: pd.Series,
+    costs: pd.Series | np.ndarray,
+    *,
+    benchmark_name: str = "sixty_forty",
+    after: tuple[int, ...] = (20, 60),
+) -> pd.DataFrame:
+    """One row per risk-off episode: where de-risking paid, or cost, against the benchmark.
+
+    Returns are compounded from the close of the episode's first day (the onset, when the signal is
+    known) to the close of its last day; "after" from that close over the next `after` trading days
+    (NaN where the window ends first). The strategy trades a lag after each decision, so the first
+    day of an episode is still held as before, and the day after its end still de-risked.
+
+    Args:
+        episodes: ``start``, ``end``, ``days``, ``ongoing`` and ``ret_during`` (the equity sleeve's
+            return over the episode), as `analysis.event_study.EventStudy.episodes`.
+        strategy: The strategy's daily returns.
+        benchmark: The benchmark's daily returns on the same days.
+        costs: The strategy's trading costs (fees and slippage) paid for each episode, as a fraction of
+            its value at the onset, one per row of `episodes`.
+        benchmark_name: The benchmark's key (a column says which).
+        after: Horizons, in trading days, after each episode's end.
+
+    Returns:
+        `episodes`' columns (``ret_during`` is the equity sleeve's return during the episode), then
+        ``benchmark``, ``active_during`` (strategy minus benchmark compound return),
+        ``active_<h>d_after`` for each horizon, ``costs``.
+    """
+    days = strategy.index
+    ls, lb = _growth(strategy), _growth(benchmark)
+    p0 = days.searchsorted(pd.DatetimeIndex(episodes["start"]), side="right")
+    p1 = days.searchsorted(pd.DatetimeIndex(episodes["end"]), side="right")
+
+    def active(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ok = b <= len(days)
+        a, b = np.minimum(a, len(days)), np.minimum(b, len(days))
+        gap = np.expm1(ls[b] - ls[a]) - np.expm1(lb[b] - lb[a])
+        return np.where(ok, gap, np.nan)
+
+    out = episodes.reset_index(drop=True).assign(benchmark=benchmark_name, active_during=active(p0, p1))
+    for h in after:
+        out[f"active_{h}d_after"] = active(p1, p1 + h)
+    out["costs"] = np.asarray(costs, dtype=float)
+    return out

@@ -194,3 +194,11 @@ def test_series_on_different_days_are_refused():
     s, b, c = _paired(300, 0)
     with pytest.raises(ValueError, match="same days"):
         compare(s, b.iloc[1:], c.iloc[1:])
+
+
+def test_a_portfolio_against_itself_has_no_difference_and_no_p_value():
+    s, b, c = _paired(500, 0)
+    got = compare(b, b, c)
+    assert got.verdict.outcome == "no_evidence"
+    assert sentence(got.verdict) == "no evidence it beats 60/40 (Sharpe +0.00, 95% CI +0.00 to +0.00, p n/a)"
+    assert (got.active == 0).all() and got.cagr.estimate == 0.0

@@ -493,10 +493,11 @@ def png_figure(sheet: Tearsheet) -> Figure:
             )
         )
     rows += [("allocation", 1.6), ("rolling", 1.6), ("bottom", 3.2)]
-    height = 2.0 + 1.45 * sum(h for _, h in rows)
+    head = 1.5 if sheet.verdict else 1.1  # inches above the first panel: the title, the verdict, a legend
+    height = 2.0 + head - 1.1 + 1.45 * sum(h for _, h in rows)
     fig = style.figure((12.0, height), layout=None)
     grid = fig.add_gridspec(
-        len(rows), 2, height_ratios=[h for _, h in rows], left=0.2, right=0.97, top=1 - 1.1 / height,
+        len(rows), 2, height_ratios=[h for _, h in rows], left=0.2, right=0.97, top=1 - head / height,
         bottom=0.4 / height, hspace=0.55, wspace=0.25,
     )  # fmt: skip
     first = fig.add_subplot(grid[0, :])
@@ -520,8 +521,15 @@ def png_figure(sheet: Tearsheet) -> Figure:
     _png_monthly(sheet, months)
     _png_regimes(sheet, regimes)
     fig.suptitle(
-        f"{sheet.name}: backtest tearsheet (report.html holds the interactive version and the tables)"
+        f"{sheet.name}: backtest tearsheet (report.html holds the interactive version and the tables)",
+        y=1 - 0.15 / height,
+        va="top",
     )
+    if sheet.verdict:  # the primary verdict under the title, in its outcome's colour and always in words
+        text, outcome = sheet.verdict[0]
+        colour = OUTCOME_COLOURS.get(outcome, "#6e7781")
+        kw = {"ha": "center", "va": "top", "color": colour, "weight": "bold"}
+        fig.text(0.5, 1 - 0.6 / height, f"Verdict: {text}", **kw)
     return fig
 
 

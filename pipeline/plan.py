@@ -16,8 +16,8 @@ from backtest.engine import Cost, check_costs
 from common import checks
 from common.checks import BadValue
 from common.errors import ConfigError
+from pipeline.schema import VerdictConfig, check_verdict
 from pipeline.schema import check as check_sections
-from pipeline.schema import check_verdict
 from signals.base import params_of
 from strategies.allocation import KEY as ALLOCATION_KEY
 from strategies.allocation import fixed
@@ -126,8 +126,8 @@ def verdict_benchmarks(node: Any, names: list[str]) -> tuple[str, ...]:
     Raises:
         BadValue: A name that is not one of the run's `benchmarks` (with a "did you mean").
     """
-    if node is None:
-        return tuple(sorted(names, key=lambda n: n != "sixty_forty")) if names else ()
+    if node is None:  # a config from before the section (a tracked run's, replayed): its defaults
+        node = OmegaConf.structured(VerdictConfig)
     fix = f"name one of the run's benchmarks: {', '.join(names)}."
     primary = str(checks.choice("verdict.primary", node.primary, names, fix=fix))
     listed = names if node.benchmarks is None else list(node.benchmarks)

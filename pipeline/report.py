@@ -81,7 +81,8 @@ def summary(result: RunResult, *, end: object = None, overrides: Sequence[str] =
 def verdict_lines(result: RunResult) -> str:
     """The verdict against each benchmark, the primary first: the first lines after the run header.
 
-    >>> # e.g. "verdict: no evidence it beats 60/40 (Sharpe -0.02, 95% CI -0.09 to +0.06, p 0.68)"
+    Each ``verdict: <sentence>``, e.g. ``verdict: no evidence it beats 60/40 (Sharpe -0.02, 95% CI -0.09
+    to +0.06, p 0.68)``.
     """
     if not result.verdicts:
         return "\nverdict: none (the window is too short for the block bootstrap)"

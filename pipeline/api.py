@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from analysis.verdict import Comparison
 from common.errors import ConfigError
 from market.types import MarketData
 from pipeline import outputs
@@ -109,6 +110,30 @@ class Result:
         if "metrics" not in self._cache:
             self._cache["metrics"] = outputs.flat_metrics(self.run)
         return self._cache["metrics"]
+
+    @property
+    def verdict(self) -> Comparison | None:
+        """The strategy against the primary benchmark (``verdict.primary``, 60/40 by default).
+
+        ``r.verdict.verdict`` is the `analysis.verdict.Verdict` on the Sharpe difference (``str(r.verdict)``
+        its sentence); ``.cagr`` and ``.max_drawdown`` the other intervals, ``.information_ratio``,
+        ``.psr``, ``.active`` the daily active returns. None when the window is too short to test.
+        """
+        return next(iter(self.run.verdicts.values()), None)
+
+    @property
+    def verdicts(self) -> dict[str, Comparison]:
+        """The strategy against each benchmark of ``verdict.benchmarks``, the primary first."""
+        return dict(self.run.verdicts)
+
+    @property
+    def episodes(self) -> pd.DataFrame | None:
+        """One row per risk-off episode against the primary benchmark (``episodes.csv``; None: no signal).
+
+        Dates, trading days, the equity sleeve's return during it, strategy minus benchmark during it
+        and over the 20 and 60 days after, and the costs paid (`analysis.verdict.scorecard`).
+        """
+        return self.run.episodes
 
     @property
     def daily(self) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis.event_study import EventStudy, study
+from analysis.verdict import Comparison, compare, scorecard
 from backtest import metrics as M
 from backtest.engine import INIT_CASH, simulate
 from common.errors import ConfigError, DataError
@@ -92,6 +93,57 @@ class RunResult:
         if self.inputs is not None:
             return self.inputs.event_study
         return None if self.signal is None else study(self.signal.risk_off, self.prices["equity"])
+
+    @property
+    def cash_returns(self) -> pd.Series:
+        """What cash (the T-bill) earned on each day of the evaluation window."""
+        return self.prices["cash"].pct_change().reindex(self.strategy.returns.index)
+
+    @functools.cached_property
+    def verdicts(self) -> dict[str, Comparison]:
+        """The strategy against each benchmark of ``verdict`` on the same days, the primary first.
+
+        Computed once, on first use (`analysis.verdict.compare`, a block bootstrap: about 0.3 s a
+        benchmark). A window too short for the bootstrap's blocks has no verdict (an empty dict).
+        """
+        s, out = self.strategy, {}
+        for name in self.plan.verdict:
+            if name not in self.portfolios:
+                continue
+            try:
+                out[name] = compare(
+                    s.returns,
+                    self.portfolios[name].returns,
+                    self.cash_returns,
+                    benchmark_name=name,
+                    settings=self.plan.verdict_settings,
+                )
+            except ValueError:  # too few days for the blocks: no verdict against it
+                continue
+        return out
+
+    @functools.cached_property
+    def episodes(self) -> pd.DataFrame | None:
+        """The episode scorecard against the primary benchmark (`analysis.verdict.scorecard`).
+
+        None without a signal or a benchmark. Costs: the strategy's fees and slippage on the orders
+        from the day after the onset to `lag` days after the episode's last day (its way in and out),
+        as a fraction of its value at the onset's close.
+        """
+        ev = self.event_study
+        bench = next(iter(self.plan.verdict), None)
+        if ev is None or bench not in self.portfolios:
+            return None
+        s = self.strategy
+        days = self.prices.index
+        orders = s.orders
+        costs = []
+        for start, end in zip(ev.episodes["start"], ev.episodes["end"], strict=True):
+            last = days[min(days.get_loc(end) + self.plan.lag, len(days) - 1)]
+            sub = orders[(orders["date"] > start) & (orders["date"] <= last)]
+            paid = M.trading(sub, s.value, len(s.value))["costs_total"] * INIT_CASH
+            costs.append(paid / float(s.value.asof(start)) if start >= s.value.index[0] else paid / INIT_CASH)
+        return scorecard(ev.episodes, s.returns, self.portfolios[bench].returns, costs, benchmark_name=bench)
 
 
 def sleeve_prices(frame: pd.DataFrame, sleeves: dict[str, str]) -> pd.DataFrame:

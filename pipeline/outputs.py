@@ -7,9 +7,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import event_study
+from analysis.verdict import sentence
 from backtest.engine import INIT_CASH
 from backtest.metrics import METRICS, RELATIVE
 from common.errors import ConfigError
@@ -38,7 +40,21 @@ def flat_metrics(result: RunResult) -> dict[str, float]:
             out |= {f"{name}.{k}": v for k, v in p.metrics.items()}
     if result.signal is not None:
         out |= event_study.metrics(event_study_of(result))
+    for name, c in result.verdicts.items():
+        out |= {f"verdict.{name}.{k}": v for k, v in c.metrics().items()}
     return out
+
+
+def verdict_json(result: RunResult) -> dict | None:
+    """The verdict for stats.json: the primary benchmark, its sentence, and every comparison's numbers."""
+    if not result.verdicts:
+        return None
+    first = next(iter(result.verdicts.values()))
+    return {
+        "primary": first.benchmark,
+        "sentence": sentence(first.verdict),
+        "comparisons": [c.to_json() for c in result.verdicts.values()],
+    }
 
 
 def event_study_of(result: RunResult) -> event_study.EventStudy:
@@ -86,6 +102,7 @@ def stats(result: RunResult) -> dict:
     """The stats JSON: metrics per portfolio and what the run was made of."""
     s = result.strategy
     return {
+        "verdict": verdict_json(result),
         "portfolios": {n: {k: _clean(v) for k, v in p.metrics.items()} for n, p in result.portfolios.items()},
         "window": {
             "first_execution": str(s.value.index[0].date()),
@@ -226,6 +243,56 @@ def lineage(result: RunResult, rerun: str | None = None) -> dict[str, str]:
     }
 
 
+def _pct(x: float) -> str:
+    return "-" if x is None or not math.isfinite(x) else f"{x * 100:+.2f}%"
+
+
+def _ci(lo: float, hi: float, pct: bool = True) -> str:
+    f = _pct if pct else (lambda x: f"{x:+.2f}")  # noqa: E731
+    return f"{f(lo)} to {f(hi)}"
+
+
+def verdict_table(result: RunResult) -> pd.DataFrame | None:
+    """The numbers behind each verdict, formatted for the tearsheet: one row per benchmark."""
+    if not result.verdicts:
+        return None
+    rows = {}
+    for c in result.verdicts.values():
+        v, lo_hi = c.verdict, c.verdict.ci or (math.nan, math.nan)
+        rows[v.label] = {
+            "Sharpe difference": f"{v.estimate:+.2f}",
+            f"{1 - v.level:.0%} interval": _ci(*lo_hi, pct=False),
+            "p (one-sided)": f"{v.p_value:.3f}",
+            "CAGR difference": _pct(c.cagr.estimate),
+            "CAGR interval": _ci(c.cagr.lo, c.cagr.hi),
+            "max-drawdown reduction": _pct(c.max_drawdown.estimate),
+            "max-drawdown interval": _ci(c.max_drawdown.lo, c.max_drawdown.hi),
+            "information ratio": f"{c.information_ratio:+.2f}",
+            "PSR of active returns": f"{c.psr:.2f}",
+            "block (days)": str(c.block),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def episodes_table(episodes: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The episode scorecard (`RunResult.episodes`), formatted for the tearsheet."""
+    day = lambda s: s.dt.strftime("%Y-%m-%d")  # noqa: E731
+    out = pd.DataFrame(
+        {
+            "start": day(episodes["start"]),
+            "end": day(episodes["end"]) + np.where(episodes["ongoing"], " (ongoing)", ""),
+            "trading days": episodes["days"].astype(str),
+            "equity during": episodes["ret_during"].map(_pct),
+            f"minus {label}, during": episodes["active_during"].map(_pct),
+            f"minus {label}, 20 days after": episodes["active_20d_after"].map(_pct),
+            f"minus {label}, 60 days after": episodes["active_60d_after"].map(_pct),
+            "costs paid (bp)": episodes["costs"].map(lambda x: f"{x * 1e4:.1f}"),
+        }
+    )
+    out.index = pd.RangeIndex(1, len(out) + 1, name="#")
+    return out
+
+
 def tearsheet_of(result: RunResult, rerun: str | None = None) -> tearsheet.Tearsheet:
     """The run's tearsheet (`report.tearsheet.Tearsheet`): its numbers, figures' inputs and lineage."""
     values, risk_off = _portfolio_inputs(result)
@@ -236,6 +303,12 @@ def tearsheet_of(result: RunResult, rerun: str | None = None) -> tearsheet.Tears
         kw.pop("title")
         panel = tearsheet.SignalPanel(mkt, state, **kw)
     s = result.strategy
+    primary = next(iter(result.verdicts.values()), None)
+    label = primary.verdict.label if primary is not None else ""
+    active = None
+    if primary is not None:
+        active = (s.value - result.portfolios[primary.benchmark].value) / INIT_CASH
+    eps = result.episodes
     return tearsheet.Tearsheet(
         name=result.plan.name,
         headline=headline_cells(result),
@@ -249,6 +322,11 @@ def tearsheet_of(result: RunResult, rerun: str | None = None) -> tearsheet.Tears
         signal=panel,
         event_study=result.event_study,
         lineage=lineage(result, rerun),
+        verdict=tuple((sentence(c.verdict), c.verdict.outcome) for c in result.verdicts.values()),
+        verdict_table=verdict_table(result),
+        active=active,
+        active_label=label,
+        episodes=None if eps is None or eps.empty else episodes_table(eps, label),
     )
 
 
@@ -297,6 +375,10 @@ def write(
     result.strategy.orders.to_csv(folder / "orders.csv", index=False)
     (folder / "stats.json").write_text(json.dumps(stats(result), indent=2))
     files = [folder / "daily.csv", folder / "orders.csv", folder / "stats.json"]
+    if result.episodes is not None:  # the event study's episodes.csv, with the scorecard's columns
+        result.episodes.to_csv(
+            folder / "episodes.csv", index=False, float_format="%.10g", date_format="%Y-%m-%d"
+        )
     if result.signal is not None:
         files += [folder / "event_study.csv", folder / "event_study.json", folder / "episodes.csv"]
     return files + render(portfolio_charts(result, folder, plotlyjs, rerun)) + started.finish()

@@ -11,9 +11,12 @@ import pandas as pd
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from analysis.verdict import Settings
 from backtest.engine import Cost, check_costs
+from common import checks
 from common.checks import BadValue
 from common.errors import ConfigError
+from pipeline.schema import VerdictConfig, check_verdict
 from pipeline.schema import check as check_sections
 from signals.base import params_of
 from strategies.allocation import KEY as ALLOCATION_KEY
@@ -40,6 +43,8 @@ class Plan:
             volatility target), or None.
         drift_band: Rebalance only when a realised weight is this far from target (0 = off).
         min_hold_days: No rebalance within this many trading days of the previous one (0 = off).
+        verdict: The benchmarks the verdict compares the strategy with, the primary first.
+        verdict_settings: The verdict's test (`analysis.verdict.Settings`).
     """
 
     name: str
@@ -56,6 +61,8 @@ class Plan:
     overlay: functools.partial | None = None
     drift_band: float = 0.0
     min_hold_days: int = 0
+    verdict: tuple[str, ...] = ()
+    verdict_settings: Settings = Settings()
 
 
 def _build(node: Any, key: str) -> functools.partial:
@@ -111,6 +118,22 @@ def _rule(node: Any, key: str, sleeves: dict[str, str]) -> functools.partial:
     validate_allocation(built.func, built.keywords, key=key)
     _check_mapped(built.keywords, sleeves, key)
     return built
+
+
+def verdict_benchmarks(node: Any, names: list[str]) -> tuple[str, ...]:
+    """The benchmarks the verdict compares with, the primary first (``verdict.primary``, ``.benchmarks``).
+
+    Raises:
+        BadValue: A name that is not one of the run's `benchmarks` (with a "did you mean").
+    """
+    if node is None:  # a config from before the section (a tracked run's, replayed): its defaults
+        node = OmegaConf.structured(VerdictConfig)
+    fix = f"name one of the run's benchmarks: {', '.join(names)}."
+    primary = str(checks.choice("verdict.primary", node.primary, names, fix=fix))
+    listed = names if node.benchmarks is None else list(node.benchmarks)
+    for i, name in enumerate(listed):
+        checks.choice(f"verdict.benchmarks.{i}", name, names, fix=fix)
+    return tuple(dict.fromkeys([primary, *map(str, listed)]))
 
 
 def make_plan(cfg: DictConfig) -> Plan:
@@ -182,6 +205,8 @@ def make_plan(cfg: DictConfig) -> Plan:
         overlay=overlay,
         drift_band=float(drift_band),
         min_hold_days=int(min_hold),
+        verdict=verdict_benchmarks(cfg.get("verdict"), list(benchmarks)),
+        verdict_settings=check_verdict(cfg.verdict) if cfg.get("verdict") is not None else Settings(),
     )
 
 

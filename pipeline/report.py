@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from analysis.event_study import headline
+from analysis.verdict import sentence
 from backtest.metrics import METRICS, RELATIVE
 from market.types import MarketData
 from market.vintage import last_dates_line, vintage_lines
@@ -73,8 +74,19 @@ def summary(result: RunResult, *, end: object = None, overrides: Sequence[str] =
     notes = "".join(f"\nnote: {n}" for n in (result.signal.notes if result.signal is not None else ()))
     events = f"\n{headline(result.event_study)}" if result.event_study is not None else ""
     given = f"\noverrides: {' '.join(overrides)}" if overrides else ""
-    head += given + cut_back(s.value.index[-1], end)
+    head += verdict_lines(result) + given + cut_back(s.value.index[-1], end)
     return f"{head}\n{parts(result.plan)}{decides(result)}{data_lines(m)}{notes}{events}\n\n{table(result)}"
+
+
+def verdict_lines(result: RunResult) -> str:
+    """The verdict against each benchmark, the primary first: the first lines after the run header.
+
+    Each ``verdict: <sentence>``, e.g. ``verdict: no evidence it beats 60/40 (Sharpe -0.02, 95% CI -0.09
+    to +0.06, p 0.68)``.
+    """
+    if not result.verdicts:
+        return "\nverdict: none (the window is too short for the block bootstrap)"
+    return "".join(f"\nverdict: {sentence(c.verdict)}" for c in result.verdicts.values())
 
 
 def cut_back(last: pd.Timestamp, end: object) -> str:

@@ -12,6 +12,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from analysis.verdict import sentence
 from common.errors import UserError
 from pipeline import outputs
 from pipeline.backtest import RunResult, prepare_inputs, simulate_all
@@ -22,6 +23,7 @@ from sweeps.pipeline import run_grid
 from sweeps.pipeline import validate as validate_grid
 from tracking.background import TrackingError
 from tracking.lineage import rerun_command, run_name
+from tracking.mlflow_store import VERDICT_TAG
 from tracking.record import current_sweep, record_failed_job
 from tracking.tracked import Outcome, base_tags, job_overrides, resync_hint
 from tracking.tracked import execute as tracked_execute
@@ -30,11 +32,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
-    """Run tags: `tracking.tracked.base_tags` and the backtest's dates and engine (the worker adds git)."""
+    """Run tags: `tracking.tracked.base_tags`, the backtest's dates and engine, the verdict (git: the worker).
+
+    The ``verdict`` tag (the sentence against the primary benchmark) opens the run's MLflow description.
+    """
+    verdict = next(iter(result.verdicts.values()), None)
     return base_tags(cfg, result.market) | {
         "backtest_first": str(result.strategy.value.index[0].date()),
         "backtest_last": str(result.strategy.value.index[-1].date()),
         "engine": result.engine,
+        **({VERDICT_TAG: sentence(verdict.verdict)} if verdict is not None else {}),
     }
 
 

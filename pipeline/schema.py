@@ -1,4 +1,4 @@
-"""Structured configs (dataclasses in Hydra's ConfigStore) for ``backtest``, ``data``, ``tracking``, ``grid``.
+"""Structured configs (Hydra's ConfigStore) for ``backtest``, ``data``, ``tracking``, ``grid``, ``verdict``.
 
 Each default lives here, once; the YAML files of those groups name their schema in their defaults list
 and set only what differs. Hydra checks every value against these types as it composes (``backtest.lag=abc``
@@ -17,6 +17,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
+from analysis.verdict import BOOTSTRAPS, Settings
 from common import checks
 
 
@@ -97,6 +98,22 @@ class GridConfig:
     resume: str | None = None  # a search: continue the study of this run folder (or its search.journal)
 
 
+@dataclass
+class VerdictConfig:
+    """The verdict: the strategy against its benchmarks on the same days (`analysis.verdict.compare`).
+
+    The test's defaults are `analysis.verdict.Settings`'s, read here so they live in one place.
+    """
+
+    primary: str = "sixty_forty"  # the benchmark the headline sentence is drawn against
+    benchmarks: list[str] | None = None  # compared, the primary first; null: every one of `benchmarks:`
+    resamples: int = Settings.resamples  # bootstrap resamples
+    seed: int = Settings.seed  # the resampling's seed
+    level: float = Settings.level  # 0.05: a 95% interval, "beats" when its lower end is above zero
+    bootstrap: str = Settings.bootstrap  # circular (fixed blocks, Ledoit & Wolf) | stationary
+    block: int | None = Settings.block  # block length in days; null: Politis-White's
+
+
 #: ``charts.plotlyjs``: how ``report.html`` carries plotly.js (`report.tearsheet.PLOTLYJS`): inlined once
 #: (the default: the page renders offline), or a link to plotly's CDN (an explicit opt-in).
 PLOTLYJS = ("inline", "cdn")
@@ -120,6 +137,9 @@ def check(cfg: Any) -> None:
             what="a non-empty MLflow experiment name",
             fix="e.g. tracking.experiment=regime-backtest (the default).",
         )
+    verdict = cfg.get("verdict")
+    if verdict is not None:
+        check_verdict(verdict)
     charts = cfg.get("charts")
     if charts is not None:
         checks.choice(
@@ -131,7 +151,32 @@ def check(cfg: Any) -> None:
         )
 
 
-SCHEMAS = {"backtest": BacktestConfig, "data": DataConfig, "tracking": TrackingConfig, "grid": GridConfig}
+def check_verdict(v: Any) -> Settings:
+    """The ``verdict`` section's test settings, checked (its benchmarks are checked with the plan's).
+
+    Raises:
+        BadValue: Naming the key, its value and a fix.
+    """
+    return Settings(
+        resamples=checks.whole("verdict.resamples", v.resamples, lo=100, fix="e.g. 1000 (the default)."),
+        seed=checks.whole("verdict.seed", v.seed, lo=0, fix="a whole number ≥ 0, e.g. 0 (the default)."),
+        level=checks.number(
+            "verdict.level", v.level, lo=0, hi=0.5, lo_open=True, hi_open=True, fix="e.g. 0.05 (95%)."
+        ),
+        bootstrap=checks.choice("verdict.bootstrap", v.bootstrap, BOOTSTRAPS),
+        block=None
+        if v.block is None
+        else checks.whole("verdict.block", v.block, lo=1, unit="trading days", fix="or null: Politis-White."),
+    )
+
+
+SCHEMAS = {
+    "backtest": BacktestConfig,
+    "data": DataConfig,
+    "tracking": TrackingConfig,
+    "grid": GridConfig,
+    "verdict": VerdictConfig,
+}
 
 
 def register() -> None:

@@ -1,12 +1,15 @@
 """A run's tearsheet: one self-contained HTML page (``report.html``) and its PNG twin (``report.png``).
 
-The page holds, in order (each a ``<section id=...>``, `SECTIONS`): the headline table (strategy beside
-every benchmark), equity and drawdown on one date axis with the risk-off episodes shaded, the signal
-panel (its inputs, its score against the entry and exit thresholds, one strip per condition of the
-rule), the allocation over time, the strategy's monthly returns, its rolling one-year Sharpe against the
-reference benchmark (60/40), its five worst drawdowns, returns by regime (strategy and reference), the
-event study with its p-values, and the run's lineage. plotly.js is inlined once, in the first figure,
-so the page renders offline (``plotlyjs="cdn"`` links it instead: a smaller page that needs internet).
+The page holds, in order (each a ``<section id=...>``, `SECTIONS`): the verdict (a banner with its sentence
+against each benchmark, coloured by its outcome and never by colour alone, and the numbers behind it),
+the headline table (strategy beside every benchmark), equity and drawdown on one date axis with the
+risk-off episodes shaded, under it the cumulative strategy minus the primary benchmark with the onsets
+marked, the signal panel (its inputs, its score against the entry and exit thresholds, one strip per
+condition of the rule), the allocation over time, the strategy's monthly returns, its rolling one-year
+Sharpe against the reference benchmark (60/40), its five worst drawdowns, returns by regime (strategy and
+reference), the event study with its p-values, the episode scorecard, and the run's lineage. plotly.js
+is inlined once, in the first figure, so the page renders offline (``plotlyjs="cdn"`` links it instead:
+a smaller page that needs internet).
 
 Every number shown comes from `backtest.metrics` (the headline table, formatted by the caller) or from
 `backtest.breakdown`, which calls those metrics. Pure: a `Tearsheet` in, a string or a figure out; the
@@ -26,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.event_study import EventStudy
+from analysis.verdict import OUTCOME_COLOURS
 from backtest import breakdown
 from report import allocation_charts, charts, event_charts, style
 
@@ -38,8 +42,10 @@ if TYPE_CHECKING:
 STRATEGY = "strategy"
 REFERENCE = "sixty_forty"  # the benchmark the rolling Sharpe and the regime table compare against
 SECTIONS = {
+    "verdict": "Verdict: does it beat the benchmarks, beyond luck?",
     "headline": "Headline: strategy vs benchmarks",
     "equity": "Equity and drawdown",
+    "active": "Strategy minus the benchmark, cumulative",
     "signal": "The signal: why each episode opened and closed",
     "allocation": "Allocation over time",
     "monthly": "Monthly returns (strategy)",
@@ -47,6 +53,7 @@ SECTIONS = {
     "drawdowns": "Five worst drawdowns (strategy)",
     "regimes": "Returns by regime",
     "event-study": "Event study",
+    "episodes": "Episodes: where de-risking paid",
     "lineage": "Lineage",
 }
 PLOTLYJS = ("inline", "cdn")
@@ -81,6 +88,11 @@ class Tearsheet:
         signal: The signal panel, or None without a signal.
         event_study: The signal's event study, or None.
         lineage: Label -> text: data source and digest, vintage, commit, the re-run command, ...
+        verdict: ``(sentence, outcome)`` against each benchmark, the primary first (`analysis.verdict`).
+        verdict_table: The numbers behind the verdicts, formatted: one row per benchmark.
+        active: Cumulative strategy minus the primary benchmark (growth of 1, each), by date.
+        active_label: The primary benchmark's display name.
+        episodes: The episode scorecard, formatted: one row per risk-off episode.
     """
 
     name: str
@@ -95,6 +107,11 @@ class Tearsheet:
     signal: SignalPanel | None = None
     event_study: EventStudy | None = None
     lineage: Mapping[str, str] = field(default_factory=dict)
+    verdict: tuple[tuple[str, str], ...] = ()
+    verdict_table: pd.DataFrame | None = None
+    active: pd.Series | None = None
+    active_label: str = ""
+    episodes: pd.DataFrame | None = None
 
     @property
     def reference(self) -> str | None:
@@ -250,6 +267,38 @@ def rolling_sharpe_plotly(sheet: Tearsheet) -> PlotlyFigure:
     return fig
 
 
+def active_plotly(sheet: Tearsheet) -> PlotlyFigure:
+    """Cumulative strategy minus the primary benchmark (growth of 1 each, in percent), the onsets marked."""
+    # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
+    import plotly.graph_objects as go
+
+    gap = sheet.active * 100
+    fig = style.plotly_figure()
+    x = charts._x(gap.index)
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=gap.to_numpy(dtype=np.float32), mode="lines", name=f"strategy minus {sheet.active_label}",
+            line={"color": style.color(0), "width": 1.5}, hovertemplate="%{y:.2f} points",
+        )
+    )  # fmt: skip
+    if sheet.risk_off is not None:
+        on = sheet.risk_off.reindex(gap.index).astype("boolean").fillna(False).to_numpy(dtype=bool)
+        onsets = on & ~np.concatenate([[False], on[:-1]])
+        fig.add_trace(
+            go.Scatter(
+                x=charts._x(gap.index[onsets]), y=gap.to_numpy(dtype=np.float32)[onsets], mode="markers",
+                name="onset",
+                marker={"symbol": "triangle-down", "size": 8, "color": "#cf222e"}, hovertemplate="onset",
+            )
+        )  # fmt: skip
+    fig.add_hline(y=0.0, line={"color": "black", "width": 0.8})
+    mask = charts._align_mask(sheet.risk_off, gap.index)
+    fig.update_layout(shapes=charts._shapes(mask), **style.plotly_layout(300))
+    fig.update_yaxes(title_text=f"minus {sheet.active_label}, points of 1")
+    fig.update_xaxes(hoverformat="%Y-%m-%d")
+    return fig
+
+
 def _signal_plotly(panel: SignalPanel, name: str) -> PlotlyFigure:
     return charts.signal_plotly(
         panel.market,
@@ -264,6 +313,8 @@ def _signal_plotly(panel: SignalPanel, name: str) -> PlotlyFigure:
 def figures(sheet: Tearsheet) -> dict[str, PlotlyFigure]:
     """The page's figures by section id, in page order (no signal: no signal or event figure)."""
     out = {"equity": charts.equity_plotly(sheet.values, risk_off=sheet.risk_off)}
+    if sheet.active is not None:
+        out["active"] = active_plotly(sheet)
     if sheet.signal is not None:
         out["signal"] = _signal_plotly(sheet.signal, sheet.name)
     out["allocation"] = allocation_charts.allocation_plotly(
@@ -287,6 +338,8 @@ border-bottom:1px solid #eee}th:first-child{text-align:left}thead th{border-bott
 caption{text-align:left;color:#555;padding:4px 0}.note{color:#555;font-size:0.9em}
 dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dt{color:#555}dd{margin:0}
 code{background:#f4f4f4;padding:1px 4px}
+.verdict{border-left:8px solid;padding:8px 14px;margin:6px 0;background:#f6f8fa;font-size:1.05em}
+.verdict.primary{font-size:1.3em;font-weight:600}
 """
 
 
@@ -308,7 +361,15 @@ def _fig_html(fig: PlotlyFigure, section: str, include_plotlyjs: bool | str) -> 
 def _notes(sheet: Tearsheet) -> dict[str, str]:
     ref = style.label(sheet.reference) if sheet.reference else "-"
     return {
+        "verdict": "Sharpe difference in excess of the T-bill, strategy minus benchmark on the same days, "
+        "with a 95% studentised block-bootstrap interval and a one-sided p-value (Ledoit & Wolf 2008); "
+        "'beats' only when the interval is above zero. CAGR and max-drawdown intervals: the same resamples.",
         "equity": "Growth of 1 (log scale) over drawdown from the running peak; risk-off episodes shaded.",
+        "active": f"Growth of 1 in the strategy minus growth of 1 in {sheet.active_label or '-'}, points; "
+        "each onset of the signal marked, risk-off episodes shaded.",
+        "episodes": f"One row per risk-off episode: the equity sleeve's return during it, the strategy minus "
+        f"{sheet.active_label or '-'} during it and over the 20 and 60 trading days after its last day, "
+        "and the trading costs paid for it (fraction of the strategy's value at the onset).",
         "signal": "Top: the signal's inputs. Middle: its score and the entry/exit thresholds. Bottom: one "
         "strip per condition of the rule (dark where it holds at that close), then the risk-off state.",
         "allocation": "Realised end-of-day weights (solid) and the target in force (dashed step).",
@@ -329,6 +390,20 @@ def _lineage_html(lineage: Mapping[str, str]) -> str:
         f"<dt>{html.escape(k)}</dt><dd><code>{html.escape(str(v))}</code></dd>" for k, v in lineage.items()
     )
     return f"<dl>{items}</dl>"
+
+
+def _banner(verdicts: tuple[tuple[str, str], ...]) -> str:
+    """The verdict sentences, the primary's first and largest, each coloured by its outcome beside words."""
+    out = []
+    for i, (text, outcome) in enumerate(verdicts):
+        colour = OUTCOME_COLOURS.get(outcome, "#6e7781")
+        cls = "verdict primary" if i == 0 else "verdict"
+        out.append(
+            f'<div class="{cls}" data-outcome="{html.escape(outcome)}" '
+            f'style="border-color:{colour};color:{colour}">'
+            f"{'Verdict: ' if i == 0 else ''}{html.escape(text)}</div>"
+        )
+    return "".join(out)
 
 
 def page(sheet: Tearsheet, *, plotlyjs: str = "inline") -> str:
@@ -353,7 +428,17 @@ def page(sheet: Tearsheet, *, plotlyjs: str = "inline") -> str:
         parts = []
         if key in notes:
             parts.append(f'<p class="note">{html.escape(notes[key])}</p>')
-        if key == "headline":
+        if key == "verdict":
+            if not sheet.verdict:
+                continue
+            parts.insert(0, _banner(sheet.verdict))
+            if sheet.verdict_table is not None:
+                parts.append(_html_table(sheet.verdict_table))
+        elif key == "episodes":
+            if sheet.episodes is None:
+                continue
+            parts.append(_html_table(sheet.episodes))
+        elif key == "headline":
             parts.append(_html_table(sheet.headline.rename(columns=style.label)))
         elif key == "drawdowns":
             parts.append(_html_table(drawdown_table(sheet)))
@@ -372,7 +457,7 @@ def page(sheet: Tearsheet, *, plotlyjs: str = "inline") -> str:
             mode: bool | str = ("cdn" if plotlyjs == "cdn" else True) if first else False
             parts.append(_fig_html(figs[key], key, mode))
             first = False
-        elif key in ("signal",):
+        elif key in ("signal", "active"):
             continue
         body.append(f'<section id="{key}"><h2>{html.escape(title)}</h2>{"".join(parts)}</section>')
     title = f"{sheet.name}: backtest tearsheet"
@@ -408,10 +493,11 @@ def png_figure(sheet: Tearsheet) -> Figure:
             )
         )
     rows += [("allocation", 1.6), ("rolling", 1.6), ("bottom", 3.2)]
-    height = 2.0 + 1.45 * sum(h for _, h in rows)
+    head = 1.5 if sheet.verdict else 1.1  # inches above the first panel: the title, the verdict, a legend
+    height = 2.0 + head - 1.1 + 1.45 * sum(h for _, h in rows)
     fig = style.figure((12.0, height), layout=None)
     grid = fig.add_gridspec(
-        len(rows), 2, height_ratios=[h for _, h in rows], left=0.2, right=0.97, top=1 - 1.1 / height,
+        len(rows), 2, height_ratios=[h for _, h in rows], left=0.2, right=0.97, top=1 - head / height,
         bottom=0.4 / height, hspace=0.55, wspace=0.25,
     )  # fmt: skip
     first = fig.add_subplot(grid[0, :])
@@ -435,8 +521,15 @@ def png_figure(sheet: Tearsheet) -> Figure:
     _png_monthly(sheet, months)
     _png_regimes(sheet, regimes)
     fig.suptitle(
-        f"{sheet.name}: backtest tearsheet (report.html holds the interactive version and the tables)"
+        f"{sheet.name}: backtest tearsheet (report.html holds the interactive version and the tables)",
+        y=1 - 0.15 / height,
+        va="top",
     )
+    if sheet.verdict:  # the primary verdict under the title, in its outcome's colour and always in words
+        text, outcome = sheet.verdict[0]
+        colour = OUTCOME_COLOURS.get(outcome, "#6e7781")
+        kw = {"ha": "center", "va": "top", "color": colour, "weight": "bold"}
+        fig.text(0.5, 1 - 0.6 / height, f"Verdict: {text}", **kw)
     return fig
 
 

@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,7 @@ from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
 from sweeps.visuals import parameters, prepare_png, start_png, write_grid_report
-from sweeps.walkforward import CHOOSERS, WalkForward, walk_forward
+from sweeps.walkforward import CHOOSERS, WalkForward, against, verdict_metrics, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
 from tracking.tracked import Outcome, base_tags, execute, job_overrides
@@ -611,6 +611,13 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
         portfolios = benchmark_portfolios(cfg, market, sweep.dates)
         bench = benchmarks(portfolios)
         metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
+        if lk.wf is not None:  # out of sample against the benchmarks, on the same days
+            plan = make_plan(cfg)
+            cash = pd.Series(sweep.cash_returns, index=sweep.dates)
+            returns = {name: p.returns for name, p in portfolios.items()}
+            wf = against(lk.wf, returns, cash, plan.verdict, plan.verdict_settings)
+            lk = replace(lk, wf=wf)
+            metrics |= verdict_metrics(wf)
         wrote.result()
         if lk.wf is not None:
             lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)

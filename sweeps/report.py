@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
+from analysis.verdict import sentence
 from backtest.metrics import METRICS, benchmark_label, column_label, describe, short_keys
 from common.text import WIDTH, short_names, text_table, weights_text, wrap
 
@@ -151,5 +152,6 @@ def render(
             f"    vs in-sample best (config {w.in_sample_best}) on the "
             f"same days: Sharpe {sharpe.format(w.in_sample_metrics['sharpe_excess_tbill'])}, "
             f"CAGR {cagr.format(w.in_sample_metrics['cagr'])}"
+            + "".join(f"\n    out of sample: {sentence(c.verdict)}" for c in w.verdicts.values())
         )
     return "\n".join(lines[:prose] + [wrap(ln) for text in lines[prose:] for ln in text.splitlines() or [""]])

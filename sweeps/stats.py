@@ -7,7 +7,8 @@ T-bill cash return, as in the papers; reported intervals are annualised on 252 d
   Selection Bias, Backtest Overfitting and Non-Normality", J. Portfolio Management 40(5).
 - Probability of backtest overfitting by combinatorially symmetric cross-validation: Bailey, Borwein,
   López de Prado & Zhu (2017), "The Probability of Backtest Overfitting", J. Computational Finance 20(4).
-- Stationary bootstrap: Politis & Romano (1994), J. American Statistical Association 89(428).
+- Stationary bootstrap: Politis & Romano (1994), J. American Statistical Association 89(428)
+  (`analysis.verdict.stationary_indices`, shared with the single run's verdict).
 """
 
 from __future__ import annotations
@@ -19,7 +20,24 @@ from statistics import NormalDist
 
 import numpy as np
 
+from analysis.verdict import moments, probabilistic_sharpe, stationary_indices
 from backtest.metrics import YEAR
+
+__all__ = [  # the probabilistic Sharpe ratio and the stationary bootstrap live in analysis.verdict
+    "Deflated",
+    "Overfitting",
+    "block_sums",
+    "bootstrap_sharpe_ci",
+    "deflated_from",
+    "deflated_sharpe",
+    "expected_max_sharpe",
+    "moments",
+    "pbo_cscv",
+    "pbo_from_sums",
+    "per_period_sharpe",
+    "probabilistic_sharpe",
+    "stationary_indices",
+]
 
 EULER_GAMMA = 0.5772156649015329
 _N = NormalDist()
@@ -42,24 +60,6 @@ def expected_max_sharpe(n_trials: int, sharpe_variance: float) -> float:
     g = EULER_GAMMA
     z = (1 - g) * _N.inv_cdf(1 - 1 / n_trials) + g * _N.inv_cdf(1 - 1 / (n_trials * math.e))
     return math.sqrt(max(sharpe_variance, 0.0)) * z
-
-
-def probabilistic_sharpe(sr: float, sr0: float, n_obs: int, skew: float, kurtosis: float) -> float:
-    """P(true Sharpe > `sr0`) given an estimate `sr` from `n_obs` returns (per-period units).
-
-    ``Φ((SR − SR₀) √(T − 1) / √(1 − γ₃ SR + (γ₄ − 1)/4 SR²))``, γ₄ the (non-excess) kurtosis.
-    """
-    denom = 1 - skew * sr + (kurtosis - 1) / 4 * sr**2
-    if denom <= 0 or n_obs < 2:
-        return float("nan")
-    return _N.cdf((sr - sr0) * math.sqrt(n_obs - 1) / math.sqrt(denom))
-
-
-def moments(x: np.ndarray) -> tuple[float, float]:
-    """Skewness and (non-excess) kurtosis of a sample, population moments as in the DSR paper."""
-    d = x - x.mean()
-    m2 = np.mean(d**2)
-    return float(np.mean(d**3) / m2**1.5), float(np.mean(d**4) / m2**2)
 
 
 @dataclass(frozen=True)
@@ -236,20 +236,6 @@ def _oos_rank(is_sr: np.ndarray, oos_sr: np.ndarray) -> tuple[np.ndarray, np.nda
     ties = np.count_nonzero(oos_sr == mine, axis=1)
     omega = (below + (ties + 1) / 2) / (n + 1)
     return np.log(omega / (1 - omega)), mine[:, 0] < 0
-
-
-def stationary_indices(n: int, samples: int, mean_block: float, rng: np.random.Generator) -> np.ndarray:
-    """Index arrays of the stationary bootstrap: blocks of geometric length (mean `mean_block`), wrapping.
-
-    Returns:
-        Integer array, samples × n.
-    """
-    starts = rng.integers(0, n, size=(samples, n))
-    new = rng.random((samples, n)) < 1.0 / mean_block
-    new[:, 0] = True
-    pos = np.arange(n)
-    last = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
-    return (np.take_along_axis(starts, last, axis=1) + (pos - last)) % n
 
 
 def bootstrap_sharpe_ci(

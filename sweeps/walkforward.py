@@ -5,15 +5,20 @@ return on a day depends on data up to that day only). On each train window the c
 best metric *on that window's days* is chosen and its returns on the following test window are kept;
 the test windows stitched together are the out-of-sample record. Switching configurations at a window
 boundary is assumed free (no extra rebalance cost), which flatters walk-forward slightly.
+
+`against` sets the out-of-sample record against each benchmark on the same days, with the single run's
+test (`analysis.verdict.compare`): the honest answer to "does the search's choice beat 60/40?".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from analysis.verdict import Comparison, Settings, compare
 from backtest import metrics as M
 from backtest.engine import INIT_CASH
 from common.errors import ConfigError
@@ -106,6 +111,7 @@ class WalkForward:
         oos_metrics: Metrics of the stitched out-of-sample record.
         in_sample_best: The configuration best on the whole history by the same metric.
         in_sample_metrics: Its metrics on the same out-of-sample days (hindsight; the fair comparison).
+        verdicts: The out-of-sample record against each benchmark on the same days (`against`).
     """
 
     choices: pd.DataFrame
@@ -113,6 +119,7 @@ class WalkForward:
     oos_metrics: dict[str, float]
     in_sample_best: int
     in_sample_metrics: dict[str, float]
+    verdicts: dict[str, Comparison] = field(default_factory=dict)
 
 
 def walk_forward(
@@ -174,3 +181,42 @@ def record_metrics(returns: pd.Series, cash: pd.Series) -> dict[str, float]:
     """`backtest.metrics.performance` of a record given by its daily returns and the T-bill's."""
     value = INIT_CASH * np.cumprod(1.0 + returns.to_numpy())
     return M.performance(value, cash.to_numpy(), INIT_CASH)
+
+
+def against(
+    wf: WalkForward,
+    benchmarks: Mapping[str, pd.Series],
+    cash_returns: pd.Series,
+    names: Iterable[str],
+    settings: Settings,
+) -> WalkForward:
+    """`wf` with its out-of-sample record compared to each benchmark named, on the same days.
+
+    Args:
+        wf: The walk-forward.
+        benchmarks: Benchmark -> its daily returns (on at least the out-of-sample days).
+        cash_returns: The T-bill's daily returns (on at least those days).
+        names: The benchmarks to compare with, the primary first (``verdict.benchmarks``).
+        settings: The test (``verdict``): `analysis.verdict.compare`'s.
+    """
+    oos = wf.oos_returns.rename("strategy")
+    days = oos.index
+    out = {}
+    for name in names:
+        bench = benchmarks.get(name)
+        if bench is None or not days.isin(bench.index).all():
+            continue
+        try:
+            out[name] = compare(
+                oos, bench.loc[days], cash_returns.loc[days], benchmark_name=name, settings=settings
+            )
+        except ValueError:  # too few out-of-sample days for the blocks
+            continue
+    return replace(wf, verdicts=out)
+
+
+def verdict_metrics(wf: WalkForward) -> dict[str, float]:
+    """The out-of-sample verdicts' numbers as ``walk_forward.verdict.<benchmark>.<name>``."""
+    return {
+        f"walk_forward.verdict.{b}.{k}": v for b, c in wf.verdicts.items() for k, v in c.metrics().items()
+    }

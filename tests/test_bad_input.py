@@ -47,6 +47,9 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
     ("end-yesterday", "run", ["data.end=yesterday"], ["`data.end`", "yesterday"]),
     ("bootstrap-zero", "run", [GRID, "grid.bootstrap.samples=0"], ["`grid.bootstrap.samples`"]),
     ("threads-zero", "run", [GRID, "grid.threads=0"], ["`grid.threads`", "e.g. 2 on 2 cores"]),
+    ("verdict-primary", "run", ["verdict.primary=sixty_fourty"], ["`verdict.primary`", "`sixty_forty`"]),
+    ("verdict-level", "run", ["verdict.level=0.7"], ["`verdict.level`", "0.7"]),
+    ("verdict-bootstrap", "run", ["verdict.bootstrap=blocks"], ["`verdict.bootstrap`", "circular"]),
     # sweeps: every value checked before anything runs
     ("grid-abc", "run", [GRID, "grid.params.strategy.signal.z_entry=[1.5,abc]"],
      ["grid.params.strategy.signal.z_entry", "'abc'", "nothing ran"]),

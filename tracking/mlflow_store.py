@@ -35,6 +35,7 @@ MAX_PARAM_LEN = 6000
 MAX_RUN_NAME_LEN = 250  # MLflow's runs.name is VARCHAR(250)
 REDACTED = "<redacted>"
 NOTE = "mlflow.note.content"  # the tag MLflow's UI shows as a run's description (Markdown)
+VERDICT_TAG = "verdict"  # a run's verdict sentence (analysis.verdict.sentence): its description's first line
 SECRET_KEY = re.compile(
     r"(token|secret|passw(or)?d|pwd|credential|auth|(^|[_\-.])key$|api_?key|private_?key)", re.I
 )
@@ -501,8 +502,10 @@ def _finite(metrics: Mapping[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if not math.isnan(float(v))}
 
 
-def with_headline(note: str, metrics: Mapping[str, float]) -> str:
+def with_headline(note: str, metrics: Mapping[str, float], verdict: str = "") -> str:
     """A run's description `note` under the headline table of its `metrics` (`tracking.headline`).
+
+    A `verdict` sentence, when the run has one, is the description's first line, in bold.
 
     >>> print(with_headline("**Re-run**", {"cagr": 0.1234}))
     | | strategy |
@@ -511,7 +514,8 @@ def with_headline(note: str, metrics: Mapping[str, float]) -> str:
     <BLANKLINE>
     **Re-run**
     """
-    return "\n\n".join(part for part in (headline_table(metrics), note) if part)
+    lead = f"**Verdict: {verdict}**" if verdict else ""
+    return "\n\n".join(part for part in (lead, headline_table(metrics), note) if part)
 
 
 @dataclass
@@ -589,7 +593,7 @@ class Tracker:
         with_retry(mlflow.log_metrics, _finite(metrics))
         with_retry(mlflow.set_tags, dict(tags))
         own_note = with_retry(mlflow.get_run, self.run_id).data.tags.get(NOTE, "")
-        with_retry(mlflow.set_tag, NOTE, with_headline(own_note, metrics))
+        with_retry(mlflow.set_tag, NOTE, with_headline(own_note, metrics, dict(tags).get(VERDICT_TAG, "")))
         with_retry(mlflow.log_artifacts, str(folder))
         if hydra_dir is not None and hydra_dir.is_dir():
             with tempfile.TemporaryDirectory() as tmp:

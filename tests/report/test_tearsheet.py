@@ -42,7 +42,8 @@ def test_one_page_every_section_plotly_inlined_once_nothing_from_the_network(sav
         assert page.count(f'<section id="{key}">') == 1, key
     assert page.count(BANNER) == 1  # inlined once for the whole page, not once per figure
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", page)
-    assert page.count('class="plotly-graph-div"') == 6  # equity, signal, allocation, monthly, Sharpe, events
+    # equity, strategy minus 60/40, signal, allocation, monthly, Sharpe, events
+    assert page.count('class="plotly-graph-div"') == 7
     folder = saved[1]
     assert [p.name for p in folder.glob("*.html")] == ["report.html"]  # the per-chart pages are gone
 
@@ -130,7 +131,7 @@ def test_the_page_renders_offline_in_headless_chromium(saved, tmp_path):
     # plotly drew: each figure's <svg class="main-svg"> exists only once plotly.js ran
     drawn = re.findall(r'<div id="fig-([\w-]+)"[^>]*class="plotly-graph-div[^"]*js-plotly-plot', dom)
     assert sorted(drawn) == sorted(
-        ["equity", "signal", "allocation", "monthly", "rolling-sharpe", "event-study"]
+        ["equity", "active", "signal", "allocation", "monthly", "rolling-sharpe", "event-study"]
     )
     assert dom.count('class="main-svg"') >= 12  # plotly draws two layers per figure
     shot = screenshot(url, tmp_path / "shot", "tearsheet.png", *flags, timeout=240)

@@ -35,3 +35,26 @@ def test_a_grid_of_one_equals_the_single_run(tmp_path, strategy):
     for bench in ("sixty_forty", "equity_buy_hold", "vol_target"):
         want = single.run.portfolios[bench].metrics["sharpe_excess_tbill"]
         assert g.summary[f"{bench}.sharpe_excess_tbill"] == pytest.approx(want, rel=1e-9)
+
+
+def test_a_grid_of_one_judges_its_out_of_sample_days_as_the_single_run_would(tmp_path):
+    """Walk-forward over one configuration holds it throughout: the single run's verdict on those days."""
+    from analysis.verdict import compare
+
+    params = "grid.params={strategy: {rebalance: {calendar: [monthly]}}}"
+    g = api.grid("wedge_grid", ["strategy=move_vix_wedge", params], folder=tmp_path)
+    single = api.backtest("move_vix_wedge")
+    train = api.compose("move_vix_wedge", experiment="wedge_grid").grid.walk_forward.train_days
+    run = single.run
+    days = run.strategy.returns.index[train:]
+    for bench in ("sixty_forty", "equity_buy_hold", "vol_target"):
+        want = compare(
+            run.strategy.returns.loc[days],
+            run.portfolios[bench].returns.loc[days],
+            run.cash_returns.loc[days],
+            benchmark_name=bench,
+            settings=run.plan.verdict_settings,
+        )
+        for key, value in want.metrics().items():
+            got = g.summary[f"walk_forward.verdict.{bench}.{key}"]
+            assert got == pytest.approx(value, rel=1e-12, abs=1e-15, nan_ok=True), (bench, key)

@@ -112,3 +112,24 @@ def test_window_sharpe_from_prefix_sums_matches_two_pass_sharpe_per_window():
             ref = np.where(sd > 0, ex.mean(axis=0) / sd * np.sqrt(252), np.nan)
         np.testing.assert_allclose(s, ref, rtol=1e-10, atol=0)
         assert np.isnan(s[5]) and s[6] == s[7]
+
+
+def test_the_out_of_sample_record_is_judged_against_each_benchmark_on_its_own_days():
+    from analysis.verdict import Settings, compare
+    from sweeps.walkforward import against, verdict_metrics
+
+    r, cash = returns(2)
+    wf = walk_forward(r, cash, DATES, np.arange(30), train_days=500, test_days=100, mode="rolling")
+    rng = np.random.default_rng(3)
+    bench = pd.Series(rng.normal(2e-4, 0.008, len(DATES)), index=DATES)
+    cash_s = pd.Series(cash, index=DATES)
+    st = Settings(resamples=200, seed=4)
+    judged = against(wf, {"sixty_forty": bench}, cash_s, ["sixty_forty", "vol_target"], st)
+    assert list(judged.verdicts) == ["sixty_forty"]  # a benchmark the grid does not have is left out
+    days = DATES[500:]
+    ref = compare(
+        pd.Series(wf.oos_returns.to_numpy(), index=days), bench.loc[days], cash_s.loc[days], settings=st
+    )
+    assert judged.verdicts["sixty_forty"].verdict == ref.verdict  # the oos days only, not the train days
+    assert verdict_metrics(judged)["walk_forward.verdict.sixty_forty.p_value"] == ref.verdict.p_value
+    assert judged.oos_returns is wf.oos_returns and not wf.verdicts

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from analysis.verdict import OUTCOME_COLOURS
 from backtest.metrics import describe
 from report import style
 from report.charts import _palette, _write_atomic, _x, save_png
@@ -50,7 +51,10 @@ class GridView:
         stats: The luck statistics, index the statistic, columns ``value`` and ``meaning`` (text).
         logits: The PBO splits' logits, or None when PBO was not computed.
         title: The page's title.
-        notes: Lines shown under the title (the grid's size, dates, fixed parameters).
+        notes: Lines shown under the verdict (the grid's size, dates, the in-sample best, fixed parameters).
+        verdict: The search's verdict sentence (`analysis.verdict.sentence`), first on the page; "" none.
+        outcome: Its outcome (``beats``, ``no_evidence``, ``trails``): the banner's colour.
+        lead: Lines under the verdict: out of sample against the benchmark, the search's tests.
     """
 
     table: pd.DataFrame
@@ -63,6 +67,9 @@ class GridView:
     logits: np.ndarray | None
     title: str
     notes: tuple[str, ...] = ()
+    verdict: str = ""
+    outcome: str = ""
+    lead: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------- data
@@ -410,6 +417,19 @@ def luck_section(view: GridView) -> str:
     )
 
 
+def verdict_banner(view: GridView) -> str:
+    """The verdict sentence in a banner coloured by its outcome (the words carry it: never colour alone)."""
+    if not view.verdict:
+        return ""
+    colour = OUTCOME_COLOURS.get(view.outcome, OUTCOME_COLOURS["no_evidence"])
+    lines = "".join(_p(x) for x in view.lead)
+    return (
+        f'<div class="verdict" style="border-left:6px solid {colour};padding:4px 12px;margin:8px 0">'
+        f'<p style="font-size:1.25em;margin:4px 0"><strong style="color:{colour}">Verdict:</strong> '
+        f"{html.escape(view.verdict)}</p>{lines}</div>"
+    )
+
+
 def page(view: GridView) -> str:
     """The whole report as one self-contained HTML page (plotly.js inlined once, in the head)."""
     # lazy: plotly costs ~0.1 s at import; only writing a report needs it
@@ -417,6 +437,7 @@ def page(view: GridView) -> str:
 
     body = [
         f"<h1>{html.escape(view.title)}</h1>",
+        verdict_banner(view),
         *(_p(n) for n in view.notes),
         heatmap_section(view),
         sensitivity_section(view),

@@ -38,6 +38,22 @@ def swept(table: pd.DataFrame) -> list[str]:
     return [c for c in parameters(table) if table[c].nunique(dropna=False) > 1]
 
 
+#: A selection metric -> the results table's difference from a benchmark (``vs_<benchmark>.<diff>``).
+DIFFERENCES = {"sharpe_excess_tbill": "sharpe_diff", "cagr": "excess_cagr"}
+
+
+def reference(table: pd.DataFrame, metric: str, benchmark: str = SIXTY_FORTY) -> float | None:
+    """The benchmark's value of `metric` on the grid's days: a configuration's minus its difference.
+
+    None when the table has no difference from `benchmark` for `metric` (its charts then have no line).
+    """
+    col = f"vs_{benchmark}.{DIFFERENCES.get(metric, '')}"
+    if metric not in DIFFERENCES or col not in table.columns:
+        return None
+    values = (table[metric] - table[col]).dropna()
+    return float(values.median()) if len(values) else None
+
+
 def oos_returns(sweep: Sweep, lk: Luck, bench: dict[str, PortfolioResult]) -> pd.DataFrame:
     """Daily returns on the walk-forward's out-of-sample days: walk-forward, in-sample best, 60/40."""
     if lk.wf is None:
@@ -171,6 +187,7 @@ def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], ben
         verdict=sentence(lk.against.verdict()) if lk.against is not None else "",
         outcome=lk.against.verdict().outcome if lk.against is not None else "",
         lead=lead(sweep, lk, equity),
+        reference=reference(sweep.table, opts["metric"]),
     )
 
 
@@ -215,6 +232,7 @@ def start_png(
         stats=pd.DataFrame(),
         logits=None,
         title=_title(cfg),
+        reference=reference(sweep.table, metric),
     )
     return (helper.start if helper is not None else start)([job(R.write_png, Path(folder) / PNG, view)])
 

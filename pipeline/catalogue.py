@@ -171,10 +171,12 @@ def table(
         pos = f.table.index.get_loc(int(f.summary["best_config"]))
         active = f.returns[:, pos] - f.bench["sixty_forty"]
         sd = active.std(ddof=1)
-        ir = float(active.mean() / sd * math.sqrt(YEAR)) if sd > 0 else float("nan")
-        lo, hi = S.bootstrap_sharpe_ci(
-            active, samples=opts["boot_samples"], mean_block=opts["boot_block"], seed=opts["boot_seed"]
-        )
+        ir, lo, hi = float("nan"), float("nan"), float("nan")  # a best that never leaves the benchmark
+        if sd > 0:
+            ir = float(active.mean() / sd * math.sqrt(YEAR))
+            lo, hi = S.bootstrap_sharpe_ci(
+                active, samples=opts["boot_samples"], mean_block=opts["boot_block"], seed=opts["boot_seed"]
+            )
         row: dict[str, Any] = {
             "family": f.name,
             "configs": len(f.table),
@@ -231,13 +233,14 @@ def render(tab: pd.DataFrame, said: dict[str, Verdict], tests: dict, n_events: i
             name,
             f"{r['configs']}",
             f"#{r['best_config']} {r['best_params']}",
-            f"{r['active_sharpe.sixty_forty']:+.2f}",
-            f"{r['active_sharpe_lo']:+.2f} to {r['active_sharpe_hi']:+.2f}",
-            f"{r['spa_p.sixty_forty']:.3f}",
+            _num(r["active_sharpe.sixty_forty"], "+.2f"),
+            "n/a" if not np.isfinite(r["active_sharpe_lo"]) else f"{r['active_sharpe_lo']:+.2f} to "
+            f"{r['active_sharpe_hi']:+.2f}",
+            _num(r["spa_p.sixty_forty"], ".3f"),
             f"{r.get('stepm_survivors.sixty_forty', 0)}",
             f"{r.get('stepm_survivors.vol_target', 0)}",
-            "n/a" if not np.isfinite(r["event_best_q"]) else f"{r['event_best_q']:.3f}",
-            "n/a" if not np.isfinite(r["pbo"]) else f"{r['pbo']:.2f}",
+            _num(r["event_best_q"], ".3f"),
+            _num(r["pbo"], ".2f"),
         ]
         for name, r in tab.iterrows()
     ]
@@ -250,6 +253,11 @@ def render(tab: pd.DataFrame, said: dict[str, Verdict], tests: dict, n_events: i
     return "\n".join(lines)
 
 
+def _num(x: float, fmt: str) -> str:
+    """A number for the table, ``n/a`` where there is none (a best identical to 60/40 has no ratio)."""
+    return f"{x:{fmt}}" if np.isfinite(x) else "n/a"
+
+
 def write_png(tab: pd.DataFrame, said: dict[str, Verdict], path: Path) -> Path:
     """The table as a figure, the verdicts above it."""
     import matplotlib
@@ -259,15 +267,18 @@ def write_png(tab: pd.DataFrame, said: dict[str, Verdict], path: Path) -> Path:
 
     from report.charts import save_png
 
-    cols = ["configs", "best_config", "active_sharpe.sixty_forty", "active_sharpe_lo", "active_sharpe_hi",
-            "spa_p.sixty_forty", "stepm_survivors.sixty_forty", "stepm_survivors.vol_target", "event_best_q",
-            "pbo"]  # fmt: skip
-    cols = [c for c in cols if c in tab.columns]
-    cells = [[f"{v:.3g}" if isinstance(v, float) else str(v) for v in tab.loc[i, cols]] for i in tab.index]
-    fig, ax = plt.subplots(figsize=(14, 1.6 + 0.35 * len(tab)))
+    heads = {
+        "configs": "configs", "best_config": "best #", "active_sharpe.sixty_forty": "active Sharpe",
+        "active_sharpe_lo": "95% lo", "active_sharpe_hi": "95% hi", "spa_p.sixty_forty": "SPA p (60/40)",
+        "stepm_survivors.sixty_forty": "StepM 60/40", "stepm_survivors.vol_target": "StepM vol",
+        "event_best_q": "event best q", "pbo": "PBO",
+    }  # fmt: skip
+    cols = [c for c in heads if c in tab.columns]
+    cells = [[_num(float(v), ".3g") for v in tab.loc[i, cols]] for i in tab.index]
+    fig, ax = plt.subplots(figsize=(12, 1.2 + 0.3 * len(tab)))
     ax.axis("off")
-    heads = [c.replace(".sixty_forty", " (60/40)").replace(".vol_target", " (vol)") for c in cols]
-    t = ax.table(cellText=cells, rowLabels=list(tab.index), colLabels=heads, loc="center")
+    labels = [heads[c] for c in cols]
+    t = ax.table(cellText=cells, rowLabels=list(tab.index), colLabels=labels, loc="upper center")
     t.auto_set_font_size(False)
     t.set_fontsize(8)
     ax.set_title("\n".join(sentence(v) for v in said.values()), fontsize=9, loc="left")

@@ -593,7 +593,8 @@ def versus(sweep: Sweep, opts: dict[str, Any], pos: int, name: str, bench: np.nd
     spa = superiority(
         blocks(), reps=opts["boot_samples"], block=round(opts["boot_block"]), seed=opts["boot_seed"]
     )
-    deflated = S.deflated_from(srs, sweep.returns[:, pos] - bench, pos)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a best that never leaves the benchmark: NaN
+        deflated = S.deflated_from(srs, sweep.returns[:, pos] - bench, pos)
     pair = np.column_stack([sweep.returns[:, pos], bench]) - sweep.cash_returns[:, None]
     sharpe = S.per_period_sharpe(pair) * np.sqrt(YEAR)
     return Against(name, spa, deflated, float(sharpe[0] - sharpe[1]))

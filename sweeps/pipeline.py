@@ -724,6 +724,8 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
         for i, row in top.iterrows()
     ]
     tags = _tags(cfg, market) | {"results_dir": str(results.parent)}
+    if lk.against is not None:  # the sentence on the parent run too, beside its metrics
+        tags["verdict"] = sentence(lk.against.verdict())
     return Outcome(metrics, render(cfg, sweep, lk, opts, bench), tags, children)
 
 

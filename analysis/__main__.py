@@ -5,6 +5,13 @@ Composes the Hydra config exactly as ``run.py`` does (through `pipeline.api`), w
     python -m analysis strategy=move_vix_wedge
     python -m analysis strategy=yield_breakout strategy.signal.level=5.0 data.start=2010-01-01
     python -m analysis signal=term_premium
+
+and the catalogue verdict (`pipeline.catalogue`): every family's default grid (``conf/catalogue/``),
+one SPA and StepM over all their configurations against 60/40 and the volatility target, BY q-values
+over every event-study p-value::
+
+    python -m analysis verdicts
+    python -m analysis verdicts catalogue=reduced tracking=disabled
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ def main(argv: Sequence[str]) -> int:
     if any(a in ("-h", "--help") for a in argv):
         print(__doc__.strip())
         return 0
+    if argv[:1] == ["verdicts"]:
+        return verdicts(argv[1:])
     try:
         name = api.compose(None, list(argv)).strategy.name
         ev = api.event_study(None, list(argv))
@@ -30,6 +39,18 @@ def main(argv: Sequence[str]) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(render(ev, str(name)))
+    return 0
+
+
+def verdicts(argv: Sequence[str]) -> int:
+    """``python -m analysis verdicts [overrides]``: the catalogue verdict; exit 2 on bad input."""
+    from pipeline.catalogue import run
+
+    try:
+        run(argv)
+    except UserError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

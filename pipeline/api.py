@@ -296,19 +296,27 @@ class GridResult:
         folder: The run folder (``results/`` inside).
         table: One row per configuration: its parameters, then its metrics.
         summary: The best configuration's metrics and the luck statistics (deflated Sharpe, PBO, the
-            bootstrap interval, walk-forward out of sample), as logged on the MLflow parent run.
+            bootstrap interval, walk-forward out of sample), as logged on the MLflow parent run; and the
+            sweep against the primary benchmark (``spa.<benchmark>.p_consistent``, the StepM survivors'
+            ids in ``stepm.<benchmark>.survivors``, ``deflated_active_sharpe.<benchmark>``) with the
+            ``verdict`` sentence (text, not logged as metrics).
         walk_forward: The walk-forward choices (one row per test window), or None when too short.
     """
 
     folder: Path
     table: pd.DataFrame
-    summary: dict[str, float]
+    summary: dict[str, Any]
     walk_forward: pd.DataFrame | None
 
     @functools.cached_property
     def best(self) -> pd.Series:
         """The best configuration's row."""
         return self.table.loc[int(self.summary["best_config"])]
+
+    @property
+    def verdict(self) -> str | None:
+        """The search's verdict against the primary benchmark (SPA, every configuration counted)."""
+        return self.summary.get("verdict")
 
 
 def grid(

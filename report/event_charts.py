@@ -40,6 +40,27 @@ def _samples(ev: EventStudy, h: int) -> tuple[np.ndarray, np.ndarray]:
     return (r[onset].dropna() * 100).to_numpy(), (r.dropna() * 100).to_numpy()
 
 
+def bins(cond: np.ndarray, uncond: np.ndarray, n: int = BINS) -> np.ndarray:
+    """One set of bin edges for both samples: onsets and all days are counted in the same bins.
+
+    From the all-days sample's 0.5th to 99.5th percentile, widened to every onset's value.
+    """
+    lo, hi = np.nanpercentile(uncond, [0.5, 99.5]) if len(uncond) else (-1.0, 1.0)
+    if len(cond):
+        lo, hi = min(lo, cond.min()), max(hi, cond.max())
+    if not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    return np.linspace(lo, hi, n + 1)
+
+
+def p_text(ev: EventStudy, h: int) -> str:
+    """The horizon's p-values as chart text: ``p mean 0.23 · p hit 0.41`` (the event study's own)."""
+    row = ev.table.loc[h]
+    names = {"pval_ret": "mean", "pval_maxdd": "drawdown", "pval_hit_rate": "hit", "pval_correction": "corr."}
+    parts = [f"p {names[k]} {row[k]:.2f}" for k in names if k in row and np.isfinite(row[k])]
+    return ", ".join(parts) if parts else "no p-values (no onsets)"
+
+
 def forward_returns_png(ev: EventStudy, path: str | os.PathLike[str], *, title: str = "") -> Path:
     """Write histograms of forward equity returns after onsets against all days, one panel per horizon.
 
@@ -64,30 +85,24 @@ def forward_returns_mpl(ev: EventStudy, *, title: str = "") -> Figure:
     axes = np.atleast_1d(fig.subplots(1, len(hs)))
     for ax, h in zip(axes, hs, strict=True):
         cond, uncond = _samples(ev, h)
-        lo, hi = np.nanpercentile(uncond, [0.5, 99.5]) if len(uncond) else (-1.0, 1.0)
+        edges = bins(cond, uncond)
+        ax.hist(uncond, bins=edges, density=True, color=ALL_COLOR, alpha=0.45, label="all days")
         if len(cond):
-            lo, hi = min(lo, cond.min()), max(hi, cond.max())
-        bins = np.linspace(lo, hi, BINS + 1)
-        ax.hist(
-            uncond, bins=bins, density=True, color=ALL_COLOR, alpha=0.45, label=f"all days (n={len(uncond)})"
-        )
-        if len(cond):
-            ax.hist(
-                cond,
-                bins=bins,
-                density=True,
-                color=COND_COLOR,
-                alpha=0.55,
-                label=f"after onset (n={len(cond)})",
-            )
+            ax.hist(cond, bins=edges, density=True, color=COND_COLOR, alpha=0.55, label="after onset")
             ax.axvline(cond.mean(), color=COND_COLOR, linestyle="--", linewidth=1.2)
         if len(uncond):
             ax.axvline(uncond.mean(), color=ALL_COLOR, linestyle="--", linewidth=1.2)
         ax.axvline(0.0, color="black", linewidth=0.6)
         ax.set_title(f"{h}-day forward equity return")
         ax.set_xlabel("%")
+        note = f"onsets n={len(cond)}, all days n={len(uncond)}\n{p_text(ev, h)}"
+        ax.text(0.02, 0.98, note, transform=ax.transAxes, va="top", ha="left", fontsize=7,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})  # fmt: skip
         style.axes_style(ax)
-        style.legend_outside(ax, ax.get_legend_handles_labels()[0], ncol=1)
+    # one legend for every panel, under them: none over the panels' titles
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=8)
     axes[0].set_ylabel("density")
     if title:
         fig.suptitle(title)
@@ -146,15 +161,26 @@ def forward_returns_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     )
     for i, h in enumerate(hs, start=1):
         cond, uncond = _samples(ev, h)
+        edges = bins(cond, uncond)
+        same = {"start": float(edges[0]), "end": float(edges[-1]), "size": float(edges[1] - edges[0])}
         for data, name, color in ((uncond, "all days", ALL_COLOR), (cond, "after onset", COND_COLOR)):
             fig.add_trace(
                 go.Histogram(
-                    x=data, name=f"{name} (n={len(data)})", histnorm="probability density", nbinsx=BINS,
-                    marker_color=color, opacity=0.55, legendgroup=name, showlegend=True,
+                    x=data, name=name, histnorm="probability density", xbins=same, autobinx=False,
+                    marker_color=color, opacity=0.55, legendgroup=name, showlegend=i == 1,
+                    meta={"horizon": h, "n": len(data)},
                 ),
                 row=1, col=i,
             )  # fmt: skip
-    fig.update_layout(barmode="overlay", **(style.plotly_layout(450, title) | {"hovermode": "closest"}))
+        axis = "" if i == 1 else str(i)
+        fig.add_annotation(
+            text=f"onsets n={len(cond)}, all days n={len(uncond)}<br>{p_text(ev, h)}",
+            xref=f"x{axis} domain", yref=f"y{axis} domain", x=0.02, y=0.98, showarrow=False,
+            xanchor="left", yanchor="top", font={"size": 10}, bgcolor="rgba(255,255,255,0.8)",
+        )  # fmt: skip
+    layout = style.plotly_layout(450, title) | {"hovermode": "closest"}
+    layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0}  # not over the titles
+    fig.update_layout(barmode="overlay", **layout)
     return fig
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from analysis.verdict import OUTCOME_COLOURS
 from backtest.metrics import describe
 from report import style
 from report.charts import _palette, _write_atomic, _x, save_png
@@ -50,7 +51,13 @@ class GridView:
         stats: The luck statistics, index the statistic, columns ``value`` and ``meaning`` (text).
         logits: The PBO splits' logits, or None when PBO was not computed.
         title: The page's title.
-        notes: Lines shown under the title (the grid's size, dates, fixed parameters).
+        notes: Lines shown under the verdict (the grid's size, dates, the in-sample best, fixed parameters).
+        verdict: The search's verdict sentence (`analysis.verdict.sentence`), first on the page; "" none.
+        outcome: Its outcome (``beats``, ``no_evidence``, ``trails``): the banner's colour.
+        lead: Lines under the verdict: out of sample against the benchmark, the search's tests.
+        reference: The benchmark's value of `metric` on the same days (e.g. 60/40's Sharpe), or None:
+            the heatmaps' one colour scale is centred on it and the sensitivity plots draw it as a line.
+        reference_label: The benchmark's name on the charts.
     """
 
     table: pd.DataFrame
@@ -63,6 +70,11 @@ class GridView:
     logits: np.ndarray | None
     title: str
     notes: tuple[str, ...] = ()
+    verdict: str = ""
+    outcome: str = ""
+    lead: tuple[str, ...] = ()
+    reference: float | None = None
+    reference_label: str = "60/40"
 
 
 # --------------------------------------------------------------------------------------------------- data
@@ -154,6 +166,31 @@ def _value_format(metric: str) -> tuple[str, float]:
     return (".2f", 100.0) if m is not None and m.kind == "pct" else (".3f", 1.0)
 
 
+def color_range(view: GridView) -> tuple[float, float]:
+    """One colour scale for every heatmap, in display units: centred on the benchmark's value if known.
+
+    The range covers the metric over the whole table (so every pair's cells), widened to be symmetric
+    about `GridView.reference`: a cell coloured green beats the benchmark, red trails it.
+    """
+    _, scale = _value_format(view.metric)
+    vals = pd.to_numeric(view.table[view.metric], errors="coerce").to_numpy(dtype=float) * scale
+    vals = vals[np.isfinite(vals)]
+    lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
+    if view.reference is None or not np.isfinite(view.reference):
+        return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+    c = view.reference * scale
+    half = max(hi - c, c - lo, 1e-9)
+    return c - half, c + half
+
+
+def _bar_title(view: GridView) -> str:
+    """The colour bar's title: the metric, and what its centre is."""
+    if view.reference is None:
+        return short(view.metric)
+    fmt, scale = _value_format(view.metric)
+    return f"{short(view.metric)}<br>centre: {view.reference_label} {view.reference * scale:{fmt}}"
+
+
 def _cells(frame: pd.DataFrame, scale: float) -> list[list[float | None]]:
     """A frame's values as nested lists, NaN as None (a blank cell, plain JSON in the page)."""
     return [[None if v != v else float(v) * scale for v in row] for row in frame.to_numpy(dtype=float)]
@@ -189,7 +226,9 @@ def heatmap_figure(view: GridView, x: str, y: str) -> PlotlyFigure:
             "<extra></extra>",
             hoverongaps=False,
             colorscale="RdYlGn",
-            colorbar={"title": {"text": short(view.metric)}},
+            zmin=color_range(view)[0],
+            zmax=color_range(view)[1],
+            colorbar={"title": {"text": _bar_title(view)}},
             name=f"{short(y)} × {short(x)}",
             meta={"x": x, "y": y, "x_values": _plain(frame.columns), "y_values": _plain(frame.index)},
         )
@@ -240,6 +279,12 @@ def sensitivity_figure(view: GridView, param: str) -> PlotlyFigure:
             marker={"symbol": "star", "size": 14, "color": "black"}, hovertemplate=f"%{{y:{fmt}}}",
         )
     )  # fmt: skip
+    if view.reference is not None and np.isfinite(view.reference):
+        fig.add_hline(
+            y=view.reference * scale, line_dash="dash", line_color="grey",
+            annotation_text=f"{view.reference_label} {view.reference * scale:{fmt}}",
+            annotation_position="bottom right",
+        )  # fmt: skip
     fig.update_layout(
         title={"text": short(param)},
         height=320,
@@ -410,6 +455,19 @@ def luck_section(view: GridView) -> str:
     )
 
 
+def verdict_banner(view: GridView) -> str:
+    """The verdict sentence in a banner coloured by its outcome (the words carry it: never colour alone)."""
+    if not view.verdict:
+        return ""
+    colour = OUTCOME_COLOURS.get(view.outcome, OUTCOME_COLOURS["no_evidence"])
+    lines = "".join(_p(x) for x in view.lead)
+    return (
+        f'<div class="verdict" style="border-left:6px solid {colour};padding:4px 12px;margin:8px 0">'
+        f'<p style="font-size:1.25em;margin:4px 0"><strong style="color:{colour}">Verdict:</strong> '
+        f"{html.escape(view.verdict)}</p>{lines}</div>"
+    )
+
+
 def page(view: GridView) -> str:
     """The whole report as one self-contained HTML page (plotly.js inlined once, in the head)."""
     # lazy: plotly costs ~0.1 s at import; only writing a report needs it
@@ -417,6 +475,7 @@ def page(view: GridView) -> str:
 
     body = [
         f"<h1>{html.escape(view.title)}</h1>",
+        verdict_banner(view),
         *(_p(n) for n in view.notes),
         heatmap_section(view),
         sensitivity_section(view),
@@ -539,26 +598,36 @@ def write_png(view: GridView, path: str | Path) -> Path:
 def fill(sc: _Scaffold, view: GridView):
     """Draw `view`'s metric on its `scaffold`: the heatmaps' cells and the sensitivity lines."""
     _, scale = _value_format(view.metric)
+    im = None
     for ax, (kind, a, b) in zip(sc.axes, sc.panels, strict=False):
         if kind == "heat":
-            _heat_mpl(ax, view, a, b, scale)
+            im = _heat_mpl(ax, view, a, b, scale)
         else:
             _sens_mpl(ax, view, a, scale)
+    if im is not None:  # one colour bar for every heatmap: they share one scale (`color_range`)
+        cax = sc.fig.add_axes((0.975, 0.25, 0.006, 0.45))
+        bar = sc.fig.colorbar(im, cax=cax)
+        bar.ax.tick_params(labelsize=7)
+        if view.reference is not None:
+            cax.axhline(view.reference * scale, color="k", lw=1)
+            cax.set_xlabel(f"centre:\n{view.reference_label}", fontsize=6)
     return sc.fig
 
 
-def _heat_mpl(ax, view: GridView, x: str, y: str, scale: float) -> None:
+def _heat_mpl(ax, view: GridView, x: str, y: str, scale: float):
     frame = heatmap_frame(view.table, x, y, view.metric, view.best, view.params) * scale
     z = np.ma.masked_invalid(frame.to_numpy(dtype=float))
-    im = ax.imshow(z, cmap="RdYlGn", aspect="auto", origin="lower")
+    lo, hi = color_range(view)
+    im = ax.imshow(z, cmap="RdYlGn", aspect="auto", origin="lower", vmin=lo, vmax=hi)
     bx, by = view.table.at[view.best, x], view.table.at[view.best, y]
     for (i, j), v in np.ndenumerate(frame.to_numpy(dtype=float)):
         if v == v:
             star = "*" if (frame.columns[j], frame.index[i]) == (bx, by) else ""  # ★ is not in DejaVu Sans
             dark = abs(im.norm(v) - 0.5) > 0.3  # the colour map's ends are dark: white text there
             ax.text(j, i, f"{v:.2f}{star}", ha="center", va="center", fontsize=7, color="w" if dark else "k")
-    # no colour bar: every cell is labelled with its value, and a bar per heatmap is an axes of its own
-    # (half of the PNG's drawing time for ten heatmaps); the HTML's heatmaps keep theirs
+    # one colour bar for all (`fill`), not one per heatmap: a bar is an axes of its own (ten took half
+    # of the PNG's drawing time); every cell is labelled with its value too
+    return im
 
 
 def _sens_mpl(ax, view: GridView, param: str, scale: float) -> None:
@@ -566,4 +635,6 @@ def _sens_mpl(ax, view: GridView, param: str, scale: float) -> None:
     xs = range(len(frame))
     for col in frame.columns:
         ax.plot(xs, frame[col].to_numpy(), marker="o", label=f"{col} over the others")
+    if view.reference is not None and np.isfinite(view.reference):
+        ax.axhline(view.reference * scale, color="grey", ls="--", lw=1, label=view.reference_label)
     ax.legend(fontsize=7, loc="best")

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 SHARPE = "sharpe_excess_tbill"
 DRAWDOWN = "max_drawdown"
 METRICS = (SHARPE, DRAWDOWN, "cagr", "calmar", "time_in_risk_off", "turnover_per_year")
+#: The benchmark drawn on the chart: each run logs its metrics as ``sixty_forty.<metric>`` on its own days.
+BENCHMARK, BENCHMARK_LABEL = "sixty_forty", "60/40"
+REFERENCES = (f"{BENCHMARK}.{SHARPE}", f"{BENCHMARK}.{DRAWDOWN}")
 DPI = 110
 
 
@@ -44,9 +47,9 @@ def table(runs: pd.DataFrame, swept: Sequence[str]) -> pd.DataFrame:
     Returns:
         A frame ranked by `SHARPE` (descending, NaN last), with a 1-based ``rank`` column first.
     """
-    cols = ["run_name", *swept, *METRICS, "run_id"]
+    cols = ["run_name", *swept, *METRICS, *REFERENCES, "run_id"]
     out = runs.reindex(columns=cols).copy()
-    for m in METRICS:
+    for m in (*METRICS, *REFERENCES):
         out[m] = pd.to_numeric(out[m], errors="coerce")
     out = out.sort_values(SHARPE, ascending=False, na_position="last", kind="stable").reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
@@ -54,17 +57,19 @@ def table(runs: pd.DataFrame, swept: Sequence[str]) -> pd.DataFrame:
 
 
 def axis_limits(values: Sequence[float], pad: float = 0.15) -> tuple[float, float]:
-    """Axis limits around the data, not from 0, so that close values (Sharpe 0.62 and 0.65) differ visibly.
+    """Axis limits that hold 0 and every value (the benchmark's too), so bars are honest lengths.
 
-    The range of the finite values, widened by `pad` of it on each side (by `pad` of the value's size
-    when all are equal); (-1, 1) when none is finite.
+    The range of the finite values and 0, widened by `pad` of it on each side; (-1, 1) when none is
+    finite. A range cut around the values (Sharpe 0.62 to 0.65) made a 0.03 difference look like
+    twice the bar: bars start at 0 and the benchmark is a line beside them.
 
     >>> axis_limits([0.62, 0.65])
-    (0.6155, 0.6545)
+    (-0.0975, 0.7475)
     """
     finite = [float(v) for v in values if math.isfinite(v)]
     if not finite:
         return -1.0, 1.0
+    finite.append(0.0)
     lo, hi = min(finite), max(finite)
     span = hi - lo or abs(hi) or 1.0
     return round(lo - pad * span, 12), round(hi + pad * span, 12)
@@ -73,8 +78,8 @@ def axis_limits(values: Sequence[float], pad: float = 0.15) -> tuple[float, floa
 def figure(board: pd.DataFrame, swept: Sequence[str], *, title: str = "") -> Figure:
     """Bar charts of Sharpe and max drawdown per configuration, labelled by its swept parameters.
 
-    Each axis is limited to the range of its values (`axis_limits`): the bars' lengths show their
-    differences, not their distance from 0.
+    Each axis holds 0, every bar and 60/40's value (`axis_limits`), drawn as a dashed line: a bar's
+    length is its value, and the line says whether it beats 60/40.
 
     Args:
         board: Output of `table`.
@@ -96,13 +101,18 @@ def figure(board: pd.DataFrame, swept: Sequence[str], *, title: str = "") -> Fig
     left.set_xlabel("Sharpe (excess of T-bill)")
     right.barh(labels, drawdown, color="#d62728")
     right.set_xlabel("max drawdown (%)")
-    for ax, values in ((left, sharpe), (right, drawdown)):
-        lo, hi = axis_limits(values)
+    refs = [board[c].median() if c in board else float("nan") for c in REFERENCES]
+    refs[1] *= 100.0  # drawdown in percent, as its bars
+    for ax, values, ref in ((left, sharpe, refs[0]), (right, drawdown, refs[1])):
+        lo, hi = axis_limits([*values, ref])
         ax.set_xlim(lo, hi)
         if lo < 0 < hi:
             ax.axvline(0.0, color="black", linewidth=0.6)
+        if math.isfinite(ref):
+            ax.axvline(ref, color="grey", linestyle="--", linewidth=1.2, label=f"{BENCHMARK_LABEL} {ref:.2f}")
+            ax.legend(fontsize=8, loc="lower right")
         ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(title or "sweep leaderboard (best Sharpe at the top; axes around the values, not from 0)")
+    fig.suptitle(title or f"sweep leaderboard (best Sharpe at the top; dashed: {BENCHMARK_LABEL}, same days)")
     return fig
 
 

@@ -35,8 +35,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
+from analysis.search_tests import Superiority, superiority
+from analysis.verdict import Verdict, sentence
 from backtest.engine import import_vectorbt
-from backtest.metrics import METRICS, describe
+from backtest.metrics import METRICS, YEAR, describe
 from common import checks
 from common.errors import ConfigError, UserError
 from pipeline.backtest import STRATEGY, PortfolioResult, backtest
@@ -477,15 +479,50 @@ def read_days(folder: Path) -> tuple[pd.DatetimeIndex, np.ndarray]:
     return pd.DatetimeIndex(r.index), r["cash_return"].to_numpy()
 
 
+#: The benchmark a grid's verdict is drawn against unless ``verdict.primary`` names another.
+PRIMARY = "sixty_forty"
+
+
+@dataclass(frozen=True)
+class Against:
+    """The sweep against the primary benchmark on the same days: the search counted.
+
+    Attributes:
+        benchmark: The benchmark's key (``sixty_forty``).
+        spa: Hansen's SPA and Romano-Wolf StepM over every configuration's active returns.
+        deflated: The deflated Sharpe of the best configuration's active returns (its information
+            ratio; trials: every configuration).
+        sharpe_gap: The best configuration's Sharpe minus the benchmark's (annualised, excess of T-bill).
+    """
+
+    benchmark: str
+    spa: Superiority
+    deflated: S.Deflated
+    sharpe_gap: float
+
+    def verdict(self) -> Verdict:
+        """The search's verdict: SPA's consistent p, every configuration counted (no interval)."""
+        return Verdict(
+            self.benchmark,
+            "Sharpe",
+            self.sharpe_gap,
+            p_value=self.spa.p_consistent,
+            ci=None,
+            trials=self.spa.trials,
+            test=self.spa.test,
+        )
+
+
 @dataclass(frozen=True)
 class Luck:
-    """The overfitting statistics of a sweep."""
+    """The overfitting statistics of a sweep, and the sweep against its benchmark."""
 
     best: int
     deflated: S.Deflated
     overfit: S.Overfitting | None
     ci: tuple[float, float]
     wf: WalkForward | None
+    against: Against | None = None
 
 
 def best_config(table: pd.DataFrame, metric: str) -> int:
@@ -494,8 +531,15 @@ def best_config(table: pd.DataFrame, metric: str) -> int:
     return int(table.index[int(np.nanargmax(np.where(np.isnan(vals), -np.inf, vals)))])
 
 
-def luck(sweep: Sweep, opts: dict[str, Any]) -> Luck:
-    """Choose the best configuration by the selection metric and measure how much of it is luck."""
+def luck(sweep: Sweep, opts: dict[str, Any], bench: tuple[str, np.ndarray] | None = None) -> Luck:
+    """Choose the best configuration by the selection metric and measure how much of it is luck.
+
+    Args:
+        sweep: The simulated sweep.
+        opts: `settings`.
+        bench: The primary benchmark's key and daily returns on the sweep's days: the sweep against it
+            (SPA, StepM, the deflated active Sharpe: `Against`); None: not measured.
+    """
     pos = sweep.table.index.get_loc(best_config(sweep.table, opts["metric"]))
     n = sweep.returns.shape[1]
     srs, sums = np.empty(n), []
@@ -505,6 +549,7 @@ def luck(sweep: Sweep, opts: dict[str, Any]) -> Luck:
         srs[lo : lo + LUCK_BLOCK] = S.per_period_sharpe(excess)
         sums.append(S.block_sums(excess, opts["pbo_blocks"]))
     best = sweep.returns[:, pos] - sweep.cash_returns
+    against = None if bench is None else versus(sweep, opts, pos, *bench)
     dsr = S.deflated_from(srs, best, pos)
     overfit = None
     if n > 1:
@@ -526,7 +571,33 @@ def luck(sweep: Sweep, opts: dict[str, Any]) -> Luck:
             metric=opts["metric"],
             in_sample=pos,  # the results table's best by the same metric: the same configuration
         )
-    return Luck(int(sweep.table.index[pos]), dsr, overfit, ci, wf)
+    return Luck(int(sweep.table.index[pos]), dsr, overfit, ci, wf, against)
+
+
+def versus(sweep: Sweep, opts: dict[str, Any], pos: int, name: str, bench: np.ndarray) -> Against:
+    """The sweep against benchmark `name` (daily returns `bench` on its days): SPA, StepM, deflated IR.
+
+    SPA and StepM resample with the grid's bootstrap settings (``grid.bootstrap``: resamples, mean
+    block, seed); the deflated Sharpe of the chosen configuration's active returns counts every
+    configuration as a trial, as the deflated Sharpe against T-bills does.
+    """
+    n = sweep.returns.shape[1]
+    srs = np.empty(n)
+
+    def blocks():  # a block of configurations' active returns at a time, as `luck` reads them
+        for lo in range(0, n, LUCK_BLOCK):
+            active = np.subtract(sweep.returns[:, lo : lo + LUCK_BLOCK], bench[:, None], order="C")
+            srs[lo : lo + LUCK_BLOCK] = S.per_period_sharpe(active)
+            yield active
+
+    spa = superiority(
+        blocks(), reps=opts["boot_samples"], block=round(opts["boot_block"]), seed=opts["boot_seed"]
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):  # a best that never leaves the benchmark: NaN
+        deflated = S.deflated_from(srs, sweep.returns[:, pos] - bench, pos)
+    pair = np.column_stack([sweep.returns[:, pos], bench]) - sweep.cash_returns[:, None]
+    sharpe = S.per_period_sharpe(pair) * np.sqrt(YEAR)
+    return Against(name, spa, deflated, float(sharpe[0] - sharpe[1]))
 
 
 def summary_metrics(sweep: Sweep, lk: Luck) -> dict[str, float]:
@@ -555,6 +626,20 @@ def summary_metrics(sweep: Sweep, lk: Luck) -> dict[str, float]:
             "pbo": lk.overfit.pbo,
             "pbo_median_logit": lk.overfit.median_logit,
             "pbo_prob_oos_loss": lk.overfit.prob_oos_loss,
+        }
+    if lk.against is not None:
+        a, b = lk.against, lk.against.benchmark
+        survivors = [int(sweep.table.index[j]) for j in a.spa.survivors]
+        out |= {
+            f"spa.{b}.p_consistent": a.spa.p_consistent,
+            f"spa.{b}.p_lower": a.spa.p_lower,
+            f"spa.{b}.p_upper": a.spa.p_upper,
+            f"spa.{b}.best_config": float(sweep.table.index[a.spa.best]),
+            f"stepm.{b}.n_survivors": float(len(survivors)),
+            f"deflated_active_sharpe.{b}": a.deflated.dsr,
+            f"deflated_active_sharpe.{b}.information_ratio": a.deflated.sharpe,
+            f"deflated_active_sharpe.{b}.expected_max": a.deflated.sr0,
+            f"sharpe_gap.{b}": a.sharpe_gap,
         }
     if lk.wf is not None:
         out |= {f"walk_forward.{k}": v for k, v in lk.wf.oos_metrics.items()}
@@ -606,9 +691,9 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
     writer = ThreadPoolExecutor(1, thread_name_prefix="write_sweep")
     try:
         wrote = writer.submit(write_sweep, sweep, results)
-        lk = luck(sweep, opts)
-        metrics = summary_metrics(sweep, lk)
         portfolios = benchmark_portfolios(cfg, market, sweep.dates)
+        lk = luck(sweep, opts, primary(cfg, portfolios))
+        metrics = summary_metrics(sweep, lk)
         bench = benchmarks(portfolios)
         metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
         if lk.wf is not None:  # out of sample against the benchmarks, on the same days
@@ -622,7 +707,12 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
         if lk.wf is not None:
             lk.wf.choices.to_csv(results / "walk_forward.csv", index=False)
             lk.wf.oos_returns.to_frame().to_parquet(results / "walk_forward_returns.parquet")
-        (results / "summary.json").write_text(json.dumps(metrics, indent=1, default=float))
+        summary = dict(metrics)
+        if lk.against is not None:  # the survivors' ids and the sentence: text, kept out of MLflow's metrics
+            b = lk.against.benchmark
+            summary[f"stepm.{b}.survivors"] = [int(sweep.table.index[j]) for j in lk.against.spa.survivors]
+            summary["verdict"] = sentence(lk.against.verdict())
+        (results / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
     except BaseException:
         png.cancel()
         raise
@@ -641,6 +731,8 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
         for i, row in top.iterrows()
     ]
     tags = _tags(cfg, market) | {"results_dir": str(results.parent)}
+    if lk.against is not None:  # the sentence on the parent run too, beside its metrics
+        tags["verdict"] = sentence(lk.against.verdict())
     return Outcome(metrics, render(cfg, sweep, lk, opts, bench), tags, children)
 
 
@@ -651,6 +743,13 @@ def benchmark_portfolios(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> di
     return {
         name: p for name, p in result.portfolios.items() if name != STRATEGY and p.value.index.equals(dates)
     }
+
+
+def primary(cfg: DictConfig, portfolios: dict[str, PortfolioResult]) -> tuple[str, np.ndarray] | None:
+    """The primary benchmark (``verdict.primary``, else `PRIMARY`) and its daily returns, if it ran."""
+    name = str(OmegaConf.select(cfg, "verdict.primary", default=PRIMARY))
+    p = portfolios.get(name)
+    return None if p is None else (name, p.returns.to_numpy(dtype=float))
 
 
 def benchmarks(portfolios: dict[str, PortfolioResult]) -> dict[str, dict[str, float]]:

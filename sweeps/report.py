@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from analysis.verdict import sentence
+from analysis.verdict import BENCHMARK_LABELS, sentence
 from backtest.metrics import METRICS, benchmark_label, column_label, describe, short_keys
 from common.text import WIDTH, short_names, text_table, weights_text, wrap
 
@@ -112,8 +112,10 @@ def render(
     )
     wide = bool(cfg.grid.get("wide", False))
     fixed = fixed_params(sweep.table)
-    lines = [
-        wrap(head),
+    lines = [wrap(head)]
+    if lk.against is not None:  # the verdict first: the search counted
+        lines.append(wrap(f"verdict: {sentence(lk.against.verdict())}"))
+    lines += [
         "",
         f"top configurations by {opts['metric']}, and the benchmarks on the same days:",
         top_table(sweep.table, opts["metric"], bench=bench, wide=wide),  # fitted to the width, unless wide
@@ -138,6 +140,19 @@ def render(
             "(in-sample best lands in the "
             f"bottom half out of sample; P[OOS Sharpe < 0] {o.prob_oos_loss:.3f})"
         )
+    if lk.against is not None:
+        a = lk.against
+        label = BENCHMARK_LABELS.get(a.benchmark, a.benchmark)
+        ids = [str(sweep.table.index[j]) for j in a.spa.survivors]
+        lines += [
+            f"  SPA against {label}  p {a.spa.p_consistent:.3f}  (Hansen's consistent p that none of "
+            f"{a.spa.trials:,} beats it; lower {a.spa.p_lower:.3f}, upper {a.spa.p_upper:.3f}; "
+            f"{a.spa.reps:,} resamples, mean block {a.spa.block} days)",
+            f"  StepM against {label}  {len(ids):,} survivors at {a.spa.size:.0%} FWER"
+            + (f": configs {', '.join(ids[:10])}{' ...' if len(ids) > 10 else ''}" if ids else ""),
+            f"  deflated active Sharpe against {label}  {a.deflated.dsr:.3f}  (P[true information ratio > "
+            f"{a.deflated.sr0:.2f}]; config {lk.best}'s is {a.deflated.sharpe:.2f})",
+        ]
     lines.append(
         f"  Sharpe 95% CI (stationary bootstrap, {opts['boot_samples']} resamples, mean block "
         f"{opts['boot_block']:g} days)  [{lk.ci[0]:.2f}, {lk.ci[1]:.2f}]  for config {lk.best}"

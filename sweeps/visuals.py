@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
+from analysis.verdict import BENCHMARK_LABELS, sentence
 from backtest.metrics import METRICS, describe
 from report import grid_report as R
 from report.render import ChartJob, Helper, Pending, job, start
@@ -35,6 +36,22 @@ def parameters(table: pd.DataFrame) -> list[str]:
 def swept(table: pd.DataFrame) -> list[str]:
     """The parameter columns of a results table with more than one value."""
     return [c for c in parameters(table) if table[c].nunique(dropna=False) > 1]
+
+
+#: A selection metric -> the results table's difference from a benchmark (``vs_<benchmark>.<diff>``).
+DIFFERENCES = {"sharpe_excess_tbill": "sharpe_diff", "cagr": "excess_cagr"}
+
+
+def reference(table: pd.DataFrame, metric: str, benchmark: str = SIXTY_FORTY) -> float | None:
+    """The benchmark's value of `metric` on the grid's days: a configuration's minus its difference.
+
+    None when the table has no difference from `benchmark` for `metric` (its charts then have no line).
+    """
+    col = f"vs_{benchmark}.{DIFFERENCES.get(metric, '')}"
+    if metric not in DIFFERENCES or col not in table.columns:
+        return None
+    values = (table[metric] - table[col]).dropna()
+    return float(values.median()) if len(values) else None
 
 
 def oos_returns(sweep: Sweep, lk: Luck, bench: dict[str, PortfolioResult]) -> pd.DataFrame:
@@ -78,6 +95,22 @@ def stats_frame(sweep: Sweep, lk: Luck, opts: dict[str, Any], equity: pd.DataFra
             f"stationary bootstrap, {opts['boot_samples']} resamples, mean block {opts['boot_block']:g} days",
         )
     )
+    if lk.against is not None:
+        a = lk.against
+        label = BENCHMARK_LABELS.get(a.benchmark, a.benchmark)
+        ids = [str(sweep.table.index[j]) for j in a.spa.survivors]
+        rows += [
+            (f"SPA against {label} (consistent p)", f"{a.spa.p_consistent:.3f}",
+             f"Hansen's test that no configuration of {a.spa.trials:,} beats {label} (lower "
+             f"{a.spa.p_lower:.3f}, upper {a.spa.p_upper:.3f}); {a.spa.reps:,} resamples, mean block "
+             f"{a.spa.block} days"),
+            (f"StepM survivors against {label}", f"{len(ids):,}",
+             f"configurations that beat {label} at a {a.spa.size:.0%} family-wise error rate (Romano-Wolf)"
+             + (f": {', '.join(ids[:20])}{' ...' if len(ids) > 20 else ''}" if ids else "")),
+            (f"deflated Sharpe of the best's active returns against {label}", f"{a.deflated.dsr:.3f}",
+             f"P[true information ratio > {a.deflated.sr0:.2f}], the best expected from "
+             f"{a.deflated.n_trials:,} skill-less trials; config {lk.best}'s is {a.deflated.sharpe:.2f}"),
+        ]  # fmt: skip
     if lk.wf is not None:
         cash = pd.Series(sweep.cash_returns[-len(equity) :], index=equity.index)
         for name in equity.columns:
@@ -100,6 +133,30 @@ def stats_frame(sweep: Sweep, lk: Luck, opts: dict[str, Any], equity: pd.DataFra
     return pd.DataFrame(rows, columns=["statistic", "value", "meaning"]).set_index("statistic")
 
 
+def lead(sweep: Sweep, lk: Luck, equity: pd.DataFrame) -> tuple[str, ...]:
+    """The lines under the verdict: out of sample against the benchmark on the same days, then SPA's reach."""
+    out = []
+    wf, sixty = "walk-forward (out of sample)", "60/40"
+    if wf in equity and sixty in equity:
+        cash = pd.Series(sweep.cash_returns[-len(equity) :], index=equity.index)
+        m = {name: record_metrics(equity[name], cash) for name in (wf, sixty)}
+        sharpe = METRICS["sharpe_excess_tbill"]
+        out.append(
+            f"Out of sample (walk-forward, {equity.index[0].date()} to {equity.index[-1].date()}): Sharpe "
+            f"{sharpe.format(m[wf]['sharpe_excess_tbill'])} against 60/40's "
+            f"{sharpe.format(m[sixty]['sharpe_excess_tbill'])} on the same days."
+        )
+    if lk.against is not None:
+        a = lk.against
+        label = BENCHMARK_LABELS.get(a.benchmark, a.benchmark)
+        out.append(
+            f"Searched: {a.spa.trials:,} configurations against {label}; SPA p {a.spa.p_consistent:.3f}, "
+            f"{len(a.spa.survivors):,} StepM survivors at {a.spa.size:.0%} FWER, deflated active Sharpe "
+            f"{a.deflated.dsr:.3f}."
+        )
+    return tuple(out)
+
+
 def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], bench: dict) -> R.GridView:
     """The report's input: the results table, the swept parameters, returns on the out-of-sample days."""
     params = swept(sweep.table)
@@ -110,7 +167,7 @@ def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], ben
         f"{len(sweep.table):,} configurations ({len(sweep.skipped):,} invalid skipped) from "
         f"{sweep.dates[0].date()} to {sweep.dates[-1].date()} ({len(sweep.dates):,} days), "
         f"chosen by {opts['metric']}.",
-        f"Best: config {lk.best}, "
+        f"In-sample best (hindsight): config {lk.best}, "
         + " ".join(f"{R.short(p)}={R.tick(best[p])}" for p in params)
         + f"; {opts['metric']} {describe(opts['metric']).format(best[opts['metric']], digits=3)}.",
     ]
@@ -127,6 +184,10 @@ def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], ben
         logits=np.asarray(lk.overfit.logits) if lk.overfit is not None else None,
         title=_title(cfg),
         notes=tuple(notes),
+        verdict=sentence(lk.against.verdict()) if lk.against is not None else "",
+        outcome=lk.against.verdict().outcome if lk.against is not None else "",
+        lead=lead(sweep, lk, equity),
+        reference=reference(sweep.table, opts["metric"]),
     )
 
 
@@ -171,6 +232,7 @@ def start_png(
         stats=pd.DataFrame(),
         logits=None,
         title=_title(cfg),
+        reference=reference(sweep.table, metric),
     )
     return (helper.start if helper is not None else start)([job(R.write_png, Path(folder) / PNG, view)])
 

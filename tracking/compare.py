@@ -319,17 +319,18 @@ def chart_path(now: datetime | None = None, base: Path = Path("outputs/compare")
 
 
 def equity_curves(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Each selected run's strategy value by day (from its ``daily.csv``), one column per run.
+    """Each selected run's strategy value by day (from its ``daily.csv``), one column per run, and 60/40's.
 
     Returns:
-        The curves, and the runs left out because they have no ``daily.csv`` (a grid's parent, a chunk).
+        The curves (60/40 last: `benchmark_curves`), and the runs left out because they have no
+        ``daily.csv`` (a grid's parent, a chunk).
     """
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
     client = mlflow.MlflowClient()
-    curves, left_out = {}, []
+    curves, benches, left_out = {}, {}, []
     with tempfile.TemporaryDirectory() as tmp:
         for _, r in runs.iterrows():
             label = f"{r['run_name']} [{r['run_id'][:8]}]"
@@ -341,7 +342,30 @@ def equity_curves(runs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             )
             daily = pd.read_csv(path, index_col="date", parse_dates=["date"])
             curves[label] = daily["value_strategy"]
-    return pd.DataFrame(curves), left_out
+            if BENCHMARK_COLUMN in daily:
+                benches[label] = daily[BENCHMARK_COLUMN]
+    if not curves:
+        return pd.DataFrame(), left_out
+    return pd.concat([pd.DataFrame(curves), benchmark_curves(benches)], axis=1), left_out
+
+
+#: The benchmark drawn beside the compared runs: each run's daily.csv has its value on its own days.
+BENCHMARK_COLUMN, BENCHMARK_LABEL = "value_sixty_forty", "60/40"
+
+
+def benchmark_curves(benches: dict[str, pd.Series]) -> pd.DataFrame:
+    """60/40's value beside the compared runs: one line if every run had it on the same days, else one each.
+
+    Args:
+        benches: Each run's 60/40 value by day (its daily.csv's ``value_sixty_forty``), by the run's label.
+    """
+    distinct: list[tuple[str, pd.Series]] = []
+    for label, s in benches.items():
+        if not any(s.equals(t) for _, t in distinct):
+            distinct.append((label, s))
+    if len(distinct) == 1:
+        return distinct[0][1].rename(BENCHMARK_LABEL).to_frame()
+    return pd.DataFrame({f"{BENCHMARK_LABEL} ({label})": s for label, s in distinct})
 
 
 def chart(runs: pd.DataFrame, path: Path, *, title: str) -> tuple[Path | None, list[str]]:

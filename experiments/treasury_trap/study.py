@@ -27,10 +27,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
 
 from backtest import metrics  # noqa: E402
 from market.bundled import load  # noqa: E402
-from pipeline import api  # noqa: E402
+from pipeline import api, catalogue  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOT = pd.Timestamp("2026-02-04")
@@ -267,22 +268,11 @@ def watch_alongside() -> dict[str, str]:
 
 
 # --- every signal family: a small grid, its luck statistics and walk-forward against 60/40 -----------
-#: preset -> the grid's params (Hydra's dict syntax; 2-3 values a parameter, a few dozen configurations).
-GRIDS = {
-    "move_vix_wedge": "lookback:[126,252],z_entry:[1.0,1.5,2.0],z_exit:[0.0,0.5],trend_window:[10,20]",
-    "yield_breakout": "rule:[level,high],level:[4.0,4.55,5.0],window:[126,252],move_window:[10,20]",
-    "yield_shock": "x_bp:[10.0,15.0,20.0],k:[1,2,3],n:[5,10]",
-    "swap_spread": "window:[20,60,120],drop_bp:[10.0,20.0,30.0],exit_drop_bp:[0.0,5.0]",
-    "term_premium": "rule:[high,level],window:[126,252,378],hold_days:[5,20,60],level:[0.5,1.0]",
-    "stock_bond_correlation": "window:[21,63,126],entry:[0.2,0.3,0.5],exit:[-0.2,0.0]",
-    "vol_gap": "gap:[ratio,spread],window:[126,252],entry:[1.0,1.5,2.0],exit:[0.0,0.5]",
-    "curve_divergence": "rule:[divergence,steepening,either],window:[10,20,60],x_bp:[5.0,10.0],"
-    "hold_days:[5,20]",
-    "markov_regime": "entry:[0.7,0.8,0.9],exit:[0.3,0.5]",
-    "composite": "rule:[any,all,k_of_n],k:[1,2,3]",
-}
-#: Families grid mode cannot run on the bundled data, and why.
-NO_GRID = {"dollar_weakness": "not in the bundled data (DTWEXBGS: FRED via data=live, or a csv)"}
+#: preset -> its grid of strategy.signal values, and the families grid mode cannot run here (and why):
+#: the catalogue's config (conf/catalogue/default.yaml), which `python -m analysis verdicts` runs too.
+_CATALOGUE = api.compose(None, catalogue.split([])).catalogue
+GRIDS: dict[str, dict[str, list]] = OmegaConf.to_container(_CATALOGUE.families, resolve=True)  # type: ignore[assignment]
+NO_GRID: dict[str, str] = dict(_CATALOGUE.not_run)
 GRID_KEYS = ("n_configs", "n_distinct_portfolios", "deflated_sharpe", "pbo", "best.sharpe_excess_tbill")
 GRID_KEYS += ("walk_forward.sharpe_excess_tbill", "walk_forward.cagr", "walk_forward.max_drawdown")
 
@@ -299,8 +289,7 @@ def oos_benchmark(preset: str, days: pd.DatetimeIndex, name: str = "sixty_forty"
 
 def family_grid(preset: str, folder: Path) -> dict[str, Any]:
     """`preset`'s grid (`GRIDS`) through `pipeline.api.grid`: luck statistics and walk-forward vs 60/40."""
-    ovs = [f"strategy={preset}", f"grid.params={{strategy:{{signal:{{{GRIDS[preset]}}}}}}}"]
-    g = api.grid("wedge_grid", ovs, folder=folder / preset)
+    g = api.grid("wedge_grid", catalogue.grid_overrides(preset, GRIDS[preset]), folder=folder / preset)
     out: dict[str, Any] = {k: float(g.summary[k]) for k in GRID_KEYS if k in g.summary}
     params = {k.removeprefix("strategy.signal."): v for k, v in g.best.items() if k.startswith("strategy.")}
     out["best_params"] = {k: v.item() if hasattr(v, "item") else v for k, v in params.items()}
@@ -604,7 +593,7 @@ Realized volatility: 21 daily log changes (about 30 calendar days), annualised w
 
 ## Does any reading of the thesis beat doing nothing, out of sample?
 
-One small grid per signal family (`GRIDS` in `study.py`: 2-3 values a parameter) through
+One small grid per signal family (`conf/catalogue/default.yaml`: 2-3 values a parameter) through
 `pipeline.api.grid` (the `wedge_grid` experiment's statistics: best by Sharpe over T-bills, deflated Sharpe
 as a probability, PBO from CSCV with 16 blocks, rolling walk-forward 5 years train / 1 year test). The
 60/40 column is the benchmark's Sharpe / CAGR / max drawdown on the walk-forward's own out-of-sample days

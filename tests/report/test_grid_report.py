@@ -231,3 +231,37 @@ def test_a_prepared_png_scaffold_gives_the_same_pixels_and_a_stale_one_is_not_us
         _pixels(R.write_png(other, tmp_path / "other.png")), _pixels(R.write_png(other, tmp_path / "b.png"))
     )
     assert not np.array_equal(_pixels(tmp_path / "other.png"), fresh)
+
+
+def layouts(page: str) -> list[dict]:
+    """The layout of each ``Plotly.newPlot(id, data, layout, config)`` call in the page, in order."""
+    dec = json.JSONDecoder()
+    out = []
+    for m in re.finditer(r"Plotly\.newPlot\(\s*", page):
+        _, end = dec.raw_decode(page, m.end())
+        _, end = dec.raw_decode(page, page.index("[", end))
+        layout, _ = dec.raw_decode(page, page.index("{", end))
+        out.append(layout)
+    return out
+
+
+def test_heatmaps_share_one_colour_scale_centred_on_sixty_forty_and_sensitivity_draws_it(grid):
+    results, page, table = grid
+    summary = json.loads((results / "summary.json").read_text())
+    sixty = summary["sixty_forty.sharpe_excess_tbill"]  # the benchmark's own run on the grid's days
+    heat = [t for data in plots(page) for t in data if t["type"] == "heatmap"]
+    assert len(heat) == 6
+    assert len({(t["zmin"], t["zmax"]) for t in heat}) == 1  # one scale across every pair
+    lo, hi = heat[0]["zmin"], heat[0]["zmax"]
+    assert (lo + hi) / 2 == pytest.approx(sixty, abs=1e-9)  # centred on 60/40
+    assert lo <= table[METRIC].min() + 1e-12 and hi >= table[METRIC].max() - 1e-12
+    assert all("60/40" in t["colorbar"]["title"]["text"] for t in heat)
+    sens = [
+        lay
+        for lay, data in zip(layouts(page), plots(page), strict=True)
+        if any((t.get("meta") or {}).get("stat") for t in data)
+    ]
+    assert len(sens) == len(SWEPT)
+    for lay in sens:
+        (line,) = [s for s in lay["shapes"] if s.get("type") == "line"]
+        assert line["y0"] == pytest.approx(sixty, abs=1e-9)

@@ -121,6 +121,9 @@ def test_a_grid_parent_carries_the_code_version_and_dataset_a_single_run_carries
         assert tags[f"version.{pkg}"] == metadata.version(pkg)
     assert "git checkout" in tags["mlflow.note.content"] and tags["rerun"].startswith("python run.py ")
     assert tags["run_folder"] == str((tmp / "out").resolve()) and tags["run_uid"]
+    summary = json.loads((tmp / "out" / "results" / "summary.json").read_text())
+    assert tags["verdict"] == summary["verdict"] and "60/40" in tags["verdict"]  # the search's sentence
+    assert parent.data.metrics["spa.sixty_forty.p_consistent"] == summary["spa.sixty_forty.p_consistent"]
     arts = {a.path for a in mlflow.MlflowClient(uri).list_artifacts(parent.info.run_id, "repro")}
     assert "repro/environment.json" in arts
     frame = prepare(load(), source="bundled", calendar_column="SPX", max_ffill_days=5).frame

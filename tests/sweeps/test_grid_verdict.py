@@ -1,0 +1,106 @@
+"""A grid against 60/40, the search counted: SPA, StepM and the deflated active Sharpe re-derived."""
+
+from __future__ import annotations
+
+import json
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+from arch.bootstrap import SPA, StepM
+from hydra import compose, initialize_config_dir
+
+from analysis.verdict import Verdict, sentence
+from pipeline.run import run
+from sweeps.pipeline import benchmark_portfolios
+from tests.conftest import CONF
+from tests.sweeps.test_grid_run import small_cfg
+
+YEAR = 252
+
+
+@pytest.fixture(scope="module")
+def grid(compose_cfg, tmp_path_factory):
+    cfg = small_cfg(compose_cfg, "grid.bootstrap.samples=300", "grid.bootstrap.block=10")
+    out = tmp_path_factory.mktemp("verdict")
+    run(cfg, out, echo=False)
+    results = out / "results"
+    summary = json.loads((results / "summary.json").read_text())
+    table = pd.read_parquet(results / "grid_results.parquet")
+    returns = pd.read_parquet(out / "grid_data" / "grid_returns.parquet")
+    sixty = benchmark_portfolios(cfg, None, pd.DatetimeIndex(returns.index))["sixty_forty"].returns
+    return cfg, results, summary, table, returns, sixty.to_numpy()
+
+
+@pytest.fixture(scope="module")
+def compose_cfg():
+    """`make_cfg` for a module-scoped fixture: the grid is run once for its tests."""
+
+    def _make(*overrides: str):
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            return compose(config_name="config", overrides=list(overrides))
+
+    return _make
+
+
+def test_spa_and_stepm_in_the_summary_are_arch_s_on_the_grid_s_returns(grid):
+    _, _, summary, table, returns, sixty = grid
+    configs = returns.drop(columns="cash_return").to_numpy()
+    spa = SPA(-sixty, -configs, block_size=10, reps=300, seed=0)  # losses: minus the returns
+    spa.compute()
+    assert summary["spa.sixty_forty.p_consistent"] == pytest.approx(spa.pvalues["consistent"], abs=1e-12)
+    assert summary["spa.sixty_forty.p_upper"] == pytest.approx(spa.pvalues["upper"], abs=1e-12)
+    stepm = StepM(-sixty, -configs, block_size=10, reps=300, seed=0)
+    stepm.compute()
+    ids = [int(table.index[j]) for j in stepm.superior_models]
+    assert summary["stepm.sixty_forty.survivors"] == sorted(ids)
+    assert summary["stepm.sixty_forty.n_survivors"] == len(ids)
+
+
+def test_the_deflated_active_sharpe_by_hand(grid):
+    _, _, summary, table, returns, sixty = grid
+    configs = returns.drop(columns="cash_return").to_numpy()
+    active = configs - sixty[:, None]
+    srs = active.mean(0) / active.std(0, ddof=1)
+    best = table.index.get_loc(int(summary["best_config"]))
+    n, t = configs.shape[1], len(active)
+    g = 0.5772156649015329
+    z = NormalDist().inv_cdf
+    sr0 = math.sqrt(srs.var(ddof=1)) * ((1 - g) * z(1 - 1 / n) + g * z(1 - 1 / (n * math.e)))
+    x = active[:, best] - active[:, best].mean()
+    skew = (x**3).mean() / (x**2).mean() ** 1.5
+    kurt = (x**4).mean() / (x**2).mean() ** 2
+    sr = srs[best]
+    want = NormalDist().cdf((sr - sr0) * math.sqrt(t - 1) / math.sqrt(1 - skew * sr + (kurt - 1) / 4 * sr**2))
+    assert summary["deflated_active_sharpe.sixty_forty"] == pytest.approx(want, rel=1e-9)
+    assert summary["deflated_active_sharpe.sixty_forty.information_ratio"] == pytest.approx(
+        sr * math.sqrt(YEAR), rel=1e-9
+    )
+
+
+def test_the_verdict_leads_the_summary_and_the_page(grid):
+    _, results, summary, table, _, _ = grid
+    best = int(summary["best_config"])
+    gap = table.at[best, "vs_sixty_forty.sharpe_diff"]  # the results table's own Sharpe difference
+    assert summary["sharpe_gap.sixty_forty"] == pytest.approx(gap, abs=1e-12)
+    v = Verdict("sixty_forty", "Sharpe", gap, summary["spa.sixty_forty.p_consistent"], trials=len(table))
+    assert summary["verdict"] == sentence(v)
+    page = (results / "grid_report.html").read_text()
+    body = page[page.index("<body>") :]
+    at = body.index(summary["verdict"].replace("'", "&#x27;"))
+    assert at < body.index("In-sample best (hindsight)") < body.index("Heatmaps")
+    assert "SPA against 60/40" in body and "StepM survivors against 60/40" in body
+
+
+def test_the_terminal_prints_the_verdict_first(make_cfg, tmp_path, capsys):
+    cfg = small_cfg(make_cfg, "grid.bootstrap.samples=100")
+    run(cfg, tmp_path, echo=True)
+    out = capsys.readouterr().out.splitlines()
+    first = next(i for i, line in enumerate(out) if "grid:" in line and "configurations" in line)
+    verdict = next(i for i, line in enumerate(out) if line.startswith("verdict: "))
+    assert verdict <= first + 3 and "60/40" in out[verdict], out[:6]
+    assert verdict < next(i for i, line in enumerate(out) if line.startswith("top configurations"))
+    assert any("SPA against 60/40" in line for line in out)
+    assert np.isfinite(float(json.loads((tmp_path / "results" / "summary.json").read_text())["pbo"]))

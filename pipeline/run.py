@@ -91,12 +91,15 @@ def execute(
 
     def compute(state, results: Path) -> Outcome:
         data, inputs = state
+        charts_on = bool(cfg.charts.get("enabled", True))
         started = outputs.signal_charts(  # drawn while the portfolios are simulated
-            plan, data, inputs.signal, inputs.prices, results, inputs.event_study
+            plan, data, inputs.signal, inputs.prices, results, inputs.event_study, charts_on=charts_on
         )
         result = done["result"] = simulate_all(plan, data, inputs)
         rerun = rerun_command(job_overrides())
-        outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started, rerun=rerun)
+        outputs.write(
+            result, results, plotlyjs=cfg.charts.plotlyjs, started=started, rerun=rerun, charts_on=charts_on
+        )
         return Outcome(
             outputs.flat_metrics(result),
             summary(result, end=cfg.data.end, overrides=job_overrides()),

@@ -153,8 +153,9 @@ def test_the_door_accepts_and_prepares_arrays_as_vectorbts_dispatch(name, a, dty
 
 
 def test_a_rust_simulation_imports_no_vectorbt_and_lends_nothing_after():
-    """In a fresh process: the door's Rust call reads the dtypes from the stand-in, which is then gone;
-    vectorbt imported afterwards is whole, and its `from_orders` gives the same records."""
+    """In a fresh process: the door's Rust calls (one, then many overlapping on threads) read the dtypes
+    from the stand-in, which is then gone; vectorbt imported afterwards is whole, and its `from_orders`
+    gives the same records."""
     code = """
 import sys
 import numpy as np, pandas as pd
@@ -166,6 +167,15 @@ dec.iloc[0] = [0.6, 0.4]
 dec.iloc[4] = [0.2, 0.8]
 sim = simulate(prices, dec, fees_bp=10.0)
 assert sim.engine == "rust", sim.engine
+left = sorted(m for m in sys.modules if m.split(".")[0] in ("vectorbt", "numba"))
+assert not left, left
+from concurrent.futures import ThreadPoolExecutor
+from backtest.engine import simulate_grid
+rng = np.random.default_rng(0)
+many = np.where(rng.random((8, 40, 2)) < 0.3, rng.dirichlet([1, 1], (8, 40)), np.nan)
+with ThreadPoolExecutor(4) as pool:  # calls overlapping on threads share one stand-in
+    grids = list(pool.map(lambda _: simulate_grid(prices, many, fees_bp=5.0).value, range(32)))
+assert all((g == grids[0]).all() for g in grids)
 left = sorted(m for m in sys.modules if m.split(".")[0] in ("vectorbt", "numba"))
 assert not left, left
 import vectorbt as vbt

@@ -13,22 +13,34 @@ This is the only module of the project that imports vectorbt. Rules it enforces:
   position in the cash sleeve (borrowing at the T-bill rate), which vectorbt's ``targetpercent`` with
   cash sharing does exactly; a set summing above 1 without that short is cut to the cash available.
 - Settings are passed explicitly on each call; ``vbt.settings`` is never mutated.
-- The engine a simulation reports is the one that ran it. vectorbt's ``engine="auto"`` falls back to
-  numba without an error when the Rust engine does not cover a call or when `vectorbt-rust`'s version
-  does not match `vectorbt`'s; so ``auto`` is resolved here and every vectorbt call of a simulation
-  runs on that engine *explicitly* (vectorbt then raises instead of falling back), and a call Rust
-  does not cover is re-run on numba and reported as such, with the reason (`on_engine`).
-- Private vectorbt API (`vectorbt._engine`, `vectorbt._settings`, `dispatch.simulate_from_orders`) is
-  used under the version range pinned in pyproject.toml; `tests/backtest/test_vectorbt_pin.py`
-  holds the installed versions to that range and checks the names exist.
+- The simulation runs on vectorbt's own kernels through one function (`_orders`): its Rust kernels
+  (`vectorbt_rust`, shipped by ``vectorbt[rust]``) called directly, with the arrays prepared exactly as
+  vectorbt 1.2's ``portfolio.dispatch.simulate_from_orders`` prepares them for Rust, so a run never
+  imports vectorbt's package ``__init__`` (6 s: every subpackage, scipy, matplotlib, plotly, and
+  quantstats when installed); or vectorbt's numba path through that dispatch (paying the import then).
+  ``Portfolio.from_orders`` is the oracle: tests hold every preset's values and orders equal to it on
+  both engines.
+- The engine a simulation reports is the one that ran it. ``auto`` is Rust when `vectorbt_rust` is
+  installed with vectorbt's major.minor (vectorbt's own rule) and this door was written for that
+  version (`RUST_DOOR`); a call Rust does not cover (an array Rust cannot take) is re-run on numba and
+  reported as such, with the reason (`on_engine`).
+- Private vectorbt API (``dispatch.simulate_from_orders``, ``nb.build_call_seq``, the settings' defaults
+  mirrored in `VBT_DEFAULTS`, the Rust kernels' signatures) is used under the version range pinned in
+  pyproject.toml; `tests/backtest/test_vectorbt_pin.py` holds the installed versions to that range and
+  checks the names, defaults and signatures.
 """
 
 from __future__ import annotations
 
+import sys
+import threading
+import types
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -46,8 +58,53 @@ WARN_COST_BP = 100.0
 #: Costs in basis points: one number for every sleeve, or sleeve -> number.
 Cost = float | Mapping[str, float]
 
-#: How vectorbt ends the message of a call the Rust engine does not cover (`vectorbt._engine.resolve_engine`).
+#: How vectorbt ends the message of a call the Rust engine does not cover (`vectorbt._engine.resolve_engine`);
+#: the Rust door ends its own the same way.
 RUST_UNSUPPORTED = "Use engine='numba'."
+
+#: The vectorbt major.minor whose Rust dispatch `_rust_orders` reproduces; another version runs on numba.
+RUST_DOOR = "1.2"
+
+#: vectorbt 1.2's ``settings["portfolio"]`` defaults for the order settings the project leaves alone
+#: (``Portfolio.from_orders`` reads them there; the pin test holds them equal to vectorbt's).
+VBT_DEFAULTS: dict[str, Any] = {
+    "fixed_fees": 0.0,
+    "min_size": 1e-8,
+    "max_size": np.inf,
+    "size_granularity": np.nan,
+    "reject_prob": 0.0,
+    "lock_cash": False,
+    "allow_partial": True,
+    "raise_reject": False,
+    "log": False,
+    "val_price": np.inf,
+    "ffill_val_price": True,
+    "update_value": False,
+    "init_temp_records": False,
+}
+#: vectorbt's enum values for what the project asks (`vectorbt.portfolio.enums`; the pin test checks them).
+SIZE_TARGET_PERCENT, DIRECTION_BOTH, CALL_SEQ_DEFAULT = 5, 2, 0
+
+_I, _F, _B = np.int64, np.float64, np.bool_
+#: vectorbt 1.2's record dtypes (``vectorbt.portfolio.enums.order_dt`` and ``log_dt``; the pin test holds
+#: them equal): the Rust kernels read them from that module at every call (`_lend_record_dtypes`).
+ORDER_DT = np.dtype(
+    [("id", _I), ("col", _I), ("idx", _I), ("size", _F), ("price", _F), ("fees", _F), ("side", _I)],
+    align=True,
+)
+LOG_DT = np.dtype(
+    [(f, _I) for f in ("id", "group", "col", "idx")]
+    + [(f, _F) for f in ("cash", "position", "debt", "free_cash", "val_price", "value")]
+    + [("req_size", _F), ("req_price", _F)]
+    + [("req_size_type", _I), ("req_direction", _I)]
+    + [(f"req_{f}", _F) for f in ("fees", "fixed_fees", "slippage", "min_size", "max_size")]
+    + [("req_size_granularity", _F), ("req_reject_prob", _F)]
+    + [(f"req_{f}", _B) for f in ("lock_cash", "allow_partial", "raise_reject", "log")]
+    + [(f"new_{f}", _F) for f in ("cash", "position", "debt", "free_cash", "val_price", "value")]
+    + [("res_size", _F), ("res_price", _F), ("res_fees", _F)]
+    + [(f, _I) for f in ("res_side", "res_status", "res_status_info", "order_id")],
+    align=True,
+)
 
 T = TypeVar("T")
 
@@ -161,23 +218,25 @@ def simulate(
     check_costs(lag=lag, fees_bp=fees_bp, slippage_bp=slippage_bp)
     targets = lagged(decisions.reindex(columns=prices.columns), lag)
     fees, slippage = per_column(fees_bp, prices.columns), per_column(slippage_bp, prices.columns)
-    (value, holdings, rec), used = on_engine(
-        engine, lambda eng: _from_orders(prices, targets, fees, slippage, eng)
+    close, size = prices.to_numpy(), targets.to_numpy(dtype=float)
+    rec, used = on_engine(
+        engine, lambda eng: _orders(close, size, np.array([close.shape[1]]), fees, slippage, eng)
     )
+    value, holdings = _book(rec, close)
     orders = pd.DataFrame(
         {
             "date": prices.index[rec["idx"]],
             "sleeve": prices.columns[rec["col"]],
             "size": rec["size"],
             "price": rec["price"],
-            "close": prices.to_numpy()[rec["idx"], rec["col"]],
+            "close": close[rec["idx"], rec["col"]],
             "fees": rec["fees"],
             "side": np.where(rec["side"] == 0, "buy", "sell"),
         }
     )
     return Simulation(
-        value=value.rename("value"),
-        holdings_value=holdings,
+        value=pd.Series(value, index=prices.index, name="value"),
+        holdings_value=pd.DataFrame(holdings, index=prices.index, columns=prices.columns),
         orders=orders,
         targets=targets,
         engine=used.name,
@@ -185,55 +244,70 @@ def simulate(
     )
 
 
-def import_vectorbt() -> None:
-    """Import vectorbt (and numba) now, about 3 s, e.g. under a progress bar that says so."""
-    import vectorbt  # noqa: F401  (lazy: see `_from_orders`)
+def import_engine(engine: str = "auto") -> str:
+    """Import the kernels `engine` will run on now, e.g. under a progress bar that says so.
+
+    Rust: `vectorbt_rust` (a fraction of a second); numba: vectorbt's package, about 6 s.
+
+    Returns:
+        What was imported (``vectorbt_rust`` or ``vectorbt``), for the bar.
+    """
+    if engine != "numba" and not rust_unavailable():
+        import vectorbt_rust  # noqa: F401  (lazy: see `_rust_orders`)
+
+        return "vectorbt_rust"
+    _import_vectorbt()
+    return "vectorbt"
 
 
-def _from_orders(
-    prices: pd.DataFrame, targets: pd.DataFrame, fees: np.ndarray, slippage: np.ndarray, engine: str
-) -> tuple[pd.Series, pd.DataFrame, np.ndarray]:
-    """Every vectorbt call of `simulate` on one explicit engine: value, holdings, order records."""
-    # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
-    import vectorbt as vbt
+def _book(rec: np.ndarray, close: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Value of one cash-sharing portfolio and of each sleeve at each close, from its order records.
 
-    pf = vbt.Portfolio.from_orders(
-        close=prices,
-        size=targets,
-        size_type="targetpercent",
-        group_by=True,
-        cash_sharing=True,
-        call_seq="auto",
-        fees=fees,
-        slippage=slippage,
-        init_cash=INIT_CASH,
-        freq="1D",
-        engine=engine,
-    )
-    return pf.value(), pf.asset_value(group_by=False), pf.orders.records
+    What ``pf.value()`` and ``pf.asset_value(group_by=False)`` return: units and cash accumulated
+    over the orders of each day (buys add units and pay size × price + fees; sells the reverse), held
+    units valued at the close.
+    """
+    n, k = close.shape
+    signed = np.where(rec["side"] == 0, rec["size"], -rec["size"])
+    units = np.bincount(rec["idx"] * k + rec["col"], weights=signed, minlength=n * k).reshape(n, k)
+    np.cumsum(units, axis=0, out=units)
+    flows = np.bincount(rec["idx"], weights=-signed * rec["price"] - rec["fees"], minlength=n)
+    held = units * close
+    return INIT_CASH + np.cumsum(flows) + held.sum(axis=1), held
+
+
+def _major_minor(v: str) -> str:
+    return v.rsplit(".", 1)[0]
 
 
 def rust_unavailable() -> str:
-    """Why vectorbt will not run Rust at all ("" when it will): not installed, or a version mismatch."""
-    # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
-    from vectorbt._engine import is_rust_available
-    from vectorbt._version import __version__ as vbt_version
+    """Why the Rust kernels will not run ("" when they will): not installed, or a version mismatch.
 
-    if is_rust_available():
-        return ""
+    vectorbt's rule (`vectorbt._engine.is_rust_available`: the same major.minor), read from the
+    installed distributions without importing vectorbt; and the door's own: `_rust_orders` reproduces
+    vectorbt `RUST_DOOR`'s dispatch, so another vectorbt runs on numba until the door is checked.
+    """
     try:
-        import vectorbt_rust  # lazy: only to name the version that does not match
+        import vectorbt_rust  # lazy: 0.05 s, and only where a simulation runs
     except ImportError:
         return "vectorbt-rust is not installed"
-    return f"vectorbt-rust {vectorbt_rust.__version__} does not match vectorbt {vbt_version}"
+    try:
+        vbt = version("vectorbt")
+    except PackageNotFoundError:
+        return "vectorbt is not installed"
+    if _major_minor(vbt) != _major_minor(vectorbt_rust.__version__):
+        return f"vectorbt-rust {vectorbt_rust.__version__} does not match vectorbt {vbt}"
+    if _major_minor(vbt) != RUST_DOOR:
+        return f"the engine's Rust door reproduces vectorbt {RUST_DOOR}'s dispatch, not {vbt}'s"
+    return ""
 
 
 def on_engine(engine: str, call: Callable[[str], T]) -> tuple[T, EngineUsed]:
     """Run `call(engine)` on an explicit vectorbt engine and say which one ran it.
 
-    ``auto`` is Rust when vectorbt can run Rust, else numba; a call Rust does not cover (vectorbt's
-    ``ValueError`` ending in `RUST_UNSUPPORTED`) is re-run on numba. ``rust`` asked explicitly never
-    falls back: it is refused with the reason.
+    ``auto`` is Rust when the Rust kernels can run (`rust_unavailable`), else numba; a call Rust
+    does not cover (a ``ValueError`` ending in `RUST_UNSUPPORTED`, as vectorbt words it) is re-run
+    on numba. ``rust`` asked explicitly never falls back: it is refused with the reason.
 
     Args:
         engine: ``auto``, ``rust`` or ``numba`` (``backtest.engine``).
@@ -395,12 +469,12 @@ def simulate_grid(
     cclose = px[days]
     rec, used = on_engine(
         engine,
-        lambda eng: _orders_grid(
+        lambda eng: _orders(
             cclose.reshape(len(days), c * k),
             csize.reshape(len(days), c * k),
-            k,
-            fees.reshape(1, -1),
-            slip.reshape(1, -1),
+            np.full(c, k, dtype=np.int64),
+            fees,
+            slip,
             eng,
         ),
     )
@@ -493,56 +567,202 @@ def _values_from_orders(
     return value.T
 
 
-def _orders_grid(
-    close: np.ndarray, size: np.ndarray, k: int, fees: np.ndarray, slippage: np.ndarray, engine: str
+#: The order settings vectorbt's simulation broadcasts ("flexible" arrays), in its order, with the dtype
+#: its Rust dispatch casts each to.
+_FLEX_DTYPES: dict[str, type] = {
+    "size": np.float64,
+    "price": np.float64,
+    "size_type": np.int64,
+    "direction": np.int64,
+    "fees": np.float64,
+    "fixed_fees": np.float64,
+    "slippage": np.float64,
+    "min_size": np.float64,
+    "max_size": np.float64,
+    "size_granularity": np.float64,
+    "reject_prob": np.float64,
+    "lock_cash": np.bool_,
+    "allow_partial": np.bool_,
+    "raise_reject": np.bool_,
+    "log": np.bool_,
+    "val_price": np.float64,
+    "close": np.float64,
+}
+
+
+def _orders(
+    close: np.ndarray,
+    size: np.ndarray,
+    group_lens: np.ndarray,
+    fees: np.ndarray,
+    slippage: np.ndarray,
+    engine: str,
 ) -> np.ndarray:
-    """Order records of groups of `k` columns, each group one cash-sharing portfolio.
+    """Order records of groups of columns, each group one cash-sharing portfolio, on one engine.
 
-    The engine-neutral simulation that `Portfolio.from_orders` itself dispatches to, called with the
-    arguments `simulate` passes (``targetpercent``, ``call_seq="auto"``, cash sharing per group,
-    vectorbt's defaults for everything else). Called directly because on a wide grid
-    `from_orders`' pandas wrapping of the (days × configurations·sleeves) inputs costs as much as the
-    simulation; `tests/sweeps` hold the result equal to `simulate` portfolio by portfolio.
+    The engine-neutral simulation that `Portfolio.from_orders` dispatches to, called with the arguments
+    `simulate` documents (``targetpercent``, ``call_seq="auto"``, cash sharing per group, the close as
+    the valuation price, vectorbt's defaults for everything else, `VBT_DEFAULTS`). Called directly:
+    ``from_orders`` wraps its inputs and outputs in pandas (on a wide grid as costly as the simulation)
+    and needs vectorbt's package import (6 s); tests hold the records equal to its own.
+
+    Args:
+        close: Closes, days × columns (float64 for Rust).
+        size: Target weights on execution days (NaN: no order), the same shape.
+        group_lens: Columns per portfolio, in column order.
+        fees: Fees as a fraction of the traded notional, per column (shape (columns,)).
+        slippage: Slippage as a fraction of the price, per column.
+        engine: ``rust`` (`vectorbt_rust`, no vectorbt import) or ``numba`` (vectorbt's dispatch).
+
+    Returns:
+        vectorbt's order records (``id, col, idx, size, price, fees, side``).
     """
-    # lazy: vectorbt costs ~3 s at import; a run refuses bad config or data before paying it
-    from vectorbt._settings import settings
-    from vectorbt.portfolio import dispatch, nb
-    from vectorbt.portfolio.enums import CallSeqType, Direction, SizeType
-
-    cfg = settings["portfolio"]
     shape = close.shape
-    group_lens = np.full(shape[1] // k, k, dtype=np.int64)
+    d = VBT_DEFAULTS
+    flex = {
+        "size": size,
+        "price": np.asarray(np.inf),
+        "size_type": np.asarray(SIZE_TARGET_PERCENT),
+        "direction": np.asarray(DIRECTION_BOTH),
+        "fees": fees.reshape(-1),
+        "fixed_fees": np.asarray(d["fixed_fees"]),
+        "slippage": slippage.reshape(-1),
+        **{key: np.asarray(d[key]) for key in list(_FLEX_DTYPES)[7:-1]},
+        "close": close,
+    }
+    group_lens = np.asarray(group_lens, dtype=np.int64)
+    init_cash = np.full(len(group_lens), INIT_CASH)
+    options = {
+        "auto_call_seq": True,
+        "ffill_val_price": d["ffill_val_price"],
+        "update_value": d["update_value"],
+        "max_orders": int(np.count_nonzero(~np.isnan(size))),
+        "max_logs": 1,  # from_orders' count when nothing is logged
+        "init_temp_records": d["init_temp_records"],
+        "flex_2d": True,
+    }
+    if engine == "rust":
+        return _rust_orders(shape, group_lens, init_cash, flex, options)
+    _import_vectorbt()  # not under a lent stand-in
+    from vectorbt.portfolio import dispatch, nb  # lazy: only a numba simulation pays the import
+
+    call_seq = nb.build_call_seq(shape, group_lens, call_seq_type=CALL_SEQ_DEFAULT)
     orders, _ = dispatch.simulate_from_orders(
-        shape,
-        group_lens,
-        np.full(len(group_lens), INIT_CASH),
-        nb.build_call_seq(shape, group_lens, call_seq_type=CallSeqType.Default),
-        size=size,
-        price=np.asarray(np.inf),
-        size_type=np.asarray(SizeType.TargetPercent),
-        direction=np.asarray(Direction.Both),
-        fees=fees,
-        fixed_fees=np.asarray(float(cfg["fixed_fees"])),
-        slippage=slippage,
-        min_size=np.asarray(float(cfg["min_size"])),
-        max_size=np.asarray(float(cfg["max_size"])),
-        size_granularity=np.asarray(float(cfg["size_granularity"])),
-        reject_prob=np.asarray(0.0),
-        lock_cash=np.asarray(bool(cfg["lock_cash"])),
-        allow_partial=np.asarray(bool(cfg["allow_partial"])),
-        raise_reject=np.asarray(bool(cfg["raise_reject"])),
-        log=np.asarray(False),
-        val_price=np.asarray(float(cfg["val_price"])),
-        close=close,
-        auto_call_seq=True,
-        ffill_val_price=bool(cfg["ffill_val_price"]),
-        update_value=bool(cfg["update_value"]),
-        max_orders=int(np.count_nonzero(~np.isnan(size))),
-        max_logs=1,
-        flex_2d=True,
-        engine=engine,
+        shape, group_lens, init_cash, call_seq, **flex, **options, engine="numba"
     )
     return orders
+
+
+def _rust_orders(
+    shape: tuple[int, int],
+    group_lens: np.ndarray,
+    init_cash: np.ndarray,
+    flex: dict[str, np.ndarray],
+    options: dict[str, Any],
+) -> np.ndarray:
+    """`_orders` on vectorbt's Rust kernels, the arrays prepared as vectorbt 1.2's dispatch prepares them.
+
+    ``dispatch.simulate_from_orders`` checks each flexible array (`_for_rust`), casts it to the
+    kernel's dtype, builds the default call sequence with ``build_call_seq_rs`` and calls
+    ``simulate_from_orders_rs``; done here without importing vectorbt (whose package ``__init__``
+    imports every subpackage). A call it would refuse raises its ``ValueError`` (`RUST_UNSUPPORTED`).
+    """
+    from vectorbt_rust.portfolio import build_call_seq_rs, simulate_from_orders_rs
+
+    arrays = {name: _for_rust(name, a, shape, _FLEX_DTYPES[name]) for name, a in flex.items()}
+    call_seq = build_call_seq_rs(shape, group_lens, CALL_SEQ_DEFAULT)
+    with _lend_record_dtypes():
+        orders, _ = simulate_from_orders_rs(
+            shape, group_lens, init_cash, call_seq, **arrays, **options, seed=None
+        )
+    return orders
+
+
+#: The modules `_lend_record_dtypes` stands in for, parent first.
+_STAND_IN = ("vectorbt", "vectorbt.portfolio", "vectorbt.portfolio.enums")
+_lending = threading.Condition()
+_lent = 0  # Rust calls under way with the stand-in lent
+
+
+def _stand_in() -> dict[str, types.ModuleType]:
+    """Three modules holding only what the Rust kernels read: ``vectorbt.portfolio.enums``' dtypes."""
+    mods = {name: types.ModuleType(name, "Lent by backtest.engine during a Rust call.") for name in _STAND_IN}
+    mods["vectorbt"].portfolio = mods["vectorbt.portfolio"]
+    mods["vectorbt.portfolio"].enums = mods["vectorbt.portfolio.enums"]
+    mods["vectorbt.portfolio.enums"].order_dt = ORDER_DT
+    mods["vectorbt.portfolio.enums"].log_dt = LOG_DT
+    return mods
+
+
+@contextmanager
+def _lend_record_dtypes() -> Iterator[None]:
+    """During a Rust call, lend ``vectorbt.portfolio.enums`` as a stand-in when vectorbt is not imported.
+
+    `vectorbt_rust`'s kernels import ``vectorbt.portfolio.enums`` at every call to read the record
+    dtypes (`ORDER_DT`, `LOG_DT`), and that import runs vectorbt's package ``__init__`` (6 s: every
+    subpackage, scipy, matplotlib, plotly, quantstats when installed). So while a call runs,
+    `sys.modules` holds a stand-in with just those two dtypes (vectorbt's own, pinned by test), and
+    nothing once the last concurrent call returns. Where vectorbt is imported, the call reads
+    vectorbt's module. `_import_vectorbt` waits until no stand-in is lent.
+    """
+    global _lent
+    with _lending:
+        lend = _lent > 0 or _STAND_IN[0] not in sys.modules
+        if lend:
+            if _lent == 0:
+                sys.modules.update(_stand_in())
+            _lent += 1
+    if not lend:
+        yield
+        return
+    try:
+        yield
+    finally:
+        with _lending:
+            _lent -= 1
+            if _lent == 0:
+                for name in _STAND_IN:
+                    del sys.modules[name]
+                _lending.notify_all()
+
+
+def _import_vectorbt() -> types.ModuleType:
+    """Import vectorbt's package (about 6 s), once no Rust call has the stand-in lent."""
+    with _lending:
+        _lending.wait_for(lambda: _lent == 0)
+        import vectorbt  # lazy: only the numba path and its fallback pay it
+
+    return vectorbt
+
+
+def _for_rust(name: str, a: np.ndarray, shape: tuple[int, int], dtype: type) -> np.ndarray:
+    """`a` as the Rust kernel takes it, or vectorbt's ``ValueError`` for an array Rust cannot take.
+
+    vectorbt 1.2's ``flex_array_compatible_with_rust`` and ``prepare_flex_array_for_rust``: a scalar
+    must convert to `dtype`; an array must be 1-D or 2-D and cast to it safely within its kind (int to
+    float is refused); it must broadcast to `shape` as a flexible array (1-D along columns); it is cast
+    only when its dtype differs.
+    """
+    want = np.dtype(dtype)
+    if a.ndim == 0:
+        try:
+            np.asarray(a, dtype=want)
+        except (TypeError, ValueError):
+            _not_covered(f"Rust engine requires `{name}` to be convertible to {want.name}.")
+    else:
+        same_kind = a.dtype.kind == want.kind or (a.dtype.kind in "iu" and want.kind in "iu")
+        castable = a.dtype == want or (same_kind and np.can_cast(a.dtype, want, casting="safe"))
+        if not castable or a.ndim > 2:
+            _not_covered(f"Rust engine requires `{name}` to be {want.name}-compatible.")
+    try:
+        np.broadcast_to(a.reshape(1, -1) if a.ndim == 1 else np.atleast_2d(a), shape)
+    except ValueError:
+        _not_covered(f"Rust engine requires `{name}` to broadcast to shape {tuple(shape)}.")
+    return a if a.dtype == want else np.asarray(a, dtype=want)
+
+
+def _not_covered(reason: str) -> None:
+    raise ValueError(f"{reason} {RUST_UNSUPPORTED}")
 
 
 def _per_config(cost: Cost | Sequence[Cost], c: int) -> list[Cost]:

@@ -1,34 +1,36 @@
-"""Start-up benchmark: how long a backtest takes from the shell, against the cost of its imports.
+"""Start-up benchmark: the strategist's loop from the shell, against the bare imports (issue 38).
 
-Measures, as medians over N fresh subprocesses on this machine:
+Measures, as medians over N fresh subprocesses on this machine, in interleaved rounds (each round times
+every command once, so a load that drifts during the benchmark weighs on every row alike), after one
+untimed warm-up of each command:
 
-- bare import:   ``python -c "import vectorbt, mlflow, hydra"`` (the floor any run pays);
-- bare import, quick exit: the same with ``gc.freeze`` registered at exit, as ``run.py`` does
-  (`common.shutdown`): the interpreter's final collections over these libraries' objects take about a
-  second, which ``run.py`` skips; this row gives the like-for-like ratio;
-- charting import: ``python -c "import matplotlib.figure, plotly.graph_objects"`` (extra row, for reference);
-- warm run:      ``python run.py strategy=move_vix_wedge`` after one untimed warm-up run, with a throw-away
-  SQLite tracking store and Hydra output folder in a temporary directory;
-- first run:     the same command after deleting numba's on-disk cache inside the installed vectorbt
-  package (``*.nbi``/``*.nbc`` in its ``__pycache__`` folders) and with a fresh tracking store: what a user
-  pays on the first run after ``pip install``. vectorbt's Rust engine is compiled ahead of time (a wheel)
-  and needs no cache; the installed packages' bytecode (``*.pyc``) is kept, as ``pip install`` writes it,
-  and the project's own (which an editable install does not write) is deleted.
+- bare import: ``python -c "import vectorbt, mlflow, hydra"`` (what a run paid before the engine door);
+- floor: ``python -c "import pandas, hydra"`` (what any run pays: Python, numpy, pandas, Hydra);
+- warm run: ``python run.py strategy=move_vix_wedge`` (tracked to a throw-away SQLite store, charts on);
+- lean run: the same with ``tracking=disabled charts.enabled=false`` (CI smoke runs);
+- monitor: ``python -m monitor`` (every signal preset on the bundled data, tracked);
+- analysis: ``python -m analysis`` (the event study of the default strategy);
+- sweep: ``python run.py -m strategy.signal.z_entry=1,1.5,2`` (3 jobs on Hydra's basic launcher, tracked);
+- first run (``--first`` only): the warm run's command after deleting numba's on-disk cache inside the
+  installed vectorbt package and the project's own bytecode, with a fresh tracking store.
 
-Every timed process runs with Python's default bytecode caching (``PYTHONDONTWRITEBYTECODE`` removed
-from its environment, as some sandboxes set it).
+The load average (1, 5, 15 minutes) is printed before and after: figures from a loaded machine are not
+comparable with a quiet one's, and the targets are for a quiet machine. Every timed process runs with
+Python's default bytecode caching (``PYTHONDONTWRITEBYTECODE`` removed from its environment) and the
+repository first on its path (``PYTHONPATH``), from a temporary working directory.
 
-Targets: warm run <= 1.3 x bare import; first run <= 15 s.
+Targets (issue 38): warm run <= 0.45 x bare import; lean run <= 1.5 x floor; monitor <= 0.5 x bare
+import; sweep of 3 jobs <= 2 x warm run.
 
 Usage::
 
-    python benchmarks/startup.py                 # everything, 5 runs each
+    python benchmarks/startup.py                       # every row, 5 runs each
     python benchmarks/startup.py --runs 3 --out benchmarks/startup.md
-    python benchmarks/startup.py --only import   # just the import rows (no run.py needed)
+    python benchmarks/startup.py --only import         # just the two import rows
+    python benchmarks/startup.py --only run --first    # the imports, the runs, and the first run
 
-Runs execute with the temporary directory as working directory (``python <repo>/run.py``), so nothing is
-written into the repository. Deleting the numba cache changes the installed package's caches only; numba
-rebuilds them on the next run.
+Nothing is written into the repository. Deleting the numba cache (``--first``) changes the installed
+package's caches only; numba rebuilds them on the next numba run.
 """
 
 from __future__ import annotations
@@ -43,16 +45,27 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_PY = REPO / "run.py"
-STRATEGY = "move_vix_wedge"
-WARM_TARGET_RATIO = 1.3
+STRATEGY = "strategy=move_vix_wedge"
 FIRST_TARGET_SECONDS = 15.0
+SWEEP = "strategy.signal.z_entry=1,1.5,2"
+
+#: name -> (what the row measures, the row it is compared with, the target ratio or None)
+TARGETS: dict[str, tuple[str, float | None]] = {
+    "import": ("import", None),
+    "floor": ("import", None),
+    "warm": ("import", 0.45),
+    "lean": ("floor", 1.5),
+    "monitor": ("import", 0.5),
+    "analysis": ("import", None),
+    "sweep": ("warm", 2.0),
+    "first": ("import", None),
+}
 NUMBA_CACHE_SUFFIXES = (".nbi", ".nbc")
 
 
@@ -83,13 +96,10 @@ def time_command(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path
     return elapsed
 
 
-def repeat(what: str, runs: int, once: Callable[[int], float]) -> Row:
-    """Call ``once(i)`` for i in 0..runs-1 and collect its seconds."""
-    seconds = []
-    for i in range(runs):
-        seconds.append(once(i))
-        print(f"  {what} #{i + 1}: {seconds[-1]:.2f} s", file=sys.stderr)
-    return Row(what, seconds)
+def load() -> str:
+    """The load average over 1, 5 and 15 minutes, and the CPUs."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 def base_env() -> dict[str, str]:
@@ -103,11 +113,6 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def import_row(what: str, code: str, runs: int) -> Row:
-    """Time ``python -c code`` in fresh interpreters."""
-    return repeat(what, runs, lambda _i: time_command([sys.executable, "-c", code], env=base_env()))
-
-
 def require_run_py() -> None:
     """Fail clearly if the entry point does not exist yet."""
     if not RUN_PY.is_file():
@@ -117,26 +122,52 @@ def require_run_py() -> None:
         )
 
 
-def run_command(workdir: Path, label: int | str) -> list[str]:
-    """The backtest command, with its Hydra output folder ``out-<label>`` under ``workdir``."""
-    return [sys.executable, str(RUN_PY), f"strategy={STRATEGY}", f"hydra.run.dir={workdir / f'out-{label}'}"]
+def commands(workdir: Path, label: int | str) -> dict[str, tuple[str, list[str]]]:
+    """Each row's name -> (label, command); run outputs under ``workdir`` (``<row>-<label>``)."""
+    py = sys.executable
+    run = [py, str(RUN_PY)]
+    out = {name: f"hydra.run.dir={workdir / f'{name}-{label}'}" for name in ("warm", "lean")}
+    return {
+        "import": ("bare import (vectorbt, mlflow, hydra)", [py, "-c", "import vectorbt, mlflow, hydra"]),
+        "floor": ("floor (pandas, hydra)", [py, "-c", "import pandas, hydra"]),
+        "warm": ("warm run (tracked, charts)", [*run, STRATEGY, out["warm"]]),
+        "lean": (
+            "run, tracking=disabled charts.enabled=false",
+            [*run, STRATEGY, "tracking=disabled", "charts.enabled=false", out["lean"]],
+        ),
+        "monitor": ("python -m monitor", [py, "-m", "monitor"]),
+        "analysis": ("python -m analysis", [py, "-m", "analysis"]),
+        "sweep": (
+            "3-job -m sweep (basic launcher)",
+            [*run, "-m", STRATEGY, SWEEP, f"hydra.sweep.dir={workdir / f'sweep-{label}'}"],
+        ),
+    }
 
 
 def run_env(workdir: Path) -> dict[str, str]:
-    """Environment of a timed run: a SQLite tracking store under ``workdir``."""
+    """Environment of a timed command: the repository first on the path, a SQLite store under ``workdir``."""
     env = base_env()
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{workdir / 'mlflow.db'}"
     env["HYDRA_FULL_ERROR"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
 
-def warm_row(runs: int) -> Row:
-    """Median of ``runs`` backtests after one untimed warm-up, sharing one tracking store."""
-    with tempfile.TemporaryDirectory(prefix="bench-warm-") as tmp:
+def interleaved(names: list[str], runs: int) -> dict[str, Row]:
+    """Time every row's command once per round, `runs` rounds, after one untimed warm-up of each."""
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         workdir = Path(tmp)
         env = run_env(workdir)
-        time_command(run_command(workdir, "warmup"), env=env, cwd=workdir)
-        return repeat("warm run", runs, lambda i: time_command(run_command(workdir, i), env=env, cwd=workdir))
+        for name in names:
+            time_command(commands(workdir, "warmup")[name][1], env=env, cwd=workdir)
+        seconds: dict[str, list[float]] = {name: [] for name in names}
+        for i in range(runs):
+            cmds = commands(workdir, i)
+            for name in names:
+                seconds[name].append(time_command(cmds[name][1], env=env, cwd=workdir))
+                print(f"  {cmds[name][0]} #{i + 1}: {seconds[name][-1]:.2f} s", file=sys.stderr)
+        labels = commands(workdir, 0)
+    return {name: Row(labels[name][0], seconds[name]) for name in names}
 
 
 def vectorbt_dir() -> Path:
@@ -189,18 +220,27 @@ def first_row(runs: int) -> tuple[Row, int]:
         cleared.append(clear_numba_cache(package))
         workdir = Path(tempfile.mkdtemp(prefix="bench-first-"))
         try:
-            return time_command(run_command(workdir, i), env=run_env(workdir), cwd=workdir)
+            return time_command(commands(workdir, i)["warm"][1], env=run_env(workdir), cwd=workdir)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    row = repeat("first run after install", runs, once)
-    return row, max(cleared, default=0)
+    seconds = []
+    for i in range(runs):
+        seconds.append(once(i))
+        print(f"  first run after install #{i + 1}: {seconds[-1]:.2f} s", file=sys.stderr)
+    return Row("first run after install", seconds), max(cleared, default=0)
 
 
-def fmt_row(row: Row, bare: float | None) -> str:
-    """A markdown table row: what, median, min, max, ratio to bare import."""
-    ratio = f"{row.median / bare:.2f}x" if bare else "n/a"
-    return f"| {row.what} | {row.median:.2f} | {min(row.seconds):.2f} | {max(row.seconds):.2f} | {ratio} |"
+def fmt_row(name: str, rows: dict[str, Row]) -> str:
+    """A markdown table row: what, median, min, max, ratio to the row it is compared with, target."""
+    row = rows[name]
+    base, target = TARGETS[name]
+    ratio = ""
+    if base != name and base in rows:
+        ratio = f"{row.median / rows[base].median:.2f}x {rows[base].what}"
+    goal = f"<= {target:g}x" if target else ""
+    spread = f"{row.median:.2f} | {min(row.seconds):.2f} | {max(row.seconds):.2f}"
+    return f"| {row.what} | {spread} | {ratio} | {goal} |"
 
 
 def verdict(ok: bool) -> str:
@@ -208,40 +248,37 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def report(rows: dict[str, Row], runs: int, notes: list[str]) -> str:
-    """The markdown report: machine, table, targets, notes."""
-    bare = rows["import"].median
+def report(rows: dict[str, Row], runs: int, loads: tuple[str, str], notes: list[str]) -> str:
+    """The markdown report: machine, load, table, targets, notes."""
     lines = [
         "## Start-up benchmark",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d}, Python {platform.python_version()}, {platform.platform()}, "
-        f"{os.cpu_count()} CPUs; medians over {runs} fresh processes (seconds, wall clock).",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()}, {platform.platform()}, "
+        f"{os.cpu_count()} CPUs; medians over {runs} fresh processes in interleaved rounds (seconds, wall "
+        f"clock). Load average (1 / 5 / 15 min) before: {loads[0]}; after: {loads[1]}.",
         "",
-        "| what | median s | min s | max s | ratio to bare import |",
-        "|---|---:|---:|---:|---:|",
-        *(fmt_row(row, bare) for row in rows.values()),
+        "| what | median s | min s | max s | ratio | target |",
+        "|---|---:|---:|---:|---|---|",
+        *(fmt_row(name, rows) for name in rows),
         "",
-        "Targets:",
+        "Targets (on a quiet machine):",
         "",
     ]
-    if "warm" in rows:
-        ratio = rows["warm"].median / bare
-        ok = ratio <= WARM_TARGET_RATIO
-        lines.append(f"- warm run <= {WARM_TARGET_RATIO}x bare import: {ratio:.2f}x, **{verdict(ok)}**")
-        if "import_quick" in rows:
-            like = rows["warm"].median / rows["import_quick"].median
+    for name, (base, target) in TARGETS.items():
+        if target is None:
+            continue
+        if name in rows and base in rows:
+            ratio = rows[name].median / rows[base].median
             lines.append(
-                f"- like for like (both skipping the final collections at exit): warm run "
-                f"{like:.2f}x the bare import"
+                f"- {rows[name].what} <= {target:g}x {rows[base].what}: {ratio:.2f}x, "
+                f"**{verdict(ratio <= target)}**"
             )
-    else:
-        lines.append(f"- warm run <= {WARM_TARGET_RATIO}x bare import: not measured")
+        else:
+            lines.append(f"- {name} <= {target:g}x {base}: not measured")
     if "first" in rows:
         first = rows["first"].median
         ok = first <= FIRST_TARGET_SECONDS
         lines.append(f"- first run <= {FIRST_TARGET_SECONDS:g} s: {first:.2f} s, **{verdict(ok)}**")
-    else:
-        lines.append(f"- first run <= {FIRST_TARGET_SECONDS:g} s: not measured")
     if notes:
         lines += ["", "Notes:", "", *(f"- {n}" for n in notes)]
     return "\n".join(lines) + "\n"
@@ -254,9 +291,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="also write the markdown report to this file")
     parser.add_argument(
         "--only",
-        choices=["import", "warm", "first"],
-        help="run only this benchmark (the import rows are always measured: they are the baseline)",
+        choices=["import", "run"],
+        help="import: the two import rows only; run: those and the run rows (no monitor, analysis, sweep)",
     )
+    parser.add_argument("--first", action="store_true", help="also time the first run after install")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs must be at least 1, got {args.runs}")
@@ -266,33 +304,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks, print the markdown report, optionally write it; return the exit status."""
     args = parse_args(argv)
+    names = ["import", "floor", "warm", "lean", "monitor", "analysis", "sweep"]
+    names = {"import": names[:2], "run": names[:4], None: names}[args.only]
+    loads = [load()]
+    print(f"load average (1 / 5 / 15 min): {loads[0]}", file=sys.stderr)
     try:
-        if args.only in (None, "warm", "first"):
+        if len(names) > 2 or args.first:
             require_run_py()
-        rows = {
-            "import": import_row(
-                "bare import (vectorbt, mlflow, hydra)", "import vectorbt, mlflow, hydra", args.runs
-            ),
-            "import_quick": import_row(
-                "bare import, quick exit (gc.freeze at exit, as run.py does)",
-                "import atexit, gc; atexit.register(gc.freeze); import vectorbt, mlflow, hydra",
-                args.runs,
-            ),
-            "charts": import_row(
-                "charting import (matplotlib.figure, plotly.graph_objects)",
-                "import matplotlib.figure, plotly.graph_objects",
-                args.runs,
-            ),
-        }
+        rows = interleaved(names, args.runs)
         notes = []
-        if args.only in (None, "warm"):
-            rows["warm"] = warm_row(args.runs)
-        if args.only in (None, "first"):
+        if args.first:
             rows["first"], cleared = first_row(args.runs)
             notes.append(
                 f"first run: deleted up to {cleared} numba cache files (*.nbi/*.nbc) under "
-                f"{vectorbt_dir()} and the project's own __pycache__ folders before each run; "
-                "vectorbt's Rust engine is precompiled and needs no cache."
+                f"{vectorbt_dir()} and the project's own __pycache__ folders before each run."
             )
         if "PYTHONDONTWRITEBYTECODE" in os.environ:
             notes.append(
@@ -302,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     except BenchmarkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    text = report(rows, args.runs, notes)
+    loads.append(load())
+    text = report(rows, args.runs, (loads[0], loads[1]), notes)
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -187,7 +187,10 @@ class Result:
     def save(self, folder: str | Path) -> Path:
         """Write the run folder ``python run.py`` writes (``results/``: daily, orders, stats, charts)."""
         results = Path(folder) / "results"
-        outputs.write(self.run, results, plotlyjs=self.cfg.charts.plotlyjs, rerun=self.rerun)
+        charts_on = bool(self.cfg.charts.get("enabled", True))
+        outputs.write(
+            self.run, results, plotlyjs=self.cfg.charts.plotlyjs, rerun=self.rerun, charts_on=charts_on
+        )
         (results / "config.yaml").write_text(OmegaConf.to_yaml(redacted_config(self.cfg)))
         return results
 

@@ -200,17 +200,22 @@ def signal_charts(
     prices: pd.DataFrame,
     folder: Path,
     ev: event_study.EventStudy | None,
+    *,
+    charts_on: bool = True,
 ) -> Pending:
     """Write the event study's tables and start drawing the charts that need only the signal.
 
     The event study and the signal over its inputs depend on the signal and the sleeve prices, not on
     the simulation, so they are drawn (in a forked child, where the machine allows) while the
-    portfolios are simulated. `write` finishes them.
+    portfolios are simulated. `write` finishes them. `charts_on` False (``charts.enabled=false``):
+    the tables only.
     """
     if signal is None:
         return Pending([])
     folder.mkdir(parents=True, exist_ok=True)
     event_study.write_tables(ev, folder)
+    if not charts_on:
+        return Pending([])
     mkt, risk_off, kw = _signal_inputs(plan, market, signal, prices)
     jobs = event_charts.jobs(ev, folder, title=f"{plan.name}: event study")
     jobs.append(job(charts.signal_png, folder / "signal.png", mkt, risk_off, **kw))
@@ -354,6 +359,7 @@ def write(
     plotlyjs: str = "inline",
     started: Pending | None = None,
     rerun: str | None = None,
+    charts_on: bool = True,
 ) -> list[Path]:
     """Write daily values, orders, stats, the charts and the tearsheet into `folder`; return the files.
 
@@ -363,11 +369,18 @@ def write(
         plotlyjs: How ``report.html`` includes plotly.js: ``inline`` (once, works offline) or ``cdn``.
         started: The signal's charts if `signal_charts` already started them; else they are made here.
         rerun: The command that re-runs the run, for the tearsheet's lineage.
+        charts_on: False (``charts.enabled=false``): no figure, no tearsheet; the tables and stats only.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if started is None:
         started = signal_charts(
-            result.plan, result.market, result.signal, result.prices, folder, result.event_study
+            result.plan,
+            result.market,
+            result.signal,
+            result.prices,
+            folder,
+            result.event_study,
+            charts_on=charts_on,
         )
     daily = daily_frame(result)
     # full precision: pandas writes each float's shortest round-trip repr, so a re-read is exact
@@ -381,4 +394,5 @@ def write(
         )
     if result.signal is not None:
         files += [folder / "event_study.csv", folder / "event_study.json", folder / "episodes.csv"]
-    return files + render(portfolio_charts(result, folder, plotlyjs, rerun)) + started.finish()
+    drawn = render(portfolio_charts(result, folder, plotlyjs, rerun)) if charts_on else []
+    return files + drawn + started.finish()

@@ -98,17 +98,19 @@ def execute(
 
     def compute(state, results: Path) -> Outcome:
         data, inputs = state
+        charts_on = bool(cfg.charts.get("enabled", True))
         started = outputs.signal_charts(  # drawn while the portfolios are simulated
-            plan, data, inputs.signal, inputs.prices, results, inputs.event_study
+            plan, data, inputs.signal, inputs.prices, results, inputs.event_study, charts_on=charts_on
         )
         result = done["result"] = simulate_all(plan, data, inputs)
+        text = summary(result, end=cfg.data.end, overrides=job_overrides())
+        if echo:  # the table as soon as the numbers exist; the charts and the tracking follow
+            print(text, flush=True)
         rerun = rerun_command(job_overrides())
-        outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started, rerun=rerun)
-        return Outcome(
-            outputs.flat_metrics(result),
-            summary(result, end=cfg.data.end, overrides=job_overrides()),
-            tags_of(result, cfg),
+        outputs.write(
+            result, results, plotlyjs=cfg.charts.plotlyjs, started=started, rerun=rerun, charts_on=charts_on
         )
+        return Outcome(outputs.flat_metrics(result), text, tags_of(result, cfg), printed=echo)
 
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
     # the store opens in a worker while we compute (tracking.tracked)

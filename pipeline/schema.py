@@ -143,6 +143,13 @@ def check(cfg: Any) -> None:
     charts = cfg.get("charts")
     if charts is not None:
         checks.choice(
+            "charts.enabled",
+            charts.get("enabled", True),
+            (True, False),
+            fix="true (the default: the PNGs and report.html) or false (no figure: the tables, stats and "
+            "tracking only, for CI smoke runs and sweeps).",
+        )
+        checks.choice(
             "charts.plotlyjs",
             charts.get("plotlyjs"),
             PLOTLYJS,

@@ -37,7 +37,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from analysis.search_tests import Superiority, superiority
 from analysis.verdict import Verdict, sentence
-from backtest.engine import import_vectorbt
+from backtest.engine import import_engine
 from backtest.metrics import METRICS, YEAR, describe
 from common import checks
 from common.errors import ConfigError, UserError
@@ -233,8 +233,8 @@ def simulate(
     chunks = G.batches(ids, spec.chunk_size)
     n_jobs = settings(cfg)["n_jobs"]
     bar = bar if bar is not None else progress.open_bar(len(ids), enabled=False)
-    progress.stage(bar, "importing vectorbt")
-    import_vectorbt()
+    progress.stage(bar, "loading the engine")
+    import_engine(plans[ids[0]].engine)
     ev = Evaluator(market, start=cfg.data.start, end=cfg.data.end)
     if n_jobs > 1 and len(chunks) > 1 and can_fork():
         ev.evaluate([plans[ids[0]]], ids[:1])  # warms what the workers inherit: prices, benchmarks

@@ -1,8 +1,8 @@
 """The grid's progress bar, on screen from the start of the run: its description says the stage.
 
-Loading the data, importing vectorbt (about 3 s with numba) and the first chunk happen before any
-configuration is done; the bar shows from before them, saying which is under way, so a grid never sits
-silently at 0%.
+Loading the data, loading the engine (vectorbt's Rust kernels; on numba vectorbt's package, about 6 s)
+and the first chunk happen before any configuration is done; the bar shows from before them, saying
+which is under way, so a grid never sits silently at 0%.
 """
 
 from __future__ import annotations
@@ -20,5 +20,5 @@ def open_bar(total: int, *, enabled: bool = True) -> Any:
 
 
 def stage(bar: Any, what: str) -> None:
-    """Say on the bar what the grid is doing now (``loading data``, ``importing vectorbt``, ...)."""
+    """Say on the bar what the grid is doing now (``loading data``, ``loading the engine``, ...)."""
     bar.set_description_str(f"grid: {what}", refresh=True)

@@ -47,6 +47,8 @@ class Outcome:
         children: Child runs (e.g. a grid's top configurations): ``name``, ``params``, ``metrics`` and
             their own ``tags`` (added to the parent's).
         footer: Printed after the results folder (e.g. the next step).
+        printed: The job printed `text` itself as soon as its numbers existed (before its charts and
+            tracking); `execute` then prints only what follows it.
     """
 
     metrics: dict[str, float]
@@ -54,6 +56,7 @@ class Outcome:
     tags: dict[str, str]
     children: list[dict[str, Any]] = field(default_factory=list)
     footer: str = ""
+    printed: bool = False
 
 
 def write_config(cfg: DictConfig, results: Path) -> Path:
@@ -310,11 +313,11 @@ def execute(
         except BaseException:
             run.fail()
             raise
-        text = out.text + run.finish(out)
-    text += f"\nresults: {results}{out.footer}"
+        tail = run.finish(out)
+    tail += f"\nresults: {results}{out.footer}"
     if echo:
-        print(text)
-    job_log(text)
+        print(tail if out.printed else out.text + tail)
+    job_log(out.text + tail)
     if run.error is not None:
         raise run.error
     return out.metrics

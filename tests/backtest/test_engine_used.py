@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -53,14 +55,12 @@ def test_a_call_rust_does_not_cover_falls_back_and_says_so():
 
 
 def test_a_version_mismatch_falls_back_and_names_both_versions(rust_version):
-    from vectorbt._version import __version__
-
     rust_version("0.9.0")
     prices, decisions = _inputs()
-    with pytest.warns(UserWarning, match="version mismatch"):
-        sim = simulate(prices, decisions, engine="auto")
+    sim = simulate(prices, decisions, engine="auto")
     assert sim.engine == "numba"
-    assert sim.engine_fallback == f"vectorbt-rust 0.9.0 does not match vectorbt {__version__}"
+    assert sim.engine_fallback == f"vectorbt-rust 0.9.0 does not match vectorbt {version('vectorbt')}"
+    np.testing.assert_allclose(sim.value.to_numpy(), _numpy_value(prices, decisions), rtol=1e-12)
     grid = simulate_grid(prices, decisions.to_numpy()[:, None, :], engine="auto")
     assert (grid.engine, grid.engine_fallback) == ("numba", sim.engine_fallback)
     with pytest.raises(ConfigError, match="does not match") as exc:
@@ -71,3 +71,25 @@ def test_a_version_mismatch_falls_back_and_names_both_versions(rust_version):
 def test_numba_asked_is_numba():
     prices, decisions = _inputs()
     assert simulate(prices, decisions, engine="numba").engine == "numba"
+
+
+def test_another_vectorbt_than_the_rust_door_was_written_for_runs_on_numba(monkeypatch, rust_version):
+    import backtest.engine as engine
+
+    monkeypatch.setattr(engine, "version", lambda name: "1.3.0")
+    rust_version("1.3.0")  # a matching pair, but not the dispatch `_rust_orders` reproduces
+    prices, decisions = _inputs()
+    sim = simulate(prices, decisions, engine="auto")
+    assert sim.engine == "numba" and "vectorbt 1.2's dispatch, not 1.3.0's" in sim.engine_fallback
+    np.testing.assert_allclose(sim.value.to_numpy(), _numpy_value(prices, decisions), rtol=1e-12)
+
+
+def test_vectorbt_rust_not_installed_runs_on_numba(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "vectorbt_rust", None)  # `import vectorbt_rust` raises ImportError
+    prices, decisions = _inputs()
+    sim = simulate(prices, decisions, engine="auto")
+    assert (sim.engine, sim.engine_fallback) == ("numba", "vectorbt-rust is not installed")
+    with pytest.raises(ConfigError, match="not installed"):
+        simulate(prices, decisions, engine="rust")

@@ -1,0 +1,99 @@
+"""What each entry point imports in its main process (issue 38: the strategist's loop in seconds).
+
+Not timed: each entry point runs in a fresh process under an import hook that records every module
+actually imported (found by the import system, not served from `sys.modules`); the heavy packages a
+run does not need must not be among them. A single run simulates on vectorbt's Rust kernels
+(`backtest.engine`) without vectorbt's package ``__init__`` (6 s with numba, scipy, matplotlib, plotly,
+quantstats); MLflow and SQLAlchemy live in the tracking worker; the monitor, the event study and
+Hydra's ``--help``/``--cfg job`` simulate nothing; ``charts.enabled=false`` draws nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+#: Run an entry point in this process with an import hook; print the top-level packages imported.
+HOOK = """
+import atexit, json, os, runpy, sys
+sys.path.insert(0, os.getcwd())
+seen = set()
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        seen.add(name)
+        return None
+sys.meta_path.insert(0, Watch())
+out = sys.argv[1]
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(seen))))
+target, sys.argv = sys.argv[2], sys.argv[2:]
+if target.startswith("-m"):
+    sys.argv[0] = target[2:]
+    runpy.run_module(target[2:], run_name="__main__", alter_sys=True)
+else:
+    runpy.run_path(target, run_name="__main__")
+"""
+
+#: Never in the main process of any entry point below.
+NEVER = {"vectorbt", "mlflow", "quantstats", "sqlalchemy", "numba"}
+
+
+def imported(tmp: Path, *argv: str) -> set[str]:
+    """The modules the main process of `argv` (``run.py ...`` or ``-m<module> ...``) imported."""
+    out = tmp / "imported.json"
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}"}
+    proc = subprocess.run(
+        [sys.executable, "-c", HOOK, str(out), *argv],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return set(json.loads(out.read_text()))
+
+
+def tops(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+def test_the_hook_sees_what_is_imported(tmp_path):
+    mods = imported(tmp_path, "-mjson.tool", "--help")
+    assert "json.tool" in mods and "argparse" in mods
+    assert not tops(mods) & NEVER  # and the assertion below can fail: a heavy import would be listed
+
+
+def test_a_tracked_single_run_imports_neither_vectorbt_nor_mlflow(tmp_path):
+    mods = imported(tmp_path, "run.py", f"hydra.run.dir={tmp_path / 'out'}")
+    assert not tops(mods) & NEVER, sorted(tops(mods) & NEVER)
+    assert "vectorbt_rust" in mods  # it simulated, on the Rust kernels
+    assert (tmp_path / "out" / "results" / "report.html").is_file()  # and drew its charts
+    assert (tmp_path / "mlflow.db").is_file()  # and the worker tracked it
+
+
+def test_a_run_without_tracking_or_charts_imports_no_plotting(tmp_path):
+    out = f"hydra.run.dir={tmp_path / 'o'}"
+    mods = imported(tmp_path, "run.py", "tracking=disabled", "charts.enabled=false", out)
+    assert not tops(mods) & (NEVER | {"matplotlib", "plotly", "kaleido"}), sorted(tops(mods))
+    results = tmp_path / "o" / "results"
+    assert (results / "stats.json").is_file() and not list(results.glob("*.png"))
+    assert not (results / "report.html").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("-mmonitor",), ("-manalysis",), ("run.py", "--help"), ("run.py", "--cfg", "job")],
+    ids=["monitor", "analysis", "help", "cfg-job"],
+)
+def test_entry_points_that_simulate_nothing_import_no_engine_and_no_mlflow(tmp_path, argv):
+    mods = imported(tmp_path, *argv)
+    assert not tops(mods) & (NEVER | {"vectorbt_rust"}), sorted(tops(mods) & (NEVER | {"vectorbt_rust"}))

@@ -19,7 +19,7 @@ SMALL = [
     "grid.params.strategy.signal.z_exit=[0.0,0.5]",
     "grid.params.strategy.signal.trend_window=[20]",
 ]
-#: One BLAS/numba thread per job, as the README's commands export them.
+#: One BLAS/numba thread per job, as the commands of docs/cluster.md export them.
 ONE_THREAD = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",

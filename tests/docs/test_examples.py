@@ -156,9 +156,8 @@ def test_the_command_runs_as_written(command, reader):
 @pytest.mark.parametrize("block", _python_blocks(), ids=lambda b: b.where)
 def test_the_python_example_runs_as_written(block, reader, api_outputs):
     root, env = reader
-    # a script from standard input, as a notebook's cell: nothing to re-import in a spawned worker
+    # as a notebook's cell runs (no file behind __main__): a saved script's worker re-imports it (issue 39)
     done = subprocess.run(
-        [sys.executable, "-"], input=block.text, cwd=root, env=env, capture_output=True, text=True,
-        timeout=900,
+        [sys.executable, "-c", block.text], cwd=root, env=env, capture_output=True, text=True, timeout=900
     )
     assert done.returncode == 0, f"{block.where}\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"

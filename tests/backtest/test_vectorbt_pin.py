@@ -6,7 +6,6 @@ from __future__ import annotations
 import inspect
 import tomllib
 from importlib.metadata import version
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,8 +13,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from backtest.engine import RUST_UNSUPPORTED, simulate_grid
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
 
 
 def _pin() -> Requirement:

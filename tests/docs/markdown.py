@@ -7,7 +7,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
+
 DOCS = REPO / "docs"
 #: Every page whose examples are run: the README and the docs site.
 PAGES = (REPO / "README.md", *sorted(DOCS.glob("*.md")))

@@ -6,15 +6,14 @@ import math
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from market.bundled import load
+from tests.cli import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 STUDY = REPO / "experiments" / "treasury_trap"
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import REPO
 from tests.sweeps.chunked import (
     ONE_THREAD,
-    REPO,
     SMALL,
     assert_chunks_logged,
     assert_same_sweep,

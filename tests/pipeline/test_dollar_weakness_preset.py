@@ -1,11 +1,10 @@
-"""The issue-12 presets: dollar_weakness runs where the data has a dollar index, refused where not."""
+"""The dollar_weakness preset: it runs where the data has a dollar index, and is refused where not."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +12,7 @@ import pytest
 
 from common.errors import DataError
 from pipeline import api
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
 
 
 def with_dollar(raw: pd.DataFrame) -> pd.DataFrame:

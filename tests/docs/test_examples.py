@@ -113,14 +113,17 @@ def reader(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def api_outputs():
-    """`Result.log()` writes under the project's `outputs/api/`: remove what the examples add there."""
-    folder = REPO / "outputs" / "api"
+def project_outputs():
+    """`Result.log()` and the monitor write under the project's `outputs/` whatever the working folder
+    (`outputs/api/`, `outputs/monitor/` and its `state.json`): put back what was there, remove the rest."""
+    folder = REPO / "outputs"
     before = set(folder.rglob("*")) if folder.exists() else set()
+    kept = {p: p.read_bytes() for p in before if p.name == "state.json"}  # rewritten by every monitor run
     yield
-    if folder.exists():
-        for p in sorted(set(folder.rglob("*")) - before, reverse=True):
-            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    for p in sorted(set(folder.rglob("*")) - before, reverse=True) if folder.exists() else []:
+        shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+    for p, data in kept.items():
+        p.write_bytes(data)
 
 
 def test_every_command_is_run_or_listed():
@@ -140,7 +143,7 @@ def test_each_reason_not_to_run_still_applies():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", RUN)
-def test_the_command_runs_as_written(command, reader):
+def test_the_command_runs_as_written(command, reader, project_outputs):
     root, env = reader
     words = shlex.split(command)
     script = [str(REPO / "run.py")] if words[1] == "run.py" else [words[1]]
@@ -154,7 +157,7 @@ def test_the_command_runs_as_written(command, reader):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("block", _python_blocks(), ids=lambda b: b.where)
-def test_the_python_example_runs_as_written(block, reader, api_outputs):
+def test_the_python_example_runs_as_written(block, reader, project_outputs):
     root, env = reader
     # as a notebook's cell runs (no file behind __main__): a saved script's worker re-imports it (issue 39)
     done = subprocess.run(

@@ -9,7 +9,8 @@ Beside it, in the same run:
 - the same pinned to one core (``taskset -c 0``): the grid report's PNG is otherwise drawn on the
   second core, by a helper forked when the grid starts, while the HTML is written (`report.render`);
 - the same as two chunks on a one-node Ray cluster with 2 CPUs (``scripts/ray_local.py``, the
-  README's ``hydra/launcher=ray_cluster`` commands, then ``python -m sweeps merge``), if Ray is installed;
+  ``hydra/launcher=ray_cluster`` commands of docs/cluster.md, then ``python -m sweeps merge``), if Ray
+  is installed;
 - the warm in-process rate (`benchmarks/sweeps.py`'s worker: the simulation and metrics of 1,000
   configurations after a warm-up, no statistics, no files), as grid mode runs them (chunks of 125,
   two side by side on threads) and on one thread, and its numpy floor (the same signals, weights ×

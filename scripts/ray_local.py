@@ -7,7 +7,7 @@
 new process group whose id it writes to ``<folder>/pgid`` (every Ray daemon it forks stays in that
 group), and the address to ``<folder>/address``; run again, it prints the address of the cluster still
 running there. ``stop`` signals that group: ``ray stop`` would kill every Ray process on the machine,
-other users' clusters included. A multi-node cluster is started with plain ``ray start`` (README).
+other users' clusters included. A multi-node cluster is started with plain ``ray start`` (docs/cluster.md).
 
 Ray binds to the machine's routable address unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (then
 127.0.0.1); a driver connecting to this cluster needs the same variable, or it waits for a node at its

@@ -45,7 +45,7 @@ VARYING_KEYS = (
     "backtest.slippage_bp",
 )
 #: Configurations per second of the vectorized mode on the 2-core development machine, one process
-#: (README, "Performance"): used only to estimate a grid's run time before it starts.
+#: (docs/performance.md): used only to estimate a grid's run time before it starts.
 CONFIGS_PER_SECOND = 500.0
 #: Bytes per (day × configuration × sleeve) cell held while a chunk simulates (close, size, order
 #: records, units, values), and per (day × configuration) kept for the statistics (daily returns).

@@ -1,4 +1,8 @@
-"""Shared fixtures: the bundled market data and Hydra's real config composition."""
+"""Shared fixtures: the bundled market data and Hydra's real config composition.
+
+The repository root and the one way to run the project's commands in a subprocess (`python`, `run_py`,
+`store_runs`) are in `tests/cli.py`: import them from there (a conftest is a plugin, not a module).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 import pipeline  # noqa: F401  (registers the structured configs in Hydra's ConfigStore)
+from tests.cli import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 CONF = REPO / "conf"
 
 

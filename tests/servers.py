@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.cli import REPO
+
 POSTGRES_SCRIPT = REPO / "scripts" / "postgres.py"
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from common.errors import ConfigError
+from tests.cli import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 GRID = "experiment=wedge_grid"
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from market.bundled import load
+from tests import cli
+from tests.cli import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 COLUMNS = ["SPX", "SPY", "IEF", "GLD", "TBILL3M", "MOVE", "VIX"]
 
 pytestmark = pytest.mark.slow
@@ -39,8 +40,7 @@ def write_vendor_export(path: Path, column: str) -> None:
 
 
 def run_py(tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "run.py", "tracking=disabled", f"hydra.run.dir={tmp / 'out'}", *args]
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=dict(os.environ))
+    return cli.run_py("tracking=disabled", f"hydra.run.dir={tmp / 'out'}", *args, timeout=600)
 
 
 def test_csv_exports_of_the_bundled_series_reproduce_the_bundled_backtest(tmp_path):

@@ -11,7 +11,8 @@ from pathlib import Path
 import grimp
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.cli import REPO
+
 CONFIG = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
 ROOTS: list[str] = CONFIG["root_packages"]
 LINT = [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"]

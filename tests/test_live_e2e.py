@@ -15,9 +15,9 @@ import yfinance
 from omegaconf import OmegaConf
 
 from market import live, nyfed
+from tests.cli import REPO
 from tests.market.test_live import DAYS, Network, acm_sheet
 
-REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 

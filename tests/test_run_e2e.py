@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-NOT_BUNDLED = {"dollar_weakness"}  # needs DTWEXBGS (data=live or csv): tests/pipeline/test_issue12_presets.py
+from tests import cli
+from tests.cli import REPO
+from tests.cli import store_runs as runs
+
+NOT_BUNDLED = {"dollar_weakness"}  # needs DTWEXBGS (data=live, csv): pipeline/test_dollar_weakness_preset.py
 STRATEGIES = sorted(p.stem for p in (REPO / "conf" / "strategy").glob("*.yaml") if p.stem not in NOT_BUNDLED)
 
 pytestmark = pytest.mark.slow
 
 
 def run_py(tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}"}
-    cmd = [sys.executable, "run.py", *args]
-    if "-m" not in args:
-        cmd.append(f"hydra.run.dir={tmp / 'out'}")
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-
-
-def runs(tmp: Path):
-    import mlflow
-
-    mlflow.set_tracking_uri(f"sqlite:///{tmp / 'mlflow.db'}")
-    return mlflow.search_runs(experiment_names=["regime-backtest"], output_format="pandas")
+    out = [] if "-m" in args else [f"hydra.run.dir={tmp / 'out'}"]
+    return cli.run_py(*args, *out, store=tmp, timeout=600)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

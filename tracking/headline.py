@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from backtest.metrics import METRICS, RELATIVE
 
-#: The metrics a strategist sorts by, in the table's order (also the columns the README pins in the UI).
+#: The metrics a strategist sorts by, in the table's order (also the columns docs/tracking.md pins in the UI).
 HEADLINE = ("cagr", "volatility", "sharpe_excess_tbill", "max_drawdown", "calmar", "turnover_per_year")
 #: The strategy against each benchmark, in that benchmark's column.
 HEADLINE_RELATIVE = ("excess_cagr", "sharpe_diff", "max_drawdown_reduction")

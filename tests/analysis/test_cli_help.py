@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
 
 
 @pytest.mark.parametrize("module", ["analysis", "analysis.event_study"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,7 @@ import pytest
 from analysis.event_study import study
 from pipeline.backtest import prepare_inputs
 from pipeline.plan import make_plan
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
 
 
 @pytest.mark.parametrize("strategy", ["move_vix_wedge", "swap_spread"])

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tomllib
 from importlib.metadata import version
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,8 +28,7 @@ from backtest.engine import (
     _for_rust,
     simulate_grid,
 )
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
 
 
 def _pin() -> Requirement:

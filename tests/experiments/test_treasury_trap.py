@@ -3,18 +3,14 @@ re-derived here in plain numpy/pandas from the bundled data."""
 
 import json
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from market.bundled import load
+from tests.cli import REPO, python
 
-REPO = Path(__file__).resolve().parents[2]
 STUDY = REPO / "experiments" / "treasury_trap"
 
 
@@ -32,15 +28,8 @@ def _assert_same(fresh, committed, path="claims"):
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     out = tmp_path_factory.mktemp("treasury_trap")
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "experiments.treasury_trap.study", "--out", str(out)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    study = ["-m", "experiments.treasury_trap.study", "--out", str(out)]
+    proc = python(*study, env={"MPLBACKEND": "Agg"}, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +12,7 @@ import pytest
 
 from common.errors import ConfigError
 from pipeline import api
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
 
 
 def test_parts_compose_with_no_new_preset():
@@ -120,6 +118,7 @@ def test_save_writes_the_run_folder_with_its_numbers(tmp_path):
     assert "s3cr3tvalue" not in (results / "config.yaml").read_text()
 
 
+@pytest.mark.slow  # the whole tour end to end in a subprocess: 49 s on 2 loaded cores
 def test_the_example_notebook_runs_from_another_directory(tmp_path):
     script = REPO / "experiments" / "api_tour.py"
     env = {**os.environ, "MPLBACKEND": "Agg", "REGIME_TOUR_OUT": str(tmp_path)}

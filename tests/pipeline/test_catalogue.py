@@ -17,8 +17,8 @@ from arch.bootstrap import SPA, StepM
 from pipeline import api
 from pipeline.catalogue import grid_overrides, split
 from sweeps.pipeline import benchmark_portfolios
+from tests.cli import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = "regime-backtest"
 
 pytestmark = pytest.mark.slow

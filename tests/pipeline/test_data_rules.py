@@ -115,7 +115,7 @@ def test_wedge_coverage_counts_the_days_its_z_score_can_decide(bundled, full, ne
     assert f"first decides on {first.date()}" in r.table()
     assert outputs.stats(r.run)["signal"]["first_decision"] == str(first.date())
     assert not r.signal["risk_off"].reindex(ev)[~defined].any()
-    if not full:  # the figures the README quotes
+    if not full:  # the figures README.md and docs/data.md quote
         assert str(first.date()) == "2003-09-02" and int((~defined).sum()) == 274
 
 

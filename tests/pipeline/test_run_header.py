@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pipeline.report import cut_back
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
 
 
 @pytest.mark.slow

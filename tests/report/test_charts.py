@@ -14,8 +14,8 @@ from PIL import Image
 
 from report import charts, style
 from signals.base import Thresholds
+from tests.cli import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EXPECTED_PX = (1320, 770)  # 12 x 7 in at 110 dpi
 

@@ -21,8 +21,8 @@ import pipeline  # noqa: F401  (registers the structured configs)
 from pipeline.run import run
 from report import grid_report as R
 from tests.browser import chromium, dump_dom, screenshot
+from tests.cli import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 METRIC = "sharpe_excess_tbill"
 LOOKBACK, Z_ENTRY, Z_EXIT, WEIGHTS = (
     "strategy.signal.lookback",

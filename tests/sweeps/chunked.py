@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import python
+from tests.cli import store_runs as runs
+
 #: 2 lookbacks x 2 exits x 2 risk-off weight sets (the preset's) = 8 configurations of move_vix_wedge.
 SMALL = [
     "experiment=wedge_grid",
@@ -19,7 +19,7 @@ SMALL = [
     "grid.params.strategy.signal.z_exit=[0.0,0.5]",
     "grid.params.strategy.signal.trend_window=[20]",
 ]
-#: One BLAS/numba thread per job, as the README's commands export them.
+#: One BLAS/numba thread per job, as the commands of docs/cluster.md export them.
 ONE_THREAD = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
@@ -30,15 +30,7 @@ ONE_THREAD = {
 
 def sh(tmp: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``python *args`` from the repository, on the MLflow store in `tmp`."""
-    full = {
-        **os.environ,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}",
-        "PYTHONPATH": str(REPO),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, *args], cwd=REPO, env=full, capture_output=True, text=True, timeout=900
-    )
+    return python(*args, store=tmp, env=env)
 
 
 def new_store(tmp: Path) -> None:
@@ -50,13 +42,6 @@ def new_store(tmp: Path) -> None:
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
     mlflow.create_experiment("regime-backtest", artifact_root(uri))
-
-
-def runs(tmp: Path) -> pd.DataFrame:
-    import mlflow
-
-    mlflow.set_tracking_uri(f"sqlite:///{tmp / 'mlflow.db'}")
-    return mlflow.search_runs(experiment_names=["regime-backtest"], output_format="pandas")
 
 
 def sweep_and_merge(tmp: Path, n_chunks: int, *launcher: str, env: dict[str, str] | None = None) -> str:

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import python
+from tests.cli import store_runs as runs
 
 pytestmark = pytest.mark.slow
 
 
 def sh(tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}", "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, *args]
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
-
-
-def runs(tmp: Path) -> pd.DataFrame:
-    import mlflow
-
-    mlflow.set_tracking_uri(f"sqlite:///{tmp / 'mlflow.db'}")
-    return mlflow.search_runs(experiment_names=["regime-backtest"], output_format="pandas")
+    return python(*args, store=tmp)
 
 
 def test_wedge_grid_preset_runs_1000_configs_in_one_pass_with_its_statistics(tmp_path):

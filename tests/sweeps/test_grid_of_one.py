@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pipeline import api
+from tests.cli import REPO
 
-REPO = Path(__file__).resolve().parents[2]
-NOT_BUNDLED = {"dollar_weakness"}  # needs DTWEXBGS (data=live or csv): tests/pipeline/test_issue12_presets.py
+NOT_BUNDLED = {"dollar_weakness"}  # needs DTWEXBGS (data=live, csv): pipeline/test_dollar_weakness_preset.py
 PRESETS = sorted(p.stem for p in (REPO / "conf" / "strategy").glob("*.yaml") if p.stem not in NOT_BUNDLED)
 
 pytestmark = pytest.mark.slow

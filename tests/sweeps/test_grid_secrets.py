@@ -6,11 +6,11 @@ import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
+
 SECRETS = ("SECRETXYZ123", "PWDXYZ999")
 
 pytestmark = pytest.mark.slow

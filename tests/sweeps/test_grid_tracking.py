@@ -5,17 +5,16 @@ parent run, and a tracking record in its folder that `python -m tracking resync`
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
-import sys
 import uuid
 from importlib import metadata
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
+from tests.cli import python as cli
+
 EXPERIMENT = "regime-backtest"
 #: 8 configurations; the statistics made cheap (as in test_grid_run.py)
 SMALL = [
@@ -32,15 +31,6 @@ SMALL = [
 SECRET = f"S3CR3T{uuid.uuid4().hex[:12]}"
 
 pytestmark = pytest.mark.slow
-
-
-def cli(*args: str, uri: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    if uri:
-        env["MLFLOW_TRACKING_URI"] = uri
-    env["PYTHONPATH"] = str(REPO)
-    cmd = [sys.executable, *args]
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
 
 
 def store_runs(uri: str) -> list:

@@ -1,6 +1,6 @@
 """The chunked grid on a real Ray cluster (one node, 127.0.0.1) through ``hydra/launcher=ray_cluster``.
 
-The commands are the README's ("Grid sweeps at scale", Scale-out): a head started by
+The commands are those of docs/cluster.md: a head started by
 ``scripts/ray_local.py`` (``ray start --head`` on free loopback ports, stopped by its process group),
 ``run.py -m ... hydra/launcher=ray_cluster hydra.launcher.ray.init.address=<head>``, then the merge.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import REPO
 from tests.sweeps.chunked import (
     ONE_THREAD,
-    REPO,
     SMALL,
     assert_chunks_logged,
     assert_same_sweep,

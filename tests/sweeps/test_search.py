@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +21,8 @@ from scipy.stats import norm
 from common.errors import ConfigError
 from pipeline.run import run
 from sweeps import search
+from tests.cli import REPO, run_py
 
-REPO = Path(__file__).resolve().parents[2]
 #: 3 x 2 x 2 x 2 x 2 = 48 configurations, 12 of them refused (z_exit 1.5 above z_entry 1.0).
 SPACE = {
     "strategy": {
@@ -191,9 +189,7 @@ def test_bad_search_settings_are_refused_before_any_work(tmp_path, overrides, ke
 
 
 def sh(tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}", "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "run.py", "experiment=wedge_grid", *args, f"hydra.run.dir={tmp / 'out'}"]
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    return run_py("experiment=wedge_grid", *args, f"hydra.run.dir={tmp / 'out'}", store=tmp, timeout=600)
 
 
 ONE_EACH = [

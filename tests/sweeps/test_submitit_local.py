@@ -1,6 +1,6 @@
 """The chunked grid through ``hydra/launcher=submitit_local``: Slurm's launcher, run by its local executor.
 
-The README's Slurm commands are these with ``submitit_local`` replaced by ``submitit_slurm``.
+The Slurm commands of docs/cluster.md are these with ``submitit_local`` replaced by ``submitit_slurm``.
 """
 
 from __future__ import annotations

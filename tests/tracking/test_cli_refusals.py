@@ -7,26 +7,18 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.cli import python as run
 from tracking.lineage import rerun_command
 from tracking.mlflow_store import redact_diff, redact_override, redact_text, ui_command
 from tracking.tracked import resync_hint
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    return subprocess.run(
-        [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
-    )
 
 
 def make_read_only(folder: Path) -> bool:

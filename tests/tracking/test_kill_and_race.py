@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import REPO
+
 POLL = 0.02  # polling a process's progress (never a timed assertion)
 
 pytestmark = pytest.mark.slow

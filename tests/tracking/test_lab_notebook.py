@@ -14,22 +14,13 @@ import pandas as pd
 import pytest
 
 from tests.browser import dump_dom, screenshot
+from tests.cli import REPO, run_py
 from tests.reference import headline_by_hand
 from tests.servers import free_port, start_mlflow_server, stop_group
 
-REPO = Path(__file__).resolve().parents[2]
 Z_VALUES = ["1.0", "1.5", "2.0", "2.5"]
 
 pytestmark = pytest.mark.slow
-
-
-def run_py(*args: str, uri: str | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    if uri:
-        env["MLFLOW_TRACKING_URI"] = uri
-    return subprocess.run(
-        [sys.executable, "run.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def tracking_cli(*args: str, uri: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:

@@ -4,17 +4,15 @@ whole store file, its artifact folder, the run folders and the terminal finds no
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from market.bundled import load
+from tests.cli import REPO
+from tests.cli import python as run
 
-REPO = Path(__file__).resolve().parents[2]
 SECRETS = {
     "override": "s3cr3t-override-7Qx",  # +tracking.api_key=... (hydra.yaml's override_dirname)
     "hydra": "s3cr3t-hydra-9Kd",  # a Hydra override (hydra.overrides.hydra, env_set)
@@ -29,13 +27,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    return subprocess.run(
-        [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=900
-    )
 
 
 def leaks(root: Path) -> list[str]:

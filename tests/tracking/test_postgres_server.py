@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from common.errors import ConfigError
+from tests.cli import REPO
 from tests.servers import free_port, postgres_cluster, start_mlflow_server, stop_group
 from tracking.mlflow_store import check_store, database_name, database_refusal
 
-REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "team-s3cret"
 EXPERIMENT = "regime-backtest"
 FAST = "data.start=2019-01-01"  # short runs: the store is under test, not the strategy

@@ -3,17 +3,14 @@ stays RUNNING. Real `python run.py -m` subprocesses against a temporary SQLite s
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
+from tests.cli import REPO, python
+from tests.cli import store_runs as runs_in
 from tracking.record import failed_jobs
-
-REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
@@ -32,19 +29,9 @@ runpy.run_path({run_py!r}, run_name="__main__")
 """
 
 
-def runs_in(uri: str) -> pd.DataFrame:
-    import mlflow
-
-    mlflow.set_tracking_uri(uri)
-    return mlflow.search_runs(experiment_names=["regime-backtest"], output_format="pandas")
-
-
 def sweep(tmp_path: Path, *args: str, script: list[str] | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    env["PYTHONPATH"] = str(REPO)
-    cmd = [sys.executable, *(script or ["run.py"]), "-m", *args, f"hydra.sweep.dir={tmp_path / 'sweep'}"]
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    sweep_dir = f"hydra.sweep.dir={tmp_path / 'sweep'}"
+    return python(*(script or ["run.py"]), "-m", *args, sweep_dir, store=tmp_path)
 
 
 def test_a_bad_job_is_listed_the_others_run_and_the_sweep_exits_2(tmp_path):

@@ -1,11 +1,6 @@
-"""The issue-12 presets: dollar_weakness runs where the data has a dollar index, refused where not."""
+"""The dollar_weakness preset: it runs where the data has a dollar index, and is refused where not."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +8,7 @@ import pytest
 
 from common.errors import DataError
 from pipeline import api
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli import run_py
 
 
 def with_dollar(raw: pd.DataFrame) -> pd.DataFrame:
@@ -49,16 +43,8 @@ def test_dollar_weakness_on_the_bundled_data_names_the_sources_that_carry_it():
 
 @pytest.mark.slow
 def test_run_py_refuses_dollar_weakness_on_bundled_data_with_exit_2_and_writes_nothing(tmp_path):
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "run.py", "strategy=dollar_weakness", f"hydra.run.dir={out}"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = run_py("strategy=dollar_weakness", f"hydra.run.dir={out}", store=tmp_path, timeout=600)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "DTWEXBGS" in proc.stderr and "data=live" in proc.stderr and "Traceback" not in proc.stderr
     assert not (out / "results").exists()

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import REPO
+
 pytestmark = pytest.mark.slow
 
 #: Run an entry point in this process with an import hook; print the top-level packages imported.
 HOOK = """
 import atexit, json, os, runpy, sys
-from tests.cli import REPO
 sys.path.insert(0, os.getcwd())
 seen = set()
 class Watch:

@@ -69,7 +69,7 @@ class WalkForwardConfig:
 
     train_days: int = 1260  # 5 years
     test_days: int = 252  # 1 year
-    mode: str = "rolling"  # rolling | anchored
+    mode: str = "rolling"  # rolling | expanding
 
 
 @dataclass

@@ -128,7 +128,7 @@ def latest_sweep(exp_id: str) -> str:
 
 
 def check_known(exp_id: str, q: Query) -> None:
-    """A ConfigError, listing what exists, for a ``--strategy`` or ``--sweep`` no run of the experiment has.
+    """A ConfigError, listing what exists, for a strategy, param or tag key, or sweep no run has.
 
     Called when a query matches nothing: a typo should not read as "no runs match".
     """
@@ -144,6 +144,16 @@ def check_known(exp_id: str, q: Query) -> None:
                 key="--strategy",
                 hint=f"available: {', '.join(known) or '(none: log a run first)'}",
             )
+    for flag, prefix, items in (("--param", "params.", q.params), ("--tag", "tags.", q.tags)):
+        known = sorted(c.removeprefix(prefix) for c in df.columns if c.startswith(prefix))
+        for k, _ in _pairs(items, flag):
+            if k not in known:
+                raise ConfigError(
+                    f"no run of this experiment has a {flag[2:]} `{k}`.{did_you_mean(k, known)}",
+                    key=flag,
+                    hint=f"e.g. {flag} {known[0] if known else 'strategy.signal.z_entry'}=<value>; "
+                    f"{len(known)} {flag[2:]}s are logged (python -m tracking compare --wide shows them)",
+                )
     if q.sweep and q.sweep != "latest":
         parents = set(df.get("tags.mlflow.parentRunId", pd.Series(dtype=object)).dropna())
         if f"tags.{PARENT_TAG}" in df.columns:

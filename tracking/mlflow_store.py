@@ -285,6 +285,12 @@ def check_store(uri: str, *, key: str = "tracking.uri", create: bool = True) -> 
                 key=key,
                 hint="fix the path, or create the folder first to start a new store there",
             )
+    if uri.startswith("sqlite") and path.is_file() and not _is_sqlite(path):
+        raise ConfigError(
+            f"`{path}` is not an SQLite database ({shown}).",
+            key=key,
+            hint="point it at an MLflow store (a .db file `python run.py` created), or at a new file's path",
+        )
     folder = path.parent if path.is_file() or not path.exists() else path
     if not _writable(folder) or (path.is_file() and not os.access(path, os.W_OK)):
         raise ConfigError(
@@ -293,6 +299,13 @@ def check_store(uri: str, *, key: str = "tracking.uri", create: bool = True) -> 
             hint="point tracking.uri at a store you can write, or run with tracking=disabled",
         )
     return not path.exists()
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether a file is an SQLite database (its 16-byte header), or empty (SQLite starts an empty file)."""
+    with path.open("rb") as f:
+        head = f.read(16)
+    return head in (b"", b"SQLite format 3\x00")
 
 
 def is_database(uri: str) -> bool:

@@ -112,3 +112,24 @@ def test_window_sharpe_from_prefix_sums_matches_two_pass_sharpe_per_window():
             ref = np.where(sd > 0, ex.mean(axis=0) / sd * np.sqrt(252), np.nan)
         np.testing.assert_allclose(s, ref, rtol=1e-10, atol=0)
         assert np.isnan(s[5]) and s[6] == s[7]
+
+
+def test_windows_that_cannot_fit_and_unknown_modes_are_refused_before_any_simulation():
+    from common.checks import BadValue
+    from pipeline import api
+    from sweeps.pipeline import check_walk_forward, validate
+
+    days = pd.bdate_range("2020-01-01", periods=500)
+    cfg = api.compose(None, ["grid.walk_forward.train_days=100000"], experiment="wedge_grid")
+    with pytest.raises(ConfigError) as err:
+        check_walk_forward(cfg, days)
+    assert err.value.key == "grid.walk_forward.train_days" and "backtest's 500 days" in str(err.value)
+    fits = api.compose(None, ["grid.walk_forward.train_days=400", "grid.walk_forward.test_days=100"],
+                       experiment="wedge_grid")  # fmt: skip
+    check_walk_forward(fits, days)  # 400 + 100 = 500: fits exactly
+    with pytest.raises(ConfigError):
+        check_walk_forward(fits, days[:499])
+    rollin = api.compose(None, ["grid.walk_forward.mode=rollin"], experiment="wedge_grid")
+    with pytest.raises(BadValue, match="Did you mean `rolling`") as err:
+        validate(rollin)  # before the data is loaded
+    assert err.value.key == "grid.walk_forward.mode"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from common.errors import UserError
 from pipeline import outputs
 from pipeline.backtest import RunResult, prepare_inputs, simulate_all
 from pipeline.data import load_market
+from pipeline.folders import discard
 from pipeline.plan import make_plan
 from pipeline.report import summary
 from sweeps.pipeline import run_grid
@@ -143,15 +142,8 @@ def _multirun_job() -> tuple[Path, int, list[str]] | None:
 
 
 def _discard_run_folder(cfg: DictConfig) -> None:
-    """Remove the folder Hydra made for a run that failed on user input: nothing half-written.
+    """Remove what was made for a run that failed on user input (`pipeline.folders.discard`).
 
-    Only a folder holding nothing but Hydra's own files (``.hydra/`` and the job log) is removed, and
-    then the day's folder above it (``outputs/<date>/``) if that is left empty.
+    Nothing half-written, nothing of the user's touched: only the folders this run created, and Hydra's files.
     """
-    folder = output_dir_of(cfg)
-    if not folder.is_dir():
-        return
-    if all(p.name == ".hydra" or p.suffix == ".log" for p in folder.iterdir()):
-        shutil.rmtree(folder, ignore_errors=True)
-        with contextlib.suppress(OSError):  # not empty: another run of the day is there
-            folder.parent.rmdir()
+    discard(output_dir_of(cfg))

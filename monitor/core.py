@@ -254,11 +254,16 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     Raises:
         UserError: Bad overrides, data or run id, before anything is written or tracked.
     """
-    _, rest = split_strategies(request.overrides)
-    base = api.compose(None, [MONITOR, *rest])
+    named, rest = split_strategies(request.overrides)
+    try:  # the overrides checked against the preset chosen (the first named), not the default one
+        base = api.compose(named[0] if named else None, [MONITOR, *rest])
+    except UserError as err:
+        raise _in_preset(err, named[0]) if named else err from None
     days = base.monitor.history_days
     if isinstance(days, bool) or not isinstance(days, int) or days < 2:
         raise ConfigError(f"must be a whole number of days ≥ 2, got {days!r}.", key="monitor.history_days")
+    state_dir = _state_dir(base)
+    previous = read_states(state_dir)  # a state folder or file that cannot serve: refused before any work
     cfgs = configs(request, base)  # a bad override or run id stops here: nothing written or tracked
     every = split_strategies(request.overrides)[0] is None and not request.run_id
     status = {"code": 0}
@@ -269,8 +274,7 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
 
     def compute(found: tuple[MarketData, list[SignalState]], results: Path) -> Outcome:
         market, states = found
-        state_dir = _state_dir(base)
-        diff = changes(read_states(state_dir), states)
+        diff = changes(previous, states)
         text = report.table(states, source=market.source, changed=diff if request.changed else None)
         write(states, results, source=market.source, text=text)
         write_states(state_dir, states)

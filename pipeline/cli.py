@@ -209,6 +209,10 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
     missing = missing_option(str(exc))
     if missing is not None:
         return missing
+    if isinstance(exc, OverrideParseException):
+        unparsed = grammar_error(overrides)
+        if unparsed is not None:
+            return unparsed
     merging = re.match(r"Error merging override (\S+)", str(exc))
     if merging and exc.__cause__ is not None:  # a value of the wrong type for a structured config's key
         why = str(exc.__cause__).strip().splitlines()[0]
@@ -217,6 +221,33 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
         return f"error: `{merging.group(1)}`: {why}\n  hint: {hint}"
     first = str(exc).strip().splitlines()
     return "error: " + " ".join(line.strip() for line in first[:3]) if first else f"error: {exc!r}"
+
+
+def grammar_error(overrides: list[str]) -> str | None:
+    """The first override Hydra's grammar cannot read, named with its key and how to write it, or None.
+
+    >>> print(grammar_error(["strategy=move_vix_wedge", "strategy.signal.z_entry=[1,2"]).splitlines()[0])
+    error: `strategy.signal.z_entry`: cannot read `strategy.signal.z_entry=[1,2` (no viable alternative at input '[1,2').
+    """  # noqa: E501
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for text in overrides:
+        if text.startswith("-"):
+            continue
+        try:
+            parser.parse_overrides([text])
+        except Exception as exc:
+            said = re.split(r"\s*See https://", str(exc), maxsplit=1)[0].strip()
+            if "LexerNoViableAlt" in said:
+                said = "a character the grammar does not read: non-ASCII, or a symbol"
+            key = text.split("=", 1)[0].lstrip("+~") if "=" in text else text
+            return (
+                f"error: `{key}`: cannot read `{text}` ({' '.join(said.split())[:200]}).\n"
+                "  hint: a list is written [1,2] and a sweep 1,2; quote a value holding spaces, brackets or "
+                f"""non-ASCII characters, in the shell's quotes too: '{key}="..."'"""
+            )
+    return None
 
 
 def missing_option(text: str) -> str | None:

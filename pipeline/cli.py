@@ -71,6 +71,7 @@ def replace_mappings(overrides: list[str]) -> list[str]:
     if not any("{" in o for o in overrides):
         return list(overrides)
     out: list[str] = []
+    nulls = _NullKeys(overrides)
     for text in overrides:
         if "{" not in text or text.startswith(("+", "~", "hydra.", "-")):
             out.append(text)
@@ -86,10 +87,40 @@ def replace_mappings(overrides: list[str]) -> list[str]:
         mapping = any(isinstance(v, dict) or str(v).startswith("{") for v in values)
         if "." in ov.key_or_group and mapping:
             key, value = ov.key_or_group, text.split("=", 1)[1]
-            out += [f"++{key}={value}"] if structured else [f"~{key}", f"+{key}={value}"]
+            # a key that is null here (composite's `weights`) cannot be deleted: set, then made exact
+            forced = structured or nulls.has(key)
+            out += [f"++{key}={value}"] if forced else [f"~{key}", f"+{key}={value}"]
         else:
             out.append(text)
     return out
+
+
+class _NullKeys:
+    """Which keys are null in the config the group choices compose (composed once, when first asked).
+
+    Only the plain choices (``strategy=composite``, not a flag, a key, a sweep or a mapping) decide it.
+    """
+
+    def __init__(self, overrides: list[str]) -> None:
+        self._others = [
+            o
+            for o in overrides
+            if "=" in o
+            and not o.startswith(("-", "+", "~"))
+            and not any(c in o for c in ".{[,")
+            and (CONF / o.split("=", 1)[0]).is_dir()
+        ]
+        self._cfg: Any = None
+
+    def has(self, key: str) -> bool:
+        from omegaconf import OmegaConf
+
+        if self._cfg is None:
+            try:
+                self._cfg = _compose(self._others)
+            except Exception:  # the other overrides have their own errors: reported as they are
+                self._cfg = OmegaConf.create({})
+        return OmegaConf.select(self._cfg, key, default="<absent>") is None
 
 
 def exact_mappings(cfg: Any, overrides: list[str]) -> None:

@@ -368,10 +368,39 @@ def check_sweep(argv: list[str]) -> None:
         sys.exit(2)
 
 
+PARTS = ("signal", "allocation", "overlay", "rebalance")
+
+
+def named_by_parts(overrides: list[str]) -> list[str]:
+    """Name a run whose parts were swapped by its parts, not by the preset it started from.
+
+    ``signal=term_premium allocation=graded`` on the default preset ran no move_vix_wedge: its header, run
+    folder and MLflow ``strategy`` tag say ``term_premium+graded``. An explicit ``strategy.name=`` and a
+    sweep over a part (``signal=a,b``: each job is its own) are left as they are.
+
+    >>> named_by_parts(["signal=term_premium", "allocation=graded", "rebalance=weekly"])[-1]
+    'strategy.name=term_premium+graded+weekly'
+    >>> named_by_parts(["strategy=sixty_forty"])
+    ['strategy=sixty_forty']
+    """
+    chosen, last = {}, 0
+    for i, o in enumerate(overrides):
+        group, sep, value = o.partition("=")
+        if sep and group in PARTS:
+            chosen[group], last = value, i
+    if not chosen or any("," in v for v in chosen.values()):
+        return list(overrides)
+    if any(o.lstrip("+").startswith("strategy.name=") for o in overrides):
+        return list(overrides)
+    name = "+".join(chosen[p] if chosen[p] not in ("null", "") else f"no-{p}" for p in PARTS if p in chosen)
+    # beside the parts, before any flag (`--cfg job`: argparse takes the overrides in one run)
+    return [*overrides[: last + 1], f"strategy.name={name}", *overrides[last + 1 :]]
+
+
 def front_door(argv: list[str]) -> list[str]:
-    """Check group choices (exit 2 on an unknown one) and make mapping overrides replace."""
+    """Check group choices (exit 2 on an unknown one), make mapping overrides replace, name mixed runs."""
     check_group_choices(argv)
-    return replace_mappings(argv)
+    return named_by_parts(replace_mappings(argv))
 
 
 def compose_config(overrides: list[str]) -> Any:
@@ -384,7 +413,7 @@ def compose_config(overrides: list[str]) -> Any:
         msg = unknown_choice(o)
         if msg:
             raise ConfigError(msg.removeprefix("error: "))
-    fixed = replace_mappings(overrides)
+    fixed = named_by_parts(replace_mappings(overrides))
     try:
         return _compose(fixed)
     except Exception as exc:

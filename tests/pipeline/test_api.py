@@ -137,3 +137,12 @@ def test_a_mapping_override_of_a_key_that_is_null_here_sets_it():
     assert dict(cfg.strategy.signal.weights) == {"wedge": 2, "breakout": 1, "shock": 1, "term_premium": 1}
     with pytest.raises(ConfigError, match="Did you mean `weights`"):  # a typo is still a typo
         api.compose("composite", ["strategy.signal.weigths={wedge: 2}"])
+
+
+def test_a_mixed_run_is_named_by_its_parts_not_by_the_preset_it_started_from():
+    mixed = api.compose(None, ["signal=term_premium", "allocation=graded", "rebalance=weekly"])
+    assert mixed.strategy.name == "term_premium+graded+weekly"
+    assert api.compose("composite", ["signal=yield_shock"]).strategy.name == "yield_shock"
+    assert api.compose("composite").strategy.name == "composite"  # the preset as it is: its own name
+    named = api.compose(None, ["signal=term_premium", "strategy.name=mine"])
+    assert named.strategy.name == "mine"

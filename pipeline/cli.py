@@ -397,8 +397,38 @@ def named_by_parts(overrides: list[str]) -> list[str]:
     return [*overrides[: last + 1], f"strategy.name={name}", *overrides[last + 1 :]]
 
 
+#: Config groups that are not the user's to pick: the monitor's own settings (``+monitor=default``, added
+#: by ``python -m monitor``); ``schema`` (the structured configs) is in Hydra's ConfigStore, not ``conf/``.
+INTERNAL_GROUPS = ("hydra", "monitor")
+
+
+def help_text(width: int | None = None) -> str:
+    """``python run.py --help``: conf/config.yaml's help template with the user's config groups.
+
+    Every line fits the terminal's width (at most `common.text.WIDTH`); internal groups are left out.
+    """
+    import shutil
+
+    import yaml
+
+    from common.text import WIDTH, wrap
+
+    width = width or min(shutil.get_terminal_size((WIDTH, 24)).columns, WIDTH)
+    template = yaml.safe_load((CONF / "config.yaml").read_text())["hydra"]["help"]["template"]
+    groups = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in INTERNAL_GROUPS)
+    listed = "".join(f"  {g}: {', '.join(choices(g))}\n" for g in groups)
+    text = template.replace("$APP_CONFIG_GROUPS", listed)
+    return "\n".join(wrap(line, width) if len(line) > width else line for line in text.splitlines())
+
+
 def front_door(argv: list[str]) -> list[str]:
-    """Check group choices (exit 2 on an unknown one), make mapping overrides replace, name mixed runs."""
+    """Check group choices (exit 2 on an unknown one), make mapping overrides replace, name mixed runs.
+
+    ``--help`` prints `help_text` and exits 0 (Hydra's own lists internal groups on one long line).
+    """
+    if "--help" in argv or "-h" in argv:
+        print(help_text())
+        sys.exit(0)
     check_group_choices(argv)
     return named_by_parts(replace_mappings(argv))
 

@@ -17,6 +17,7 @@ from pipeline.data import load_market
 from pipeline.folders import discard
 from pipeline.plan import make_plan
 from pipeline.report import summary
+from sweeps import progress
 from sweeps.pipeline import run_grid
 from sweeps.pipeline import validate as validate_grid
 from tracking.background import TrackingError
@@ -83,19 +84,26 @@ def execute(
     plan = make_plan(cfg)
     given = market
     done: dict[str, RunResult] = {}
+    # on screen from the first second: the stage under way (stderr; gone once the summary prints)
+    bar = progress.open_bar(4, enabled=echo, label=plan.name, unit="stage", first="loading data", leave=False)
 
     def load():
         data = given if given is not None else load_market(cfg)
+        progress.stage(bar, "computing the signal", done=1)
         return data, (data, prepare_inputs(plan, data, start=cfg.data.start, end=cfg.data.end))
 
     def compute(state, results: Path) -> Outcome:
         data, inputs = state
+        progress.stage(bar, "simulating", done=1)
         started = outputs.signal_charts(  # drawn while the portfolios are simulated
             plan, data, inputs.signal, inputs.prices, results, inputs.event_study
         )
         result = done["result"] = simulate_all(plan, data, inputs)
+        progress.stage(bar, "writing the run folder", done=1)
         rerun = rerun_command(job_overrides())
         outputs.write(result, results, plotlyjs=cfg.charts.plotlyjs, started=started, rerun=rerun)
+        progress.stage(bar, "tracking", done=1)
+        bar.close()
         return Outcome(
             outputs.flat_metrics(result),
             summary(result, end=cfg.data.end, overrides=job_overrides()),
@@ -104,7 +112,10 @@ def execute(
 
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
     # the store opens in a worker while we compute (tracking.tracked)
-    metrics = tracked_execute(cfg, run_name(plan.name, job_overrides()), folder, load, compute, echo=echo)
+    try:
+        metrics = tracked_execute(cfg, run_name(plan.name, job_overrides()), folder, load, compute, echo=echo)
+    finally:
+        bar.close()  # a refusal's message is not printed under a half-drawn bar
     return done.get("result"), metrics
 
 

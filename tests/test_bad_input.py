@@ -312,5 +312,6 @@ def test_a_refused_run_leaves_the_users_empty_parent_folder(tmp_path):
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 2 and "`data.start`" in proc.stderr, proc.stderr[-2000:]
+    assert "move_vix_wedge: loading data" in proc.stderr  # said from the start
     assert [p.name for p in tmp_path.rglob("*")] == ["mine"]  # mine/a and mine/a/run were the run's
     assert _mlflow_runs(tmp_path / "mlflow.db") == 0

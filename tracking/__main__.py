@@ -157,7 +157,7 @@ def _compare(args: argparse.Namespace) -> int:
             else "chart: none (no run shown has a daily.csv)"
         )
         if left_out:
-            print(f"  left out of the chart (no daily.csv: a grid parent or chunk): {', '.join(left_out)}")
+            print(wrap(compare.left_out_line(left_out)))
     return 0
 
 

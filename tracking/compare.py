@@ -314,6 +314,19 @@ def _format(key: str, value: object) -> str:
     return m.format(v, digits=3)
 
 
+def left_out_line(left_out: Sequence[str], shown: int = 5) -> str:
+    """One short line for the runs the chart left out, by run id (a grid's names run to hundreds of characters).
+
+    >>> print(left_out_line(["a=1 [1a]", "b=2 [2b]", "c [3c]", "d [4d]", "e [5e]", "f [6f]"]))
+      6 runs left out of the chart (no daily.csv: a grid's parent, children or chunks): 1a, 2b, 3c, 4d, 5e and 1 more
+    """  # noqa: E501
+    ids = [label.rsplit(" [", 1)[-1].rstrip("]") for label in left_out]
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    names = ", ".join(ids[:shown]) + more
+    runs = f"{len(left_out)} run{'s' if len(left_out) > 1 else ''}"
+    return f"  {runs} left out of the chart (no daily.csv: a grid's parent, children or chunks): {names}"
+
+
 def chart_path(now: datetime | None = None, base: Path = Path("outputs/compare")) -> Path:
     """Where ``compare`` writes its chart by default: a new ``<base>/<date>/<time>/comparison.png``.
 

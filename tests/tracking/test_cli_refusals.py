@@ -129,7 +129,7 @@ CASES = [
         "compare: the chart leaves out a run without daily.csv and says so",
         lambda s: ["-m", "tracking", "compare", "--uri", uri(s), "--chart", str(s["tmp"] / "cmp.png")],
         0,
-        lambda s: ["left out of the chart", "grid parent", f"chart: {s['tmp'] / 'cmp.png'}"],
+        lambda s: ["left out of the chart", "a grid's parent", f"chart: {s['tmp'] / 'cmp.png'}"],
     ),
     Case(
         "compare: a mistyped --param key gets did you mean, not 'no runs match'",

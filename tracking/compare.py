@@ -205,6 +205,8 @@ def select(q: Query) -> pd.DataFrame:
         return plain_columns(df)
     if f"tags.{PARENT_TAG}" in df.columns:
         df = df[df[f"tags.{PARENT_TAG}"].fillna("") != "parent"]
+    df = with_parents_benchmarks(df)
+    df = df[~grid_parents(df)]  # a grid's summary run: its configurations are its children
     df = df.sort_values(f"metrics.{q.sort}", ascending=q.ascending, na_position="last", kind="stable")
     out = plain_columns(df.head(q.limit)).reset_index(drop=True)
     out["start_time"] = df.head(q.limit)["start_time"].dt.strftime("%Y-%m-%d %H:%M").to_numpy()
@@ -212,6 +214,30 @@ def select(q: Query) -> pd.DataFrame:
         df.head(q.limit).get("tags.strategy", pd.Series(index=df.index, dtype=object)).to_numpy()
     )
     return out
+
+
+def grid_parents(df: pd.DataFrame) -> pd.Series:
+    """Which `search_runs` rows are a grid's parent run (``mode=grid``, no parent of its own)."""
+    mode = df.get("tags.mode", pd.Series("", index=df.index)).fillna("")
+    parent = df.get("tags.mlflow.parentRunId", pd.Series(None, index=df.index, dtype=object))
+    return (mode == "grid") & parent.isna()
+
+
+def with_parents_benchmarks(df: pd.DataFrame) -> pd.DataFrame:
+    """A grid's children with their parent's benchmark metrics (``sixty_forty.sharpe_excess_tbill``, ...).
+
+    A grid logs the benchmarks once, on its parent: its children ran on the same days and costs. The
+    table's 60/40 row (the one to beat) is read from them.
+    """
+    parents = df[grid_parents(df)].set_index("run_id")
+    if parents.empty or "tags.mlflow.parentRunId" not in df.columns:
+        return df
+    df = df.copy()
+    of = df["tags.mlflow.parentRunId"]
+    for col in df.columns:
+        if col.startswith("metrics.") and _benchmark_metric(col.removeprefix("metrics.")):
+            df[col] = df[col].fillna(of.map(parents[col]))
+    return df
 
 
 def varying_params(

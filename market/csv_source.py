@@ -62,6 +62,7 @@ DATE_FORMATS = (
 )
 DECIMALS = (".", ",")
 ENTRY_KEYS = ("path", "columns", "date_column", "date", "date_format", "decimal")
+_UTC_OFFSET = re.compile(r"(?<=\d)(?:Z|[+-]\d\d:?\d\d)$")  # after an ISO time: 'Z', '-05:00', '+0100'
 HINT_FORMAT = 'fix the file or set its `date_format` (e.g. "%m/%d/%y") in data.loader.files'
 HINT_DECIMAL = 'set this file\'s `decimal` in data.loader.files: "." (decimal point) or "," (decimal comma)'
 
@@ -144,7 +145,13 @@ def _read_table(path: Path, date_column: str) -> _Table:
 
 
 def _read_dates(values: list[str], fmt: str, today: pd.Timestamp) -> pd.DatetimeIndex:
-    """`values` read with `fmt` (NaT where unreadable); a two-digit year is the latest not after today."""
+    """`values` read with `fmt` (NaT where unreadable); a two-digit year is the latest not after today.
+
+    An ISO timestamp's UTC offset (``2024-01-02T00:00:00-05:00``) is dropped: a daily file's date is the
+    local date it names, whatever the offsets (which may change with daylight saving).
+    """
+    if fmt == "ISO8601":
+        values = [_UTC_OFFSET.sub("", v) for v in values]
     parsed = pd.DatetimeIndex(pd.to_datetime(pd.Series(values, dtype=object), format=fmt, errors="coerce"))
     parsed = parsed.as_unit("ns")
     if "%y" in fmt:
@@ -175,7 +182,11 @@ def _date_problem(dates: pd.DatetimeIndex, lines: list[int], today: pd.Timestamp
 
 
 def _ambiguous_dates(
-    values: list[str], lines: list[int], readings: list[tuple[str, pd.DatetimeIndex]], key: str
+    values: list[str],
+    lines: list[int],
+    readings: list[tuple[str, pd.DatetimeIndex]],
+    key: str,
+    where: str = "set this file's `date_format` in data.loader.files",
 ) -> DataError:
     """The error for a file whose dates two formats read differently, both plausibly."""
     (fmt_a, a), (fmt_b, b) = readings[:2]
@@ -187,8 +198,7 @@ def _ambiguous_dates(
     return DataError(
         f"the dates read two ways, both valid and in order: {shown}",
         key=key,
-        hint=f'set this file\'s `date_format` in data.loader.files: "{fmt_a}" ({_order_of(fmt_a)}) or '
-        f'"{fmt_b}" ({_order_of(fmt_b)})',
+        hint=f'{where}: "{fmt_a}" ({_order_of(fmt_a)}) or "{fmt_b}" ({_order_of(fmt_b)})',
     )
 
 
@@ -205,7 +215,11 @@ def _order_of(fmt: str) -> str:
 
 
 def _parse_dates(
-    values: list[str], lines: list[int], date_format: str | None, key: str
+    values: list[str],
+    lines: list[int],
+    date_format: str | None,
+    key: str,
+    where: str = "set this file's `date_format` in data.loader.files",
 ) -> tuple[pd.DatetimeIndex, str]:
     """Read the date column with `date_format`, or the one format that reads it plausibly.
 
@@ -217,6 +231,7 @@ def _parse_dates(
         lines: Their 1-based line numbers.
         date_format: The configured format, or None to infer.
         key: The file, for errors.
+        where: Where the user sets the format (the ambiguous-dates hint).
 
     Returns:
         The dates (nanosecond unit, file order) and the format that read them.
@@ -250,7 +265,7 @@ def _parse_dates(
         if _date_problem(parsed, lines, today) is None and not any(parsed.equals(p) for _, p in plausible):
             plausible.append((fmt, parsed))
     if len(plausible) > 1 and not date_format:
-        raise _ambiguous_dates(values, lines, plausible, key)
+        raise _ambiguous_dates(values, lines, plausible, key, where)
     if not plausible:
         fmt, parsed = complete[0]
         raise DataError(
@@ -397,6 +412,19 @@ def _get(spec: Any, key: str, default: Any = None) -> Any:
     return getter(key, default) if callable(getter) else default
 
 
+def _check_unique_header(table: _Table, columns: Iterable[str], key: str) -> None:
+    """Refuse a mapped column whose name the header holds twice (which one is meant is not known)."""
+    for col in columns:
+        where = [n + 1 for n, h in enumerate(table.header) if h == col]
+        if len(where) > 1:
+            raise DataError(
+                f"the header has two columns named `{col}` (columns {where[0]} and {where[1]}); "
+                "which one is meant is not known",
+                key=key,
+                hint="rename one of them in the file (and map the one you mean in `columns`)",
+            )
+
+
 def _read(
     path: str | Path,
     columns: Mapping[str, str],
@@ -416,6 +444,7 @@ def _read(
             "directory you run from)",
         )
     table = _read_table(file, date_column)
+    _check_unique_header(table, columns, key)
     missing = [c for c in columns if c not in table.header]
     if missing:
         raise DataError(
@@ -463,6 +492,85 @@ def read_file(
     read = _read(path, columns, date_column=date_column, date_format=date_format, decimal=decimal)
     read.frame.attrs["lineage"] = {"csv.read_as": f"{path}: {read.read_as.describe()}"}
     return read.frame
+
+
+API_DATE_HINT = "parse the index yourself, e.g. frame.index = pd.to_datetime(frame.index, format=...), with"
+
+
+def read_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A user's DataFrame read as a file is: the same date and value reading, the same refusals.
+
+    Dates come from the index: a DatetimeIndex is used as it is (its time zone is dropped by
+    `market.frame.prepare`); text dates are read like a file's (``dd/mm/yyyy`` with days <= 12 is refused
+    with both readings shown, never read month first). Each column must be named once, by one level;
+    text values are read like a file's cells (``n/a``, ``#N/A`` and blanks are missing values).
+
+    Args:
+        frame: One column per series, indexed by date.
+
+    Returns:
+        Float64 columns on a DatetimeIndex named ``date``, in the frame's order (`prepare` sorts).
+
+    Raises:
+        DataError: MultiIndex or repeated column names, an index that is not dates, dates that are
+            unreadable or read two ways, non-numeric or infinite values (naming the column and row).
+    """
+    key = "data"
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise DataError(
+            f"the frame's columns have {frame.columns.nlevels} levels (e.g. {frame.columns[0]!r})",
+            key=key,
+            hint="give one column per series, named as the config expects (e.g. SPY, IEF, TBILL3M, MOVE, "
+            "VIX): frame.columns = frame.columns.get_level_values(0) if the first level holds the names",
+        )
+    names = [str(c) for c in frame.columns]
+    for name in dict.fromkeys(names):
+        where = [n + 1 for n, c in enumerate(names) if c == name]
+        if len(where) > 1:
+            raise DataError(
+                f"the frame has two columns named `{name}` (columns {where[0]} and {where[1]}); "
+                "which one is meant is not known",
+                key=key,
+                hint="rename or drop one of them",
+            )
+    rows = list(range(1, len(frame) + 1))
+    index = frame.index
+    if isinstance(index, pd.DatetimeIndex):
+        dates = index
+    elif index.dtype == object or pd.api.types.is_string_dtype(index.dtype):
+        dates, _ = _parse_dates([str(v) for v in index], rows, None, "data.index", API_DATE_HINT)
+    else:
+        raise DataError(
+            f"the frame's index is not dates but {type(index).__name__} {index[:3].tolist()!r}...",
+            key="data.index",
+            hint="index the frame by date, e.g. frame.set_index('Date') or "
+            "frame.index = pd.to_datetime(frame.index, format='%Y-%m-%d')",
+        )
+    out = {}
+    for name, (_, column) in zip(names, frame.items(), strict=True):
+        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+            values = column.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            values = np.array([np.nan if pd.isna(v) else _to_number(str(v)) for v in column], dtype=object)
+            bad = [k for k, v in enumerate(values) if v is None]
+            if bad:
+                k = bad[0]
+                raise DataError(
+                    f"column `{name}` has the non-numeric value {column.iloc[k]!r} "
+                    f"on row {k + 1} ({index[k]})",
+                    key=key,
+                    hint="numbers only (with a decimal point); NaN, None, 'n/a' or '' for a missing print",
+                )
+            values = values.astype("float64")
+        if np.isinf(values).any():
+            k = int(np.flatnonzero(np.isinf(values))[0])
+            raise DataError(
+                f"column `{name}` has the infinite value {values[k]} on row {k + 1} ({index[k]})",
+                key=key,
+                hint="a value must be a finite number; NaN for a missing print",
+            )
+        out[name] = values
+    return pd.DataFrame(out, index=pd.DatetimeIndex(dates, name="date"))
 
 
 def _check_positive(read: _Read, price_columns: Iterable[str], path: object) -> None:

@@ -175,11 +175,18 @@ def prepare(
         DataError: An empty frame, an unreadable index, non-numeric columns, conflicting duplicate dates.
     """
     if calendar_column not in raw.columns:
+        alone = (
+            "; a csv source alone must bring the calendar column and every sleeve's series "
+            "(data.sleeves: equity SPY, bonds IEF, cash TBILL3M by default), or be composed with the bundled "
+            "data: python run.py data=live 'data.loader.sources=[bundled,csv]' "
+            "'data.loader.csv.files=[{path: my.csv, columns: {PX_LAST: MOVE}}]'"
+        )
         raise ConfigError(
             f"calendar column `{calendar_column}` is not in the data; "
             f"columns: {', '.join(map(str, raw.columns))}",
             key="data.calendar_column",
-            hint="set data.calendar_column to the equity series whose trading days define the calendar",
+            hint="set data.calendar_column to the equity series whose trading days define the calendar"
+            + (alone if source == "csv" else ""),
         )
     if isinstance(max_ffill_days, bool) or not isinstance(max_ffill_days, (int, np.integer)):
         raise ConfigError(

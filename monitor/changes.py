@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from common.errors import ConfigError
 from monitor.state import SignalState
 
 STATE_FILE = "state.json"
@@ -50,10 +51,56 @@ def snapshot(states: Iterable[SignalState]) -> dict[str, dict[str, Any]]:
     }
 
 
-def read_states(folder: Path) -> dict[str, dict[str, Any]]:
-    """The previous run's states (empty when there is no state file yet)."""
-    path = Path(folder) / STATE_FILE
-    return json.loads(path.read_text()) if path.is_file() else {}
+def read_states(folder: Path, key: str = "monitor.state_dir") -> dict[str, dict[str, Any]]:
+    """The previous run's states (empty when there is no state file yet), checked before any work.
+
+    The folder must be a folder this process can write (or be creatable), and a state file there must
+    be one this module wrote: a JSON object of ``{"risk_off": bool, ...}`` objects.
+
+    Raises:
+        ConfigError: Naming `key` and the folder or file, and how to fix it.
+    """
+    folder = Path(folder)
+    path = folder / STATE_FILE
+    _check_writable(folder, key)
+    if not path.exists():
+        return {}
+    fix = f"delete {path} (the next run writes a new one; --changed then reports every signal as new)"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"the state file {path} cannot be read ({exc}).", key=key, hint=fix) from None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, dict) and isinstance(v.get("risk_off"), bool) for v in data.values()
+    ):
+        raise ConfigError(
+            f"the state file {path} is not a monitor's state file (a JSON object of "
+            '{"risk_off": true|false, ...} per signal).',
+            key=key,
+            hint=fix,
+        )
+    return data
+
+
+def _check_writable(folder: Path, key: str) -> None:
+    """`folder` is a folder that can be written, or can be created below one that can."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    where = f"`{key}` is {folder}"
+    if not existing.is_dir():
+        raise ConfigError(
+            f"{existing} is a file, not a folder.",
+            key=key,
+            hint=f"point {key} at a folder (it is created if missing); {where}",
+        )
+    try:
+        probe = Path(tempfile.mkstemp(dir=existing, prefix=".state-probe-")[1])
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write in {existing} ({exc.strerror or exc}).",
+            key=key,
+            hint=f"point {key} at a folder you can write; {where}",
+        ) from None
 
 
 def write_states(folder: Path, states: Iterable[SignalState]) -> Path:

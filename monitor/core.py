@@ -30,6 +30,7 @@ from pipeline.data import load_market
 from pipeline.plan import make_plan
 from pipeline.run import REPO_ROOT
 from report.charts import png_bytes
+from sweeps import progress
 from tracking.background import TrackingError
 from tracking.lineage import run_name
 from tracking.mlflow_store import command_line
@@ -254,26 +255,36 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     Raises:
         UserError: Bad overrides, data or run id, before anything is written or tracked.
     """
-    _, rest = split_strategies(request.overrides)
-    base = api.compose(None, [MONITOR, *rest])
+    named, rest = split_strategies(request.overrides)
+    try:  # the overrides checked against the preset chosen (the first named), not the default one
+        base = api.compose(named[0] if named else None, [MONITOR, *rest])
+    except UserError as err:
+        raise _in_preset(err, named[0]) if named else err from None
     days = base.monitor.history_days
     if isinstance(days, bool) or not isinstance(days, int) or days < 2:
         raise ConfigError(f"must be a whole number of days ≥ 2, got {days!r}.", key="monitor.history_days")
+    state_dir = _state_dir(base)
+    previous = read_states(state_dir)  # a state folder or file that cannot serve: refused before any work
     cfgs = configs(request, base)  # a bad override or run id stops here: nothing written or tracked
     every = split_strategies(request.overrides)[0] is None and not request.run_id
     status = {"code": 0}
+    # on screen from the first second (stderr; gone once the table prints)
+    bar = progress.open_bar(
+        2, enabled=echo, label="monitor", unit="stage", first=f"assessing {len(cfgs)} signals", leave=False
+    )
 
     def load() -> tuple[MarketData, tuple[MarketData, list[SignalState]]]:
         found = assess_all(cfgs, days, skip_missing=every)
+        progress.stage(bar, "writing the report", done=1)
         return found[0], found
 
     def compute(found: tuple[MarketData, list[SignalState]], results: Path) -> Outcome:
         market, states = found
-        state_dir = _state_dir(base)
-        diff = changes(read_states(state_dir), states)
+        diff = changes(previous, states)
         text = report.table(states, source=market.source, changed=diff if request.changed else None)
         write(states, results, source=market.source, text=text)
         write_states(state_dir, states)
+        bar.close()
         status["code"] = exit_status(diff) if request.changed else 0
         return Outcome(metrics_of(states), text, tags_of(market, states, request.run_id))
 
@@ -287,6 +298,8 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     except TrackingError as err:  # the results and the state file are kept; the record waits for resync
         print(resync_hint(err, out), file=sys.stderr)
         return 3
+    finally:
+        bar.close()  # a refusal's message is not printed under a half-drawn bar
     return status["code"]
 
 

@@ -11,8 +11,9 @@ Every function composes ``conf/`` with Hydra exactly as ``run.py`` does (the con
 installed project, so any working directory will do), validates it in the same place and runs the same
 core (`pipeline.backtest`, `pipeline.run`, `sweeps.pipeline`): the numbers are run.py's numbers.
 `data` may be a DataFrame of your own, with the loaders' column contract (a DatetimeIndex, one float
-column per series, e.g. ``SPY``, ``IEF``, ``TBILL3M``, ``MOVE``, ``VIX``, ``SPX``); it is aligned and checked
-by `market.frame.prepare` like any loaded file.
+column per series, e.g. ``SPY``, ``IEF``, ``TBILL3M``, ``MOVE``, ``VIX``, ``SPX``); it is read as a csv
+file is (`market.csv_source.read_frame`: text dates that read two ways are refused) and aligned and
+checked by `market.frame.prepare` like any loaded file. It stays in memory (no file is written).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import json
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from analysis.verdict import Comparison
 from common.errors import ConfigError
+from market.csv_source import read_frame
+from market.frame import content_digest
 from market.types import MarketData
 from pipeline import outputs
 from pipeline.backtest import RunResult, prepare_inputs
@@ -47,18 +49,32 @@ __all__ = ["GridResult", "Result", "backtest", "compose", "event_study", "grid",
 PLOTS = ("equity", "signal", "allocation", "events", "episodes")
 
 
+#: The users' frames, read and checked, by content digest: what ``data.loader`` names (no file written).
+_FRAMES: dict[str, pd.DataFrame] = {}
+
+
+def given_frame(digest: str) -> pd.DataFrame:
+    """The loader of a frame passed as ``data=``: the checked copy `_data_overrides` kept in memory."""
+    if digest not in _FRAMES:
+        raise ConfigError(
+            f"no frame {digest!r} in this Python session",
+            key="data.loader.digest",
+            hint="pass the DataFrame again as data=...",
+        )
+    return _FRAMES[digest]
+
+
 def _data_overrides(data: pd.DataFrame | None) -> list[str]:
-    """Point the loader at a parquet copy of the user's frame (so every path loads it the same way)."""
+    """Point the loader at the user's frame, read as a file is (`market.csv_source.read_frame`)."""
     if data is None:
         return []
     if not isinstance(data, pd.DataFrame):
         raise ConfigError(f"must be a pandas DataFrame, got {type(data).__name__}.", key="data")
-    folder = Path(tempfile.mkdtemp(prefix="regime-api-"))
-    path = folder / "data.parquet"
-    frame = data.copy()
-    frame.index = pd.DatetimeIndex(frame.index, name="date")
-    frame.to_parquet(path)
-    return [f"data.loader={{_target_: market.bundled.load, path: '{path}'}}", "data.source=dataframe"]
+    frame = read_frame(data)
+    digest = content_digest(frame)
+    _FRAMES.setdefault(digest, frame)
+    loader = f"data.loader={{_target_: pipeline.api.given_frame, digest: '{digest}'}}"
+    return [loader, "data.source=dataframe"]
 
 
 def compose(
@@ -79,6 +95,12 @@ def compose(
     Raises:
         ConfigError: An unknown option or key (with a suggestion), or a malformed override.
     """
+    if isinstance(overrides, str):
+        raise ConfigError(
+            f"must be a list of overrides, got the string {overrides!r}",
+            key="overrides",
+            hint=f"put it in a list: [{overrides!r}]",
+        )
     ovs = [f"strategy={strategy}"] if strategy else []
     ovs += [f"experiment={experiment}"] if experiment else []
     return compose_config([*ovs, *overrides, *_data_overrides(data)])

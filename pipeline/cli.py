@@ -71,6 +71,7 @@ def replace_mappings(overrides: list[str]) -> list[str]:
     if not any("{" in o for o in overrides):
         return list(overrides)
     out: list[str] = []
+    nulls = _NullKeys(overrides)
     for text in overrides:
         if "{" not in text or text.startswith(("+", "~", "hydra.", "-")):
             out.append(text)
@@ -86,10 +87,40 @@ def replace_mappings(overrides: list[str]) -> list[str]:
         mapping = any(isinstance(v, dict) or str(v).startswith("{") for v in values)
         if "." in ov.key_or_group and mapping:
             key, value = ov.key_or_group, text.split("=", 1)[1]
-            out += [f"++{key}={value}"] if structured else [f"~{key}", f"+{key}={value}"]
+            # a key that is null here (composite's `weights`) cannot be deleted: set, then made exact
+            forced = structured or nulls.has(key)
+            out += [f"++{key}={value}"] if forced else [f"~{key}", f"+{key}={value}"]
         else:
             out.append(text)
     return out
+
+
+class _NullKeys:
+    """Which keys are null in the config the group choices compose (composed once, when first asked).
+
+    Only the plain choices (``strategy=composite``, not a flag, a key, a sweep or a mapping) decide it.
+    """
+
+    def __init__(self, overrides: list[str]) -> None:
+        self._others = [
+            o
+            for o in overrides
+            if "=" in o
+            and not o.startswith(("-", "+", "~"))
+            and not any(c in o for c in ".{[,")
+            and (CONF / o.split("=", 1)[0]).is_dir()
+        ]
+        self._cfg: Any = None
+
+    def has(self, key: str) -> bool:
+        from omegaconf import OmegaConf
+
+        if self._cfg is None:
+            try:
+                self._cfg = _compose(self._others)
+            except Exception:  # the other overrides have their own errors: reported as they are
+                self._cfg = OmegaConf.create({})
+        return OmegaConf.select(self._cfg, key, default="<absent>") is None
 
 
 def exact_mappings(cfg: Any, overrides: list[str]) -> None:
@@ -209,6 +240,10 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
     missing = missing_option(str(exc))
     if missing is not None:
         return missing
+    if isinstance(exc, OverrideParseException):
+        unparsed = grammar_error(overrides)
+        if unparsed is not None:
+            return unparsed
     merging = re.match(r"Error merging override (\S+)", str(exc))
     if merging and exc.__cause__ is not None:  # a value of the wrong type for a structured config's key
         why = str(exc.__cause__).strip().splitlines()[0]
@@ -217,6 +252,33 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
         return f"error: `{merging.group(1)}`: {why}\n  hint: {hint}"
     first = str(exc).strip().splitlines()
     return "error: " + " ".join(line.strip() for line in first[:3]) if first else f"error: {exc!r}"
+
+
+def grammar_error(overrides: list[str]) -> str | None:
+    """The first override Hydra's grammar cannot read, named with its key and how to write it, or None.
+
+    >>> print(grammar_error(["strategy=move_vix_wedge", "strategy.signal.z_entry=[1,2"]).splitlines()[0])
+    error: `strategy.signal.z_entry`: cannot read `strategy.signal.z_entry=[1,2` (no viable alternative at input '[1,2').
+    """  # noqa: E501
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for text in overrides:
+        if text.startswith("-"):
+            continue
+        try:
+            parser.parse_overrides([text])
+        except Exception as exc:
+            said = re.split(r"\s*See https://", str(exc), maxsplit=1)[0].strip()
+            if "LexerNoViableAlt" in said:
+                said = "a character the grammar does not read: non-ASCII, or a symbol"
+            key = text.split("=", 1)[0].lstrip("+~") if "=" in text else text
+            return (
+                f"error: `{key}`: cannot read `{text}` ({' '.join(said.split())[:200]}).\n"
+                "  hint: a list is written [1,2] and a sweep 1,2; quote a value holding spaces, brackets or "
+                f"""non-ASCII characters, in the shell's quotes too: '{key}="..."'"""
+            )
+    return None
 
 
 def missing_option(text: str) -> str | None:
@@ -306,10 +368,69 @@ def check_sweep(argv: list[str]) -> None:
         sys.exit(2)
 
 
+PARTS = ("signal", "allocation", "overlay", "rebalance")
+
+
+def named_by_parts(overrides: list[str]) -> list[str]:
+    """Name a run whose parts were swapped by its parts, not by the preset it started from.
+
+    ``signal=term_premium allocation=graded`` on the default preset ran no move_vix_wedge: its header, run
+    folder and MLflow ``strategy`` tag say ``term_premium+graded``. An explicit ``strategy.name=`` and a
+    sweep over a part (``signal=a,b``: each job is its own) are left as they are.
+
+    >>> named_by_parts(["signal=term_premium", "allocation=graded", "rebalance=weekly"])[-1]
+    'strategy.name=term_premium+graded+weekly'
+    >>> named_by_parts(["strategy=sixty_forty"])
+    ['strategy=sixty_forty']
+    """
+    chosen, last = {}, 0
+    for i, o in enumerate(overrides):
+        group, sep, value = o.partition("=")
+        if sep and group in PARTS:
+            chosen[group], last = value, i
+    if not chosen or any("," in v for v in chosen.values()):
+        return list(overrides)
+    if any(o.lstrip("+").startswith("strategy.name=") for o in overrides):
+        return list(overrides)
+    name = "+".join(chosen[p] if chosen[p] not in ("null", "") else f"no-{p}" for p in PARTS if p in chosen)
+    # beside the parts, before any flag (`--cfg job`: argparse takes the overrides in one run)
+    return [*overrides[: last + 1], f"strategy.name={name}", *overrides[last + 1 :]]
+
+
+#: Config groups that are not the user's to pick: the monitor's own settings (``+monitor=default``, added
+#: by ``python -m monitor``); ``schema`` (the structured configs) is in Hydra's ConfigStore, not ``conf/``.
+INTERNAL_GROUPS = ("hydra", "monitor")
+
+
+def help_text(width: int | None = None) -> str:
+    """``python run.py --help``: conf/config.yaml's help template with the user's config groups.
+
+    Every line fits the terminal's width (at most `common.text.WIDTH`); internal groups are left out.
+    """
+    import shutil
+
+    import yaml
+
+    from common.text import WIDTH, wrap
+
+    width = width or min(shutil.get_terminal_size((WIDTH, 24)).columns, WIDTH)
+    template = yaml.safe_load((CONF / "config.yaml").read_text())["hydra"]["help"]["template"]
+    groups = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in INTERNAL_GROUPS)
+    listed = "".join(f"  {g}: {', '.join(choices(g))}\n" for g in groups)
+    text = template.replace("$APP_CONFIG_GROUPS", listed)
+    return "\n".join(wrap(line, width) if len(line) > width else line for line in text.splitlines())
+
+
 def front_door(argv: list[str]) -> list[str]:
-    """Check group choices (exit 2 on an unknown one) and make mapping overrides replace."""
+    """Check group choices (exit 2 on an unknown one), make mapping overrides replace, name mixed runs.
+
+    ``--help`` prints `help_text` and exits 0 (Hydra's own lists internal groups on one long line).
+    """
+    if "--help" in argv or "-h" in argv:
+        print(help_text())
+        sys.exit(0)
     check_group_choices(argv)
-    return replace_mappings(argv)
+    return named_by_parts(replace_mappings(argv))
 
 
 def compose_config(overrides: list[str]) -> Any:
@@ -322,7 +443,7 @@ def compose_config(overrides: list[str]) -> Any:
         msg = unknown_choice(o)
         if msg:
             raise ConfigError(msg.removeprefix("error: "))
-    fixed = replace_mappings(overrides)
+    fixed = named_by_parts(replace_mappings(overrides))
     try:
         return _compose(fixed)
     except Exception as exc:

@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
-from hydra.utils import instantiate
+import inspect
+
+from hydra.utils import get_method, instantiate
 from omegaconf import DictConfig
 
-from common.errors import UserError
+from common.errors import ConfigError, UserError, did_you_mean
 from market.frame import prepare
 from market.types import MarketData
 
 
+def loader_arguments(loader: DictConfig) -> None:
+    """Refuse a ``data.loader`` key its function does not take, before it is called.
+
+    No traceback, and the value is not echoed (``+data.loader.token=...`` is a secret).
+
+    Raises:
+        ConfigError: Naming ``data.loader.<key>``, the function and the keys it takes.
+    """
+    target = loader.get("_target_") if isinstance(loader, DictConfig) else None
+    if not isinstance(target, str):
+        return
+    try:
+        func = get_method(target)
+        params = inspect.signature(func).parameters
+    except Exception:  # Hydra's own error names a target that does not import
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    for key in loader:
+        if not str(key).startswith("_") and str(key) not in params:
+            taken = [p for p in params if not p.startswith("_")]
+            raise ConfigError(
+                f"the loader `{target}` takes no `{key}`.{did_you_mean(str(key), taken)}",
+                key=f"data.loader.{key}",
+                hint=f"its keys: {', '.join(taken) or '(none)'} (python run.py --cfg job shows the loader's "
+                "settings; another source is data=<preset>)",
+            )
+
+
 def load_market(cfg: DictConfig) -> MarketData:
     """Load and align the market data the config asks for."""
+    loader_arguments(cfg.data.loader)
     try:
         raw = instantiate(cfg.data.loader, _convert_="all")
     except UserError:

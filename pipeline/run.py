@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,10 @@ from common.errors import UserError
 from pipeline import outputs
 from pipeline.backtest import RunResult, prepare_inputs, simulate_all
 from pipeline.data import load_market
+from pipeline.folders import discard
 from pipeline.plan import make_plan
 from pipeline.report import summary
+from sweeps import progress
 from sweeps.pipeline import run_grid
 from sweeps.pipeline import validate as validate_grid
 from tracking.background import TrackingError
@@ -91,19 +91,24 @@ def execute(
     plan = make_plan(cfg)
     given = market
     done: dict[str, RunResult] = {}
+    # on screen from the first second: the stage under way (stderr; gone once the summary prints)
+    bar = progress.open_bar(4, enabled=echo, label=plan.name, unit="stage", first="loading data", leave=False)
 
     def load():
         data = given if given is not None else load_market(cfg)
+        progress.stage(bar, "computing the signal", done=1)
         return data, (data, prepare_inputs(plan, data, start=cfg.data.start, end=cfg.data.end))
 
     def compute(state, results: Path) -> Outcome:
         data, inputs = state
         charts_on = bool(cfg.charts.get("enabled", True))
+        progress.stage(bar, "simulating", done=1)
         started = outputs.signal_charts(  # drawn while the portfolios are simulated
             plan, data, inputs.signal, inputs.prices, results, inputs.event_study, charts_on=charts_on
         )
         result = done["result"] = simulate_all(plan, data, inputs)
         text = summary(result, end=cfg.data.end, overrides=job_overrides())
+        bar.close()  # the table replaces the bar
         if echo:  # the table as soon as the numbers exist; the charts and the tracking follow
             print(text, flush=True)
         rerun = rerun_command(job_overrides())
@@ -114,7 +119,10 @@ def execute(
 
     folder = Path(output_dir) if output_dir is not None else output_dir_of(cfg)
     # the store opens in a worker while we compute (tracking.tracked)
-    metrics = tracked_execute(cfg, run_name(plan.name, job_overrides()), folder, load, compute, echo=echo)
+    try:
+        metrics = tracked_execute(cfg, run_name(plan.name, job_overrides()), folder, load, compute, echo=echo)
+    finally:
+        bar.close()  # a refusal's message is not printed under a half-drawn bar
     return done.get("result"), metrics
 
 
@@ -152,15 +160,8 @@ def _multirun_job() -> tuple[Path, int, list[str]] | None:
 
 
 def _discard_run_folder(cfg: DictConfig) -> None:
-    """Remove the folder Hydra made for a run that failed on user input: nothing half-written.
+    """Remove what was made for a run that failed on user input (`pipeline.folders.discard`).
 
-    Only a folder holding nothing but Hydra's own files (``.hydra/`` and the job log) is removed, and
-    then the day's folder above it (``outputs/<date>/``) if that is left empty.
+    Nothing half-written, nothing of the user's touched: only the folders this run created, and Hydra's files.
     """
-    folder = output_dir_of(cfg)
-    if not folder.is_dir():
-        return
-    if all(p.name == ".hydra" or p.suffix == ".log" for p in folder.iterdir()):
-        shutil.rmtree(folder, ignore_errors=True)
-        with contextlib.suppress(OSError):  # not empty: another run of the day is there
-            folder.parent.rmdir()
+    discard(output_dir_of(cfg))

@@ -19,6 +19,7 @@ from hydra.core.config_store import ConfigStore
 
 from analysis.verdict import BOOTSTRAPS, Settings
 from common import checks
+from common.errors import ConfigError
 
 
 @dataclass
@@ -70,7 +71,7 @@ class WalkForwardConfig:
 
     train_days: int = 1260  # 5 years
     test_days: int = 252  # 1 year
-    mode: str = "rolling"  # rolling | anchored
+    mode: str = "rolling"  # rolling | expanding
 
 
 @dataclass
@@ -128,8 +129,13 @@ def check(cfg: Any) -> None:
     Raises:
         ConfigError: Naming the first bad key, its value and a fix.
     """
-    for key in ("start", "end"):  # the order and the data's span are checked when it loads (market.frame)
-        checks.date(f"data.{key}", cfg.data[key])
+    start, end = (checks.date(f"data.{key}", cfg.data[key]) for key in ("start", "end"))
+    if start is not None and end is not None and start > end:  # the data's span is checked when it loads
+        raise ConfigError(
+            f"{start.date()} is after `data.end` {end.date()}.",
+            key="data.start",
+            hint="swap them, or set one to null for the whole history on that side.",
+        )
     if cfg.tracking.enabled:
         checks.text(
             "tracking.experiment",

@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -24,17 +26,60 @@ from omegaconf import OmegaConf
 from common.errors import DataError
 from report.render import Helper, can_fork
 from sweeps import grid as G
-from sweeps.pipeline import CHUNK_META, Sweep, finish, read_days, read_returns, read_table
+from sweeps.pipeline import (
+    CHUNK_META,
+    DATA,
+    RETURNS,
+    TABLE,
+    Sweep,
+    finish,
+    read_days,
+    read_returns,
+    read_table,
+)
+
+RETURNS_ARE = "daily returns (parquet) of the chunk's configurations"
+META_KEYS = ("sweep_id", "chunk", "n_chunks", "skipped", "n_simulated", "seconds")
+T = TypeVar("T")
+
+
+def read_chunk(path: Path, what: str, read: Callable[[], T]) -> T:
+    """`read()` of a chunk's file, or a DataError naming the file and what is wrong with it.
+
+    A chunk's files are written by its job; one cut short (a full disk, a killed job) or replaced is
+    named, with how to get it back, before anything of the merge is written.
+    """
+    try:
+        return read()
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(
+            f"the chunk file {path} cannot be read as {what} ({type(exc).__name__}: {str(exc)[:200]}).",
+            key="folder",
+            hint=f"re-run that chunk's job into the same folder (its overrides: {path.parents[1]}/.hydra/"
+            "overrides.yaml), then merge again",
+        ) from None
+
+
+def _meta(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    missing = [k for k in META_KEYS if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    return data
 
 
 def find_chunks(folder: Path) -> list[Path]:
     """Results folders of grid chunks under `folder`, in chunk order.
 
     Raises:
-        DataError: No chunk, chunks of different sweeps, or missing chunks.
+        DataError: No chunk, a chunk description that cannot be read, chunks of different sweeps, or
+            missing chunks.
     """
     metas = {
-        p.parent: json.loads(p.read_text()) for p in sorted(Path(folder).glob(f"**/results/{CHUNK_META}"))
+        p.parent: read_chunk(p, "a chunk description (JSON)", lambda p=p: _meta(p))
+        for p in sorted(Path(folder).glob(f"**/results/{CHUNK_META}"))
     }
     if not metas:
         raise DataError(
@@ -60,11 +105,11 @@ def find_chunks(folder: Path) -> list[Path]:
 def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
     """Merge a multirun folder's grid chunks and finish the sweep; returns the summary metrics."""
     folders = find_chunks(folder)
-    tables = [read_table(p) for p in folders]
-    metas = [json.loads((p / CHUNK_META).read_text()) for p in folders]
+    tables = [read_chunk(p / TABLE, "a results table (parquet)", lambda p=p: read_table(p)) for p in folders]
+    metas = [_meta(p / CHUNK_META) for p in folders]
     skipped = {int(k): v for m in metas for k, v in m["skipped"].items()}
     table = pd.concat(tables)
-    days = [read_days(p) for p in folders]
+    days = [read_chunk(p.parent / DATA / RETURNS, RETURNS_ARE, lambda p=p: read_days(p)) for p in folders]
     dates, cash = days[0]
     if not all(d.equals(dates) for d, _ in days[1:]):
         raise DataError("chunks ran on different dates.", key="folder")
@@ -73,7 +118,8 @@ def merge(folder: Path, *, echo: bool = True) -> dict[str, float]:
         returns = np.empty((len(dates), len(table)), order="F")  # a run's layout; each chunk's columns,
         at = 0  # read into it in turn: the returns are held once
         for p, t in zip(folders, tables, strict=True):
-            read_returns(p, out=returns[:, at : at + len(t)])
+            cols = returns[:, at : at + len(t)]
+            read_chunk(p.parent / DATA / RETURNS, RETURNS_ARE, lambda p=p, c=cols: read_returns(p, out=c))
             at += len(t)
         cfg = OmegaConf.load(folders[0] / "config.yaml")
         cfg.grid.chunk = None

@@ -51,7 +51,7 @@ from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, config_plan
 from sweeps.report import render
 from sweeps.visuals import parameters, prepare_png, start_png, write_grid_report
-from sweeps.walkforward import CHOOSERS, WalkForward, against, verdict_metrics, walk_forward
+from sweeps.walkforward import CHOOSERS, MODES, WalkForward, against, verdict_metrics, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
 from tracking.tracked import Outcome, base_tags, execute, job_overrides
@@ -120,9 +120,13 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
             "grid.bootstrap.block", boot.block, lo=1, fix="a mean block length in trading days, e.g. 21."
         ),
         "boot_seed": checks.whole("grid.bootstrap.seed", boot.seed, lo=0),
-        "wf_train": int(wf.train_days),
-        "wf_test": int(wf.test_days),
-        "wf_mode": str(wf.mode),
+        "wf_train": checks.whole(
+            "grid.walk_forward.train_days", wf.train_days, lo=2, fix="trading days, e.g. 756 (3 years)."
+        ),
+        "wf_test": checks.whole(
+            "grid.walk_forward.test_days", wf.test_days, lo=1, fix="trading days, e.g. 252 (1 year)."
+        ),
+        "wf_mode": str(checks.choice("grid.walk_forward.mode", wf.mode, MODES)),
     }
     if out["pbo_blocks"] % 2:
         raise ConfigError(
@@ -178,6 +182,27 @@ def check_grid_windows(plans: dict[int, Plan], index: pd.DatetimeIndex) -> None:
             + "\n    ".join(bad),
             key="grid.params",
             hint="use windows shorter than the data in the grid's lists.",
+        )
+
+
+def check_walk_forward(cfg: DictConfig, index: pd.DatetimeIndex) -> None:
+    """Refuse walk-forward windows longer than the backtest's days, before anything is simulated.
+
+    Raises:
+        ConfigError: Naming ``grid.walk_forward.train_days``, the days there are and a fit.
+    """
+    opts = settings(cfg)
+    first, last = pd.Timestamp(cfg.data.start or index[0]), pd.Timestamp(cfg.data.end or index[-1])
+    days = index[(index >= first) & (index <= last)]
+    train, test = opts["wf_train"], opts["wf_test"]
+    if train + test > len(days):
+        span = f" ({days[0].date()} to {days[-1].date()})" if len(days) else ""
+        raise ConfigError(
+            f"train_days={train} and test_days={test} do not fit in the backtest's {len(days)} days{span}; "
+            "nothing ran.",
+            key="grid.walk_forward.train_days",
+            hint=f"use train_days + test_days of at most {len(days)}, "
+            f"e.g. train_days={max(2, len(days) * 3 // 5)} test_days={max(1, len(days) // 5)}.",
         )
 
 
@@ -358,6 +383,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         market = load_market(cfg)
         G.check_size(spec, len(market.frame), len(base.sleeves), None if hunt is None else hunt.n_trials)
         check_grid_windows(plans or search.probes(spec, base), market.frame.index)
+        check_walk_forward(cfg, market.frame.index)
         if hunt is not None:
             search.check_folder(hunt, Path(output_dir))
         return market, market

@@ -25,6 +25,8 @@ from common.errors import ConfigError
 
 #: Metrics walk-forward can choose by, computed from a window's daily returns and T-bill returns.
 CHOOSERS = ("sharpe_excess_tbill", "sortino_excess_tbill", "cagr", "total_return")
+#: How the train window moves: a fixed length (rolling) or from the first day (expanding).
+MODES = ("rolling", "expanding")
 
 
 def score(returns: np.ndarray, cash_returns: np.ndarray, metric: str) -> np.ndarray:
@@ -84,7 +86,7 @@ def windows(n: int, train: int, test: int, mode: str) -> list[tuple[int, int, in
     >>> windows(10, 4, 3, "expanding")
     [(0, 4, 4, 7), (0, 7, 7, 10)]
     """
-    if mode not in ("rolling", "expanding"):
+    if mode not in MODES:
         raise ConfigError(
             f"unknown mode `{mode}`.", key="grid.walk_forward.mode", hint="rolling or expanding."
         )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -93,6 +94,10 @@ def postgres_cluster(password: str) -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is missing in CI: .ci/run runs `python scripts/postgres.py install`")
         pytest.skip("Debian's `postgresql` package is not installed (python scripts/postgres.py install)")
+    if importlib.util.find_spec("psycopg") is None:  # the binaries are in many images; the driver is an extra
+        if os.environ.get("CI"):
+            pytest.fail('psycopg is missing in CI: .ci/run installs pip install -e ".[postgres]"')
+        pytest.skip('PostgreSQL\'s Python driver is not installed: pip install -e ".[postgres]"')
     folder = Path(tempfile.mkdtemp(prefix="regime-pg-"))
     script = [sys.executable, str(POSTGRES_SCRIPT)]
     try:

@@ -97,7 +97,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_output(path: Path | None, flag: str) -> None:
+    """An output file's folder must exist: `compare` creates no folder the user did not ask for."""
+    if path is not None and not path.parent.is_dir():
+        raise UserError(
+            f"the folder of `{path}` does not exist: `{path.parent}`.",
+            hint=f"create it first, or give {flag} a path in an existing folder",
+        )
+    if path is not None and path.is_dir():
+        raise UserError(f"`{path}` is a folder.", hint=f"give {flag} a file's path in it")
+
+
 def _compare(args: argparse.Namespace) -> int:
+    _check_output(args.csv, "--csv")
+    _check_output(args.chart, "--chart")
     uri = resolve_uri(args.uri)
     check_store(uri, key="--uri" if args.uri else uri_key(None), create=False)  # reading creates nothing
     set_http_env_defaults()
@@ -144,7 +157,7 @@ def _compare(args: argparse.Namespace) -> int:
             else "chart: none (no run shown has a daily.csv)"
         )
         if left_out:
-            print(f"  left out of the chart (no daily.csv: a grid parent or chunk): {', '.join(left_out)}")
+            print(wrap(compare.left_out_line(left_out)))
     return 0
 
 

@@ -23,6 +23,8 @@ import contextlib
 import multiprocessing as mp
 import os
 import signal
+import sys
+import types
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -152,6 +154,27 @@ def _standard_start_method() -> Iterator[None]:
             mp.set_start_method(method, force=True)
 
 
+@contextlib.contextmanager
+def _main_left_alone() -> Iterator[None]:
+    """Start a spawned child without re-running the parent's ``__main__`` in it.
+
+    A spawned child imports the parent's main module (a script by its path, ``-m`` by its name) before
+    it runs its target. The worker needs nothing of it (its target is `_worker`, imported by name), and
+    a notebook user's script without an ``if __name__ == "__main__":`` guard would run its backtest again
+    in the child, which then starts a worker of its own during its bootstrap and dies (multiprocessing's
+    "start a new process before the current process has finished its bootstrapping phase"). While the
+    child is started, ``__main__`` is a blank module: multiprocessing prepares the child from what it
+    finds there, and has sent it by the time ``start()`` returns.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 class BackgroundRun:
     """Parent-side handle on the worker process.
 
@@ -165,7 +188,7 @@ class BackgroundRun:
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_worker, args=(child, uri, experiment, run_name), daemon=True)
-        with _standard_start_method():
+        with _standard_start_method(), _main_left_alone():
             self._proc.start()
         child.close()
         self.uri: str | None = None

@@ -128,7 +128,7 @@ def latest_sweep(exp_id: str) -> str:
 
 
 def check_known(exp_id: str, q: Query) -> None:
-    """A ConfigError, listing what exists, for a ``--strategy`` or ``--sweep`` no run of the experiment has.
+    """A ConfigError, listing what exists, for a strategy, param or tag key, or sweep no run has.
 
     Called when a query matches nothing: a typo should not read as "no runs match".
     """
@@ -144,6 +144,16 @@ def check_known(exp_id: str, q: Query) -> None:
                 key="--strategy",
                 hint=f"available: {', '.join(known) or '(none: log a run first)'}",
             )
+    for flag, prefix, items in (("--param", "params.", q.params), ("--tag", "tags.", q.tags)):
+        known = sorted(c.removeprefix(prefix) for c in df.columns if c.startswith(prefix))
+        for k, _ in _pairs(items, flag):
+            if k not in known:
+                raise ConfigError(
+                    f"no run of this experiment has a {flag[2:]} `{k}`.{did_you_mean(k, known)}",
+                    key=flag,
+                    hint=f"e.g. {flag} {known[0] if known else 'strategy.signal.z_entry'}=<value>; "
+                    f"{len(known)} {flag[2:]}s are logged (python -m tracking compare --wide shows them)",
+                )
     if q.sweep and q.sweep != "latest":
         parents = set(df.get("tags.mlflow.parentRunId", pd.Series(dtype=object)).dropna())
         if f"tags.{PARENT_TAG}" in df.columns:
@@ -195,6 +205,8 @@ def select(q: Query) -> pd.DataFrame:
         return plain_columns(df)
     if f"tags.{PARENT_TAG}" in df.columns:
         df = df[df[f"tags.{PARENT_TAG}"].fillna("") != "parent"]
+    df = with_parents_benchmarks(df)
+    df = df[~grid_parents(df)]  # a grid's summary run: its configurations are its children
     df = df.sort_values(f"metrics.{q.sort}", ascending=q.ascending, na_position="last", kind="stable")
     out = plain_columns(df.head(q.limit)).reset_index(drop=True)
     out["start_time"] = df.head(q.limit)["start_time"].dt.strftime("%Y-%m-%d %H:%M").to_numpy()
@@ -202,6 +214,30 @@ def select(q: Query) -> pd.DataFrame:
         df.head(q.limit).get("tags.strategy", pd.Series(index=df.index, dtype=object)).to_numpy()
     )
     return out
+
+
+def grid_parents(df: pd.DataFrame) -> pd.Series:
+    """Which `search_runs` rows are a grid's parent run (``mode=grid``, no parent of its own)."""
+    mode = df.get("tags.mode", pd.Series("", index=df.index)).fillna("")
+    parent = df.get("tags.mlflow.parentRunId", pd.Series(None, index=df.index, dtype=object))
+    return (mode == "grid") & parent.isna()
+
+
+def with_parents_benchmarks(df: pd.DataFrame) -> pd.DataFrame:
+    """A grid's children with their parent's benchmark metrics (``sixty_forty.sharpe_excess_tbill``, ...).
+
+    A grid logs the benchmarks once, on its parent: its children ran on the same days and costs. The
+    table's 60/40 row (the one to beat) is read from them.
+    """
+    parents = df[grid_parents(df)].set_index("run_id")
+    if parents.empty or "tags.mlflow.parentRunId" not in df.columns:
+        return df
+    df = df.copy()
+    of = df["tags.mlflow.parentRunId"]
+    for col in df.columns:
+        if col.startswith("metrics.") and _benchmark_metric(col.removeprefix("metrics.")):
+            df[col] = df[col].fillna(of.map(parents[col]))
+    return df
 
 
 def varying_params(
@@ -302,6 +338,19 @@ def _format(key: str, value: object) -> str:
     if m is None:
         return "-" if v is None else f"{v:.4g}"
     return m.format(v, digits=3)
+
+
+def left_out_line(left_out: Sequence[str], shown: int = 5) -> str:
+    """One short line for the runs the chart left out, by run id (a grid's names run to hundreds of characters).
+
+    >>> print(left_out_line(["a=1 [1a]", "b=2 [2b]", "c [3c]", "d [4d]", "e [5e]", "f [6f]"]))
+      6 runs left out of the chart (no daily.csv: a grid's parent, children or chunks): 1a, 2b, 3c, 4d, 5e and 1 more
+    """  # noqa: E501
+    ids = [label.rsplit(" [", 1)[-1].rstrip("]") for label in left_out]
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    names = ", ".join(ids[:shown]) + more
+    runs = f"{len(left_out)} run{'s' if len(left_out) > 1 else ''}"
+    return f"  {runs} left out of the chart (no daily.csv: a grid's parent, children or chunks): {names}"
 
 
 def chart_path(now: datetime | None = None, base: Path = Path("outputs/compare")) -> Path:

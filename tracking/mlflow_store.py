@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import random
@@ -18,7 +19,7 @@ import shlex
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +47,8 @@ HTTP_ENV_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
+    # MLflow's own "View run ... at: http://user:PASSWORD@host/..." line: we print the run's place redacted
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
 }
 CODE_TAGS = ("git_", "version.", "python_version")  # set by `Tracker.describe`, inherited by children
 # what a database says when it refuses a login or a database (PostgreSQL, MySQL, SQL Server)
@@ -173,6 +176,23 @@ def redact_override(arg: str) -> str:
     return f"{key}={REDACTED}" if sep and is_secret(key.lstrip("+~")) else redact_text(arg)
 
 
+class _Redacting(logging.Filter):
+    """A log filter that hides secrets in each record's message (`redact_text`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = redact_text(record.getMessage())
+        record.msg, record.args = message, ()
+        return True
+
+
+def redact_logs(names: Iterable[str]) -> None:
+    """Hide secrets in what the named loggers print (Hydra's launchers echo every job's overrides)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Redacting) for f in logger.filters):
+            logger.addFilter(_Redacting())
+
+
 def redact_diff(diff: str) -> tuple[str, int]:
     """A ``git diff`` with secrets hidden line by line (`redact_text`), and how many lines changed."""
     lines = diff.splitlines(keepends=True)
@@ -209,7 +229,10 @@ def describe_error(exc: BaseException, uri: str | None = None) -> str:
 
 
 def set_http_env_defaults() -> None:
-    """Make HTTP stores fail fast (few retries, bounded timeout) unless the user set these variables."""
+    """Make HTTP stores fail fast and keep MLflow's own run links quiet, unless the user set these variables.
+
+    MLflow prints "View run ... at: <server URI>", a password included; our own line redacts it.
+    """
     for k, v in HTTP_ENV_DEFAULTS.items():
         os.environ.setdefault(k, v)
 
@@ -286,6 +309,12 @@ def check_store(uri: str, *, key: str = "tracking.uri", create: bool = True) -> 
                 key=key,
                 hint="fix the path, or create the folder first to start a new store there",
             )
+    if uri.startswith("sqlite") and path.is_file() and not _is_sqlite(path):
+        raise ConfigError(
+            f"`{path}` is not an SQLite database ({shown}).",
+            key=key,
+            hint="point it at an MLflow store (a .db file `python run.py` created), or at a new file's path",
+        )
     folder = path.parent if path.is_file() or not path.exists() else path
     if not _writable(folder) or (path.is_file() and not os.access(path, os.W_OK)):
         raise ConfigError(
@@ -294,6 +323,13 @@ def check_store(uri: str, *, key: str = "tracking.uri", create: bool = True) -> 
             hint="point tracking.uri at a store you can write, or run with tracking=disabled",
         )
     return not path.exists()
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether a file is an SQLite database (its 16-byte header), or empty (SQLite starts an empty file)."""
+    with path.open("rb") as f:
+        head = f.read(16)
+    return head in (b"", b"SQLite format 3\x00")
 
 
 def is_database(uri: str) -> bool:
@@ -452,31 +488,38 @@ def market_dataset(info: Mapping[str, Any]) -> Any:
     )
 
 
+def redact_hydra_file(f: Path, dest: Path) -> None:
+    """Write Hydra's file `f` to `dest` with secret-looking values hidden, replaced in one step.
+
+    Any ``.hydra`` file, or a sweep's ``multirun.yaml``; a reader sees the old file or the new one.
+    """
+    data = yaml.safe_load(f.read_text()) if f.suffix == ".yaml" else None
+    if f.name == "overrides.yaml" and isinstance(data, list):
+        data = [redact_override(str(o)) for o in data]
+    elif isinstance(data, dict):
+        task = list((data.get("hydra", {}).get("overrides") or {}).get("task") or [])
+        data = redact(data)
+        if "hydra" in data:  # overrides are repeated there (task and hydra), and in the dirname
+            overrides = data.get("hydra", {}).get("overrides") or {}
+            for group, items in overrides.items():
+                if isinstance(items, list):
+                    overrides[group] = [redact_override(str(o)) for o in items]
+            job = data.get("hydra", {}).get("job") or {}
+            if isinstance(job.get("override_dirname"), str):
+                for o in map(str, task):  # a secret key's value may hold commas or spaces
+                    job["override_dirname"] = job["override_dirname"].replace(o, redact_override(o))
+    text = f.read_bytes() if data is None else yaml.safe_dump(data, sort_keys=False).encode()
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(text)
+    tmp.replace(dest)
+
+
 def _redacted_copy(hydra_dir: Path, dest: Path) -> Path:
     """Copy Hydra's ``.hydra`` folder with secret-looking values hidden (config, hydra and overrides)."""
     dest.mkdir(parents=True, exist_ok=True)
     for f in hydra_dir.iterdir():
-        if not f.is_file():
-            continue
-        data = yaml.safe_load(f.read_text()) if f.suffix == ".yaml" else None
-        if f.name == "overrides.yaml" and isinstance(data, list):
-            data = [redact_override(str(o)) for o in data]
-        elif isinstance(data, dict):
-            task = list((data.get("hydra", {}).get("overrides") or {}).get("task") or [])
-            data = redact(data)
-            if f.name == "hydra.yaml":  # overrides are repeated there (task and hydra), and in the dirname
-                overrides = data.get("hydra", {}).get("overrides") or {}
-                for group, items in overrides.items():
-                    if isinstance(items, list):
-                        overrides[group] = [redact_override(str(o)) for o in items]
-                job = data.get("hydra", {}).get("job") or {}
-                if isinstance(job.get("override_dirname"), str):
-                    for o in map(str, task):  # a secret key's value may hold commas or spaces
-                        job["override_dirname"] = job["override_dirname"].replace(o, redact_override(o))
-        if data is None:
-            (dest / f.name).write_bytes(f.read_bytes())
-        else:
-            (dest / f.name).write_text(yaml.safe_dump(data, sort_keys=False))
+        if f.is_file() and not f.name.startswith("."):
+            redact_hydra_file(f, dest / f.name)
     return dest
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import DataError
-from tracking.mlflow_store import redact_text
+from tracking.mlflow_store import redact_override, redact_text
 
 RECORD = Path("tracking") / "record.json"
 LOGGED = Path("tracking") / "logged.json"
@@ -111,7 +111,8 @@ def run_folders(paths: Iterable[Path]) -> list[Path]:
 
 def record_failed_job(sweep_dir: Path, job_num: int, overrides: Iterable[str], message: str) -> Path:
     """Note in the sweep folder that job `job_num` stopped on bad input (read back by `failed_jobs`)."""
-    data = {"job": int(job_num), "overrides": list(overrides), "message": message}
+    shown = [redact_override(o) for o in overrides]
+    data = {"job": int(job_num), "overrides": shown, "message": redact_text(message)}
     return write_json(Path(sweep_dir) / FAILED / f"{int(job_num)}.json", data)
 
 

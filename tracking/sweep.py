@@ -15,6 +15,7 @@ the functions that need it.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import sys
@@ -36,6 +37,8 @@ from tracking.mlflow_store import (
     Session,
     check_store,
     describe_error,
+    redact_hydra_file,
+    redact_logs,
     redact_override,
     resolve_uri,
     store_name,
@@ -45,6 +48,12 @@ from tracking.mlflow_store import (
 from tracking.record import RECORD, SWEEP, SWEEP_ENV, failed_jobs, read_json, run_folders, write_json
 
 PARENT_TAG = "sweep"  # value "parent" on a sweep's parent run
+#: The loggers of Hydra's launchers, which print each job's overrides (``#0 : ... +tracking.token=...``).
+LAUNCHER_LOGGERS = (
+    "hydra._internal.core_plugins.basic_launcher",
+    "hydra_plugins.hydra_joblib_launcher._core",
+    "hydra_plugins.hydra_joblib_launcher.joblib_launcher",
+)
 
 
 def count_configurations(overrides: Sequence[str]) -> int | None:
@@ -71,6 +80,25 @@ def swept_overrides(overrides: Sequence[str]) -> dict[str, str]:
         if o.is_sweep_override():
             out[o.get_key_element().lstrip("+~")] = o.input_line.partition("=")[2]
     return out
+
+
+def redacted_swept(overrides: Sequence[str]) -> dict[str, str]:
+    """`swept_overrides` with secret-looking values hidden (what the parent run and the folder may show).
+
+    >>> redacted_swept(["+tracking.token=a,b", "strategy.signal.z_entry=1,2"])
+    {'tracking.token': '<redacted>', 'strategy.signal.z_entry': '1,2'}
+    """
+    return {k: redact_override(f"{k}={v}")[len(k) + 1 :] for k, v in swept_overrides(overrides).items()}
+
+
+def _swept(ctx: Mapping[str, Any]) -> dict[str, str]:
+    """The sweep's swept overrides from its context (one written before ``swept`` was kept: parsed)."""
+    if "swept" in ctx:
+        return dict(ctx["swept"])
+    try:
+        return redacted_swept(ctx["overrides"])
+    except Exception:  # a redacted value Hydra's grammar cannot parse
+        return {}
 
 
 def swept_params(swept: Sequence[str], runs: pd.DataFrame) -> list[str]:
@@ -145,7 +173,7 @@ def start_parent(ctx: Mapping[str, Any]) -> tuple[str, str, str]:
 
     session = Session.open(uri=ctx["uri"], experiment=ctx["experiment"])
     client = MlflowClient(session.uri)
-    overrides = [redact_override(o) for o in ctx["overrides"]]
+    overrides = ctx["overrides"]  # redacted
     note = (
         f"**Sweep** of {ctx['n_configurations']} configurations\n\n"
         f"    python run.py -m {' '.join(overrides)}\n\n"
@@ -161,9 +189,14 @@ def start_parent(ctx: Mapping[str, Any]) -> tuple[str, str, str]:
     run = with_retry(client.create_run, session.experiment_id, run_name=store_name(ctx["name"]), tags=tags)
     rid = run.info.run_id
     params = {"n_configurations": str(ctx["n_configurations"])}
-    params |= {f"sweep.{k}": v for k, v in swept_overrides(overrides).items()}
-    for k, v in params.items():
-        with_retry(client.log_param, rid, k, v)
+    params |= {f"sweep.{k}": v for k, v in _swept(ctx).items()}
+    try:
+        for k, v in params.items():
+            with_retry(client.log_param, rid, k, v)
+    except Exception:  # never a RUNNING parent: the sweep goes on without one and says so
+        with contextlib.suppress(Exception):
+            client.set_terminated(rid, "FAILED")
+        raise
     return rid, session.uri, session.experiment_id
 
 
@@ -183,9 +216,7 @@ def finish_parent(ctx: Mapping[str, Any], *, title: str, status: str = "FINISHED
     rid = ctx["parent_run_id"]
     runs = with_retry(children_frame, rid, ctx["experiment_id"])
     if not runs.empty:
-        for path in write_leaderboard(
-            runs, list(swept_overrides(ctx["overrides"])), Path(ctx["sweep_dir"]), title
-        ):
+        for path in write_leaderboard(runs, list(_swept(ctx)), Path(ctx["sweep_dir"]), title):
             with_retry(client.log_artifact, rid, str(path), "leaderboard")
         column = runs["sharpe_excess_tbill"] if "sharpe_excess_tbill" in runs else pd.Series(dtype=float)
         sharpe = pd.to_numeric(column, errors="coerce")
@@ -202,7 +233,7 @@ def sweep_name(overrides: Sequence[str], strategy: str) -> str:
     >>> sweep_name(["strategy.signal.z_entry=1.0,1.5"], "move_vix_wedge")
     'sweep move_vix_wedge z_entry=1.0,1.5'
     """
-    shown = [f"{k.rsplit('.', 1)[-1]}={v}" for k, v in swept_overrides(overrides).items()]
+    shown = [f"{k.rsplit('.', 1)[-1]}={v}" for k, v in redacted_swept(overrides).items()]
     return " ".join(["sweep", strategy, *shown])[:200]
 
 
@@ -238,12 +269,14 @@ class MlflowSweepCallback(Callback):
             sys.exit(2)
         overrides = [str(o) for o in config.hydra.overrides.task]
         sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
-        ctx: dict[str, Any] = {
+        redact_logs(LAUNCHER_LOGGERS)  # Hydra's launchers print each job's overrides
+        ctx: dict[str, Any] = {  # written to sweep.json and every job's record: no secret in it
             "sweep_uid": uuid.uuid4().hex,
             "sweep_dir": str(sweep_dir),
             "uri": config.tracking.uri,
             "experiment": str(config.tracking.experiment),
-            "overrides": overrides,
+            "overrides": [redact_override(o) for o in overrides],
+            "swept": redacted_swept(overrides),
             "n_configurations": count_configurations(overrides),
             "name": sweep_name(overrides, str(config.strategy.name)),
             "parent_run_id": None,
@@ -286,7 +319,11 @@ class MlflowSweepCallback(Callback):
         """In the job's process (a loky worker with joblib), take the sweep's context from its file."""
         if config.hydra.mode != RunMode.MULTIRUN:
             return
-        ctx = read_json(Path(str(config.hydra.sweep.dir)).resolve() / SWEEP)
+        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
+        multirun = sweep_dir / "multirun.yaml"  # Hydra's copy of the sweep's config, written at launch
+        if multirun.is_file():
+            redact_hydra_file(multirun, multirun)
+        ctx = read_json(sweep_dir / SWEEP)
         if ctx is not None:
             os.environ[SWEEP_ENV] = json.dumps(ctx)
 
@@ -312,9 +349,7 @@ class MlflowSweepCallback(Callback):
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
         else:
-            write_leaderboard(
-                records_frame(sweep_dir), list(swept_overrides(ctx["overrides"])), sweep_dir, title
-            )
+            write_leaderboard(records_frame(sweep_dir), list(_swept(ctx)), sweep_dir, title)
         board = sweep_dir / "leaderboard.csv"
         if board.is_file():
             print(f"\nsweep leaderboard: {board} (and leaderboard.png)")

@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from omegaconf import OmegaConf  # noqa: E402
 from backtest import metrics  # noqa: E402
 from market.bundled import load  # noqa: E402
 from pipeline import api, catalogue  # noqa: E402
+from sweeps import progress  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOT = pd.Timestamp("2026-02-04")
@@ -552,26 +554,39 @@ def rows(c: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(CLAIMS[k], *v) for k, v in cells.items()]
 
 
-def compute(grid_folder: Path) -> dict[str, Any]:
-    """Every number the README quotes, keyed by claim (the grids' run folders under `grid_folder`)."""
+def compute(grid_folder: Path, *, echo: bool = False) -> dict[str, Any]:
+    """Every number the README quotes, keyed by claim (the grids' run folders under `grid_folder`).
+
+    `echo`: say on stderr which claim is being checked, from the first second (the grids take minutes).
+    """
     raw = load()
-    return {
-        "snapshot": snapshot(raw),
-        "move_vix": move_vs_vix(raw),
-        "term_premium": term_premium(raw),
-        "swings": swings(raw),
-        "ytd": ytd(raw),
-        "level": level_break(raw),
-        "spx_after": spx_after(raw),
-        "catalogue_feb4": catalogue_on(SNAPSHOT),
-        "wedge": wedge_study(),
-        "fell_together": fell_together(raw),
-        "rate_cuts": rate_cuts(raw),
-        "tp_week": term_premium_week(raw),
-        "swap": swap_spread_history(raw),
-        "watch": watch_alongside(),
-        "grids": grids(grid_folder),
+    steps: dict[str, Callable[[], Any]] = {
+        "snapshot": lambda: snapshot(raw),
+        "move_vix": lambda: move_vs_vix(raw),
+        "term_premium": lambda: term_premium(raw),
+        "swings": lambda: swings(raw),
+        "ytd": lambda: ytd(raw),
+        "level": lambda: level_break(raw),
+        "spx_after": lambda: spx_after(raw),
+        "catalogue_feb4": lambda: catalogue_on(SNAPSHOT),
+        "wedge": wedge_study,
+        "fell_together": lambda: fell_together(raw),
+        "rate_cuts": lambda: rate_cuts(raw),
+        "tp_week": lambda: term_premium_week(raw),
+        "swap": lambda: swap_spread_history(raw),
+        "watch": watch_alongside,
+        "grids": lambda: grids(grid_folder),
     }
+    bar = progress.open_bar(len(steps), enabled=echo, label="study", unit="claim", first="loading data")
+    out = {}
+    try:
+        for name, step in steps.items():
+            progress.stage(bar, f"checking {name}" + (f" ({len(GRIDS)} grids)" if name == "grids" else ""))
+            out[name] = step()
+            bar.update(1)
+    finally:
+        bar.close()
+    return out
 
 
 def readme(claims: dict[str, Any]) -> str:
@@ -611,7 +626,7 @@ def main(argv: list[str] | None = None) -> None:
     out = parser.parse_args(argv).out
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="treasury-trap-grids-") as grid_folder:
-        claims = compute(Path(grid_folder))
+        claims = compute(Path(grid_folder), echo=True)
     (out / "claims.json").write_text(json.dumps(claims, indent=2, sort_keys=True) + "\n")
     (out / "README.md").write_text(readme(claims))
     figure(load(), out / "move_vix_10y.png")

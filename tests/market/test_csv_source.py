@@ -189,3 +189,23 @@ def test_bad_entries():
     assert err.value.key == "data.loader.files[0]"
     with pytest.raises(ConfigError):
         load([{"path": "x.csv"}])
+
+
+def test_two_columns_of_one_name_are_refused_naming_both_positions(tmp_path):
+    text = "Date,SPY,IEF,SPY\n2024-01-02,470.1,95.2,1.0\n2024-01-03,468.8,95.4,2.0\n"
+    path = _write(tmp_path, "spy.csv", text)
+    with pytest.raises(DataError) as err:
+        load([{"path": path, "columns": {"SPY": "SPY", "IEF": "IEF"}}])
+    assert err.value.key == path and "two columns named `SPY` (columns 2 and 4)" in str(err.value)
+    # a repeated column the entry does not map is no question
+    assert load([{"path": path, "columns": {"IEF": "IEF"}}])["IEF"].tolist() == [95.2, 95.4]
+
+
+def test_iso_dates_with_utc_offsets_are_read_as_the_dates_they_name(tmp_path):
+    text = (
+        "Date,SPY\n2024-01-02T00:00:00-05:00,470.1\n2024-07-03T00:00:00-04:00,468.8\n"
+        "2024-07-05T00:00:00Z,469.0\n2024-07-08 00:00+0100,470.0\n"
+    )
+    df = load([{"path": _write(tmp_path, "tz.csv", text), "columns": {"SPY": "SPY"}}])
+    assert df.index.strftime("%Y-%m-%d").tolist() == ["2024-01-02", "2024-07-03", "2024-07-05", "2024-07-08"]
+    assert df.index.tz is None and df["SPY"].tolist() == [470.1, 468.8, 469.0, 470.0]

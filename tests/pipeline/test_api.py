@@ -127,3 +127,21 @@ def test_the_example_notebook_runs_from_another_directory(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Sharpe" in proc.stdout and (tmp_path / "equity.png").is_file()
+
+
+def test_a_mapping_override_of_a_key_that_is_null_here_sets_it():
+    """The README's composite example: `weights` is null in the preset; the mapping is set as written."""
+    w = "strategy.signal.weights={wedge: 2, breakout: 1, shock: 1, term_premium: 1}"
+    cfg = api.compose("composite", ["strategy.signal.rule=weighted", w])
+    assert dict(cfg.strategy.signal.weights) == {"wedge": 2, "breakout": 1, "shock": 1, "term_premium": 1}
+    with pytest.raises(ConfigError, match="Did you mean `weights`"):  # a typo is still a typo
+        api.compose("composite", ["strategy.signal.weigths={wedge: 2}"])
+
+
+def test_a_mixed_run_is_named_by_its_parts_not_by_the_preset_it_started_from():
+    mixed = api.compose(None, ["signal=term_premium", "allocation=graded", "rebalance=weekly"])
+    assert mixed.strategy.name == "term_premium+graded+weekly"
+    assert api.compose("composite", ["signal=yield_shock"]).strategy.name == "yield_shock"
+    assert api.compose("composite").strategy.name == "composite"  # the preset as it is: its own name
+    named = api.compose(None, ["signal=term_premium", "strategy.name=mine"])
+    assert named.strategy.name == "mine"

@@ -47,3 +47,30 @@ def test_finished_run_carries_the_record(make_cfg, tmp_path):
     assert df["status"].tolist() == ["FINISHED"]
     assert df["metrics.cagr"].iloc[0] == pytest.approx(metrics["cagr"])
     assert df["params.strategy.name"].iloc[0] == "sixty_forty"
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_worker(tmp_path):
+    """The API snippet saved as a script: the spawned tracking worker does not re-run it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    script = tmp_path / "snippet.py"
+    script.write_text(
+        "import os\n"
+        "print('script ran in', os.getpid(), flush=True)\n"
+        "from tracking.background import opened\n"
+        f"with opened('sqlite:///{tmp_path / 'mlflow.db'}', 'regime-backtest', 'snippet') as run:\n"
+        "    run.start({})\n"
+        "    run.fail()  # waits for the worker's answers: the store opened, the run created and ended\n"
+        "print('answered', flush=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    proc = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("script ran in") == 1 and "answered" in proc.stdout
+    assert "bootstrapping phase" not in proc.stderr

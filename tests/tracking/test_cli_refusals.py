@@ -52,6 +52,7 @@ def store(tmp_path_factory) -> Iterator[dict[str, Path]]:
     parent = client.create_run(exp.experiment_id, run_name="grid parent", tags={"strategy": "move_vix_wedge"})
     client.log_metric(parent.info.run_id, "sharpe_excess_tbill", 9.0)  # sorts first: charted first
     client.set_terminated(parent.info.run_id, "FINISHED")
+    (tmp / "garbage.db").write_text("not a database, a user's notes\n" * 10)
     for name, text in {"corrupt": '{"experiment": ', "empty": "", "notarecord": "[1, 2]"}.items():
         (tmp / name / "tracking").mkdir(parents=True)
         (tmp / name / "tracking" / "record.json").write_text(text)
@@ -120,7 +121,31 @@ CASES = [
         "compare: the chart leaves out a run without daily.csv and says so",
         lambda s: ["-m", "tracking", "compare", "--uri", uri(s), "--chart", str(s["tmp"] / "cmp.png")],
         0,
-        lambda s: ["left out of the chart", "grid parent", f"chart: {s['tmp'] / 'cmp.png'}"],
+        lambda s: ["left out of the chart", "a grid's parent", f"chart: {s['tmp'] / 'cmp.png'}"],
+    ),
+    Case(
+        "compare: a mistyped --param key gets did you mean, not 'no runs match'",
+        lambda s: ["-m", "tracking", "compare", "--uri", uri(s), "--param", "strategy.signal.lookbak=252"],
+        2,
+        lambda s: ["`--param`", "strategy.signal.lookbak", "Did you mean `strategy.signal.lookback`?"],
+    ),
+    Case(
+        "compare: --csv into a missing folder names it and creates nothing",
+        lambda s: ["-m", "tracking", "compare", "--uri", uri(s), "--csv", str(s["tmp"] / "nodir" / "t.csv")],
+        2,
+        lambda s: ["--csv", str(s["tmp"] / "nodir"), "does not exist"],
+    ),
+    Case(
+        "compare: --chart into a missing folder names it and creates nothing",
+        lambda s: ["-m", "tracking", "compare", "--uri", uri(s), "--chart", str(s["tmp"] / "no" / "x.png")],
+        2,
+        lambda s: ["--chart", str(s["tmp"] / "no"), "does not exist"],
+    ),
+    Case(
+        "compare: a file that is not a database is named",
+        lambda s: ["-m", "tracking", "compare", "--uri", f"sqlite:///{s['tmp'] / 'garbage.db'}"],
+        2,
+        lambda s: ["`--uri`", str(s["tmp"] / "garbage.db"), "not an SQLite database"],
     ),
     Case(
         "resync: a file instead of a folder",

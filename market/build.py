@@ -364,7 +364,7 @@ def ten_year_range(
     """UST10Y_HIGH/UST10Y_LOW from ^TNX, cross-checked against a second download and DGS10.
 
     The primary download's last row is dropped (taken during the session, so not a day's range), and so
-    is every day whose high equals its low (no intraday prints: all of ^TNX before 1994, a few holidays
+    is every day whose high equals its low (no intraday prints: all of ^TNX before 1993-10, a few holidays
     since). The second download must agree on every common date's high, low and close to 1e-9, or the
     build stops. DGS10 closes outside ^TNX's range by more than 2 bp are counted (a different close time
     and source), not changed.
@@ -730,7 +730,8 @@ def load_offline(sources: Path) -> tuple[dict[str, pd.Series], int, tuple[str, .
         f"UST10Y_HIGH/UST10Y_LOW: `{TNX_FILES[0]}`, checked against `{TNX_FILES[1]}`: the high, low and "
         f"close are identical on all {rc.common:,} dates the two share; its last row "
         f"({rc.dropped_last.date()}) is dropped as taken during the session, and {rc.zero_range:,} days "
-        f"whose high equals the low (no intraday prints, every day before 1994) are left out. DGS10's close "
+        f"whose high equals the low (no intraday prints: every day before {rc.first.date()}, a few since) "
+        "are left out. DGS10's close "
         f"lies outside the ^TNX day's range by more than 2 bp on {rc.outside} of {rc.checked:,} days (a "
         "different close time and source); these are kept as they are"
     )

@@ -19,18 +19,18 @@ COLUMN_SOURCES: dict[str, str] = {
     "AGG": "bundled, live, yfinance, csv",
     "GLD": "bundled, live, yfinance, csv",
     "QQQ": "bundled, live, yfinance, csv",
-    "UST10Y_HIGH": "bundled (Yahoo ^TNX daily high, 1994 to 2026-06), csv (your vendor's intraday "
+    "UST10Y_HIGH": "bundled (Yahoo ^TNX daily high, 1993-10 to 2026-06-05), csv (your vendor's intraday "
     "high of the 10-year yield, in percent)",
-    "UST10Y_LOW": "bundled (Yahoo ^TNX daily low, 1994 to 2026-06), csv (your vendor's intraday "
+    "UST10Y_LOW": "bundled (Yahoo ^TNX daily low, 1993-10 to 2026-06-05), csv (your vendor's intraday "
     "low of the 10-year yield, in percent)",
-    "DTWEXBGS": "bundled and live (FRED DTWEXBGS, nominal broad U.S. dollar index, daily from 2006), "
+    "DTWEXBGS": "bundled and data=live (FRED DTWEXBGS, nominal broad U.S. dollar index, daily from 2006), "
     "or your own export (DXY, a trade-weighted index) through data=csv",
     "T10YIE": "bundled and live (FRED T10YIE, 10-year breakeven inflation, percent), csv",
     "DFII10": "bundled and live (FRED DFII10, 10-year TIPS real yield, percent), csv",
     "GVZ": "bundled (CBOE gold volatility index), live (FRED GVZCLS), csv",
     "VIX9D": "bundled (CBOE 9-day VIX, 2011 on), live (^VIX9D), csv",
-    "VIX3M": "bundled (CBOE 3-month VIX, 2007 on), live (FRED VXVCLS), csv",
-    "VIX6M": "bundled (CBOE 6-month VIX, 2008 on), live (^VIX6M), csv",
+    "VIX3M": "bundled (CBOE 3-month VIX, 2009-09 on), live (FRED VXVCLS), csv",
+    "VIX6M": "bundled (CBOE 6-month VIX, 2008-01 on), live (^VIX6M), csv",
     "SOFR_P1": "bundled and live (FRED SOFR1: SOFR's 1st percentile, percent), csv",
     "SOFR_P99": "bundled and live (FRED SOFR99: SOFR's 99th percentile, percent), csv",
     "TGCR": "bundled and live (FRED/NY Fed TGCR, tri-party general collateral rate, percent), csv",

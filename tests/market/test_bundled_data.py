@@ -158,6 +158,8 @@ def test_shipped_file_is_what_the_build_script_makes(tmp_path):
     assert build.main(["--sources", str(sources), "--out", str(out)]) == 0
     rebuilt = bundled.load(str(out))
     pd.testing.assert_frame_equal(rebuilt, bundled.load())
+    shipped = bundled.PACKAGED.with_name("auctions.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "auctions.parquet"), pd.read_parquet(shipped))
     assert (tmp_path / "NOTICE.md").read_text() == (bundled.PACKAGED.parent / "NOTICE.md").read_text()
 
 

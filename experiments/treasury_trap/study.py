@@ -280,9 +280,12 @@ GRIDS = {
     "hold_days:[5,20]",
     "markov_regime": "entry:[0.7,0.8,0.9],exit:[0.3,0.5]",
     "composite": "rule:[any,all,k_of_n],k:[1,2,3]",
+    "dollar_weakness": "rule:[change,low],window:[21,63,126],drop_pct:[2.0,3.0,5.0]",
+    "auction_stress": "lookback:[8,12,24],k:[1.0,1.5,2.0],x_bp:[6.0,8.0],hold_days:[5,20]",
+    "repo_stress": "rule:[either,iorb,dispersion],x_bp:[0.0,5.0],hold_days:[5,20]",
 }
-#: Families grid mode cannot run on the bundled data, and why.
-NO_GRID = {"dollar_weakness": "not in the bundled data (DTWEXBGS: FRED via data=live, or a csv)"}
+#: Families grid mode cannot run on the bundled data, and why (none since issue 36 bundled DTWEXBGS).
+NO_GRID: dict[str, str] = {}
 GRID_KEYS = ("n_configs", "n_distinct_portfolios", "deflated_sharpe", "pbo", "best.sharpe_excess_tbill")
 GRID_KEYS += ("walk_forward.sharpe_excess_tbill", "walk_forward.cagr", "walk_forward.max_drawdown")
 

@@ -82,3 +82,17 @@ def test_second_note_numbers_rederived_in_pandas(fresh):
     both = raw.loc["2015":, ["SWAP10Y", "UST10Y"]].dropna()
     share = float((both["SWAP10Y"] < both["UST10Y"]).mean())
     assert claims["swap"]["swap_spread_share_negative_since_2015"] == pytest.approx(share, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_the_nasdaq_and_the_intraday_swings_rederived_in_pandas(fresh):
+    claims = json.loads((fresh / "claims.json").read_text())
+    raw = load()
+    qqq = raw["QQQ"].dropna()
+    ytd = qqq.loc["2026-02-04"] / qqq.loc[:"2025-12-31"].iloc[-1] - 1
+    assert claims["ytd"]["QQQ_ytd_feb4"] == pytest.approx(ytd, rel=1e-12)
+    # the 10-year's intraday range (^TNX high - low) on the five trading days to Feb 4, in bp
+    upto = raw.loc[:"2026-02-04"]
+    rng = (upto["UST10Y_HIGH"] - upto["UST10Y_LOW"]).dropna().tail(5) * 100
+    assert claims["swings"]["range_max_bp"] == pytest.approx(rng.max(), rel=1e-12)
+    assert claims["swings"]["range_n_over_15bp"] == int((rng > 15).sum())

@@ -42,6 +42,8 @@ TP_WINDOW = 378  # trading days in eighteen months
 SWING_BP = 15.0
 LEVEL = 4.55
 HORIZONS = (5, 20, 60)
+#: A correction, one rule everywhere: a drawdown of 5% or more within 60 trading days (the event study's).
+CORRECTION, CORRECTION_DAYS = 0.05, 60
 #: The note's numbers for its February 4 table: (column, the note's value, the unit it is quoted in).
 NOTE = {
     "SPX": 6142.50,
@@ -167,11 +169,22 @@ def level_break(raw: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def spx_after(raw: pd.DataFrame) -> dict[str, float]:
-    """The S&P 500's return from the Feb 4 close to 5, 20 and 60 trading days later."""
+def spx_after(raw: pd.DataFrame) -> dict[str, Any]:
+    """The S&P 500 from the Feb 4 close: its return 5, 20 and 60 trading days later, and its worst drawdown.
+
+    The drawdown is the correction rule's (`CORRECTION` within `CORRECTION_DAYS`, from the running peak,
+    Feb 4 included); VIX's and MOVE's highs are over the same days.
+    """
     spx = series(raw, "SPX")
     i = spx.index.get_loc(SNAPSHOT)
-    return {f"SPX_fwd_{h}d": float(spx.iloc[i + h] / spx.iloc[i] - 1) for h in HORIZONS}
+    out: dict[str, Any] = {f"SPX_fwd_{h}d": float(spx.iloc[i + h] / spx.iloc[i] - 1) for h in HORIZONS}
+    w = spx.iloc[i : i + CORRECTION_DAYS + 1]
+    dd = w / w.cummax() - 1
+    out |= {"SPX_maxdd_60d": float(dd.min()), "SPX_trough_date": str(dd.idxmin().date())}
+    for col in ("VIX", "MOVE"):
+        lv = series(raw, col).loc[SNAPSHOT : w.index[-1]]
+        out |= {f"{col}_max_60d": float(lv.max()), f"{col}_max_60d_date": str(lv.idxmax().date())}
+    return out
 
 
 def catalogue_on(day: pd.Timestamp) -> dict[str, str]:
@@ -453,19 +466,25 @@ def _row_level(lv: dict[str, Any]) -> tuple[str, str]:
         f"the 60 days after: {_pct(lv['SPX_maxdd_60d_after_break'])} (MOVE, SPX)"
     )
     rising = "with a rising MOVE" if lv["MOVE_20d_change_at_break"] > 0 else "MOVE not rising"
-    fell = "supported" if lv["SPX_maxdd_60d_after_break"] <= -0.05 else "contradicted"
+    fell = "supported" if lv["SPX_maxdd_60d_after_break"] <= -CORRECTION else "contradicted"
     return says, f"4.55% broken, {rising}; deleveraging (a ≥5% S&P fall within 60 days): {fell}; {five}"
 
 
-def _row_spx_after(f: dict[str, float], states: dict[str, str]) -> tuple[str, str]:
+def _row_spx_after(f: dict[str, Any], states: dict[str, str]) -> tuple[str, str]:
     on = [k for k, v in states.items() if v == "on"]
     uncovered = [k for k, v in states.items() if v == "not covered"]
     says = (
         ", ".join(f"{h}d {_pct(f[f'SPX_fwd_{h}d'])}" for h in HORIZONS)
-        + f" (SPX); on Feb 4 the catalogue's signals on: {', '.join(on) or 'none'}; not covered "
-        f"(an input has ended, e.g. SWAP10Y in 2016): {', '.join(uncovered) or 'none'}"
+        + f"; worst drawdown within {CORRECTION_DAYS} trading days {_pct(f['SPX_maxdd_60d'])} (to the "
+        f"{f['SPX_trough_date']} close); VIX high {f['VIX_max_60d']:.2f} ({f['VIX_max_60d_date']}), "
+        f"MOVE high {f['MOVE_max_60d']:.2f} ({f['MOVE_max_60d_date']}) (SPX, VIX, MOVE); on Feb 4 the "
+        f"catalogue's signals on: {', '.join(on) or 'none'}; not covered (an input has ended, e.g. "
+        f"SWAP10Y in 2016): {', '.join(uncovered) or 'none'}"
     )
-    return says, "supported" if min(f.values()) <= -0.05 else "contradicted: no 5% fall at these horizons"
+    if f["SPX_maxdd_60d"] > -CORRECTION:
+        return says, f"contradicted: no {CORRECTION:.0%} drawdown within {CORRECTION_DAYS} days"
+    premise = " (yet the wedge was off on Feb 4: the premise failed)" if "move_vix_wedge" not in on else ""
+    return says, f"supported: a ≥{CORRECTION:.0%} drawdown within {CORRECTION_DAYS} days{premise}"
 
 
 def _row_wedge(w: dict[str, float]) -> tuple[str, str]:
@@ -522,7 +541,13 @@ def _row_swap(sw: dict[str, Any]) -> tuple[str, str]:
         f"last {sw['swap_spread_last_bp']:.0f} bp (SWAP10Y, UST10Y). "
         f"SOFR version with your export: `{SOFR_COMMAND}`"
     )
-    return says, "not testable for SOFR with this data (negative LIBOR spreads to 2016: supported as unusual)"
+    share = sw["swap_spread_share_negative_since_2015"]
+    normal = "contradicted" if share > 0.5 else "supported"
+    return says, (
+        f"'unusual' (the spread normally positive): {normal}, negative on {100 * share:.0f}% of days since "
+        "2015; the note's mechanism (paying fixed pushes swaps below Treasuries) is backwards: positioning "
+        "for easing means receiving fixed. The SOFR spread itself is not testable with this data"
+    )
 
 
 def _row_watch(w: dict[str, str]) -> tuple[str, str]:

@@ -96,3 +96,20 @@ def test_the_nasdaq_and_the_intraday_swings_rederived_in_pandas(fresh):
     rng = (upto["UST10Y_HIGH"] - upto["UST10Y_LOW"]).dropna().tail(5) * 100
     assert claims["swings"]["range_max_bp"] == pytest.approx(rng.max(), rel=1e-12)
     assert claims["swings"]["range_n_over_15bp"] == int((rng > 15).sum())
+
+
+@pytest.mark.slow
+def test_the_correction_after_feb_4_rederived_in_pandas(fresh):
+    """The study's correction rule: a drawdown of 5% or more within 60 trading days of the Feb 4 close."""
+    claims = json.loads((fresh / "claims.json").read_text())
+    spx = load()["SPX"].dropna()
+    after = spx.loc["2026-02-04":].iloc[:61]
+    drawdown = after / after.cummax() - 1
+    assert claims["spx_after"]["SPX_maxdd_60d"] == pytest.approx(drawdown.min(), rel=1e-12)
+    assert claims["spx_after"]["SPX_trough_date"] == str(drawdown.idxmin().date())
+    assert drawdown.min() <= -0.05  # so the row must not read "contradicted"
+    lines = (fresh / "README.md").read_text().splitlines()
+    row = next(line for line in lines if "sharp correction in risk" in line)
+    assert "supported: a ≥5% drawdown within 60 days" in row
+    swap = next(line for line in lines if "unusual but" in line)
+    assert "'unusual' (the spread normally positive): contradicted" in swap

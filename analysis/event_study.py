@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import math
 import runpy
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ import numpy as np
 import pandas as pd
 
 HORIZONS: tuple[int, ...] = (5, 20, 60)
+#: Horizons of `level_changes`, trading days: the days after an event a "spill-over" should show in.
+SPILL_HORIZONS: tuple[int, ...] = (1, 2, 3, 4, 5)
 CORRECTION = 0.05
 N_DRAWS = 1000
 SEED = 0
@@ -167,8 +170,7 @@ def study(
         The `EventStudy`.
     """
     idx = price.index
-    start = onsets(state).reindex(idx, fill_value=False)
-    on = state.astype("boolean").fillna(False).astype(bool).reindex(idx, fill_value=False)
+    start, on, eps, draws = placements(state, idx, n_draws, seed)
     fwd = {}
     for h in horizons:
         fwd[f"fwd_ret_{h}d"] = forward_return(price, h)
@@ -193,9 +195,6 @@ def study(
             "p_correction": _mean(cdd <= -correction) if len(cdd) else math.nan,
             "uncond_p_correction": _mean(add <= -correction) if len(add) else math.nan,
         }
-    eps = episodes(on, start)
-    carried = 0 if start.iloc[:1].any() else int(np.argmin(np.append(on.to_numpy(dtype=bool), False)))
-    draws = random_starts(len(idx), carried, eps["days"].to_numpy(), n_draws, np.random.default_rng(seed))
     for h in horizons:
         null = onset_stats(forward[f"fwd_ret_{h}d"], forward[f"fwd_maxdd_{h}d"], draws, correction)
         rows[h] |= {col: p_value(rows[h][stat], null[stat], lower) for col, (stat, lower) in PVALUES.items()}
@@ -216,6 +215,74 @@ def study(
         "seed": seed,
     }
     return EventStudy(table, eps, forward, price, on, summary)
+
+
+def placements(
+    state: pd.Series, idx: pd.DatetimeIndex, n_draws: int, seed: int
+) -> tuple[pd.Series, pd.Series, pd.DataFrame, np.ndarray]:
+    """The onsets, the state and the episodes of `state` on `idx`, and `n_draws` random placements of them.
+
+    Returns:
+        ``(start, on, episodes, draws)``: onsets and state as bool series on `idx`, the `episodes`
+        frame, and the start positions of `random_starts` (seeded with `seed`).
+    """
+    start = onsets(state).reindex(idx, fill_value=False)
+    on = state.astype("boolean").fillna(False).astype(bool).reindex(idx, fill_value=False)
+    eps = episodes(on, start)
+    carried = 0 if start.iloc[:1].any() else int(np.argmin(np.append(on.to_numpy(dtype=bool), False)))
+    draws = random_starts(len(idx), carried, eps["days"].to_numpy(), n_draws, np.random.default_rng(seed))
+    return start, on, eps, draws
+
+
+def level_changes(
+    state: pd.Series,
+    levels: pd.DataFrame,
+    *,
+    horizons: Sequence[int] = SPILL_HORIZONS,
+    n_draws: int = N_DRAWS,
+    seed: int = SEED,
+) -> pd.DataFrame:
+    """How levels (e.g. VIX and MOVE, in points) moved over the days after each onset, against all days.
+
+    The "spill-over" a signal may predict: for each column and horizon h, the change ``L[t+h] - L[t]``
+    from each onset's close, its mean and median, the share of onsets after which it rose, the mean
+    over all days of the window, and ``pval_rise``: the share of the random placements of the same
+    episodes (`random_starts`, as for `study`'s p-values) whose mean change is at least as large
+    (one-sided: a risk-off signal says volatility rises).
+
+    Args:
+        state: The signal's risk-off state (onsets are found on it, as in `study`).
+        levels: The levels on the evaluation window, one column each.
+        horizons: Forward horizons in trading days.
+        n_draws: Random placements behind the p-values (0: none).
+        seed: Their seed.
+
+    Returns:
+        One row per (``column``, ``horizon``): ``n_onsets``, ``change_mean``, ``change_median``,
+        ``share_up``, ``uncond_change_mean``, ``pval_rise``.
+    """
+    start, _, _, draws = placements(state, levels.index, n_draws, seed)
+    rows = []
+    for col in levels.columns:
+        for h in horizons:
+            chg = levels[col].shift(-h) - levels[col]
+            at = chg[start].dropna()
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a draw of onsets all past the end
+                null = np.nanmean(chg.to_numpy(dtype=float)[draws], axis=1) if draws.size else np.array([])
+            rows.append(
+                {
+                    "column": col,
+                    "horizon": h,
+                    "n_onsets": len(at),
+                    "change_mean": _mean(at),
+                    "change_median": float(at.median()) if len(at) else math.nan,
+                    "share_up": _mean(at > 0) if len(at) else math.nan,
+                    "uncond_change_mean": _mean(chg.dropna()),
+                    "pval_rise": p_value(_mean(at), null, lower=False),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["column", "horizon"])
 
 
 def random_starts(
@@ -455,6 +522,30 @@ def render(ev: EventStudy, name: str) -> str:
         )
         lines += ["", eps.to_string(index=False), "(+ = still on at the end of the window)"]
     return "\n".join(lines)
+
+
+def render_levels(moves: pd.DataFrame) -> str:
+    """`level_changes` as text: per column, the mean change after onsets against all days, by horizon."""
+    t = moves.reset_index()
+    table = pd.DataFrame(
+        {
+            "level": t["column"],
+            "after": t["horizon"].map(lambda h: f"{h}d"),
+            "onsets": t["n_onsets"].astype(int),
+            "change (onset)": t["change_mean"].map(lambda x: f"{x:+.2f}"),
+            "change (all days)": t["uncond_change_mean"].map(lambda x: f"{x:+.2f}"),
+            "share up": t["share_up"].map(_share),
+            "p(rise)": t["pval_rise"].map(_p),
+        }
+    )
+    return "\n".join(
+        [
+            "",
+            "the levels after each onset (points; p: one-sided, a rise this large by chance?, against "
+            "the same random placements):",
+            table.to_string(index=False),
+        ]
+    )
 
 
 if __name__ == "__main__":  # `python -m analysis.event_study ...` is the command `python -m analysis ...`

@@ -27,22 +27,23 @@ def load(path: str | None = None) -> pd.DataFrame:
     Raises:
         DataError: The file is missing or unreadable.
     """
-    file = PACKAGED if path is None else Path(path)
-    if not file.is_file():
-        raise DataError(
-            f"bundled data file not found: {file}",
-            key="data.loader.path",
-            hint="run `python -m market.build` to compile it, "
-            "or set data.loader.path=null for the packaged file",
-        )
-    try:
-        frame = pd.read_parquet(file)
-    except Exception as exc:  # noqa: BLE001 - any read failure is reported the same way
-        raise DataError(
-            f"cannot read {file} ({exc})",
-            key="data.loader.path",
-            hint="rebuild it with `python -m market.build`",
-        ) from exc
+    frame = read_built(PACKAGED if path is None else Path(path), key="data.loader.path", what="bundled data")
     frame.index = pd.DatetimeIndex(frame.index).as_unit("ns")
     frame.index.name = "date"
     return frame.astype("float64")
+
+
+def read_built(file: Path, *, key: str, what: str) -> pd.DataFrame:
+    """A parquet file `python -m market.build` writes, or a DataError naming `key` and how to rebuild it."""
+    if not file.is_file():
+        raise DataError(
+            f"{what} file not found: {file}",
+            key=key,
+            hint=f"run `python -m market.build` to compile it, or set {key}=null for the packaged file",
+        )
+    try:
+        return pd.read_parquet(file)
+    except Exception as exc:  # noqa: BLE001 - any read failure is reported the same way
+        raise DataError(
+            f"cannot read {file} ({exc})", key=key, hint="rebuild it with `python -m market.build`"
+        ) from exc

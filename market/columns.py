@@ -19,8 +19,33 @@ COLUMN_SOURCES: dict[str, str] = {
     "AGG": "bundled, live, yfinance, csv",
     "GLD": "bundled, live, yfinance, csv",
     "QQQ": "bundled, live, yfinance, csv",
-    "UST10Y_HIGH": "csv only (your vendor's intraday high of the 10-year yield, in percent)",
-    "UST10Y_LOW": "csv only (your vendor's intraday low of the 10-year yield, in percent)",
-    "DTWEXBGS": "not the bundled data; FRED series DTWEXBGS (nominal broad U.S. dollar index, daily from "
-    "2006) through data=live, or your own export (DXY, a trade-weighted index) through data=csv",
+    "UST10Y_HIGH": "bundled (Yahoo ^TNX daily high, 1993-10 to 2026-06-05), csv (your vendor's intraday "
+    "high of the 10-year yield, in percent)",
+    "UST10Y_LOW": "bundled (Yahoo ^TNX daily low, 1993-10 to 2026-06-05), csv (your vendor's intraday "
+    "low of the 10-year yield, in percent)",
+    "DTWEXBGS": "bundled and data=live (FRED DTWEXBGS, nominal broad U.S. dollar index, daily from 2006), "
+    "or your own export (DXY, a trade-weighted index) through data=csv",
+    "T10YIE": "bundled and live (FRED T10YIE, 10-year breakeven inflation, percent), csv",
+    "DFII10": "bundled and live (FRED DFII10, 10-year TIPS real yield, percent), csv",
+    "GVZ": "bundled (CBOE gold volatility index), live (FRED GVZCLS), csv",
+    "VIX9D": "bundled (CBOE 9-day VIX, 2011 on), live (^VIX9D), csv",
+    "VIX3M": "bundled (CBOE 3-month VIX, 2009-09 on), live (FRED VXVCLS), csv",
+    "VIX6M": "bundled (CBOE 6-month VIX, 2008-01 on), live (^VIX6M), csv",
+    "SOFR_P1": "bundled and live (FRED SOFR1: SOFR's 1st percentile, percent), csv",
+    "SOFR_P99": "bundled and live (FRED SOFR99: SOFR's 99th percentile, percent), csv",
+    "TGCR": "bundled and live (FRED/NY Fed TGCR, tri-party general collateral rate, percent), csv",
+    "BGCR": "bundled and live (FRED/NY Fed BGCR, broad general collateral rate, percent), csv",
+    "IORB": "bundled and live (FRED IORB, interest on reserve balances, from 2021-07-29, percent), csv",
+    "UST3M": "bundled and live (FRED DGS3MO), csv",
+    "UST1Y": "bundled and live (FRED DGS1), csv",
+    "UST30Y": "bundled and live (FRED DGS30), csv",
+    "HY_OAS": "bundled (FRED BAMLH0A0HYM2, to 2026-03-26), live (FRED serves its last three years), csv",
+    "NFCI": "bundled and live (FRED NFCI, Chicago Fed, weekly), csv",
+    "AUCTION10Y_COUNT": "bundled (the running number of 10-year nominal note auctions, market.auctions), or "
+    "market.auctions.ten_year_daily on your own FiscalData auctions_query rows",
+    "AUCTION10Y_BID_TO_COVER": "bundled (the latest 10-year nominal auction's bid-to-cover, market.auctions)",
+    "AUCTION10Y_INDIRECT_SHARE": "bundled (the latest 10-year nominal auction's indirect share of the "
+    "accepted amount, percent, market.auctions)",
+    "AUCTION10Y_HIGH_MINUS_AVG_BP": "bundled (the latest 10-year nominal auction's high minus average yield, "
+    "basis points, market.auctions)",
 }

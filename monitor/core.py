@@ -112,8 +112,8 @@ def assess_all(
         cfgs: Row label -> config.
         history_days: Days of history the charts show.
         skip_missing: Leave out, with a note on stderr, a preset whose signal needs columns the data
-            does not carry (every preset by default: `dollar_weakness` needs a dollar index the bundled
-            data lacks); a preset the user named is refused instead.
+            does not carry (every preset by default, e.g. on a csv without a signal's column); a preset
+            the user named is refused instead.
     """
     markets: dict[str, MarketData] = {}
     states = []

@@ -30,7 +30,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from analysis.verdict import Comparison
-from common.errors import ConfigError
+from common.errors import ConfigError, DataError
 from market.csv_source import read_frame
 from market.frame import content_digest
 from market.types import MarketData
@@ -311,6 +311,32 @@ def event_study(
 
     _, _, inputs = _inputs(strategy, overrides, data)
     return study(inputs.signal.risk_off, inputs.prices["equity"])
+
+
+def spillover(
+    strategy: str | None = "auction_stress",
+    overrides: Sequence[str] = (),
+    data: pd.DataFrame | None = None,
+    *,
+    columns: Sequence[str] = ("VIX", "MOVE"),
+) -> pd.DataFrame:
+    """What `columns` (levels, e.g. VIX and MOVE) did 1-5 days after the signal's onsets.
+
+    On the backtest window, through `analysis.event_study.level_changes`: the note's "spill-over",
+    beside the equity study of `event_study`.
+    """
+    from analysis.event_study import level_changes
+
+    _, market, inputs = _inputs(strategy, overrides, data)
+    missing = [c for c in columns if c not in market.frame.columns]
+    if missing:
+        raise DataError(
+            f"no column {missing[0]} in the data (it has: {', '.join(map(str, market.frame.columns))}).",
+            key="levels",
+            hint="name columns of the data, e.g. VIX,MOVE.",
+        )
+    window = inputs.prices.index
+    return level_changes(inputs.signal.risk_off, market.frame.loc[window, list(columns)])
 
 
 @dataclass(frozen=True)

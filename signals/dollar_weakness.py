@@ -47,9 +47,9 @@ def dollar_weakness(
     ``rule=change`` (default): on when the dollar index has fallen `drop_pct` percent or more over
     `window` days (``100 * (1 - x[t] / x[t - window])``), off once the fall is less than
     `exit_drop_pct`. ``rule=low``: on for `hold_days` days from each close below the lowest close
-    of the previous `window` days. The bundled data has no dollar index: FRED's `DTWEXBGS` (Nominal
-    Broad U.S. Dollar Index, daily from 2006) comes through ``data=live``, or map your own export
-    (DXY, a trade-weighted index) with ``data=csv`` and point `column` at it.
+    of the previous `window` days. FRED's `DTWEXBGS` (Nominal Broad U.S. Dollar Index, daily from
+    2006) is in the bundled data and comes through ``data=live``; or map your own export (DXY, a
+    trade-weighted index) with ``data=csv`` and point `column` at it.
 
     Requires: DTWEXBGS (or `column`).
 

@@ -13,7 +13,7 @@ from tests import cli
 from tests.cli import REPO
 from tests.cli import store_runs as runs
 
-NOT_BUNDLED = {"dollar_weakness"}  # needs DTWEXBGS (data=live, csv): pipeline/test_dollar_weakness_preset.py
+NOT_BUNDLED: set[str] = set()  # every preset runs on the bundled data (DTWEXBGS since issue 36)
 STRATEGIES = sorted(p.stem for p in (REPO / "conf" / "strategy").glob("*.yaml") if p.stem not in NOT_BUNDLED)
 
 pytestmark = pytest.mark.slow

@@ -45,6 +45,8 @@ TP_WINDOW = 378  # trading days in eighteen months
 SWING_BP = 15.0
 LEVEL = 4.55
 HORIZONS = (5, 20, 60)
+#: A correction, one rule everywhere: a drawdown of 5% or more within 60 trading days (the event study's).
+CORRECTION, CORRECTION_DAYS = 0.05, 60
 #: The note's numbers for its February 4 table: (column, the note's value, the unit it is quoted in).
 NOTE = {
     "SPX": 6142.50,
@@ -114,18 +116,26 @@ def term_premium(raw: pd.DataFrame) -> dict[str, Any]:
 
 
 def swings(raw: pd.DataFrame) -> dict[str, float]:
-    """Close-to-close 10-year changes (bp) in the five trading days to Feb 4: how many exceed 15 bp."""
+    """The 10-year's swings (bp) in the five trading days to Feb 4: how many exceed 15 bp.
+
+    Close to close (DGS10), and the intraday range (^TNX high minus low, on its own five trading days).
+    """
     d = (100 * series(raw, "UST10Y").diff()).loc[:SNAPSHOT].tail(5)
+    rng = (100 * (raw["UST10Y_HIGH"] - raw["UST10Y_LOW"])).dropna().loc[:SNAPSHOT].tail(5)
     return {
         "swings_n_over_15bp": int((d.abs() > SWING_BP).sum()),
         "swings_max_abs_bp": float(d.abs().max()),
         "swings_first_day": str(d.index[0].date()),
+        "range_n_over_15bp": int((rng > SWING_BP).sum()),
+        "range_max_bp": float(rng.max()),
+        "range_max_date": str(rng.idxmax().date()),
+        "range_first_day": str(rng.index[0].date()),
     }
 
 
 def ytd(raw: pd.DataFrame) -> dict[str, Any]:
-    """The 10-year's change from the last 2025 close to Feb 4, and how far QQQ's data reaches."""
-    y10, spx = series(raw, "UST10Y"), series(raw, "SPX")
+    """The 10-year's change from the last 2025 close to Feb 4, and the S&P 500's and QQQ's."""
+    y10, spx, qqq = series(raw, "UST10Y"), series(raw, "SPX"), series(raw, "QQQ")
     y0 = y10.loc[: YEAR_START - pd.Timedelta(days=1)]
     s0 = spx.loc[: YEAR_START - pd.Timedelta(days=1)]
     path = y10.loc[YEAR_START:SNAPSHOT]
@@ -135,7 +145,7 @@ def ytd(raw: pd.DataFrame) -> dict[str, Any]:
         "UST10Y_ytd_max": float(path.max()),
         "UST10Y_ytd_min": float(path.min()),
         "SPX_ytd_feb4": float(spx.loc[SNAPSHOT] / s0.iloc[-1] - 1),
-        "QQQ_last_date": str(series(raw, "QQQ").index[-1].date()),
+        "QQQ_ytd_feb4": float(qqq.loc[SNAPSHOT] / qqq.loc[: YEAR_START - pd.Timedelta(days=1)].iloc[-1] - 1),
     }
 
 
@@ -162,11 +172,22 @@ def level_break(raw: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def spx_after(raw: pd.DataFrame) -> dict[str, float]:
-    """The S&P 500's return from the Feb 4 close to 5, 20 and 60 trading days later."""
+def spx_after(raw: pd.DataFrame) -> dict[str, Any]:
+    """The S&P 500 from the Feb 4 close: its return 5, 20 and 60 trading days later, and its worst drawdown.
+
+    The drawdown is the correction rule's (`CORRECTION` within `CORRECTION_DAYS`, from the running peak,
+    Feb 4 included); VIX's and MOVE's highs are over the same days.
+    """
     spx = series(raw, "SPX")
     i = spx.index.get_loc(SNAPSHOT)
-    return {f"SPX_fwd_{h}d": float(spx.iloc[i + h] / spx.iloc[i] - 1) for h in HORIZONS}
+    out: dict[str, Any] = {f"SPX_fwd_{h}d": float(spx.iloc[i + h] / spx.iloc[i] - 1) for h in HORIZONS}
+    w = spx.iloc[i : i + CORRECTION_DAYS + 1]
+    dd = w / w.cummax() - 1
+    out |= {"SPX_maxdd_60d": float(dd.min()), "SPX_trough_date": str(dd.idxmin().date())}
+    for col in ("VIX", "MOVE"):
+        lv = series(raw, col).loc[SNAPSHOT : w.index[-1]]
+        out |= {f"{col}_max_60d": float(lv.max()), f"{col}_max_60d_date": str(lv.idxmax().date())}
+    return out
 
 
 def catalogue_on(day: pd.Timestamp) -> dict[str, str]:
@@ -398,24 +419,24 @@ def _row_term_premium(tp: dict[str, Any]) -> tuple[str, str]:
 
 def _row_swings(sw: dict[str, Any]) -> tuple[str, str]:
     says = (
-        "close-to-close (the bundled UST10Y has no intraday highs/lows): "
-        f"{sw['swings_n_over_15bp']} of the 5 daily changes from {sw['swings_first_day']} to Feb 4 "
-        f"exceed 15 bp; largest {sw['swings_max_abs_bp']:.1f} bp (UST10Y)"
+        f"intraday range (^TNX high - low): {sw['range_n_over_15bp']} of the 5 trading days from "
+        f"{sw['range_first_day']} to Feb 4 exceed 15 bp; widest {sw['range_max_bp']:.1f} bp on "
+        f"{sw['range_max_date']} (UST10Y_HIGH, UST10Y_LOW); close to close: {sw['swings_n_over_15bp']} of 5 "
+        f"changes from {sw['swings_first_day']}, largest {sw['swings_max_abs_bp']:.1f} bp (UST10Y)"
     )
-    if sw["swings_n_over_15bp"] >= 3:
-        return says, "supported"
-    return says, "contradicted on closes; intraday needs a source with daily highs/lows"
+    return says, "supported" if sw["range_n_over_15bp"] >= 3 else "contradicted: no intraday swing of 15 bp"
 
 
 def _row_ytd(y: dict[str, Any], s: dict[str, float]) -> tuple[str, str]:
     says = (
         f"10-year {y['UST10Y_2025_close']:.2f}% (last 2025 close) → {s['UST10Y']:.2f}% on Feb 4 "
         f"({y['UST10Y_ytd_bp_feb4']:+.0f} bp; range {y['UST10Y_ytd_min']:.2f}-"
-        f"{y['UST10Y_ytd_max']:.2f}%); S&P 500 {_pct(y['SPX_ytd_feb4'])} YTD; QQQ is bundled only to "
-        f"{y['QQQ_last_date']} (UST10Y, SPX)"
+        f"{y['UST10Y_ytd_max']:.2f}%); S&P 500 {_pct(y['SPX_ytd_feb4'])} YTD; Nasdaq 100 (QQQ, adjusted) "
+        f"{_pct(y['QQQ_ytd_feb4'])} YTD (UST10Y, SPX, QQQ)"
     )
     rise = "supported" if y["UST10Y_ytd_bp_feb4"] > 0 else "contradicted"
-    return says, f"{rise} for the 10-year; Nasdaq: not testable (needs QQQ or ^NDX via data=yfinance)"
+    up8 = "supported" if abs(y["QQQ_ytd_feb4"] - 0.08) <= 0.02 else "contradicted"
+    return says, f"{rise} for the 10-year; Nasdaq up 8% (within 2 points): {up8}"
 
 
 def _row_level(lv: dict[str, Any]) -> tuple[str, str]:
@@ -433,19 +454,25 @@ def _row_level(lv: dict[str, Any]) -> tuple[str, str]:
         f"the 60 days after: {_pct(lv['SPX_maxdd_60d_after_break'])} (MOVE, SPX)"
     )
     rising = "with a rising MOVE" if lv["MOVE_20d_change_at_break"] > 0 else "MOVE not rising"
-    fell = "supported" if lv["SPX_maxdd_60d_after_break"] <= -0.05 else "contradicted"
+    fell = "supported" if lv["SPX_maxdd_60d_after_break"] <= -CORRECTION else "contradicted"
     return says, f"4.55% broken, {rising}; deleveraging (a ≥5% S&P fall within 60 days): {fell}; {five}"
 
 
-def _row_spx_after(f: dict[str, float], states: dict[str, str]) -> tuple[str, str]:
+def _row_spx_after(f: dict[str, Any], states: dict[str, str]) -> tuple[str, str]:
     on = [k for k, v in states.items() if v == "on"]
     uncovered = [k for k, v in states.items() if v == "not covered"]
     says = (
         ", ".join(f"{h}d {_pct(f[f'SPX_fwd_{h}d'])}" for h in HORIZONS)
-        + f" (SPX); on Feb 4 the catalogue's signals on: {', '.join(on) or 'none'}; not covered "
-        f"(an input has ended: SWAP10Y 2016, ETFs 2025-09): {', '.join(uncovered) or 'none'}"
+        + f"; worst drawdown within {CORRECTION_DAYS} trading days {_pct(f['SPX_maxdd_60d'])} (to the "
+        f"{f['SPX_trough_date']} close); VIX high {f['VIX_max_60d']:.2f} ({f['VIX_max_60d_date']}), "
+        f"MOVE high {f['MOVE_max_60d']:.2f} ({f['MOVE_max_60d_date']}) (SPX, VIX, MOVE); on Feb 4 the "
+        f"catalogue's signals on: {', '.join(on) or 'none'}; not covered (an input has ended, e.g. "
+        f"SWAP10Y in 2016): {', '.join(uncovered) or 'none'}"
     )
-    return says, "supported" if min(f.values()) <= -0.05 else "contradicted: no 5% fall at these horizons"
+    if f["SPX_maxdd_60d"] > -CORRECTION:
+        return says, f"contradicted: no {CORRECTION:.0%} drawdown within {CORRECTION_DAYS} days"
+    premise = " (yet the wedge was off on Feb 4: the premise failed)" if "move_vix_wedge" not in on else ""
+    return says, f"supported: a ≥{CORRECTION:.0%} drawdown within {CORRECTION_DAYS} days{premise}"
 
 
 def _row_wedge(w: dict[str, float]) -> tuple[str, str]:
@@ -502,7 +529,13 @@ def _row_swap(sw: dict[str, Any]) -> tuple[str, str]:
         f"last {sw['swap_spread_last_bp']:.0f} bp (SWAP10Y, UST10Y). "
         f"SOFR version with your export: `{SOFR_COMMAND}`"
     )
-    return says, "not testable for SOFR with this data (negative LIBOR spreads to 2016: supported as unusual)"
+    share = sw["swap_spread_share_negative_since_2015"]
+    normal = "contradicted" if share > 0.5 else "supported"
+    return says, (
+        f"'unusual' (the spread normally positive): {normal}, negative on {100 * share:.0f}% of days since "
+        "2015; the note's mechanism (paying fixed pushes swaps below Treasuries) is backwards: positioning "
+        "for easing means receiving fixed. The SOFR spread itself is not testable with this data"
+    )
 
 
 def _row_watch(w: dict[str, str]) -> tuple[str, str]:

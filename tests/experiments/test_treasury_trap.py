@@ -71,3 +71,34 @@ def test_second_note_numbers_rederived_in_pandas(fresh):
     both = raw.loc["2015":, ["SWAP10Y", "UST10Y"]].dropna()
     share = float((both["SWAP10Y"] < both["UST10Y"]).mean())
     assert claims["swap"]["swap_spread_share_negative_since_2015"] == pytest.approx(share, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_the_nasdaq_and_the_intraday_swings_rederived_in_pandas(fresh):
+    claims = json.loads((fresh / "claims.json").read_text())
+    raw = load()
+    qqq = raw["QQQ"].dropna()
+    ytd = qqq.loc["2026-02-04"] / qqq.loc[:"2025-12-31"].iloc[-1] - 1
+    assert claims["ytd"]["QQQ_ytd_feb4"] == pytest.approx(ytd, rel=1e-12)
+    # the 10-year's intraday range (^TNX high - low) on the five trading days to Feb 4, in bp
+    upto = raw.loc[:"2026-02-04"]
+    rng = (upto["UST10Y_HIGH"] - upto["UST10Y_LOW"]).dropna().tail(5) * 100
+    assert claims["swings"]["range_max_bp"] == pytest.approx(rng.max(), rel=1e-12)
+    assert claims["swings"]["range_n_over_15bp"] == int((rng > 15).sum())
+
+
+@pytest.mark.slow
+def test_the_correction_after_feb_4_rederived_in_pandas(fresh):
+    """The study's correction rule: a drawdown of 5% or more within 60 trading days of the Feb 4 close."""
+    claims = json.loads((fresh / "claims.json").read_text())
+    spx = load()["SPX"].dropna()
+    after = spx.loc["2026-02-04":].iloc[:61]
+    drawdown = after / after.cummax() - 1
+    assert claims["spx_after"]["SPX_maxdd_60d"] == pytest.approx(drawdown.min(), rel=1e-12)
+    assert claims["spx_after"]["SPX_trough_date"] == str(drawdown.idxmin().date())
+    assert drawdown.min() <= -0.05  # so the row must not read "contradicted"
+    lines = (fresh / "README.md").read_text().splitlines()
+    row = next(line for line in lines if "sharp correction in risk" in line)
+    assert "supported: a ≥5% drawdown within 60 days" in row
+    swap = next(line for line in lines if "unusual but" in line)
+    assert "'unusual' (the spread normally positive): contradicted" in swap

@@ -105,7 +105,9 @@ def test_live_build_with_replaced_downloads(tmp_path):
         return _s([0.5] * 5, dates, "ACMTP10")
 
     series, removed, notes = build.load_live(None, fred=fred, yahoo=yahoo, acm=acm)
-    assert removed == 1 and notes == ()
+    assert removed == 1
+    kept = ", ".join(build.LIVE_KEPT)
+    assert notes == (f"{kept}: not fetched by the live loaders; empty (no previous file)",)
     out = tmp_path / "live.parquet"
     frame, digest = build.build(series, out, tmp_path / "NOTICE.md", move_removed=removed, live=True)
     loaded = bundled.load(str(out))

@@ -14,6 +14,10 @@ from market.frame import content_digest, prepare, tbill_price
 COLUMNS = [
     "MOVE", "VIX", "UST10Y", "UST2Y", "TBILL3M", "TERM_PREMIUM_10Y", "SWAP10Y", "SOFR", "SPX",
     "SPY", "IEF", "TLT", "AGG", "GLD", "QQQ",
+    "DTWEXBGS", "T10YIE", "DFII10", "GVZ", "VIX9D", "VIX3M", "VIX6M", "SOFR_P1", "SOFR_P99", "TGCR", "BGCR",
+    "IORB", "UST3M", "UST1Y", "UST30Y", "HY_OAS", "NFCI", "UST10Y_HIGH", "UST10Y_LOW",
+    "AUCTION10Y_COUNT", "AUCTION10Y_BID_TO_COVER", "AUCTION10Y_INDIRECT_SHARE",
+    "AUCTION10Y_HIGH_MINUS_AVG_BP",
 ]  # fmt: skip
 
 
@@ -28,7 +32,7 @@ def test_layout(raw):
     assert isinstance(raw.index, pd.DatetimeIndex) and raw.index.tz is None
     assert raw.index.is_monotonic_increasing and raw.index.is_unique
     assert raw.index[0] == pd.Timestamp("1990-01-02")
-    assert raw.index[-1] == pd.Timestamp("2026-08-21")
+    assert raw.index[-1] == pd.Timestamp("2026-08-24")  # IORB's last print (a Monday); SPX ends 2026-08-21
     assert (raw.index == raw.index.normalize()).all()
     assert raw.notna().any(axis=1).all()  # every row is some series' observation
     assert (raw.index.day_of_week < 5).all()
@@ -77,13 +81,15 @@ def test_swap_rate_ends_2016(raw):
 
 def test_series_ranges(raw):
     last = {c: raw[c].last_valid_index() for c in COLUMNS}
-    for etf in ["SPY", "IEF", "TLT", "AGG", "GLD", "QQQ"]:
-        assert last[etf] == pd.Timestamp("2025-09-26")
+    for etf in ["SPY", "IEF", "TLT", "GLD", "QQQ"]:
+        assert last[etf] == pd.Timestamp("2026-08-21")
+    assert last["AGG"] == pd.Timestamp("2026-07-16")
     assert raw["SPY"].first_valid_index() == pd.Timestamp("1993-01-29")
     assert raw["MOVE"].first_valid_index() == pd.Timestamp("2002-11-12")
     assert raw["TBILL3M"].first_valid_index() == pd.Timestamp("1990-01-02")
-    assert last["TBILL3M"] == pd.Timestamp("2026-01-29")
+    assert last["TBILL3M"] == pd.Timestamp("2026-08-20")  # DTB3 to 2026-01-29, then DGS3MO converted
     assert raw["SOFR"].first_valid_index() == pd.Timestamp("2018-04-03")
+    assert last["SOFR"] == pd.Timestamp("2026-08-20")
 
 
 def test_etf_prices_are_adjusted_closes(raw):
@@ -152,6 +158,8 @@ def test_shipped_file_is_what_the_build_script_makes(tmp_path):
     assert build.main(["--sources", str(sources), "--out", str(out)]) == 0
     rebuilt = bundled.load(str(out))
     pd.testing.assert_frame_equal(rebuilt, bundled.load())
+    shipped = bundled.PACKAGED.with_name("auctions.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "auctions.parquet"), pd.read_parquet(shipped))
     assert (tmp_path / "NOTICE.md").read_text() == (bundled.PACKAGED.parent / "NOTICE.md").read_text()
 
 

@@ -29,8 +29,7 @@ def test_every_signal_preset_as_of_the_last_date(monitored, bundled):
     assert code == 0
     rows = {r["signal"]: r for r in json.loads((results / "monitor.json").read_text())}
     with_signal = [n for n in choices("strategy") if api.compose(n).strategy.get("signal") is not None]
-    needs_more = {"dollar_weakness"}  # its dollar index is not bundled: skipped by default, with a note
-    assert sorted(rows) == sorted(set(with_signal) - needs_more) and len(rows) >= 8
+    assert sorted(rows) == sorted(with_signal) and len(rows) >= 8  # every preset's columns are bundled
     assert {r["as_of"] for r in rows.values()} == {str(bundled.end.date())} == {"2026-08-21"}
 
 

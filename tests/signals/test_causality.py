@@ -10,11 +10,13 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from signals.auction_stress import auction_stress
 from signals.composite import composite
 from signals.curve_divergence import curve_divergence
 from signals.dollar_weakness import dollar_weakness
 from signals.markov_regime import markov_regime
 from signals.move_vix_wedge import move_vix_wedge
+from signals.repo_stress import repo_stress
 from signals.stock_bond_correlation import stock_bond_correlation
 from signals.swap_spread import swap_spread
 from signals.term_premium import term_premium
@@ -57,6 +59,9 @@ SIGNALS = {
     "curve_divergence": functools.partial(curve_divergence, rule="either", window=3, x_bp=3, steepen_bp=5),
     "dollar_weakness_change": functools.partial(dollar_weakness, window=5, drop_pct=0.5, exit_drop_pct=0.2),
     "dollar_weakness_low": functools.partial(dollar_weakness, rule="low", window=5, hold_days=2),
+    "auction_stress": functools.partial(auction_stress, lookback=3, k=0.5, x_bp=6.0, hold_days=3),
+    "repo_stress_iorb": functools.partial(repo_stress, rule="iorb", x_bp=2.0, hold_days=2),
+    "repo_stress_dispersion": functools.partial(repo_stress, rule="dispersion", window=8, z_entry=1.0),
 }
 SIGNALS["composite"] = functools.partial(
     composite,
@@ -83,6 +88,15 @@ COLUMNS = (
     "SPY",
     "IEF",
     "DTWEXBGS",
+    "AUCTION10Y_COUNT",
+    "AUCTION10Y_BID_TO_COVER",
+    "AUCTION10Y_INDIRECT_SHARE",
+    "AUCTION10Y_HIGH_MINUS_AVG_BP",
+    "SOFR",
+    "TGCR",
+    "IORB",
+    "SOFR_P1",
+    "SOFR_P99",
 )
 
 
@@ -103,11 +117,39 @@ def random_frame(rng: np.random.Generator, n: int, nan_share: float) -> pd.DataF
             "IEF": 100 * np.cumprod(1 + rng.normal(0, 0.005, n)),
             "SPX": 3000 * np.cumprod(1 + rng.normal(0, 0.01, n)),
             "DTWEXBGS": 110 * np.cumprod(1 + rng.normal(0, 0.004, n)),
+            **random_auctions(rng, n),
+            **random_repo(rng, n),
         },
         index=pd.bdate_range("2020-01-01", periods=n),
     )
     holes = rng.random(f.shape) < nan_share
     return f.mask(holes)
+
+
+def random_auctions(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """The daily auction columns: an auction every 3 to 6 rows, its figures held until the next."""
+    count = np.cumsum(rng.random(n) < 0.25).astype(float)
+    per = {c: rng.normal(m, s, n + 1) for c, m, s in (("b", 2.5, 0.15), ("i", 65, 8), ("h", 4, 2))}
+    at = count.astype(int)
+    return {
+        "AUCTION10Y_COUNT": count,
+        "AUCTION10Y_BID_TO_COVER": per["b"][at],
+        "AUCTION10Y_INDIRECT_SHARE": per["i"][at],
+        "AUCTION10Y_HIGH_MINUS_AVG_BP": per["h"][at],
+    }
+
+
+def random_repo(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """SOFR, TGCR around IORB, and SOFR's percentiles around SOFR, in percent."""
+    iorb = np.full(n, 4.4)
+    sofr = iorb + rng.normal(-0.03, 0.04, n)
+    return {
+        "SOFR": sofr,
+        "TGCR": sofr + rng.normal(-0.01, 0.01, n),
+        "IORB": iorb,
+        "SOFR_P1": sofr - np.abs(rng.normal(0.05, 0.02, n)),
+        "SOFR_P99": sofr + np.abs(rng.normal(0.1, 0.05, n)),
+    }
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -175,7 +175,13 @@ def read(path: Path, *, positive: bool) -> Cached:
         values = frame[frame.columns[0]]
     except Exception as exc:  # noqa: BLE001 - a damaged cache file is a user-fixable problem
         raise DataError(f"cannot read the cache file ({exc})", key=str(path), hint=HINT_CACHE) from exc
-    series = check_series(_as_series(values, path.stem), where=str(path), positive=positive)
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values[numbers.isna() & values.notna()]  # '7.94x' is refused, never read as a gap
+    if not text.empty:
+        raise DataError(
+            f"the value {text.iloc[0]!r} on {text.index[0]} is not a number", key=str(path), hint=HINT_CACHE
+        )
+    series = check_series(_as_series(numbers, path.stem), where=str(path), positive=positive)
     return Cached(series, dict(frame.attrs.get("vintage") or {}))
 
 

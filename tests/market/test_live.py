@@ -402,6 +402,16 @@ def test_a_bad_cache_file_is_refused_naming_it(tmp_path, values, words):
     assert err.value.key == str(path) and words in err.value.message
 
 
+def test_a_cache_file_with_a_text_price_is_refused_naming_it_not_read_as_a_gap(tmp_path):
+    path = cache.cache_path(tmp_path, "SPY")
+    idx = pd.DatetimeIndex(DAYS[:3], name="date")
+    pd.DataFrame({"price": ["7.90", "7.94x", "7.99"]}, index=idx).to_parquet(path)
+    with pytest.raises(DataError) as err:
+        cache.read(path, positive=True)
+    assert err.value.key == str(path) and "the value '7.94x'" in err.value.message
+    assert str(DAYS[1].date()) in err.value.message
+
+
 def test_a_cache_file_with_duplicated_dates_is_refused_naming_it(tmp_path):
     path = cache.cache_path(tmp_path, "SPY")
     idx = pd.DatetimeIndex([DAYS[0], DAYS[1], DAYS[1]], name="date")

@@ -652,6 +652,21 @@ the default weights.
 """
 
 
+def rounded(value: Any) -> Any:
+    """`value` with every float cut to 13 significant digits, for ``claims.json``.
+
+    A rerun's last-digit float noise (summation order) then leaves the file as it was, and every figure
+    keeps 1e-12 of relative precision.
+    """
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(v) for v in value]
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.13g}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     """Compute the claims and write README.md, claims.json and the figure into ``--out``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -660,7 +675,7 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="treasury-trap-grids-") as grid_folder:
         claims = compute(Path(grid_folder), echo=True)
-    (out / "claims.json").write_text(json.dumps(claims, indent=2, sort_keys=True) + "\n")
+    (out / "claims.json").write_text(json.dumps(rounded(claims), indent=2, sort_keys=True) + "\n")
     (out / "README.md").write_text(readme(claims))
     figure(load(), out / "move_vix_10y.png")
     print(f"wrote {out / 'README.md'}")

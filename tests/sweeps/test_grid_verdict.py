@@ -92,6 +92,12 @@ def test_the_verdict_leads_the_summary_and_the_page(grid):
     at = body.index(summary["verdict"].replace("'", "&#x27;"))
     assert at < body.index("In-sample best (hindsight)") < body.index("Heatmaps")
     assert "SPA against 60/40" in body and "StepM survivors against 60/40" in body
+    # beside SPA, not before it: the chosen configuration's own verdict over the whole window
+    own = summary["best.verdict.sixty_forty.sentence"].replace("'", "&#x27;")
+    assert at < body.index(own) < body.index("Heatmaps")
+    heads = ("beats 60/40 (Sharpe ", "no evidence it beats 60/40 (Sharpe ", "trails 60/40 (Sharpe ")
+    assert own.startswith(heads)
+    assert f"Sharpe {gap:+.2f}, 95% CI " in own  # the same difference, now with its interval
 
 
 def test_the_terminal_prints_the_verdict_first(make_cfg, tmp_path, capsys):
@@ -103,6 +109,9 @@ def test_the_terminal_prints_the_verdict_first(make_cfg, tmp_path, capsys):
     assert verdict <= first + 3 and "60/40" in out[verdict], out[:6]
     assert verdict < next(i for i, line in enumerate(out) if line.startswith("top configurations"))
     assert any("SPA against 60/40" in line for line in out)
+    spa = next(i for i, line in enumerate(out) if "SPA against 60/40" in line)
+    own = next(i for i, line in enumerate(out) if "over the whole window, the search not counted: " in line)
+    assert spa < own and "60/40 (Sharpe " in out[own]
     assert np.isfinite(float(json.loads((tmp_path / "results" / "summary.json").read_text())["pbo"]))
 
 

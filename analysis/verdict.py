@@ -28,6 +28,7 @@ inside the formulas, annualised on 252 days where reported):
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
@@ -439,6 +440,40 @@ def compare(
         block=block,
         se=k * se0,
     )
+
+
+def compare_each(
+    strategy: pd.Series,
+    benchmarks: Mapping[str, pd.Series],
+    rf: pd.Series,
+    names: Iterable[str],
+    settings: Settings | None = None,
+) -> dict[str, Comparison]:
+    """`compare` the strategy with each benchmark named, on the strategy's days, the first named first.
+
+    A benchmark that did not run, or does not cover every one of the strategy's days, is left out, as
+    is one whose days are too few for the bootstrap's blocks: no verdict against it.
+
+    Args:
+        strategy: The strategy's daily returns (its days are the comparison's).
+        benchmarks: Benchmark -> its daily returns (on at least the strategy's days).
+        rf: The T-bill's daily returns (on at least those days).
+        names: The benchmarks to compare with, the primary first (``verdict.benchmarks``).
+        settings: The test (default `Settings()`).
+    """
+    days, out = strategy.index, {}
+    for name in names:
+        bench = benchmarks.get(name)
+        if bench is None or not days.isin(bench.index).all():
+            continue
+        if not bench.index.equals(days):
+            bench = bench.loc[days]
+        cash = rf if rf.index.equals(days) else rf.loc[days]
+        try:
+            out[name] = compare(strategy, bench, cash, benchmark_name=name, settings=settings)
+        except ValueError:  # too few days for the blocks
+            continue
+    return out
 
 
 def _identical(active: pd.Series, benchmark_name: str, st: Settings) -> Comparison:

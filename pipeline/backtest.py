@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis.event_study import EventStudy, study
-from analysis.verdict import Comparison, compare, scorecard
+from analysis.verdict import Comparison, compare_each, scorecard
 from backtest import metrics as M
 from backtest.engine import INIT_CASH, simulate
 from common.errors import ConfigError, DataError
@@ -106,21 +106,10 @@ class RunResult:
         Computed once, on first use (`analysis.verdict.compare`, a block bootstrap: about 0.3 s a
         benchmark). A window too short for the bootstrap's blocks has no verdict (an empty dict).
         """
-        s, out = self.strategy, {}
-        for name in self.plan.verdict:
-            if name not in self.portfolios:
-                continue
-            try:
-                out[name] = compare(
-                    s.returns,
-                    self.portfolios[name].returns,
-                    self.cash_returns,
-                    benchmark_name=name,
-                    settings=self.plan.verdict_settings,
-                )
-            except ValueError:  # too few days for the blocks: no verdict against it
-                continue
-        return out
+        returns = {name: p.returns for name, p in self.portfolios.items()}
+        return compare_each(
+            self.strategy.returns, returns, self.cash_returns, self.plan.verdict, self.plan.verdict_settings
+        )
 
     @functools.cached_property
     def episodes(self) -> pd.DataFrame | None:

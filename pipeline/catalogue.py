@@ -10,9 +10,10 @@ event study of its signal; then, across every configuration of every family toge
 - Benjamini-Yekutieli q-values over every event-study p-value (families x horizons x statistics).
 
 It prints the verdicts (`analysis.verdict.sentence`) and one table (family, best configuration, its
-active Sharpe against 60/40 and its interval, SPA p, StepM survivors, the event study's best q-value,
-PBO), writes ``catalogue.csv``, ``catalogue.json`` and ``catalogue.png`` in ``results/``, and is tracked as
-one MLflow parent run with a child run per family.
+active Sharpe against 60/40, its Sharpe difference with the single run's interval and p-value
+(`analysis.verdict.compare`, from the family grid's summary), SPA p, StepM survivors, the event
+study's best q-value, PBO), writes ``catalogue.csv``, ``catalogue.json`` and ``catalogue.png`` in
+``results/``, and is tracked as one MLflow parent run with a child run per family.
 """
 
 from __future__ import annotations
@@ -32,21 +33,23 @@ from omegaconf import DictConfig, OmegaConf
 from analysis.event_study import PVALUES
 from analysis.search_tests import Superiority, q_values, superiority
 from analysis.verdict import BENCHMARK_LABELS, Verdict, sentence
-from backtest.metrics import YEAR
 from common.errors import ConfigError
 from common.text import text_table, wrap
 from pipeline import api
 from pipeline.data import load_market
 from pipeline.run import REPO_ROOT
-from sweeps import stats as S
 from sweeps.pipeline import DATA, RETURNS, benchmark_portfolios, settings
 from tracking.lineage import run_name
 from tracking.tracked import Outcome, base_tags, execute
 
 GROUP = "catalogue"
 EXPERIMENT = "wedge_grid"  # the grid settings every family's grid runs with (its params replaced)
-#: What the active Sharpe's interval is until the single-run verdict's paired bootstrap (`compare`) is used.
-INTERVAL = "stationary bootstrap of the active returns (sweeps.stats.bootstrap_sharpe_ci, grid.bootstrap)"
+#: What the Sharpe difference's interval and p-value are: the single run's verdict of each family's best.
+INTERVAL = (
+    "the family's best configuration against 60/40 over its grid's whole window, as a single run's verdict "
+    "(analysis.verdict.compare, the verdict settings: its grid's best.verdict.sixty_forty.*), the search "
+    "not counted"
+)
 
 
 def split(argv: Sequence[str]) -> list[str]:
@@ -162,21 +165,17 @@ def _value(v: Any) -> str:
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
 
 
+#: The best's single-run verdict numbers the table shows (`analysis.verdict.Comparison.metrics`).
+VERDICT_COLUMNS = ("information_ratio", "sharpe_diff_lo", "sharpe_diff_hi", "p_value")
+
+
 def table(
-    fams: list[Family], tests: dict[str, tuple[Superiority, list]], q: pd.DataFrame, opts
+    fams: list[Family], tests: dict[str, tuple[Superiority, list]], q: pd.DataFrame
 ) -> pd.DataFrame:
     """The catalogue table: one row per family (see the module docstring)."""
     rows = []
     for f in fams:
-        pos = f.table.index.get_loc(int(f.summary["best_config"]))
-        active = f.returns[:, pos] - f.bench["sixty_forty"]
-        sd = active.std(ddof=1)
-        ir, lo, hi = float("nan"), float("nan"), float("nan")  # a best that never leaves the benchmark
-        if sd > 0:
-            ir = float(active.mean() / sd * math.sqrt(YEAR))
-            lo, hi = S.bootstrap_sharpe_ci(
-                active, samples=opts["boot_samples"], mean_block=opts["boot_block"], seed=opts["boot_seed"]
-            )
+        one = {k: f.summary.get(f"best.verdict.sixty_forty.{k}", math.nan) for k in VERDICT_COLUMNS}
         row: dict[str, Any] = {
             "family": f.name,
             "configs": len(f.table),
@@ -184,9 +183,10 @@ def table(
             "best_params": best_params(f),
             "sharpe": f.summary.get("best.sharpe_excess_tbill", float("nan")),
             "sharpe_gap.sixty_forty": f.summary.get("sharpe_gap.sixty_forty", float("nan")),
-            "active_sharpe.sixty_forty": ir,
-            "active_sharpe_lo": lo,
-            "active_sharpe_hi": hi,
+            "active_sharpe.sixty_forty": one["information_ratio"],  # NaN: a best that never leaves 60/40
+            "sharpe_diff_lo": one["sharpe_diff_lo"],
+            "sharpe_diff_hi": one["sharpe_diff_hi"],
+            "p_value.sixty_forty": one["p_value"],
             "spa_p.sixty_forty": f.summary.get("spa.sixty_forty.p_consistent", float("nan")),
         }
         for b, (spa, labels) in tests.items():
@@ -226,16 +226,18 @@ def render(tab: pd.DataFrame, said: dict[str, Verdict], tests: dict, n_events: i
                 f"StepM survivors at {spa.size:.0%} FWER: {', '.join(ids) if ids else 'none'}"
             )
         )
-    header = ["family", "configs", "best", "active Sharpe", "95% interval", "SPA p", "StepM 60/40",
-              "StepM vol", "event best q", "PBO"]  # fmt: skip
+    header = ["family", "configs", "best", "active Sharpe", "Sharpe diff", "95% interval", "p", "SPA p",
+              "StepM 60/40", "StepM vol", "event best q", "PBO"]  # fmt: skip
     rows = [
         [
             name,
             f"{r['configs']}",
             f"#{r['best_config']} {r['best_params']}",
             _num(r["active_sharpe.sixty_forty"], "+.2f"),
-            "n/a" if not np.isfinite(r["active_sharpe_lo"]) else f"{r['active_sharpe_lo']:+.2f} to "
-            f"{r['active_sharpe_hi']:+.2f}",
+            _num(r["sharpe_gap.sixty_forty"], "+.2f"),
+            "n/a" if not np.isfinite(r["p_value.sixty_forty"]) else f"{r['sharpe_diff_lo']:+.2f} to "
+            f"{r['sharpe_diff_hi']:+.2f}",
+            _num(r["p_value.sixty_forty"], ".3f"),
             _num(r["spa_p.sixty_forty"], ".3f"),
             f"{r.get('stepm_survivors.sixty_forty', 0)}",
             f"{r.get('stepm_survivors.vol_target', 0)}",
@@ -245,7 +247,14 @@ def render(tab: pd.DataFrame, said: dict[str, Verdict], tests: dict, n_events: i
         for name, r in tab.iterrows()
     ]
     text, _ = text_table(header, rows, width=None)
-    lines += ["", "per family (active Sharpe: the best's information ratio against 60/40):", text]
+    lines += [
+        "",
+        wrap(
+            "per family (active Sharpe: the best's information ratio against 60/40; Sharpe diff: its Sharpe "
+            "minus 60/40's, with the single run's 95% interval and p, the search not counted):"
+        ),
+        text,
+    ]
     lines.append(
         wrap(f"event studies: BY q-values over {n_events} p-values (families x horizons x statistics)")
     )
@@ -269,7 +278,8 @@ def write_png(tab: pd.DataFrame, said: dict[str, Verdict], path: Path) -> Path:
 
     heads = {
         "configs": "configs", "best_config": "best #", "active_sharpe.sixty_forty": "active Sharpe",
-        "active_sharpe_lo": "95% lo", "active_sharpe_hi": "95% hi", "spa_p.sixty_forty": "SPA p (60/40)",
+        "sharpe_gap.sixty_forty": "Sharpe diff", "sharpe_diff_lo": "95% lo", "sharpe_diff_hi": "95% hi",
+        "p_value.sixty_forty": "p", "spa_p.sixty_forty": "SPA p (60/40)",
         "stepm_survivors.sixty_forty": "StepM 60/40", "stepm_survivors.vol_target": "StepM vol",
         "event_best_q": "event best q", "pbo": "PBO",
     }  # fmt: skip
@@ -315,7 +325,7 @@ def run(argv: Sequence[str], folder: Path | None = None, *, echo: bool = True) -
         tests = {b: joint(fams, b, opts) for b in bench_names}
         events = pd.concat([f.events.assign(family=f.name) for f in fams], ignore_index=True)
         events["q"] = q_values(events["p"].to_numpy())
-        tab = table(fams, tests, events, opts)
+        tab = table(fams, tests, events)
         said = verdicts(fams, tests)
         results.mkdir(parents=True, exist_ok=True)
         tab.to_csv(results / "catalogue.csv")
@@ -333,7 +343,7 @@ def run(argv: Sequence[str], folder: Path | None = None, *, echo: bool = True) -
                 }
                 for b, (spa, labels) in tests.items()
             },
-            "active_sharpe_interval": INTERVAL,
+            "sharpe_diff_interval": INTERVAL,
             "families": json.loads(tab.to_json(orient="index")),
             "event_studies": json.loads(events.to_json(orient="records")),
             "not_run": dict(cfg[GROUP].get("not_run") or {}),

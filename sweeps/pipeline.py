@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
@@ -25,7 +26,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
-from analysis.search_tests import Superiority, superiority
-from analysis.verdict import Verdict, sentence
+from analysis.search_tests import Resampled, Superiority, superiority
+from analysis.verdict import Comparison, Verdict, compare_each, sentence
 from backtest.engine import import_engine
 from backtest.metrics import METRICS, YEAR, describe
 from common import checks
@@ -48,7 +49,7 @@ from report.render import Helper, can_fork
 from sweeps import grid as G
 from sweeps import progress, search
 from sweeps import stats as S
-from sweeps.evaluate import Batch, Evaluator, config_plan
+from sweeps.evaluate import Batch, Evaluator, Prepared, config_plan
 from sweeps.report import render
 from sweeps.visuals import parameters, prepare_png, start_png, write_grid_report
 from sweeps.walkforward import CHOOSERS, MODES, WalkForward, against, verdict_metrics, walk_forward
@@ -80,6 +81,8 @@ class Sweep:
         skipped: Configurations refused by validation (e.g. z_exit above z_entry) and why.
         n_simulated: Distinct portfolios simulated.
         seconds: Wall time of the simulation.
+        resampled: SPA's resampled statistics of every configuration, computed on the simulation
+            threads as the chunks ran (`analysis.search_tests.Resampled`); None: computed at the end.
     """
 
     table: pd.DataFrame
@@ -90,6 +93,7 @@ class Sweep:
     skipped: dict[int, str]
     n_simulated: int
     seconds: float
+    resampled: Resampled | None = None
 
 
 #: `grid.threads` when null: a third thread was slower here (its GIL-bound share, ~40%, is the limit).
@@ -246,17 +250,21 @@ def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[i
 
 def simulate(
     cfg: DictConfig, spec: G.GridSpec, plans: dict[int, Plan], market, *, bar=None
-) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray, int]:
+) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray, int, Resampled | None]:
     """Simulate configurations chunk by chunk, `grid.threads` at a time, or in `grid.n_jobs` processes.
 
-    `bar` is the run's progress bar (`sweeps.progress`, told each stage); None: no bar.
+    `bar` is the run's progress bar (`sweeps.progress`, told each stage); None: no bar. On threads,
+    a whole grid's SPA statistics are computed chunk by chunk beside the simulation (`Resampled`).
 
     Returns:
-        Metrics table, daily returns, dates, cash returns, distinct portfolios simulated.
+        Metrics table, daily returns, dates, cash returns, distinct portfolios simulated, and the
+        resampled statistics (None: in processes, or a chunk of a scaled-out grid).
     """
     ids = sorted(plans)
     chunks = G.batches(ids, spec.chunk_size)
-    n_jobs = settings(cfg)["n_jobs"]
+    opts = settings(cfg)
+    n_jobs = opts["n_jobs"]
+    resampled = None
     bar = bar if bar is not None else progress.open_bar(len(ids), enabled=False)
     progress.stage(bar, "loading the engine")
     import_engine(plans[ids[0]].engine)
@@ -267,7 +275,11 @@ def simulate(
         results = forked_batches(ev, plans, chunks, n_jobs)
     else:
         progress.stage(bar, "simulating")
-        results = threaded_batches(ev, plans, chunks, settings(cfg)["threads"])
+        if spec.chunk is None:  # a whole grid: concluded here, SPA included
+            resampled = Resampled(
+                len(ids), reps=opts["boot_samples"], block=round(opts["boot_block"]), seed=opts["boot_seed"]
+            )
+        results = threaded_batches(ev, plans, chunks, opts["threads"], resampled)
     batches: list[Batch] = []
     for done, batch in enumerate(results, 1):
         batches.append(batch)
@@ -282,7 +294,8 @@ def simulate(
             )
     table = pd.concat([b.table for b in batches])
     returns = _all_returns(batches)
-    return table, returns, dates, batches[0].cash_returns, sum(b.n_simulated for b in batches)
+    n_sim = sum(b.n_simulated for b in batches)
+    return table, returns, dates, batches[0].cash_returns, n_sim, resampled
 
 
 def _all_returns(batches: list[Batch]) -> np.ndarray:
@@ -297,7 +310,11 @@ def _all_returns(batches: list[Batch]) -> np.ndarray:
 
 
 def threaded_batches(
-    ev: Evaluator, plans: dict[int, Plan], chunks: list[list[int]], threads: int = 1
+    ev: Evaluator,
+    plans: dict[int, Plan],
+    chunks: list[list[int]],
+    threads: int = 1,
+    resampled: Resampled | None = None,
 ) -> Iterator[Batch]:
     """Each chunk's `Batch`, in order, simulated on up to `threads` threads side by side.
 
@@ -307,23 +324,47 @@ def threaded_batches(
     every chunk are written straight into their columns of one array of all (not copied there by an
     `np.hstack` afterwards: 56 MB per 1,000 configurations), its rows the first chunk's days; a chunk
     on other days gets an array of its own.
+
+    `resampled`: each chunk's SPA statistics are added to it on the thread that simulated the chunk
+    (matrix products and FFTs, which release the GIL too), instead of all after the grid.
     """
     n = sum(len(c) for c in chunks)
     every: np.ndarray | None = None
     lo = 0
-    with ThreadPoolExecutor(threads, thread_name_prefix="simulate") as pool:
+    blas = _one_blas_thread(resampled is not None)
+    with blas, ThreadPoolExecutor(threads, thread_name_prefix="simulate") as pool:
         running: deque[Future[Batch]] = deque()
         for c in chunks:
             job = ev.prepare([plans[i] for i in c], c)
             if every is None and len(chunks) > 1:
                 every = np.empty((job.n_days, n), order="F")  # as a batch's (`Batch`)
             out = None if every is None else every[:, lo : lo + len(c)]
-            running.append(pool.submit(job.run, out=out))
+            running.append(pool.submit(_run_chunk, job, out, lo, resampled))
             lo += len(c)
             while len(running) >= threads:
                 yield running.popleft().result()
         while running:
             yield running.popleft().result()
+
+
+def _one_blas_thread(on: bool) -> contextlib.AbstractContextManager:
+    """BLAS on one thread while the chunks' threads call it side by side (`Resampled.add`'s products).
+
+    OpenBLAS would start its own threads in each call, two callers' threads then spinning on two cores.
+    """
+    if not on:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
+def _run_chunk(job: Prepared, out: np.ndarray | None, lo: int, resampled: Resampled | None) -> Batch:
+    """A prepared chunk simulated (on a thread), its statistics added to `resampled` at column `lo`."""
+    batch = job.run(out=out)
+    if resampled is not None:
+        resampled.add(lo, batch.returns)
+    return batch
 
 
 #: What forked workers evaluate: the parent's warm `Evaluator` and the plans by id, inherited at fork.
@@ -392,7 +433,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         nonlocal skipped
         t0 = time.perf_counter()
         if hunt is None:
-            table, returns, dates, cash_r, n_sim = simulate(cfg, spec, plans, market, bar=bar)
+            table, returns, dates, cash_r, n_sim, resampled = simulate(cfg, spec, plans, market, bar=bar)
         else:  # the configurations an Optuna search evaluated, then as a grid's
             found = search.run(
                 hunt,
@@ -406,11 +447,12 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
             )
             table, returns, dates = found.table, found.returns, found.dates
             cash_r, n_sim, skipped = found.cash_returns, found.n_simulated, found.skipped
+            resampled = None
         seconds = time.perf_counter() - t0 if hunt is None else found.seconds
         ids = list(table.index)
         known = columns is not None and list(columns.index) == ids
         table = (columns if known else param_columns(spec, ids)).join(table)
-        sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds)
+        sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds, resampled)
         results.mkdir(parents=True, exist_ok=True)
         if hunt is not None:
             return search.annotate(conclude(cfg, sweep, results, market, helper), found, hunt, spec.size)
@@ -541,7 +583,11 @@ class Against:
 
 @dataclass(frozen=True)
 class Luck:
-    """The overfitting statistics of a sweep, and the sweep against its benchmark."""
+    """The overfitting statistics of a sweep, and the sweep against its benchmark.
+
+    ``verdicts``: the best configuration over the whole window against each benchmark of ``verdict``
+    (`analysis.verdict.compare`, as a single run's verdict: the search not counted), the primary first.
+    """
 
     best: int
     deflated: S.Deflated
@@ -549,6 +595,7 @@ class Luck:
     ci: tuple[float, float]
     wf: WalkForward | None
     against: Against | None = None
+    verdicts: dict[str, Comparison] = field(default_factory=dict)
 
 
 def best_config(table: pd.DataFrame, metric: str) -> int:
@@ -616,9 +663,13 @@ def versus(sweep: Sweep, opts: dict[str, Any], pos: int, name: str, bench: np.nd
             srs[lo : lo + LUCK_BLOCK] = S.per_period_sharpe(active)
             yield active
 
-    spa = superiority(
-        blocks(), reps=opts["boot_samples"], block=round(opts["boot_block"]), seed=opts["boot_seed"]
-    )
+    reps, block, seed = opts["boot_samples"], round(opts["boot_block"]), opts["boot_seed"]
+    r = sweep.resampled
+    if r is not None and r.ready(reps, block, seed, len(bench)):  # computed as the chunks ran
+        spa = r.against(sweep.returns, bench)
+        deque(blocks(), maxlen=0)  # the active Sharpe ratios only
+    else:
+        spa = superiority(blocks(), reps=reps, block=block, seed=seed)
     with np.errstate(invalid="ignore", divide="ignore"):  # a best that never leaves the benchmark: NaN
         deflated = S.deflated_from(srs, sweep.returns[:, pos] - bench, pos)
     pair = np.column_stack([sweep.returns[:, pos], bench]) - sweep.cash_returns[:, None]
@@ -673,6 +724,11 @@ def summary_metrics(sweep: Sweep, lk: Luck) -> dict[str, float]:
     return out
 
 
+def best_verdict_metrics(lk: Luck) -> dict[str, float]:
+    """The best configuration's verdicts over the whole window as ``best.verdict.<benchmark>.<name>``."""
+    return {f"best.verdict.{b}.{k}": v for b, c in lk.verdicts.items() for k, v in c.metrics().items()}
+
+
 def finish(
     cfg: DictConfig,
     sweep: Sweep,
@@ -722,10 +778,13 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
         metrics = summary_metrics(sweep, lk)
         bench = benchmarks(portfolios)
         metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
+        plan = make_plan(cfg)
+        cash = pd.Series(sweep.cash_returns, index=sweep.dates)
+        returns = {name: p.returns for name, p in portfolios.items()}
+        chosen = pd.Series(sweep.returns[:, sweep.table.index.get_loc(lk.best)], index=sweep.dates)
+        lk = replace(lk, verdicts=compare_each(chosen, returns, cash, plan.verdict, plan.verdict_settings))
+        metrics |= best_verdict_metrics(lk)
         if lk.wf is not None:  # out of sample against the benchmarks, on the same days
-            plan = make_plan(cfg)
-            cash = pd.Series(sweep.cash_returns, index=sweep.dates)
-            returns = {name: p.returns for name, p in portfolios.items()}
             wf = against(lk.wf, returns, cash, plan.verdict, plan.verdict_settings)
             lk = replace(lk, wf=wf)
             metrics |= verdict_metrics(wf)
@@ -738,6 +797,7 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
             b = lk.against.benchmark
             summary[f"stepm.{b}.survivors"] = [int(sweep.table.index[j]) for j in lk.against.spa.survivors]
             summary["verdict"] = sentence(lk.against.verdict())
+        summary |= {f"best.verdict.{b}.sentence": sentence(c.verdict) for b, c in lk.verdicts.items()}
         (results / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
     except BaseException:
         png.cancel()

@@ -153,6 +153,10 @@ def render(
             f"  deflated active Sharpe against {label}  {a.deflated.dsr:.3f}  (P[true information ratio > "
             f"{a.deflated.sr0:.2f}]; config {lk.best}'s is {a.deflated.sharpe:.2f})",
         ]
+    lines += [  # the single run's verdict of the chosen configuration: beside SPA, not instead of it
+        f"  config {lk.best} over the whole window, the search not counted: {sentence(c.verdict)}"
+        for c in lk.verdicts.values()
+    ]
     lines.append(
         f"  Sharpe 95% CI (stationary bootstrap, {opts['boot_samples']} resamples, mean block "
         f"{opts['boot_block']:g} days)  [{lk.ci[0]:.2f}, {lk.ci[1]:.2f}]  for config {lk.best}"

@@ -154,6 +154,12 @@ def lead(sweep: Sweep, lk: Luck, equity: pd.DataFrame) -> tuple[str, ...]:
             f"{len(a.spa.survivors):,} StepM survivors at {a.spa.size:.0%} FWER, deflated active Sharpe "
             f"{a.deflated.dsr:.3f}."
         )
+    first = next(iter(lk.verdicts.values()), None)
+    if first is not None:  # the chosen configuration alone, as a single run's verdict
+        out.append(
+            f"The in-sample best (config {lk.best}) over the whole window, the search not counted: "
+            f"{sentence(first.verdict)}."
+        )
     return tuple(out)
 
 

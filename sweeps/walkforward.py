@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from analysis.verdict import Comparison, Settings, compare
+from analysis.verdict import Comparison, Settings, compare_each
 from backtest import metrics as M
 from backtest.engine import INIT_CASH
 from common.errors import ConfigError
@@ -202,19 +202,7 @@ def against(
         settings: The test (``verdict``): `analysis.verdict.compare`'s.
     """
     oos = wf.oos_returns.rename("strategy")
-    days = oos.index
-    out = {}
-    for name in names:
-        bench = benchmarks.get(name)
-        if bench is None or not days.isin(bench.index).all():
-            continue
-        try:
-            out[name] = compare(
-                oos, bench.loc[days], cash_returns.loc[days], benchmark_name=name, settings=settings
-            )
-        except ValueError:  # too few out-of-sample days for the blocks
-            continue
-    return replace(wf, verdicts=out)
+    return replace(wf, verdicts=compare_each(oos, benchmarks, cash_returns, names, settings))
 
 
 def verdict_metrics(wf: WalkForward) -> dict[str, float]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from arch.bootstrap import SPA, StepM
 
 from analysis.search_tests import (
+    Resampled,
     bootstrap_indices,
     long_run_variance,
     q_values,
@@ -108,6 +111,48 @@ def test_blocks_of_configurations_give_the_whole_panel_s_answer():
     parts = superiority((x[:, lo : lo + 7] for lo in range(0, 30, 7)), reps=200, block=9, seed=2)
     assert parts == whole
     assert whole.survivors  # the test above would hold for nothing found too
+
+
+def _configurations_and_benchmark(seed: int, days: int, k: int):
+    """Configurations' own daily returns, most near the benchmark's (as de-risking strategies are)."""
+    rng = np.random.default_rng(seed)
+    bench = rng.normal(3e-4, 0.007, days)
+    x = 0.8 * bench[:, None] + rng.normal(0, 0.003, (days, k)) + rng.normal(-1e-4, 2e-4, k)
+    x[:, 5] += 9e-4  # one that beats it
+    return np.asfortranarray(x), bench
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_chunk_by_chunk_statistics_against_a_benchmark_are_arch_s(seed):
+    """`Resampled`: each chunk's own statistics, the benchmark's added at the end: arch on x − b."""
+    x, bench = _configurations_and_benchmark(seed, 400, 23)
+    r = Resampled(23, reps=300, block=10, seed=seed)
+    for lo in sorted(range(0, 23, 6), reverse=True):  # chunks (a partial one too) as threads finish them
+        r.add(lo, x[:, lo : lo + 6])
+    assert r.complete and r.ready(300, 10, seed, 400) and not r.ready(300, 10, seed + 1, 400)
+    s = r.against(x, bench)
+    spa = SPA(-bench, -x, block_size=10, reps=300, seed=seed)  # losses: minus the returns
+    spa.compute()
+    assert (s.p_lower, s.p_consistent, s.p_upper) == pytest.approx(tuple(spa.pvalues), abs=1e-12)
+    m = StepM(-bench, -x, block_size=10, reps=300, seed=seed)
+    m.compute()
+    assert list(s.survivors) == sorted(m.superior_models) and 5 in s.survivors
+    whole = superiority(x - bench[:, None], reps=300, block=10, seed=seed)
+    assert s.mean_active == pytest.approx(whole.mean_active, rel=1e-12)
+    assert replace(s, mean_active=0.0) == replace(whole, mean_active=0.0)
+
+
+def test_the_long_run_variance_of_the_active_returns_from_its_parts():
+    """LRV(x − b) = LRV(x) − x̃·u + LRV(b): against the brute-force loop over lags on x − b."""
+    from analysis.search_tests import cross_weights
+
+    x, bench = _configurations_and_benchmark(9, 300, 8)
+    active = x - bench[:, None]
+    *_, var = _brute_spa(active, bootstrap_indices(300, 2, 8, 0), 8)
+    u = cross_weights(bench, 8)
+    parts = long_run_variance(x, 8) - (x.T @ u - x.mean(0) * u.sum()) + long_run_variance(bench[:, None], 8)
+    np.testing.assert_allclose(parts, var, rtol=1e-10)
+    assert not np.allclose(long_run_variance(x, 8), var, rtol=1e-2)  # the cross term matters
 
 
 def test_a_planted_edge_is_found_and_skill_less_configurations_are_not():

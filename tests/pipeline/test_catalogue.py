@@ -48,10 +48,12 @@ def test_the_catalogue_prints_the_verdicts_first_and_writes_its_table(catalogue)
     assert any(x.startswith("catalogue verdict: ") and "volatility target" in x for x in lines[:4])
     tab = pd.read_csv(results / "catalogue.csv", index_col="family")
     assert list(tab.index) == ["move_vix_wedge", "yield_shock", "term_premium"]
-    for col in ("best_params", "active_sharpe.sixty_forty", "active_sharpe_lo", "active_sharpe_hi",
-                "spa_p.sixty_forty", "stepm_survivors.sixty_forty", "event_best_q", "pbo"):  # fmt: skip
+    for col in ("best_params", "active_sharpe.sixty_forty", "sharpe_gap.sixty_forty", "sharpe_diff_lo",
+                "sharpe_diff_hi", "p_value.sixty_forty", "spa_p.sixty_forty", "stepm_survivors.sixty_forty",
+                "event_best_q", "pbo"):  # fmt: skip
         assert col in tab.columns, col
-    assert (tab["active_sharpe_lo"] <= tab["active_sharpe.sixty_forty"]).all()
+    assert (tab["sharpe_diff_lo"] <= tab["sharpe_gap.sixty_forty"]).all()  # the interval holds its estimate
+    assert (tab["sharpe_gap.sixty_forty"] <= tab["sharpe_diff_hi"]).all()
     assert (results / "catalogue.png").stat().st_size > 10_000
     doc = json.loads((results / "catalogue.json").read_text())
     assert set(doc["joint"]) == {"sixty_forty", "vol_target"}
@@ -83,6 +85,34 @@ def test_the_joint_spa_and_stepm_are_arch_s_over_all_families(catalogue):
         stepm = StepM(np.zeros(len(common)), -active, block_size=21, reps=300, seed=0)
         stepm.compute()
         assert len(doc["joint"][b]["survivors"]) == len(stepm.superior_models)
+
+
+def test_each_family_s_interval_is_the_single_run_verdict_of_its_best(catalogue):
+    """The table's Sharpe difference by hand, its interval and p `compare`'s on the written returns."""
+    from analysis.verdict import compare
+    from pipeline.plan import make_plan
+
+    _, results, _ = catalogue
+    tab = pd.read_csv(results / "catalogue.csv", index_col="family")
+    cfg0 = api.compose(None, split(["catalogue=reduced"]), experiment="wedge_grid")
+    for name, params in dict(cfg0.catalogue.families).items():
+        r = pd.read_parquet(results.parent / "families" / name / "grid_data" / "grid_returns.parquet")
+        cfg = api.compose(None, grid_overrides(name, dict(params)), experiment="wedge_grid")
+        sixty = benchmark_portfolios(cfg, None, pd.DatetimeIndex(r.index))["sixty_forty"].returns
+        best = r[str(int(tab.at[name, "best_config"]))]
+        x, b = best - r["cash_return"], sixty.to_numpy() - r["cash_return"].to_numpy()
+        by_hand = (x.mean() / x.std(ddof=1) - b.mean() / b.std(ddof=1)) * 252**0.5
+        assert tab.at[name, "sharpe_gap.sixty_forty"] == pytest.approx(by_hand, rel=1e-9)
+        a = best.to_numpy() - sixty.to_numpy()
+        assert tab.at[name, "active_sharpe.sixty_forty"] == pytest.approx(
+            a.mean() / a.std(ddof=1) * 252**0.5, rel=1e-9
+        )
+        want = compare(
+            best, sixty.set_axis(best.index), r["cash_return"], settings=make_plan(cfg).verdict_settings
+        ).metrics()
+        for col, key in (("sharpe_diff_lo", "sharpe_diff_lo"), ("sharpe_diff_hi", "sharpe_diff_hi"),
+                         ("p_value.sixty_forty", "p_value")):  # fmt: skip
+            assert tab.at[name, col] == pytest.approx(want[key], rel=1e-9), (name, col)
 
 
 def test_by_q_values_over_every_event_study_p_value(catalogue):

@@ -56,3 +56,22 @@ def test_a_grid_of_one_judges_its_out_of_sample_days_as_the_single_run_would(tmp
         for key, value in want.metrics().items():
             got = g.summary[f"walk_forward.verdict.{bench}.{key}"]
             assert got == pytest.approx(value, rel=1e-12, abs=1e-15, nan_ok=True), (bench, key)
+
+
+def test_a_grid_of_one_gives_the_single_run_s_verdict_to_the_last_digit(tmp_path):
+    """Its best over the whole window through `compare`: the single run's verdict, every number and word."""
+    params = "grid.params={strategy: {rebalance: {calendar: [monthly]}}}"
+    g = api.grid("wedge_grid", ["strategy=move_vix_wedge", params], folder=tmp_path)
+    single = api.backtest("move_vix_wedge")
+    assert list(single.verdicts) == ["sixty_forty", "equity_buy_hold", "vol_target"]
+    for bench, want in single.verdicts.items():
+        for key, value in want.metrics().items():
+            got = g.summary[f"best.verdict.{bench}.{key}"]
+            assert got == pytest.approx(value, rel=1e-12, abs=1e-15, nan_ok=True), (bench, key)
+        assert g.summary[f"best.verdict.{bench}.sentence"] == str(want)
+    # the numbers re-derived: the Sharpe difference from the single run's daily returns, by hand
+    run = single.run
+    excess = {n: run.portfolios[n].returns - run.cash_returns for n in ("strategy", "sixty_forty")}
+    sharpe = {n: x.mean() / x.std(ddof=1) * 252**0.5 for n, x in excess.items()}
+    got = g.summary["best.verdict.sixty_forty.sharpe_diff"]
+    assert got == pytest.approx(sharpe["strategy"] - sharpe["sixty_forty"], rel=1e-9)

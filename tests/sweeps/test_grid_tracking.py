@@ -113,6 +113,9 @@ def test_a_grid_parent_carries_the_code_version_and_dataset_a_single_run_carries
     assert tags["run_folder"] == str((tmp / "out").resolve()) and tags["run_uid"]
     summary = json.loads((tmp / "out" / "results" / "summary.json").read_text())
     assert tags["verdict"] == summary["verdict"] and "60/40" in tags["verdict"]  # the search's sentence
+    # the description opens on it, as a single run's does (tracking.mlflow_store.with_headline)
+    first = tags["mlflow.note.content"].splitlines()[0]
+    assert first == f"**Verdict: {summary['verdict']}**" and "configurations counted" in first
     assert parent.data.metrics["spa.sixty_forty.p_consistent"] == summary["spa.sixty_forty.p_consistent"]
     arts = {a.path for a in mlflow.MlflowClient(uri).list_artifacts(parent.info.run_id, "repro")}
     assert "repro/environment.json" in arts

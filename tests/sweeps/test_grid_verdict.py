@@ -92,6 +92,12 @@ def test_the_verdict_leads_the_summary_and_the_page(grid):
     at = body.index(summary["verdict"].replace("'", "&#x27;"))
     assert at < body.index("In-sample best (hindsight)") < body.index("Heatmaps")
     assert "SPA against 60/40" in body and "StepM survivors against 60/40" in body
+    # beside SPA, not before it: the chosen configuration's own verdict over the whole window
+    own = summary["best.verdict.sixty_forty.sentence"].replace("'", "&#x27;")
+    assert at < body.index(own) < body.index("Heatmaps")
+    heads = ("beats 60/40 (Sharpe ", "no evidence it beats 60/40 (Sharpe ", "trails 60/40 (Sharpe ")
+    assert own.startswith(heads)
+    assert f"Sharpe {gap:+.2f}, 95% CI " in own  # the same difference, now with its interval
 
 
 def test_the_terminal_prints_the_verdict_first(make_cfg, tmp_path, capsys):
@@ -103,4 +109,29 @@ def test_the_terminal_prints_the_verdict_first(make_cfg, tmp_path, capsys):
     assert verdict <= first + 3 and "60/40" in out[verdict], out[:6]
     assert verdict < next(i for i, line in enumerate(out) if line.startswith("top configurations"))
     assert any("SPA against 60/40" in line for line in out)
+    spa = next(i for i, line in enumerate(out) if "SPA against 60/40" in line)
+    own = next(i for i, line in enumerate(out) if "over the whole window, the search not counted: " in line)
+    assert spa < own and "60/40 (Sharpe " in out[own]
     assert np.isfinite(float(json.loads((tmp_path / "results" / "summary.json").read_text())["pbo"]))
+
+
+def test_a_grid_in_one_process_computes_spa_chunk_by_chunk_as_arch_would(compose_cfg):
+    """`simulate` on threads fills `Resampled` as the chunks run: arch's SPA and StepM on x − 60/40."""
+    from analysis.search_tests import superiority
+    from pipeline.data import load_market
+    from sweeps.pipeline import settings, simulate, validate
+
+    cfg = small_cfg(compose_cfg, "grid.bootstrap.samples=300", "grid.bootstrap.block=10", "grid.chunk_size=5")
+    spec, _, plans, _ = validate(cfg)
+    market = load_market(cfg)
+    _, returns, dates, _, _, resampled = simulate(cfg, spec, plans, market)
+    assert len(plans) > 5 and resampled is not None  # several chunks, each added on its thread
+    opts = settings(cfg)
+    assert resampled.ready(opts["boot_samples"], round(opts["boot_block"]), opts["boot_seed"], len(dates))
+    sixty = benchmark_portfolios(cfg, market, dates)["sixty_forty"].returns.to_numpy()
+    got = resampled.against(returns, sixty)
+    spa = SPA(-sixty, -returns, block_size=10, reps=300, seed=0)
+    spa.compute()
+    assert (got.p_lower, got.p_consistent, got.p_upper) == pytest.approx(tuple(spa.pvalues), abs=1e-12)
+    at_end = superiority(returns - sixty[:, None], reps=300, block=10, seed=0)
+    assert (got.survivors, got.best, got.trials) == (at_end.survivors, at_end.best, at_end.trials)

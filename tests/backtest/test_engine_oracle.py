@@ -31,7 +31,7 @@ def calls(bundled) -> dict[str, list[dict]]:
     from market.bundled import load
     from market.frame import prepare
     from pipeline.plan import make_plan
-    from tests.pipeline.test_issue12_presets import with_dollar
+    from tests.pipeline.test_dollar_weakness_preset import with_dollar
 
     with_dxy = prepare(with_dollar(load()), source="bundled", calendar_column="SPX", max_ffill_days=5)
     out: dict[str, list[dict]] = {}

@@ -43,14 +43,7 @@ NOT_RUN = {
 }
 
 #: Commands that fail today, with the issue that tracks them: run, and expected to fail (strict).
-KNOWN_BROKEN = {
-    "strategy=term_premium,yield_shock strategy.signal.hold_days=10": (
-        "issue 39: the monitor checks overrides against the default preset"
-    ),
-    "'strategy.signal.weights={wedge: 2, breakout: 1, shock: 1, term_premium: 1}'": (
-        "issue 39: a mapping override of the composite's null `weights` is refused"
-    ),
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 #: Exit codes a command documents besides 0.
 EXIT_CODES = {"python -m monitor --changed": (0, 1)}

@@ -27,14 +27,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from arch.bootstrap import CircularBlockBootstrap, StationaryBootstrap
-from scipy import fft as sp_fft
-from statsmodels.stats.multitest import multipletests
+
+# arch, scipy.fft and statsmodels are imported by the functions that use them: `sweeps.pipeline` imports
+# this module, and a single run (which tests no search) would otherwise pay arch's import (seconds:
+# arch's __init__ pulls arch.univariate, numba, scipy.stats and statsmodels' models).
 
 #: Resamples drawn at once: their counts are a batch x days float array (500 x 5,800: 23 MB).
 BATCH = 500
 
-BOOTSTRAPS = {"stationary": StationaryBootstrap, "circular": CircularBlockBootstrap}
+#: arch's bootstrap class for each ``kind``.
+BOOTSTRAPS = {"stationary": "StationaryBootstrap", "circular": "CircularBlockBootstrap"}
 
 
 def bootstrap_indices(n_days: int, reps: int, block: int, seed: int, kind: str = "stationary") -> np.ndarray:
@@ -47,7 +49,9 @@ def bootstrap_indices(n_days: int, reps: int, block: int, seed: int, kind: str =
         seed: The seed `arch.bootstrap.SPA(..., seed=seed)` would be given.
         kind: ``stationary`` (geometric block lengths, `arch`'s default) or ``circular``.
     """
-    bs = BOOTSTRAPS[kind](block, np.empty(n_days), seed=seed)
+    from arch import bootstrap
+
+    bs = getattr(bootstrap, BOOTSTRAPS[kind])(block, np.empty(n_days), seed=seed)
     return np.stack([np.asarray(bs.update_indices()) for _ in range(reps)])
 
 
@@ -87,6 +91,8 @@ def long_run_variance(x: np.ndarray, block: float) -> np.ndarray:
     ``γᵢ = irfft(|F|²)ᵢ / T``, and as the kernel is a fixed linear function of them, it is one
     weighted sum of the power spectrum ``|F|²`` (`spectral_kernel`): no inverse transform.
     """
+    from scipy import fft as sp_fft  # lazy: scipy's import is start-up time a single run does not need
+
     t = x.shape[0]
     weights, size = spectral_kernel(t, float(block))
     f = sp_fft.rfft(x - x.mean(axis=0), n=size, axis=0)  # along the days: a column's days contiguous
@@ -105,6 +111,8 @@ def spectral_kernel(t: int, block: float) -> tuple[np.ndarray, int]:
     Returns:
         ``Ŵ`` (read-only) and the padded size.
     """
+    from scipy import fft as sp_fft  # lazy: as in `long_run_variance`
+
     size = sp_fft.next_fast_len(2 * t - 1, real=True)  # zero-padded: no circular overlap of the lags
     w = sp_fft.rfft(kernel(t, block), n=size).real
     c = np.full(len(w), 2.0)
@@ -370,6 +378,8 @@ def stepm(centred: np.ndarray, mean: np.ndarray, size: float) -> tuple[int, ...]
 
 def q_values(p_values: np.ndarray) -> np.ndarray:
     """Benjamini-Yekutieli q-values (statsmodels' ``fdr_by``); NaN p-values stay NaN and are not counted."""
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(p_values, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = np.isfinite(p)

@@ -15,11 +15,13 @@ inside the formulas, annualised on 252 days where reported):
 - the Sharpe difference, with a studentised block-bootstrap interval and one-sided p-value (Ledoit &
   Wolf 2008, "Robust performance hypothesis testing with the Sharpe ratio", J. Empirical Finance 15(5)):
   the delta-method standard error of the difference, from a Bartlett (Newey-West) estimate of the
-  long-run covariance on the data and from the resample's own blocks in each resample (Götze & Künsch);
+  long-run covariance on the data (`bartlett_long_run`) and from the resample's own blocks in each
+  resample (Götze & Künsch);
   resamples of circular blocks of fixed length (as `arch.bootstrap.CircularBlockBootstrap`), or the
   stationary bootstrap's (Politis & Romano 1994), drawn as one matrix (`indices`); the block length
   by Politis & White (2004, with Patton, Politis & White's 2009 correction:
-  `arch.bootstrap.optimal_block_length`) on the difference's influence series;
+  `politis_white`, what `arch.bootstrap.optimal_block_length` computes) on the difference's influence
+  series;
 - the CAGR difference and the max-drawdown reduction, with percentile intervals from the same resamples;
 - the information ratio (the Sharpe ratio of the active returns, `backtest.metrics.sharpe`), and the
   probabilistic Sharpe ratio of the active returns (Bailey & López de Prado 2012): P(true IR > 0).
@@ -282,11 +284,58 @@ def _influence(y1: np.ndarray, y2: np.ndarray, grad: tuple, m1, m2, g1, g2) -> n
 
 
 def block_length(influence: np.ndarray, bootstrap: str) -> int:
-    """Politis-White's block length for `bootstrap` (`arch.bootstrap.optimal_block_length`), ≥ 1 day."""
-    from arch.bootstrap import optimal_block_length  # here: arch's import is seconds; the schema imports us
-
-    b = float(optimal_block_length(influence)[bootstrap].iloc[0])
+    """Politis-White's block length for `bootstrap` (``stationary`` or ``circular``), ≥ 1 day."""
+    b = politis_white(influence)[bootstrap]
     return max(1, math.ceil(b)) if math.isfinite(b) else 1
+
+
+def politis_white(x: np.ndarray) -> dict[str, float]:
+    """Politis & White's (2004) optimal block lengths, as corrected by Patton, Politis & White (2009).
+
+    What `arch.bootstrap.optimal_block_length` computes for one series (its tuning from Patton's
+    MATLAB code: m is twice the first lag after which ``max(5, ⌊log10 n⌋)`` autocorrelations lie
+    within ``±2√(log10 n / n)``, at most ``⌈√n⌉ + kn``; the flat-top kernel; the result capped at
+    ``min(3√n, n/3)``), written here because importing arch costs a single run seconds.
+
+    Returns:
+        ``{"stationary": b_sb, "circular": b_cb}``, floats (inf or NaN for a series without variance).
+    """
+    eps = np.asarray(x, dtype=float) - np.mean(x)
+    n = eps.shape[0]
+    kn = max(5, int(np.log10(n)))
+    m_max = int(np.ceil(np.sqrt(n))) + kn
+    lags = range(m_max + 1)
+    cross = np.array([eps[i:] @ eps[: n - i] for i in lags])
+    # arch's normalisation of each autocorrelation (sums over the n - i - 1 values on either side)
+    norms = np.array([(eps[i + 1 :] @ eps[i + 1 :]) * (eps[: -(i + 1)] @ eps[: -(i + 1)]) for i in lags])
+    small = np.abs(cross) / np.sqrt(norms) < 2 * np.sqrt(np.log10(n) / n)
+    runs = [j for j in range(m_max - kn + 1) if small[j : j + kn].all()]
+    m = min(2 * max(runs[0], 1), m_max) if runs else m_max
+    acv = cross / n
+    k = np.arange(1, m + 1)
+    lam = np.where(k / m <= 0.5, 1.0, 2 * (1 - k / m))
+    g = np.sum(2 * lam * k * acv[1 : m + 1])
+    long_run = acv[0] + np.sum(2 * lam * acv[1 : m + 1])
+    b_max = np.ceil(min(3 * np.sqrt(n), n / 3))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            name: float(min(((2 * g**2) / (c * long_run**2)) ** (1 / 3) * n ** (1 / 3), b_max))
+            for name, c in (("stationary", 2.0), ("circular", 4 / 3))
+        }
+
+
+def bartlett_long_run(u: np.ndarray, lags: int) -> float:
+    """``Σ_t u_t² + 2 Σ_{l=1..lags} (1 − l/(lags+1)) Σ_t u_t u_{t−l}``: the Newey-West (Bartlett) sum.
+
+    What ``statsmodels.stats.sandwich_covariance.S_hac_simple(u, nlags=lags)[0, 0]`` returns for one
+    series (divided by ``n`` it is the long-run variance), written here because importing statsmodels'
+    sandwich covariance costs a single run a second.
+    """
+    u = np.asarray(u, dtype=float)
+    s = u @ u
+    for lag in range(1, lags + 1):
+        s += (1 - lag / (lags + 1.0)) * 2 * (u[lag:] @ u[:-lag])
+    return float(s)
 
 
 def indices(n: int, block: int, settings: Settings) -> np.ndarray:
@@ -404,9 +453,7 @@ def compare(
     block = st.block or block_length(u, st.bootstrap)
     if n < 3 * block:
         raise ValueError(f"{n} days are too few for a block bootstrap with {block}-day blocks.")
-    from statsmodels.stats.sandwich_covariance import S_hac_simple  # here: start-up time (as arch above)
-
-    se0 = math.sqrt(S_hac_simple(u, nlags=block - 1)[0, 0] / n / n)
+    se0 = math.sqrt(bartlett_long_run(u, block - 1) / n / n)
     idx = indices(n, block, st)
     lg1, lg2 = np.log1p(r1), np.log1p(r2)
     parts = [_resampled(y1, y2, lg1, lg2, idx[i : i + batch], block) for i in range(0, len(idx), batch)]

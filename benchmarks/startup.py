@@ -7,7 +7,7 @@ untimed warm-up of each command:
 - bare import: ``python -c "import vectorbt, mlflow, hydra"`` (what a run paid before the engine door);
 - floor: ``python -c "import pandas, hydra"`` (what any run pays: Python, numpy, pandas, Hydra);
 - warm run: ``python run.py strategy=move_vix_wedge`` (tracked to a throw-away SQLite store, charts on);
-- lean run: the same with ``tracking=disabled charts.enabled=false`` (CI smoke runs);
+- lean run: the same with ``tracking=disabled charts=none`` (CI smoke runs);
 - monitor: ``python -m monitor`` (every signal preset on the bundled data, tracked);
 - analysis: ``python -m analysis`` (the event study of the default strategy);
 - sweep: ``python run.py -m strategy.signal.z_entry=1,1.5,2`` (3 jobs on Hydra's basic launcher, tracked);
@@ -132,8 +132,8 @@ def commands(workdir: Path, label: int | str) -> dict[str, tuple[str, list[str]]
         "floor": ("floor (pandas, hydra)", [py, "-c", "import pandas, hydra"]),
         "warm": ("warm run (tracked, charts)", [*run, STRATEGY, out["warm"]]),
         "lean": (
-            "run, tracking=disabled charts.enabled=false",
-            [*run, STRATEGY, "tracking=disabled", "charts.enabled=false", out["lean"]],
+            "run, tracking=disabled charts=none",
+            [*run, STRATEGY, "tracking=disabled", "charts=none", out["lean"]],
         ),
         "monitor": ("python -m monitor", [py, "-m", "monitor"]),
         "analysis": ("python -m analysis", [py, "-m", "analysis"]),

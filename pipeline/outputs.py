@@ -336,9 +336,13 @@ def tearsheet_of(result: RunResult, rerun: str | None = None) -> tearsheet.Tears
 
 
 def portfolio_charts(
-    result: RunResult, folder: Path, plotlyjs: str, rerun: str | None = None
+    result: RunResult, folder: Path, plotlyjs: str, rerun: str | None = None, tree: Path | None = None
 ) -> list[ChartJob]:
-    """The equity/drawdown and allocation PNGs and the tearsheet (HTML and PNG), as `report.render` jobs."""
+    """The equity/drawdown and allocation PNGs and the tearsheet (HTML and PNG), as `report.render` jobs.
+
+    `tree`: where ``plotlyjs=shared`` writes plotly.js (`report.tearsheet.html_file`): the top of the
+    output tree, default the run's folder (`folder`'s parent).
+    """
     values, risk_off = _portfolio_inputs(result)
     eq = {"risk_off": risk_off, "title": f"{result.plan.name} vs benchmarks"}
     s = result.strategy
@@ -347,7 +351,13 @@ def portfolio_charts(
     return [
         job(charts.equity_drawdown_png, folder / "equity_drawdown.png", values, **eq),
         job(ac.allocation_png, folder / "allocation.png", s.weights, s.targets, **alloc),
-        job(tearsheet.html_file, folder / "report.html", sheet, plotlyjs=plotlyjs),
+        job(
+            tearsheet.html_file,
+            folder / "report.html",
+            sheet,
+            plotlyjs=plotlyjs,
+            tree=tree if tree is not None else folder.parent,
+        ),
         job(tearsheet.png_file, folder / "report.png", sheet),
     ]
 
@@ -360,16 +370,19 @@ def write(
     started: Pending | None = None,
     rerun: str | None = None,
     charts_on: bool = True,
+    tree: Path | None = None,
 ) -> list[Path]:
     """Write daily values, orders, stats, the charts and the tearsheet into `folder`; return the files.
 
     Args:
         result: The run.
         folder: The results folder.
-        plotlyjs: How ``report.html`` includes plotly.js: ``inline`` (once, works offline) or ``cdn``.
+        plotlyjs: How ``report.html`` includes plotly.js: ``inline`` (once, works offline), ``cdn``, or
+            ``shared`` (one copy in `tree`, linked by a relative URL).
         started: The signal's charts if `signal_charts` already started them; else they are made here.
         rerun: The command that re-runs the run, for the tearsheet's lineage.
         charts_on: False (``charts.enabled=false``): no figure, no tearsheet; the tables and stats only.
+        tree: The top of the output tree (a sweep's folder), for ``shared``: default `folder`'s parent.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if started is None:
@@ -394,5 +407,5 @@ def write(
         )
     if result.signal is not None:
         files += [folder / "event_study.csv", folder / "event_study.json", folder / "episodes.csv"]
-    drawn = render(portfolio_charts(result, folder, plotlyjs, rerun)) if charts_on else []
+    drawn = render(portfolio_charts(result, folder, plotlyjs, rerun, tree)) if charts_on else []
     return files + drawn + started.finish()

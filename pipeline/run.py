@@ -112,8 +112,15 @@ def execute(
         if echo:  # the table as soon as the numbers exist; the charts and the tracking follow
             print(text, flush=True)
         rerun = rerun_command(job_overrides())
+        sweep = _multirun_job()  # charts.plotlyjs=shared: one plotly.js for the sweep's pages
         outputs.write(
-            result, results, plotlyjs=cfg.charts.plotlyjs, started=started, rerun=rerun, charts_on=charts_on
+            result,
+            results,
+            plotlyjs=cfg.charts.plotlyjs,
+            started=started,
+            rerun=rerun,
+            charts_on=charts_on,
+            tree=sweep[0] if sweep is not None and output_dir is None else None,
         )
         return Outcome(outputs.flat_metrics(result), text, tags_of(result, cfg), printed=echo)
 

@@ -116,8 +116,9 @@ class VerdictConfig:
 
 
 #: ``charts.plotlyjs``: how ``report.html`` carries plotly.js (`report.tearsheet.PLOTLYJS`): inlined once
-#: (the default: the page renders offline), or a link to plotly's CDN (an explicit opt-in).
-PLOTLYJS = ("inline", "cdn")
+#: (the default: the page renders offline), a link to plotly's CDN (an explicit opt-in), or one copy
+#: shared by the output tree's pages (a run's folder, a sweep's).
+PLOTLYJS = ("inline", "cdn", "shared")
 
 
 def check(cfg: Any) -> None:
@@ -159,8 +160,10 @@ def check(cfg: Any) -> None:
             "charts.plotlyjs",
             charts.get("plotlyjs"),
             PLOTLYJS,
-            fix="inline (the default: plotly.js inlined once in report.html, which renders offline) or "
-            "cdn (a smaller page that loads plotly.js from its CDN and is blank without internet).",
+            fix="inline (the default: plotly.js inlined once in report.html, which renders offline), "
+            "shared (plotly.js written once at the top of the run's or sweep's folder, each report.html "
+            "linking it: small pages that render offline beside it) or cdn (a smaller page that loads "
+            "plotly.js from its CDN and is blank without internet).",
         )
 
 

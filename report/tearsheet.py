@@ -9,7 +9,8 @@ condition of the rule), the allocation over time, the strategy's monthly returns
 Sharpe against the reference benchmark (60/40), its five worst drawdowns, returns by regime (strategy and
 reference), the event study with its p-values, the episode scorecard, and the run's lineage. plotly.js
 is inlined once, in the first figure, so the page renders offline (``plotlyjs="cdn"`` links it instead:
-a smaller page that needs internet).
+a smaller page that needs internet; ``plotlyjs="shared"`` references one copy written once at the top of
+the output tree, `plotlyjs_file`: small pages that render offline while they stay beside it).
 
 Every number shown comes from `backtest.metrics` (the headline table, formatted by the caller) or from
 `backtest.breakdown`, which calls those metrics. Pure: a `Tearsheet` in, a string or a figure out; the
@@ -56,7 +57,7 @@ SECTIONS = {
     "episodes": "Episodes: where de-risking paid",
     "lineage": "Lineage",
 }
-PLOTLYJS = ("inline", "cdn")
+PLOTLYJS = ("inline", "cdn", "shared")
 CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -406,13 +407,15 @@ def _banner(verdicts: tuple[tuple[str, str], ...]) -> str:
     return "".join(out)
 
 
-def page(sheet: Tearsheet, *, plotlyjs: str = "inline") -> str:
+def page(sheet: Tearsheet, *, plotlyjs: str = "inline", src: str | None = None) -> str:
     """The tearsheet as one HTML document.
 
     Args:
         sheet: What to show.
-        plotlyjs: ``inline`` (plotly.js inlined once, in the first figure: renders offline) or ``cdn``
-            (a script tag to plotly's CDN: a smaller page that needs internet).
+        plotlyjs: ``inline`` (plotly.js inlined once, in the first figure: renders offline), ``cdn``
+            (a script tag to plotly's CDN: a smaller page that needs internet) or ``shared`` (a script
+            tag to `src`, a copy of plotly.js the page's writer put beside it: `html_file`).
+        src: With ``shared``: the script's URL relative to the page, ending in ``.js``.
 
     Returns:
         The page, every section a ``<section id=...>`` of `SECTIONS` (the signal and event-study
@@ -420,6 +423,9 @@ def page(sheet: Tearsheet, *, plotlyjs: str = "inline") -> str:
     """
     if plotlyjs not in PLOTLYJS:
         raise ValueError(f"`plotlyjs` must be one of {', '.join(PLOTLYJS)}, got {plotlyjs!r}")
+    if (plotlyjs == "shared") != (src is not None) or (src is not None and not src.endswith(".js")):
+        raise ValueError(f"`src` (a relative URL ending in .js) goes with plotlyjs='shared', got {src!r}")
+    script: bool | str = {"cdn": "cdn", "shared": src}.get(plotlyjs, True)
     figs = figures(sheet)
     notes = _notes(sheet)
     first = True
@@ -454,8 +460,7 @@ def page(sheet: Tearsheet, *, plotlyjs: str = "inline") -> str:
         elif key == "lineage":
             parts.append(_lineage_html(sheet.lineage))
         if key in figs:
-            mode: bool | str = ("cdn" if plotlyjs == "cdn" else True) if first else False
-            parts.append(_fig_html(figs[key], key, mode))
+            parts.append(_fig_html(figs[key], key, script if first else False))
             first = False
         elif key in ("signal", "active"):
             continue
@@ -467,9 +472,43 @@ def page(sheet: Tearsheet, *, plotlyjs: str = "inline") -> str:
     )
 
 
-def html_file(sheet: Tearsheet, path: str | os.PathLike[str], *, plotlyjs: str = "inline") -> Path:
-    """Write `page` to `path` atomically; return the path."""
-    return charts._write_atomic(path, page(sheet, plotlyjs=plotlyjs).encode("utf-8"))
+def html_file(
+    sheet: Tearsheet,
+    path: str | os.PathLike[str],
+    *,
+    plotlyjs: str = "inline",
+    tree: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write `page` to `path` atomically; return the path.
+
+    Args:
+        sheet: What to show.
+        path: The page's file.
+        plotlyjs: As `page`. With ``shared``, plotly.js is written once into `tree` (`plotlyjs_file`)
+            and the page references it by a relative URL.
+        tree: The top of the output tree the page is in (a sweep's folder, a run's): default, the
+            page's folder.
+    """
+    path = Path(path)
+    src = None
+    if plotlyjs == "shared":
+        js = plotlyjs_file(Path(tree) if tree is not None else path.parent)
+        src = Path(os.path.relpath(js, path.parent)).as_posix()
+    return charts._write_atomic(path, page(sheet, plotlyjs=plotlyjs, src=src).encode("utf-8"))
+
+
+def plotlyjs_file(folder: Path) -> Path:
+    """plotly.js in `folder` as ``plotly-<version>.min.js``, written once: an existing copy is kept.
+
+    Named by plotly.js's version, so a page never loads a script of another version than the one its
+    figures were written for. Written atomically: jobs of a sweep writing it at once leave one whole copy.
+    """
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    js = folder / f"plotly-{get_plotlyjs_version()}.min.js"
+    if not js.is_file():
+        charts._write_atomic(js, get_plotlyjs().encode("utf-8"))
+    return js
 
 
 # -------------------------------------------------------------------------------------------- the PNG

@@ -37,6 +37,8 @@ CASES: list[tuple[str, str, list[str], list[str]]] = [
     ("trend-long", "run", ["strategy.signal.trend_window=100000"], ["`strategy.signal.trend_window`"]),
     ("plotlyjs-maybe", "run", ["charts.plotlyjs=maybe"], ["`charts.plotlyjs`", "maybe"]),
     ("plotlyjs-true", "run", ["charts.plotlyjs=true"], ["`charts.plotlyjs`", "inline"]),  # the old value
+    ("plotlyjs-shard", "run", ["charts.plotlyjs=shard"], ["`charts.plotlyjs`", "Did you mean `shared`"]),
+    ("charts-nonee", "run", ["charts=nonee"], ["`charts=nonee`", "Did you mean `none`"]),
     ("experiment-empty", "run", ["tracking.experiment="], ["`tracking.experiment`"]),
     # values that ended in a traceback
     ("slippage-inf", "run", ["backtest.slippage_bp=inf"], ["`backtest.slippage_bp`"]),

@@ -65,8 +65,12 @@ def _answer(conn: Connection, message: tuple[Any, ...]) -> None:
 
 def _serve(
     conn: Connection, session: Any, tracker: Any, info: dict[str, Any], params: dict[str, str]
-) -> None:
-    """Describe the created run, then log it (``log``), end it FAILED (``fail``) or KILLED (parent died)."""
+) -> bool:
+    """Describe the created run, then log it (``log``), end it FAILED (``fail``) or KILLED (parent died).
+
+    Returns:
+        False when the parent died (the run ended KILLED), else True: the worker may serve another run.
+    """
     described: Exception | None = None
     try:  # overlaps the parent's simulation
         _describe(tracker, info)
@@ -78,12 +82,12 @@ def _serve(
             tracker.log_params(params)
             tracker.describe(tags={"incomplete": KILLED_NOTE})
         session.end_run("KILLED")
-        return
+        return False
     try:
         if msg[0] != "log":
             session.end_run("FAILED")
             _answer(conn, ("ok", {}))
-            return
+            return True
         if described is not None:
             raise described
         tracker.log(**msg[1])
@@ -100,14 +104,18 @@ def _serve(
         with contextlib.suppress(Exception):
             session.end_run("FAILED")
         _answer(conn, ("error", mlflow_store.describe_error(exc, session.uri)))
+    return True
 
 
 def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -> None:
-    """Worker body: open the store, then obey the parent's messages.
+    """Worker body: open the store, then obey the parent's messages, one run after another.
 
     The run it creates is always ended by the worker itself (FINISHED, FAILED, or KILLED when the
     parent died), never left to MLflow's exit handler, which would end it FINISHED however empty.
-    Ctrl-C is the parent's to handle: it ends the run FAILED through ``("fail",)``.
+    Ctrl-C is the parent's to handle: it ends the run FAILED through ``("fail",)``. Once a run has
+    ended (or the parent aborted before creating one), the worker waits for the next ``start`` (a
+    sweep's next job: `opened` with ``keep``), named by its info's ``run_name``; it leaves when the
+    parent closes the pipe or dies.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -117,21 +125,23 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
         _answer(conn, ("error", mlflow_store.describe_error(exc, where)))
         return
     _answer(conn, ("ok", {"uri": session.uri}))
-    msg = _receive(conn)
-    if msg is None or msg[0] != "start":
-        return
-    info: dict[str, Any] = msg[1] if len(msg) > 1 else {}
-    params: dict[str, str] = msg[2] if len(msg) > 2 else {}
-    try:
-        tracker = session.start_run(run_name, tags=info.get("tags"))
-    except Exception as exc:
-        _answer(conn, ("error", f"{type(exc).__name__}: {exc}"))
-        return
-    try:
-        _answer(conn, ("ok", {"run_id": tracker.run_id, "experiment_id": tracker.experiment_id}))
-        _serve(conn, session, tracker, info, params)
-    finally:
-        session.end_active("KILLED")
+    while (msg := _receive(conn)) is not None:
+        if msg[0] != "start":  # ("abort",): no run for this job; the next may start one
+            continue
+        info: dict[str, Any] = msg[1] if len(msg) > 1 else {}
+        params: dict[str, str] = msg[2] if len(msg) > 2 else {}
+        try:
+            tracker = session.start_run(info.get("run_name", run_name), tags=info.get("tags"))
+        except Exception as exc:
+            _answer(conn, ("error", f"{type(exc).__name__}: {exc}"))
+            return
+        try:
+            _answer(conn, ("ok", {"run_id": tracker.run_id, "experiment_id": tracker.experiment_id}))
+            alive = _serve(conn, session, tracker, info, params)
+        finally:
+            session.end_active("KILLED")
+        if not alive:
+            return
 
 
 @contextlib.contextmanager
@@ -194,8 +204,21 @@ class BackgroundRun:
         self.uri: str | None = None
         self.run_id: str | None = None
         self.experiment_id: str | None = None
+        self.key = (uri, experiment)
+        self._name = run_name
         self._opened: dict[str, Any] | None = None
         self._pending_start = False
+        #: Every answer the worker owes has been read and its last run ended: it may serve another.
+        self.idle = True
+
+    def reuse(self, run_name: str) -> BackgroundRun:
+        """This worker (idle, alive, its store open) for the next run, named `run_name`."""
+        self._name, self.run_id, self.experiment_id = run_name, None, None
+        return self
+
+    def alive(self) -> bool:
+        """The worker process is running."""
+        return self._proc.is_alive()
 
     def _reply(self) -> dict[str, Any]:
         if not self._conn.poll(WAIT_SECONDS):
@@ -220,8 +243,9 @@ class BackgroundRun:
                 ``command`` for the description, ``folder`` (the run folder) for the logged marker.
             params: The flattened config, logged if the run is ended KILLED (the parent died).
         """
+        self.idle = False
         with contextlib.suppress(OSError):  # a worker that already failed has said why: see _started
-            self._conn.send(("start", info or {}, params or {}))
+            self._conn.send(("start", {"run_name": self._name, **(info or {})}, params or {}))
         self._pending_start = True
 
     def _started(self) -> None:
@@ -239,6 +263,7 @@ class BackgroundRun:
         self._started()
         self._conn.send(("log", payload))
         self._reply()
+        self.idle = True
 
     def fail(self) -> None:
         """End the run FAILED (best effort)."""
@@ -246,9 +271,10 @@ class BackgroundRun:
             self._started()
             self._conn.send(("fail",))
             self._reply()
+            self.idle = True
 
     def abort(self) -> None:
-        """Stop the worker without creating a run."""
+        """Create no run for this job (the worker waits for another, or is closed)."""
         with contextlib.suppress(Exception):
             self._conn.send(("abort",))
 
@@ -265,11 +291,35 @@ class BackgroundRun:
         self._conn.close()
 
 
+#: The worker kept warm between the jobs of a sweep run in this process (`opened` with ``keep``).
+_warm: list[BackgroundRun] = []
+
+
 @contextlib.contextmanager
-def opened(uri: str | None, experiment: str, run_name: str) -> Iterator[BackgroundRun]:
-    """A `BackgroundRun` that is always closed; the caller starts, logs, fails or aborts it."""
-    run = BackgroundRun(uri, experiment, run_name)
+def opened(uri: str | None, experiment: str, run_name: str, *, keep: bool = False) -> Iterator[BackgroundRun]:
+    """A `BackgroundRun`; the caller starts, logs, fails or aborts it.
+
+    Without `keep` the worker is closed on leaving. With `keep` (a ``-m`` sweep's jobs, run one after
+    another in this process by Hydra's basic launcher) a worker whose conversation ended cleanly (its
+    run logged, failed or never started, every answer read) is kept for the next job on the same store
+    and experiment, its mlflow imported and its store open; any other (a store error, an exception
+    between messages) is closed as without `keep`. A kept worker is a daemon: it ends with this process,
+    and on its own when this process is killed (the pipe closes), with no run open between jobs.
+    """
+    run = None
+    while _warm:
+        held = _warm.pop()
+        if keep and held.key == (uri, experiment) and held.alive():
+            run = held.reuse(run_name)
+        else:
+            held.close()
+    run = run or BackgroundRun(uri, experiment, run_name)
+    kept = False
     try:
         yield run
+        kept = keep and run.idle and run.alive()
     finally:
-        run.close()
+        if kept:
+            _warm.append(run)
+        else:
+            run.close()

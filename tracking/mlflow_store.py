@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from filelock import FileLock
@@ -369,56 +369,92 @@ def database_refusal(message: str) -> str | None:
     return None
 
 
+#: Database URIs whose check talks to psycopg (3) directly: SQLAlchemy 2.1's ``postgresql://`` driver.
+PSYCOPG_SCHEMES = ("postgresql", "postgresql+psycopg")
+
+
 def _check_database(uri: str, *, key: str, create: bool) -> bool:
     """Connect once to a database store; refused credentials or a missing driver are config errors.
 
     A database that does not answer (down, unreachable) is left to the run, which keeps its results
     for ``python -m tracking resync`` like any store that is down. Returns True when the database has
-    no MLflow tables yet (the first run creates them).
+    no MLflow tables yet (the first run creates them). A PostgreSQL URI on psycopg (the default driver)
+    is checked with psycopg itself, without importing SQLAlchemy (half a second) in the main process
+    (`_psycopg_has_store`); other drivers and databases through SQLAlchemy (`_sqlalchemy_has_store`).
 
     Raises:
         ConfigError: The driver is not installed, the database refused the user or its password, or
             it does not exist; or (``create=False``) it holds no MLflow store.
     """
-    # lazy: SQLAlchemy loads only for a database URI
-    import sqlalchemy
-    from sqlalchemy.exc import DBAPIError, NoSuchModuleError
-    from sqlalchemy.pool import NullPool
-
     where, shown = database_name(uri), redact_text(uri)
-    scheme = urlsplit(uri).scheme.split("+", 1)[0].lower()
-    try:
-        engine = sqlalchemy.create_engine(
-            uri, connect_args=DB_CONNECT_ARGS.get(scheme, {}), poolclass=NullPool
-        )
-    except (ImportError, NoSuchModuleError) as exc:
-        raise ConfigError(
-            f"the database driver for `{shown}` is not installed ({exc}).",
-            key=key,
-            hint='for PostgreSQL: pip install -e ".[postgres]" (psycopg, the driver of postgresql://)',
-        ) from None
-    try:
-        with engine.connect() as con:
-            new = not sqlalchemy.inspect(con).has_table("experiments")
-    except DBAPIError as exc:
-        refusal = database_refusal(redact_text(str(exc.orig)))
+    check = _psycopg_has_store if urlsplit(uri).scheme.lower() in PSYCOPG_SCHEMES else _sqlalchemy_has_store
+    has, error = check(uri, key=key)
+    if error is not None:
+        refusal = database_refusal(redact_text(error))
         if refusal is None:
             return False  # down or unreachable: the run goes on and keeps its results
         raise ConfigError(
             f"the database at {where} refused the connection: {refusal} ({shown}).",
             key=key,
             hint="fix the user, password or database name in the URI (or in PGPASSWORD / ~/.pgpass)",
-        ) from None
-    finally:
-        engine.dispose()
-    if new and not create:
+        )
+    if not has and not create:
         raise ConfigError(
             f"the database at {where} holds no MLflow tracking store ({shown}).",
             key=key,
             hint="check the URI; `mlflow server --backend-store-uri <uri>` or a first `python run.py` "
             "creates the store",
         )
-    return new
+    return not has
+
+
+def _missing_driver(uri: str, exc: BaseException | str, key: str) -> ConfigError:
+    return ConfigError(
+        f"the database driver for `{redact_text(uri)}` is not installed ({exc}).",
+        key=key,
+        hint='for PostgreSQL: pip install -e ".[postgres]" (psycopg, the driver of postgresql://)',
+    )
+
+
+def _psycopg_has_store(uri: str, *, key: str) -> tuple[bool, str | None]:
+    """(the database has MLflow's ``experiments`` table, the connection's error message or None)."""
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None:
+        raise _missing_driver(uri, "No module named 'psycopg'", key)
+    import psycopg  # lazy: only for a PostgreSQL URI
+
+    parts = urlsplit(uri)  # libpq reads the same URI, once SQLAlchemy's +driver is dropped
+    conninfo = urlunsplit(parts._replace(scheme="postgresql"))
+    try:
+        with psycopg.connect(conninfo, autocommit=True, **DB_CONNECT_ARGS["postgresql"]) as con:
+            # what SQLAlchemy's has_table asks: the table in the connection's search path
+            row = con.execute("select to_regclass('experiments') is not null").fetchone()
+    except psycopg.Error as exc:
+        return False, str(exc)
+    return bool(row and row[0]), None
+
+
+def _sqlalchemy_has_store(uri: str, *, key: str) -> tuple[bool, str | None]:
+    """As `_psycopg_has_store`, through SQLAlchemy's engine for the URI (any driver it knows)."""
+    import sqlalchemy  # lazy: SQLAlchemy loads only for a database URI psycopg does not serve
+    from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+    from sqlalchemy.pool import NullPool
+
+    scheme = urlsplit(uri).scheme.split("+", 1)[0].lower()
+    try:
+        engine = sqlalchemy.create_engine(
+            uri, connect_args=DB_CONNECT_ARGS.get(scheme, {}), poolclass=NullPool
+        )
+    except (ImportError, NoSuchModuleError) as exc:
+        raise _missing_driver(uri, exc, key) from None
+    try:
+        with engine.connect() as con:
+            return sqlalchemy.inspect(con).has_table("experiments"), None
+    except DBAPIError as exc:
+        return False, str(exc.orig)
+    finally:
+        engine.dispose()
 
 
 def store_lock(uri: str) -> contextlib.AbstractContextManager[Any]:

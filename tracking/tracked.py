@@ -249,7 +249,11 @@ def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -
         print(
             f"tracking: creating a new MLflow store at {store_path(uri) or redact_text(uri)}", file=sys.stderr
         )
-    with background(cfg.tracking.uri, str(cfg.tracking.experiment), name) as worker:
+    from tracking.record import current_sweep
+
+    # a sweep's jobs in one process (the basic launcher) share one worker, kept warm between them
+    keep = current_sweep() is not None
+    with background(cfg.tracking.uri, str(cfg.tracking.experiment), name, keep=keep) as worker:
         yield TrackedRun(cfg, name, folder, worker, rerun)
 
 

@@ -29,3 +29,14 @@ def test_a_run_without_charts_writes_the_tables_and_no_figure(tmp_path):
     for name in ("daily.csv", "orders.csv"):  # the numbers do not depend on the figures
         assert (results / name).read_text() == (on / name).read_text()
     assert json.loads((results / "stats.json").read_text()) == json.loads((on / "stats.json").read_text())
+
+
+def test_charts_none_is_charts_enabled_false_and_the_other_keys_still_apply(make_cfg):
+    default, none = make_cfg(), make_cfg("charts=none")
+    assert default.charts.enabled is True and none.charts.enabled is False
+    assert none.charts.plotlyjs == default.charts.plotlyjs == "inline"
+    assert make_cfg("charts=none", "charts.enabled=true").charts.enabled is True  # the command line wins
+    assert make_cfg("charts.plotlyjs=shared").charts == {"enabled": True, "plotlyjs": "shared"}
+    check(make_cfg("charts.plotlyjs=shared"))
+    with pytest.raises(ConfigError, match="shared"):  # the fix names the new choice
+        check(make_cfg("charts.plotlyjs=share"))

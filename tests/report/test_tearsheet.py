@@ -113,8 +113,41 @@ def test_cdn_is_an_explicit_opt_in_with_one_script_tag(saved):
     page = tearsheet.page(sheet, plotlyjs="cdn")
     assert BANNER not in page
     assert len(re.findall(r'<script[^>]* src="https://cdn\.plot\.ly/', page)) == 1
-    with pytest.raises(ValueError, match="`plotlyjs` must be one of inline, cdn"):
+    with pytest.raises(ValueError, match="`plotlyjs` must be one of inline, cdn, shared"):
         tearsheet.page(sheet, plotlyjs="true")
+
+
+def test_shared_writes_plotly_js_once_per_tree_and_each_page_links_it_relatively(saved, tmp_path):
+    from plotly.offline import get_plotlyjs_version
+
+    from pipeline import outputs
+
+    sheet = outputs.tearsheet_of(saved[0].run)
+    pages = [tmp_path / job / "results" / "report.html" for job in ("0", "1")]  # a sweep's two jobs
+    for path in pages:
+        tearsheet.html_file(sheet, path, plotlyjs="shared", tree=tmp_path)
+    js = tmp_path / f"plotly-{get_plotlyjs_version()}.min.js"
+    assert [p.name for p in tmp_path.rglob("*.js")] == [js.name]  # one copy for the tree
+    assert js.read_text(encoding="utf-8") == get_plotlyjs()
+    inline = len(tearsheet.page(sheet).encode("utf-8"))
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        assert BANNER not in page
+        srcs = re.findall(r'<script[^>]* src="([^"]+)"', page)
+        assert srcs == [f"../../{js.name}"]  # once, relative: the tree can move or be copied whole
+        assert (path.parent / srcs[0]).resolve() == js.resolve()
+        assert len(page.encode("utf-8")) < inline - len(get_plotlyjs()) // 2
+    before = js.stat().st_mtime_ns
+    tearsheet.html_file(sheet, pages[0], plotlyjs="shared", tree=tmp_path)
+    assert js.stat().st_mtime_ns == before  # an existing copy is kept, not rewritten
+    alone = tmp_path / "run" / "report.html"  # no tree given: the page's own folder
+    tearsheet.html_file(sheet, alone, plotlyjs="shared")
+    assert re.findall(r'<script[^>]* src="([^"]+)"', alone.read_text()) == [js.name]
+    assert (alone.parent / js.name).is_file()
+    with pytest.raises(ValueError, match="`src`"):
+        tearsheet.page(sheet, plotlyjs="shared")
+    with pytest.raises(ValueError, match="`src`"):
+        tearsheet.page(sheet, plotlyjs="inline", src="plotly.js")
 
 
 def test_the_page_renders_offline_in_headless_chromium(saved, tmp_path):
@@ -140,3 +173,16 @@ def test_the_page_renders_offline_in_headless_chromium(saved, tmp_path):
         assert im.size == (1400, 6000)
         colours = len(set(im.convert("RGB").resize((140, 600)).getdata()))
     assert colours > 200  # charts, not a blank page
+
+
+def test_a_shared_page_renders_offline_beside_its_tree_in_headless_chromium(saved, tmp_path):
+    chromium()
+    from pipeline import outputs
+
+    sheet = outputs.tearsheet_of(saved[0].run)
+    path = tmp_path / "3" / "results" / "report.html"
+    page = tearsheet.html_file(sheet, path, plotlyjs="shared", tree=tmp_path)
+    flags = ("--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--virtual-time-budget=20000")
+    dom = dump_dom(page.as_uri(), tmp_path / "dom", *flags, timeout=240)
+    drawn = re.findall(r'<div id="fig-([\w-]+)"[^>]*class="plotly-graph-div[^"]*js-plotly-plot', dom)
+    assert len(drawn) == 7 and dom.count('class="main-svg"') >= 12  # plotly.js loaded from ../../

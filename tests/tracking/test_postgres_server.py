@@ -93,6 +93,41 @@ def test_wrong_password_is_one_line_exit_2_and_nothing_created(postgres, tmp_pat
     assert tables(postgres) == []  # no run, not even MLflow's tables
 
 
+CHECK = """
+import sys
+from common.errors import ConfigError
+from tracking.mlflow_store import check_store
+try:
+    print(check_store(sys.argv[1], create=sys.argv[2] == "create"))
+except ConfigError as err:
+    print("ConfigError:", err)
+print("sqlalchemy" in sys.modules)
+"""
+
+
+@pytest.mark.slow
+def test_the_store_check_of_a_postgresql_uri_needs_no_sqlalchemy(postgres, tmp_path):
+    def check(uri: str, create: str = "create") -> list[str]:
+        proc = python("-c", CHECK, uri, create)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.splitlines()
+
+    assert check(postgres) == ["True", "False"]  # an empty database: a new store, found with psycopg
+    assert check(postgres.replace("postgresql://", "postgresql+psycopg://")) == ["True", "False"]
+    *refused, imported = check(postgres.replace(PASSWORD, "not-the-password"))
+    assert refused[0].startswith("ConfigError:") and "password authentication failed" in refused[0]
+    assert "not-the-password" not in "\n".join(refused) and imported == "False"
+    missing = check(postgres, "no")[0]  # compare/resync create nothing
+    assert missing.startswith("ConfigError:") and "holds no MLflow" in missing
+    from mlflow import MlflowClient
+
+    MlflowClient(postgres).search_experiments()  # MLflow creates its tables
+    assert check(postgres) == ["False", "False"]  # the store exists now
+    assert check_store(postgres, create=False) is False  # in process too
+    down = f"postgresql://mlflow:{PASSWORD}@127.0.0.1:{free_port()}/mlflow"
+    assert check(down) == ["False", "False"]  # down: left to the run, which keeps its results
+
+
 def test_database_refusals_are_named_without_the_password():
     message = (
         '(psycopg.OperationalError) connection failed: connection to server at "10.0.0.5", port 5432 '

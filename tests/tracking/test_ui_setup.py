@@ -96,7 +96,10 @@ def test_a_backtest_run_shows_its_headline_in_percent(make_cfg, tmp_path):
     (run,) = mlflow.MlflowClient(uri).search_runs([exp.experiment_id])
     note = run.data.tags["mlflow.note.content"]
     lines = note.splitlines()
-    names = cells(lines[0])[1:]
+    assert lines[0] == f"**Verdict: {run.data.tags['verdict']}**"  # the description opens on the verdict
+    opening = ("**Verdict: beats 60/40", "**Verdict: no evidence it beats 60/40", "**Verdict: trails 60/40")
+    assert lines[0].startswith(opening)
+    names = cells(next(line for line in lines if line.startswith("|")))[1:]
     assert names[0] == "strategy" and "sixty_forty" in names
     cagr = cells(next(line for line in lines if line.startswith("| CAGR |")))[1:]
     assert cagr == [pct(metrics["cagr"]), *(pct(metrics[f"{b}.cagr"]) for b in names[1:])]

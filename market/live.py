@@ -11,7 +11,8 @@ Sources compose: ``data.loader.sources`` is a list of names, and each source's s
 - ``nyfed_rates``: the New York Fed's reference rates (`market.nyfed_rates`), ``rates: {column: rate or
   rate:field}`` (``SOFR_P99: sofr:percentPercentile99``);
 - ``fiscaldata``: Treasury auction results (`market.fiscaldata`), event data: ``tables: [auctions]``;
-  not columns of the frame but a table beside it (`events`);
+  a table beside the frame (`events`), and the daily AUCTION10Y_* columns derived from it as the bundled
+  file's are (`market.auctions.daily_from_records`);
 - ``bundled``: the packaged file (`market.bundled`), ``path`` and ``columns`` (a list; null = all);
 - ``csv``: a user's files (`market.csv_source`), ``files`` and ``price_columns``.
 
@@ -41,6 +42,7 @@ import pandas as pd
 from common.errors import ConfigError, DataError, did_you_mean
 from market import bundled as bundled_source
 from market import csv_source
+from market.auctions import daily_from_records as auction_daily
 from market.cache import Cached, FetchError, cache_path, cached_series, cached_table
 from market.fiscaldata import KEY as AUCTION_KEY
 from market.fiscaldata import TABLE as AUCTION_TABLE
@@ -348,6 +350,38 @@ def _settings(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _auction_columns(
+    frame: pd.DataFrame,
+    table: str,
+    names: list[str],
+    owner: dict[str, str],
+    vintages: list[dict[str, Any]],
+    notes: list[str],
+) -> pd.DataFrame:
+    """The frame with the daily AUCTION10Y_* columns from FiscalData's auctions (as the bundled file's).
+
+    The derivation is `market.auctions.daily_from_records`, the bundled build's own.
+
+    The columns are fiscaldata's: a source listed after it that gives one of them wins it (the later
+    source wins), one listed before loses it, and the notes say so. The fiscaldata vintage names them.
+    """
+    daily = auction_daily(pd.read_parquet(table), frame.index, frame.get("UST10Y"), frame.get("DFII10"))
+    after = set(names[names.index("fiscaldata") + 1 :])
+    taken = []
+    for col in daily.columns:
+        if owner.get(col) in after:
+            notes.append(f"`{col}` from {owner[col]} (it overrides fiscaldata: the later source wins)")
+            continue
+        if col in owner:
+            notes.append(f"`{col}` from fiscaldata (it overrides {owner[col]}: the later source wins)")
+        owner[col] = "fiscaldata"
+        taken.append(col)
+    for v in vintages:
+        if v.get("events") == "auctions":
+            v["columns"] = taken
+    return frame.assign(**{c: daily[c] for c in taken})
+
+
 def load(
     sources: Sequence[str],
     cache_dir: str = ".cache/live",
@@ -410,6 +444,8 @@ def load(
         raise failure(failed, ctx.cache_dir)
     frame = pd.concat(frames, axis=1, sort=True).astype("float64") if frames else pd.DataFrame()
     frame.index = pd.DatetimeIndex(pd.DatetimeIndex(frame.index).as_unit("ns"), name="date")
+    if "auctions" in tables and len(frame.index):
+        frame = _auction_columns(frame, tables["auctions"], names, owner, vintages, notes)
     if ctx.as_of is not None:
         frame = frame.loc[: pd.Timestamp(ctx.as_of)]
         notes.append(

@@ -288,6 +288,10 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
         write_states(state_dir, states)
         bar.close()
         status["code"] = exit_status(diff) if request.changed else 0
+        if echo and report.use_colour(sys.stdout):  # the log and report.txt keep the plain text
+            changed_only = diff if request.changed else None
+            print(report.table(states, source=market.source, changed=changed_only, colour=True), flush=True)
+            return Outcome(metrics_of(states), text, tags_of(market, states, request.run_id), printed=True)
         return Outcome(metrics_of(states), text, tags_of(market, states, request.run_id))
 
     args = [*request.overrides, *([f"--run={request.run_id}"] if request.run_id else [])]

@@ -71,6 +71,14 @@ def read_results(path: Path) -> pd.DataFrame:
         df[c] = pd.to_datetime(df[c], format="%Y-%m-%d").astype("datetime64[ns]")
     for c in NUMBERS:
         df[c] = pd.to_numeric(df[c]).astype("float64")
+    return coupon_results(df)
+
+
+def coupon_results(df: pd.DataFrame) -> pd.DataFrame:
+    """The coupon auctions (notes and bonds) with results, sorted by date and term.
+
+    Bills and announced auctions (no high yield yet) are left out.
+    """
     coupon = df["security_type"].isin(["Note", "Bond"]) & df["high_yield"].notna()
     return df[coupon].sort_values(["auction_date", "security_term"], kind="stable").reset_index(drop=True)
 
@@ -179,6 +187,39 @@ def ten_year_daily(auctions: pd.DataFrame, index: pd.DatetimeIndex) -> pd.DataFr
         vals = ten[src].to_numpy(dtype="float64")[np.clip(pos, 0, None)] if len(ten) else np.nan
         out[col] = np.where(pos >= 0, vals, np.nan)
     return pd.DataFrame(out, index=index)
+
+
+def daily_from_records(
+    records: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    dgs10: pd.Series | None = None,
+    dfii10: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The `DAILY` columns on `index` from FiscalData ``auctions_query`` records (`market.fiscaldata`).
+
+    The same derivation as the bundled file's (`coupon_results`, `derive`, `ten_year_daily`). FiscalData's
+    own ``inflation_index_security`` marks the TIPS; where a record lacks it, `infer_tips` decides from the
+    10-year nominal and real yields (a 10-year with neither series is taken as nominal).
+
+    Args:
+        records: ``auctions_query`` rows, typed (dates as datetimes, the measures as floats).
+        index: The daily dates of the frame.
+        dgs10: The 10-year nominal yield (percent), for the TIPS inference and ``derive``.
+        dfii10: The 10-year real yield (percent), for the TIPS inference.
+
+    Returns:
+        The `DAILY` columns, NaN before the first 10-year nominal auction.
+    """
+    table = coupon_results(records)
+    given = table.get("inflation_index_security")
+    flag = given.astype("object").where(given.notna(), None) if given is not None else None
+    if flag is None or flag.isna().any():
+        nominal = {10: dgs10} if dgs10 is not None else {}
+        real = {10: dfii10} if dfii10 is not None else {}
+        inferred = infer_tips(table, nominal, real)
+        flag = inferred if flag is None else flag.fillna(inferred)
+    table = table.assign(inflation_index_security=flag.astype(str))
+    return ten_year_daily(derive(table, dgs10), index)
 
 
 def load(path: str | Path | None = None, dgs10: pd.Series | None = None) -> pd.DataFrame:

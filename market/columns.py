@@ -41,11 +41,12 @@ COLUMN_SOURCES: dict[str, str] = {
     "UST30Y": "bundled and live (FRED DGS30), csv",
     "HY_OAS": "bundled (FRED BAMLH0A0HYM2, to 2026-03-26), live (FRED serves its last three years), csv",
     "NFCI": "bundled and live (FRED NFCI, Chicago Fed, weekly), csv",
-    "AUCTION10Y_COUNT": "bundled (the running number of 10-year nominal note auctions, market.auctions), or "
-    "market.auctions.ten_year_daily on your own FiscalData auctions_query rows",
-    "AUCTION10Y_BID_TO_COVER": "bundled (the latest 10-year nominal auction's bid-to-cover, market.auctions)",
-    "AUCTION10Y_INDIRECT_SHARE": "bundled (the latest 10-year nominal auction's indirect share of the "
-    "accepted amount, percent, market.auctions)",
-    "AUCTION10Y_HIGH_MINUS_AVG_BP": "bundled (the latest 10-year nominal auction's high minus average yield, "
-    "basis points, market.auctions)",
+    "AUCTION10Y_COUNT": "bundled and live (FiscalData auctions_query: the running number of 10-year nominal "
+    "note auctions, market.auctions)",
+    "AUCTION10Y_BID_TO_COVER": "bundled and live (FiscalData: the latest 10-year nominal auction's "
+    "bid-to-cover, market.auctions)",
+    "AUCTION10Y_INDIRECT_SHARE": "bundled and live (FiscalData: the latest 10-year nominal auction's "
+    "indirect share of the accepted amount, percent, market.auctions)",
+    "AUCTION10Y_HIGH_MINUS_AVG_BP": "bundled and live (FiscalData: the latest 10-year nominal auction's high "
+    "minus average yield, basis points, market.auctions)",
 }

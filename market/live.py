@@ -11,7 +11,8 @@ Sources compose: ``data.loader.sources`` is a list of names, and each source's s
 - ``nyfed_rates``: the New York Fed's reference rates (`market.nyfed_rates`), ``rates: {column: rate or
   rate:field}`` (``SOFR_P99: sofr:percentPercentile99``);
 - ``fiscaldata``: Treasury auction results (`market.fiscaldata`), event data: ``tables: [auctions]``;
-  not columns of the frame but a table beside it (`events`);
+  a table beside the frame (`events`), and the daily AUCTION10Y_* columns derived from it as the bundled
+  file's are (`market.auctions.daily_from_records`);
 - ``bundled``: the packaged file (`market.bundled`), ``path`` and ``columns`` (a list; null = all);
 - ``csv``: a user's files (`market.csv_source`), ``files`` and ``price_columns``.
 
@@ -22,8 +23,8 @@ The remote sources go through `market.cache.cached_series` (`cached_table` for e
 extended by the days after its last date, ``refresh`` refetches all, and any failed refresh (see
 `market.remote` for the causes) falls back on the cache, flagged stale, with a note naming the source,
 the series, the cause and what to do. A source that fails with no cache stops the run with one message
-naming the source, the columns it leaves missing, the cause and how to go on (the sources that worked
-keep their fresh caches).
+naming the source, the needed columns it leaves missing, the cause and how to go on (the sources that
+worked keep their fresh caches); a column the run does not read (``needed``) is left out with a note.
 
 The frame's ``attrs`` carry ``vintages`` (one per series: source, id, columns, download date, the file's
 own date, ``as_of``, range, stale) and ``notes``; `market.frame.prepare` moves them into `MarketData`.
@@ -41,6 +42,8 @@ import pandas as pd
 from common.errors import ConfigError, DataError, did_you_mean
 from market import bundled as bundled_source
 from market import csv_source
+from market.auctions import DAILY as AUCTION_COLUMNS
+from market.auctions import daily_from_records as auction_daily
 from market.cache import Cached, FetchError, cache_path, cached_series, cached_table
 from market.fiscaldata import KEY as AUCTION_KEY
 from market.fiscaldata import TABLE as AUCTION_TABLE
@@ -208,7 +211,7 @@ def fiscaldata(settings: Mapping[str, Any], ctx: Context) -> Part:
             key=AUCTION_KEY,
         )
     except FetchError as exc:
-        part.failed["auctions"] = exc
+        part.failed.update(dict.fromkeys(AUCTION_COLUMNS, exc))  # the columns derived from the table
         return part
     part.events["auctions"] = str(path)
     part.vintages.append({**got.vintage, "columns": [], "events": "auctions"})
@@ -318,6 +321,36 @@ def check_sources(sources: object) -> list[str]:
     return [str(n) for n in names]
 
 
+def split_failed(
+    failed: Mapping[str, Mapping[str, FetchError]], needed: Sequence[str] | None
+) -> tuple[dict[str, dict[str, FetchError]], dict[str, dict[str, FetchError]]]:
+    """The failed columns the run needs (all of them when `needed` is None), and the others."""
+    fatal: dict[str, dict[str, FetchError]] = {}
+    spared: dict[str, dict[str, FetchError]] = {}
+    want = None if needed is None else set(map(str, needed))
+    for name, cols in failed.items():
+        for col, exc in cols.items():
+            (fatal if want is None or col in want else spared).setdefault(name, {})[col] = exc
+    return fatal, spared
+
+
+def missing_notes(spared: Mapping[str, Mapping[str, FetchError]]) -> list[str]:
+    """One note per source whose failed columns no part of the run needs: named, with their causes."""
+    notes = []
+    for name, cols in spared.items():
+        causes: dict[str, list[str]] = {}
+        for exc in cols.values():
+            causes.setdefault(exc.cause, [])
+            if str(exc.series) not in causes[exc.cause]:
+                causes[exc.cause].append(str(exc.series))
+        said = "; ".join(f"{', '.join(ids)}: {cause}" for cause, ids in causes.items())
+        notes.append(
+            f"missing: {name} failed with no cache, columns {', '.join(cols)} left out ({said}); "
+            "nothing this run computes reads them"
+        )
+    return notes
+
+
 def failure(failed: Mapping[str, Mapping[str, FetchError]], cache_dir: Path) -> DataError:
     """The one message for sources that failed with no cache.
 
@@ -329,7 +362,9 @@ def failure(failed: Mapping[str, Mapping[str, FetchError]], cache_dir: Path) -> 
     for name, cols in failed.items():
         causes: dict[str, list[str]] = {}
         for exc in cols.values():
-            causes.setdefault(exc.cause, []).append(str(exc.series))
+            ids = causes.setdefault(exc.cause, [])
+            if str(exc.series) not in ids:  # one table gives several columns
+                ids.append(str(exc.series))
             if exc.hint and exc.hint not in hints:
                 hints.append(exc.hint)
         said = "; ".join(f"{', '.join(ids)}: {cause}" for cause, ids in causes.items())
@@ -348,12 +383,45 @@ def _settings(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _auction_columns(
+    frame: pd.DataFrame,
+    table: str,
+    names: list[str],
+    owner: dict[str, str],
+    vintages: list[dict[str, Any]],
+    notes: list[str],
+) -> pd.DataFrame:
+    """The frame with the daily AUCTION10Y_* columns from FiscalData's auctions (as the bundled file's).
+
+    The derivation is `market.auctions.daily_from_records`, the bundled build's own.
+
+    The columns are fiscaldata's: a source listed after it that gives one of them wins it (the later
+    source wins), one listed before loses it, and the notes say so. The fiscaldata vintage names them.
+    """
+    daily = auction_daily(pd.read_parquet(table), frame.index, frame.get("UST10Y"), frame.get("DFII10"))
+    after = set(names[names.index("fiscaldata") + 1 :])
+    taken = []
+    for col in daily.columns:
+        if owner.get(col) in after:
+            notes.append(f"`{col}` from {owner[col]} (it overrides fiscaldata: the later source wins)")
+            continue
+        if col in owner:
+            notes.append(f"`{col}` from fiscaldata (it overrides {owner[col]}: the later source wins)")
+        owner[col] = "fiscaldata"
+        taken.append(col)
+    for v in vintages:
+        if v.get("events") == "auctions":
+            v["columns"] = taken
+    return frame.assign(**{c: daily[c] for c in taken})
+
+
 def load(
     sources: Sequence[str],
     cache_dir: str = ".cache/live",
     start: str = "1990-01-01",
     refresh: bool = False,
     as_of: str | None = None,
+    needed: Sequence[str] | None = None,
     **settings: Any,
 ) -> pd.DataFrame:
     """Load and combine the listed sources into one raw frame (union of dates, NaN where no print).
@@ -364,6 +432,9 @@ def load(
         start: First date fetched from the remote sources.
         refresh: Refetch every remote series' whole history.
         as_of: ``YYYY-MM-DD``: FRED series as ALFRED had them on that date, and every series cut there.
+        needed: The columns the run reads (its signal's, sleeves', calendar's: `pipeline.data`); a source
+            failing with no cache stops the run only for these, the others are left out with a note.
+            None: every column is needed.
         **settings: Each source's settings (``yahoo``, ``fred``, ``nyfed``, ``nyfed_rates``, ``fiscaldata``,
             ``bundled``, ``csv``); those of sources not listed are ignored.
 
@@ -374,7 +445,8 @@ def load(
 
     Raises:
         ConfigError: An unknown source, a bad setting, a bad or future `as_of`.
-        DataError: A source failed with no cache (after all the others were fetched and cached).
+        DataError: A source failed with no cache for a needed column (after all the others were fetched
+            and cached).
     """
     names = check_sources(sources)
     for key in settings:
@@ -406,10 +478,14 @@ def load(
             frames[col] = part.frame[col]
         vintages += part.vintages
         notes += part.notes
-    if failed:
-        raise failure(failed, ctx.cache_dir)
+    fatal, spared = split_failed(failed, needed)
+    if fatal:
+        raise failure(fatal, ctx.cache_dir)
+    notes += missing_notes(spared)
     frame = pd.concat(frames, axis=1, sort=True).astype("float64") if frames else pd.DataFrame()
     frame.index = pd.DatetimeIndex(pd.DatetimeIndex(frame.index).as_unit("ns"), name="date")
+    if "auctions" in tables and len(frame.index):
+        frame = _auction_columns(frame, tables["auctions"], names, owner, vintages, notes)
     if ctx.as_of is not None:
         frame = frame.loc[: pd.Timestamp(ctx.as_of)]
         notes.append(

@@ -26,7 +26,7 @@ from monitor.state import SignalState, assess
 from pipeline import api
 from pipeline.backtest import decide
 from pipeline.cli import choices
-from pipeline.data import load_market
+from pipeline.data import load_market, needed_columns
 from pipeline.plan import make_plan
 from pipeline.run import REPO_ROOT
 from report.charts import png_bytes
@@ -121,7 +121,9 @@ def assess_all(
         try:
             plan = make_plan(cfg)
             key = OmegaConf.to_yaml(cfg.data)
-            market = markets[key] = markets.get(key) or load_market(cfg)
+            # presets that may be skipped need only the calendar and sleeves; named ones, every column
+            needed = needed_columns(cfg, None) if skip_missing else None
+            market = markets[key] = markets.get(key) or load_market(cfg, needed)
             sig = plan.signal
             missing = [c for c in sig.func.columns(**sig.keywords) if c not in market.frame.columns]
             if missing and skip_missing:
@@ -286,6 +288,10 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
         write_states(state_dir, states)
         bar.close()
         status["code"] = exit_status(diff) if request.changed else 0
+        if echo and report.use_colour(sys.stdout):  # the log and report.txt keep the plain text
+            changed_only = diff if request.changed else None
+            print(report.table(states, source=market.source, changed=changed_only, colour=True), flush=True)
+            return Outcome(metrics_of(states), text, tags_of(market, states, request.run_id), printed=True)
         return Outcome(metrics_of(states), text, tags_of(market, states, request.run_id))
 
     args = [*request.overrides, *([f"--run={request.run_id}"] if request.run_id else [])]

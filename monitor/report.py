@@ -14,9 +14,10 @@ from __future__ import annotations
 import base64
 import html
 import math
+import os
 import textwrap
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 import pandas as pd
 
@@ -35,6 +36,9 @@ STALE_DAYS = 5
 #: The page's colour for each state, and what the state means in words.
 STATE_COLOURS = {"on": "#c0392b", "off": "#1e8449", "n/c": "#7f8c8d"}
 STATE_WORDS = {"on": "ON: risk-off", "off": "off: risk-on", "n/c": "n/c: inputs do not cover today"}
+#: The terminal's colour for each state (ANSI: red, green, grey), beside the word, never instead of it.
+ANSI = {"on": "\033[31m", "off": "\033[32m", "n/c": "\033[90m"}
+ANSI_RESET = "\033[0m"
 
 
 #: Each score's native units (`signals`: the score's name): a label before the number, its format, and a
@@ -179,8 +183,31 @@ def inputs_text(states: Sequence[SignalState]) -> str:
     )
 
 
-def table(states: Sequence[SignalState], *, source: str, changed: Sequence[Change] | None = None) -> str:
-    """The terminal report; with `changed`, only those signals (and what they were before)."""
+def use_colour(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """Colour for a terminal only: `stream` is a TTY and ``NO_COLOR`` is unset or empty (no-color.org)."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not environ.get("NO_COLOR")
+
+
+def _paint(line: str, state: str) -> str:
+    """A table row with its state cell (after the signal's) in the state's terminal colour."""
+    at = COLUMNS[0][1] + 1
+    width = COLUMNS[1][1]
+    return line[:at] + ANSI[state] + line[at : at + width] + ANSI_RESET + line[at + width :]
+
+
+def table(
+    states: Sequence[SignalState],
+    *,
+    source: str,
+    changed: Sequence[Change] | None = None,
+    colour: bool = False,
+) -> str:
+    """The terminal report; with `changed`, only those signals (and what they were before).
+
+    With `colour`, each row's state word (on, off, n/c) is also in its colour (`ANSI`); the words and
+    the columns are the same either way.
+    """
     if not states:
         return "monitor: no signal"
     first = states[0]
@@ -212,8 +239,9 @@ def table(states: Sequence[SignalState], *, source: str, changed: Sequence[Chang
         flag = "!" if stale_inputs(head) else ""
         more = f" +{len(group) - 1}" if len(group) > 1 else ""
         label = head.name[: 22 - len(more) - len(flag)] + more + flag
-        lines.append(_line([label, r["now"], r["since"], r["value"], r["entry/exit"], r["next"], r["cover"],
-                            r["weights next"]]))
+        line = _line([label, r["now"], r["since"], r["value"], r["entry/exit"], r["next"], r["cover"],
+                      r["weights next"]])
+        lines.append(_paint(line, head.label) if colour else line)
         if more:
             others = ", ".join(s.name for s in group[1:])
             notes.append(f"{head.name}{more}: the same {head.signal} in {others}")

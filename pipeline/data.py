@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
+from collections.abc import Sequence
 
 from hydra.utils import get_method, instantiate
 from omegaconf import DictConfig
@@ -41,11 +43,39 @@ def loader_arguments(loader: DictConfig) -> None:
             )
 
 
-def load_market(cfg: DictConfig) -> MarketData:
-    """Load and align the market data the config asks for."""
-    loader_arguments(cfg.data.loader)
+def needed_columns(cfg: DictConfig, signal: functools.partial | None) -> list[str]:
+    """The columns a run reads: the calendar's, the sleeves' and the signal's (`Signal.columns`).
+
+    Args:
+        cfg: The run's config (``data.calendar_column``, ``data.sleeves``).
+        signal: The plan's signal (a partial of a signal function), or None.
+    """
+    cols = [str(cfg.data.calendar_column), *map(str, (cfg.data.get("sleeves") or {}).values())]
+    if signal is not None:
+        cols += [str(c) for c in signal.func.columns(**signal.keywords)]
+    return list(dict.fromkeys(cols))
+
+
+def _takes(target: object, name: str) -> bool:
     try:
-        raw = instantiate(cfg.data.loader, _convert_="all")
+        return name in inspect.signature(get_method(str(target))).parameters
+    except Exception:  # a target that does not import: Hydra's own error names it
+        return False
+
+
+def load_market(cfg: DictConfig, needed: Sequence[str] | None = None) -> MarketData:
+    """Load and align the market data the config asks for.
+
+    Args:
+        cfg: The run's config.
+        needed: The columns the run reads (`needed_columns`), for a loader that takes them (``data=live``:
+            a source failing with no cache stops the run only for these); None: every column.
+    """
+    loader_arguments(cfg.data.loader)
+    takes = needed is not None and _takes(cfg.data.loader.get("_target_"), "needed")
+    extra = {"needed": list(needed or ())} if takes else {}
+    try:
+        raw = instantiate(cfg.data.loader, _convert_="all", **extra)
     except UserError:
         raise
     except Exception as exc:

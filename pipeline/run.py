@@ -14,7 +14,7 @@ from analysis.verdict import sentence
 from common.errors import UserError
 from pipeline import outputs
 from pipeline.backtest import RunResult, prepare_inputs, simulate_all
-from pipeline.data import load_market
+from pipeline.data import load_market, needed_columns
 from pipeline.folders import discard
 from pipeline.plan import make_plan
 from pipeline.report import summary
@@ -95,7 +95,7 @@ def execute(
     bar = progress.open_bar(4, enabled=echo, label=plan.name, unit="stage", first="loading data", leave=False)
 
     def load():
-        data = given if given is not None else load_market(cfg)
+        data = given if given is not None else load_market(cfg, needed_columns(cfg, plan.signal))
         progress.stage(bar, "computing the signal", done=1)
         return data, (data, prepare_inputs(plan, data, start=cfg.data.start, end=cfg.data.end))
 

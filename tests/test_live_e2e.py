@@ -88,3 +88,15 @@ def test_monitor_on_live_data_offline_shows_every_signal_the_bundled_data_cannot
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "data=live" in proc.stdout and "dollar_weakness" in proc.stdout  # DTWEXBGS from FRED
     assert "skipped" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_auction_stress_on_live_data_runs_offline_on_columns_derived_from_fiscaldata(tmp_path, monkeypatch):
+    fill_cache(monkeypatch, tmp_path / "cache")
+    proc = offline_run(tmp_path, "strategy=auction_stress")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stats = json.loads((tmp_path / "out" / "results" / "stats.json").read_text())
+    fiscal = next(v for v in stats["data"]["vintages"] if v["source"] == "fiscaldata")
+    assert "AUCTION10Y_COUNT" in fiscal["columns"]
+    assert stats["data"]["last_observed"]["AUCTION10Y_BID_TO_COVER"] == "2023-12-29"
+    run_cfg = OmegaConf.load(tmp_path / "out" / ".hydra" / "config.yaml")
+    assert run_cfg.strategy.name == "auction_stress"  # the later strategy= is the run's

@@ -121,7 +121,9 @@ def test_the_new_sources_compose_into_one_frame_and_an_event_table(tmp_path, net
                                "SOFR_P99": "sofr:percentPercentile99", "TGCR": "tgcr"}},
         fiscaldata={"tables": ["auctions"]},
     )
-    assert list(raw.columns) == ["IORB", "SOFR", "SOFR_P1", "SOFR_P99", "TGCR"]
+    daily = ["AUCTION10Y_COUNT", "AUCTION10Y_BID_TO_COVER", "AUCTION10Y_INDIRECT_SHARE",
+             "AUCTION10Y_HIGH_MINUS_AVG_BP"]  # derived from the auctions (tests/market/test_live_auctions.py)
+    assert list(raw.columns) == ["IORB", "SOFR", "SOFR_P1", "SOFR_P99", "TGCR", *daily]
     sofr = recorded("sofr").round(2)
     np.testing.assert_allclose(raw["SOFR"].dropna().to_numpy(), sofr.to_numpy())
     np.testing.assert_allclose(raw["SOFR_P99"].dropna().to_numpy(), (sofr + 0.1).round(2).to_numpy())

@@ -108,3 +108,25 @@ def test_the_chart_is_one_row_per_signal_with_a_six_month_view_and_the_whole_win
     assert "ON: risk-off since" in recent.get_title(loc="left")
     legend = recent.get_legend()
     assert legend.get_bbox_to_anchor().y0 > recent.get_window_extent().y1 - 1  # above the data, not on it
+
+
+class _Stream:
+    def __init__(self, tty: bool):
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_the_terminal_colours_each_state_beside_its_word_only_on_a_tty_without_no_color():
+    assert report.use_colour(_Stream(True), {}) and report.use_colour(_Stream(True), {"NO_COLOR": ""})
+    assert not report.use_colour(_Stream(False), {})
+    assert not report.use_colour(_Stream(True), {"NO_COLOR": "1"})
+    states = [*STATES, state("repo_stress", "repo_stress", on=False, value=1.0, value_name="x")]
+    plain = report.table(states, source="bundled")
+    painted = report.table(states, source="bundled", colour=True)
+    assert re.sub(r"\033\[\d+m", "", painted) == plain  # the same words and columns
+    rows = {line.split()[0]: line for line in painted.splitlines() if "\033[" in line}
+    assert rows["move_vix_wedge"][22:].startswith(" \033[31mon \033[0m")  # on: red
+    assert rows["yield_breakout!"][22:].startswith(" \033[32moff\033[0m")  # off: green
+    assert "\033[" not in plain

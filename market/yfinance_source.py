@@ -149,6 +149,10 @@ def download_price(ticker: str, start: str, end: str | None = None) -> pd.Series
     return _price_from_download(df, ticker)
 
 
+#: What curl and requests say when the network, not Yahoo, failed (checked before "not found").
+NETWORK_WORDS = ("could not resolve", "failed to perform", "curl: (", "connection", "proxy", "timed out")
+
+
 def failure(first: str, said: str | None) -> FetchError:
     """Why a download gave no rows, from what yfinance said: a rate limit, an unknown ticker, or silence."""
     text = (said or "").replace("\n", " ")
@@ -158,6 +162,8 @@ def failure(first: str, said: str | None) -> FetchError:
             f"Yahoo rate limited the download ({text})",
             hint="wait a while and run again (fewer tickers per run helps); the cache is used meanwhile",
         )
+    if any(w in low for w in NETWORK_WORDS):  # curl: "Could not resolve host ... Domain name not found"
+        return FetchError(f"Yahoo could not be reached ({text})", hint="check the network, or try again")
     if "delisted" in low or "no timezone" in low or "not found" in low or "no data found" in low:
         return FetchError(
             f"Yahoo has no prices for it from {first} ({text})",

@@ -83,5 +83,6 @@ def test_yfinance_without_network_or_cache_exits_2_suggesting_bundled(tmp_path, 
     ]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 2
-    assert "no network and no cache" in proc.stderr and "data=bundled" in proc.stderr
+    assert "could not be downloaded and has no cache" in proc.stderr and "data=bundled" in proc.stderr
+    assert "check the network" in proc.stderr  # the cause: the network, not an unknown ticker
     assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()

@@ -159,7 +159,7 @@ class YahooBadDay:
 
 
 YAHOO = {
-    "no_network": "the download failed (ConnectionError: Failed to perform",
+    "no_network": "Yahoo could not be reached (ConnectionError: Failed to perform",
     "rate_limit": "Yahoo rate limited the download",
     "unknown_ticker": "Yahoo has no prices for it from",
     "header_only": "Yahoo answered with no rows from",

@@ -12,10 +12,10 @@ from omegaconf import DictConfig
 
 from analysis.verdict import sentence
 from common.errors import UserError
+from common.folders import discard
 from pipeline import outputs
 from pipeline.backtest import RunResult, prepare_inputs, simulate_all
 from pipeline.data import load_market, needed_columns
-from pipeline.folders import discard
 from pipeline.plan import make_plan
 from pipeline.report import summary
 from sweeps import progress
@@ -167,7 +167,7 @@ def _multirun_job() -> tuple[Path, int, list[str]] | None:
 
 
 def _discard_run_folder(cfg: DictConfig) -> None:
-    """Remove what was made for a run that failed on user input (`pipeline.folders.discard`).
+    """Remove what was made for a run that failed on user input (`common.folders.discard`).
 
     Nothing half-written, nothing of the user's touched: only the folders this run created, and Hydra's files.
     """

@@ -32,6 +32,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from common.errors import UserError
+from common.folders import discard
 from report import leaderboard
 from tracking.mlflow_store import (
     Session,
@@ -262,13 +263,14 @@ class MlflowSweepCallback(Callback):
         """Create the parent run (or note that the store is down) and publish the sweep's context."""
         if not config.get("tracking", {}).get("enabled", False):
             return
+        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
         try:  # a malformed URI, a mistyped or read-only store path: refused before any job
             check_store(resolve_uri(config.tracking.uri), key=uri_key(config.tracking.uri))
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
+            discard(Path(str(config.hydra.sweep.dir)))  # the folder `RunFolders` made: nothing left
             sys.exit(2)
         overrides = [str(o) for o in config.hydra.overrides.task]
-        sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
         redact_logs(LAUNCHER_LOGGERS)  # Hydra's launchers print each job's overrides
         ctx: dict[str, Any] = {  # written to sweep.json and every job's record: no secret in it
             "sweep_uid": uuid.uuid4().hex,

@@ -67,3 +67,18 @@ def test_a_job_that_raises_leaves_the_parent_failed_not_running(tmp_path):
     assert by_z.get("1.5") == "FINISHED"
     assert set(df["status"]) <= {"FINISHED", "FAILED"}  # nothing left RUNNING
     assert (tmp_path / "sweep" / "leaderboard.csv").is_file()  # the finished child's leaderboard
+
+
+def test_a_refused_store_leaves_no_sweep_folder(tmp_path):
+    # a store path in a folder that does not exist: refused before any job, and the sweep folder
+    # `RunFolders` made first is removed again (only it: its parent was the user's)
+    proc = sweep(
+        tmp_path,
+        f"tracking.uri=sqlite:///{tmp_path / 'no' / 'such' / 'mlflow.db'}",
+        "strategy.signal.z_entry=1.5,2.0",
+    )
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "`tracking.uri`" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "sweep").exists() and tmp_path.is_dir()

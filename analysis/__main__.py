@@ -50,6 +50,7 @@ def main(argv: Sequence[str]) -> int:
 
 def verdicts(argv: Sequence[str]) -> int:
     """``python -m analysis verdicts [overrides]``: the catalogue verdict; exit 2 on bad input."""
+    # lazy: the catalogue brings the grid's engine; `python -m analysis <event study>` must not load it
     from pipeline.catalogue import run
 
     try:

@@ -49,6 +49,7 @@ def bootstrap_indices(n_days: int, reps: int, block: int, seed: int, kind: str =
         seed: The seed `arch.bootstrap.SPA(..., seed=seed)` would be given.
         kind: ``stationary`` (geometric block lengths, `arch`'s default) or ``circular``.
     """
+    # lazy: arch's import (numba, scipy.stats, statsmodels: ~6 s cold) is paid only where SPA/StepM run
     from arch import bootstrap
 
     bs = getattr(bootstrap, BOOTSTRAPS[kind])(block, np.empty(n_days), seed=seed)
@@ -134,7 +135,7 @@ def cross_weights(b: np.ndarray, block: float) -> np.ndarray:
     t = len(b)
     w = kernel(t, block)
     mirrored = np.concatenate([w[:0:-1], [2 * w[0]], w[1:]])  # lags −(T−1) … T−1
-    from scipy.signal import fftconvolve
+    from scipy.signal import fftconvolve  # lazy: as in `long_run_variance`
 
     return fftconvolve(b - b.mean(), mirrored, mode="same") / t
 
@@ -378,6 +379,7 @@ def stepm(centred: np.ndarray, mean: np.ndarray, size: float) -> tuple[int, ...]
 
 def q_values(p_values: np.ndarray) -> np.ndarray:
     """Benjamini-Yekutieli q-values (statsmodels' ``fdr_by``); NaN p-values stay NaN and are not counted."""
+    # lazy: statsmodels' import is start-up time a single run does not need (only the catalogue's q-values)
     from statsmodels.stats.multitest import multipletests
 
     p = np.asarray(p_values, dtype=float)

@@ -667,6 +667,7 @@ def _rust_orders(
     ``simulate_from_orders_rs``; done here without importing vectorbt (whose package ``__init__``
     imports every subpackage). A call it would refuse raises its ``ValueError`` (`RUST_UNSUPPORTED`).
     """
+    # lazy: the Rust kernels load only where a simulation runs (a monitor or --help never pays them)
     from vectorbt_rust.portfolio import build_call_seq_rs, simulate_from_orders_rs
 
     arrays = {name: _for_rust(name, a, shape, _FLEX_DTYPES[name]) for name, a in flex.items()}

@@ -288,7 +288,7 @@ def chart(states: Sequence[SignalState], title: str = "") -> Figure:
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # lazy: as above, after the backend is chosen
 
     heads = [g[0] for g in groups(states)]
     n = max(len(heads), 1)

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from analysis.event_study import level_changes, study
 from analysis.verdict import Comparison
 from common.errors import ConfigError, DataError
 from market.csv_source import read_frame
@@ -307,8 +308,6 @@ def event_study(
     strategy: str | None = "move_vix_wedge", overrides: Sequence[str] = (), data: pd.DataFrame | None = None
 ) -> Any:
     """The signal's event study on the equity sleeve over the backtest window (what run.py reports)."""
-    from analysis.event_study import study
-
     _, _, inputs = _inputs(strategy, overrides, data)
     return study(inputs.signal.risk_off, inputs.prices["equity"])
 
@@ -325,8 +324,6 @@ def spillover(
     On the backtest window, through `analysis.event_study.level_changes`: the note's "spill-over",
     beside the equity study of `event_study`.
     """
-    from analysis.event_study import level_changes
-
     _, market, inputs = _inputs(strategy, overrides, data)
     missing = [c for c in columns if c not in market.frame.columns]
     if missing:
@@ -387,6 +384,7 @@ def grid(
         folder: The run folder (default ``outputs/api/<date>/<time>-<strategy>-grid``).
         track: Log the parent run and its top-k children to MLflow.
     """
+    # lazy: the grid's code loads only for a grid (a single run through the API never pays it)
     from sweeps.pipeline import TABLE
 
     ovs = [*overrides, *([] if track else ["tracking.enabled=false"])]

@@ -38,6 +38,7 @@ from common.text import text_table, wrap
 from pipeline import api
 from pipeline.data import load_market
 from pipeline.run import REPO_ROOT
+from report.charts import save_png
 from sweeps.pipeline import DATA, RETURNS, benchmark_portfolios, settings
 from tracking.lineage import run_name
 from tracking.tracked import Outcome, base_tags, execute
@@ -269,12 +270,12 @@ def _num(x: float, fmt: str) -> str:
 
 def write_png(tab: pd.DataFrame, said: dict[str, Verdict], path: Path) -> Path:
     """The table as a figure, the verdicts above it."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing the catalogue's PNG needs it
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # lazy: as above, after the backend is chosen
 
-    from report.charts import save_png
 
     heads = {
         "configs": "configs", "best_config": "best #", "active_sharpe.sixty_forty": "active Sharpe",

@@ -7,13 +7,20 @@ replaces the mapping as written.
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from omegaconf import OmegaConf
+
 from common.checks import BadValue
 from common.errors import ConfigError, UserError, did_you_mean
+from common.text import WIDTH, wrap
 from pipeline.schema import SCHEMAS
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -113,8 +120,6 @@ class _NullKeys:
         self._cfg: Any = None
 
     def has(self, key: str) -> bool:
-        from omegaconf import OmegaConf
-
         if self._cfg is None:
             try:
                 self._cfg = _compose(self._others)
@@ -223,8 +228,6 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
     A key typo gets the keys that do exist at that level and a "did you mean"; other override errors
     (a malformed value, an unknown option) get Hydra's own one-line explanation.
     """
-    from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
-
     if not isinstance(exc, ConfigCompositionException | MissingConfigException | OverrideParseException):
         return None
     text = f"{exc}\n{exc.__cause__ or ''}"
@@ -260,8 +263,6 @@ def grammar_error(overrides: list[str]) -> str | None:
     >>> print(grammar_error(["strategy=move_vix_wedge", "strategy.signal.z_entry=[1,2"]).splitlines()[0])
     error: `strategy.signal.z_entry`: cannot read `strategy.signal.z_entry=[1,2` (no viable alternative at input '[1,2').
     """  # noqa: E501
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
     parser = OverridesParser.create()
     for text in overrides:
         if text.startswith("-"):
@@ -407,12 +408,6 @@ def help_text(width: int | None = None) -> str:
 
     Every line fits the terminal's width (at most `common.text.WIDTH`); internal groups are left out.
     """
-    import shutil
-
-    import yaml
-
-    from common.text import WIDTH, wrap
-
     width = width or min(shutil.get_terminal_size((WIDTH, 24)).columns, WIDTH)
     template = yaml.safe_load((CONF / "config.yaml").read_text())["hydra"]["help"]["template"]
     groups = sorted(p.name for p in CONF.iterdir() if p.is_dir() and p.name not in INTERNAL_GROUPS)

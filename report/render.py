@@ -123,7 +123,8 @@ def _serve(conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the helper
     with contextlib.suppress(OSError):
         os.nice(10)
-    # while the parent still works: what every chart needs, imported before the first job arrives
+    # lazy: matplotlib loads in this helper process only (never in the run's), while the parent still
+    # works: what every chart needs, imported before the first job arrives
     from matplotlib import figure  # noqa: F401
     from matplotlib.backends import backend_agg  # noqa: F401
 

@@ -503,6 +503,7 @@ def plotlyjs_file(folder: Path) -> Path:
     Named by plotly.js's version, so a page never loads a script of another version than the one its
     figures were written for. Written atomically: jobs of a sweep writing it at once leave one whole copy.
     """
+    # lazy: plotly costs ~0.1 s at import; only writing a report needs it
     from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
     js = folder / f"plotly-{get_plotlyjs_version()}.min.js"

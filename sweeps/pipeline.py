@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
+from threadpoolctl import threadpool_limits
 
 from analysis.search_tests import Resampled, Superiority, superiority
 from analysis.verdict import Comparison, Verdict, compare_each, sentence
@@ -354,8 +355,6 @@ def _one_blas_thread(on: bool) -> contextlib.AbstractContextManager:
     """
     if not on:
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(1, user_api="blas")
 
 

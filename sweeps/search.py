@@ -580,7 +580,7 @@ def _storage(path: Path) -> optuna.storages.JournalStorage:
 
 def _optuna():
     """Optuna, imported when a search runs (~0.3 s), its per-trial log lines silenced."""
-    import optuna
+    import optuna  # lazy: ~0.3 s at import; only a search (grid.search=tpe/random) needs it
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna

@@ -9,6 +9,7 @@ to ``mlartifacts/`` beside it. ``MLFLOW_TRACKING_URI`` or ``tracking.uri`` point
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import logging
 import math
@@ -418,8 +419,6 @@ def _missing_driver(uri: str, exc: BaseException | str, key: str) -> ConfigError
 
 def _psycopg_has_store(uri: str, *, key: str) -> tuple[bool, str | None]:
     """(the database has MLflow's ``experiments`` table, the connection's error message or None)."""
-    import importlib.util
-
     if importlib.util.find_spec("psycopg") is None:
         raise _missing_driver(uri, "No module named 'psycopg'", key)
     import psycopg  # lazy: only for a PostgreSQL URI

@@ -26,14 +26,33 @@ import contextlib
 import logging
 import shlex
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from tracking.mlflow_store import command_line, redacted_config
+from tracking.background import TrackingError
+from tracking.background import opened as background
+from tracking.lineage import dataset_info, repro_info, rerun_command
+from tracking.mlflow_store import (
+    check_store,
+    command_line,
+    flatten,
+    redact_hydra_dir,
+    redact_override,
+    redact_text,
+    redacted_config,
+    resolve_uri,
+    runs_page,
+    store_path,
+    ui_command,
+    uri_key,
+)
+from tracking.record import RECORD, current_sweep, write_json
 
 
 @dataclass
@@ -69,10 +88,6 @@ def write_config(cfg: DictConfig, results: Path) -> Path:
 
 def job_overrides() -> list[str]:
     """The command-line overrides of this run (of this job, in a sweep), secrets hidden."""
-    from hydra.core.hydra_config import HydraConfig
-
-    from tracking.mlflow_store import redact_override
-
     if not HydraConfig.initialized():
         return []
     return [redact_override(str(o)) for o in HydraConfig.get().overrides.task]
@@ -101,11 +116,6 @@ def start_info(cfg: DictConfig, market: Any, folder: Path, rerun: str | None = N
         folder: The run folder.
         rerun: The command that re-runs it (default: ``python run.py`` and this job's overrides).
     """
-    import uuid
-
-    from tracking.lineage import dataset_info, rerun_command
-    from tracking.record import current_sweep
-
     tags = {"run_uid": uuid.uuid4().hex, "run_folder": str(folder.resolve())}
     sweep = current_sweep()
     if sweep is not None:
@@ -131,9 +141,6 @@ def write_record(
     run whose process dies is still known to ``python -m tracking resync``; then with the outcome,
     before logging, so a store that is down loses nothing.
     """
-    from tracking.mlflow_store import flatten, redact_text
-    from tracking.record import RECORD, write_json
-
     record = {
         "experiment": str(cfg.tracking.experiment),
         "uri": None if cfg.tracking.uri is None else redact_text(str(cfg.tracking.uri)),
@@ -151,9 +158,6 @@ def write_record(
 
 def keep_for_resync(folder: Path, record: Mapping[str, Any]) -> None:
     """After a tracking failure, add the code version to the record (the worker could not log it)."""
-    from tracking.lineage import repro_info
-    from tracking.record import RECORD, write_json
-
     write_json(folder / RECORD, {**record, "repro": repro_info()})
 
 
@@ -185,8 +189,6 @@ class TrackedRun:
 
     def start(self, market: Any) -> None:
         """Create the run (after the job's inputs were validated and its data loaded)."""
-        from tracking.background import TrackingError
-
         if self._worker is None:
             return
         self._info = start_info(self.cfg, market, self.folder, self.rerun)
@@ -203,8 +205,6 @@ class TrackedRun:
 
     def finish(self, out: Outcome) -> str:
         """Write the record, log the run and its children; return the lines saying where it went."""
-        from tracking.background import TrackingError
-
         if self._worker is None:
             return ""
         record = write_record(self.cfg, self.name, out, self.folder, self._info)
@@ -223,7 +223,6 @@ class TrackedRun:
         if self.error is not None:
             keep_for_resync(self.folder, record)
             return ""
-        from tracking.mlflow_store import redact_text, runs_page, ui_command
 
         kids = f" (+{len(out.children)} child runs)" if out.children else ""
         page = self._worker.experiment_id and runs_page(self._worker.uri, self._worker.experiment_id)
@@ -240,8 +239,6 @@ def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -
     if not cfg.tracking.enabled:
         yield TrackedRun(cfg, name, folder, None, rerun)
         return
-    from tracking.background import opened as background
-    from tracking.mlflow_store import check_store, redact_text, resolve_uri, store_path, uri_key
 
     # a malformed URI, a mistyped or read-only store path: config errors, found before any work
     uri = resolve_uri(cfg.tracking.uri)
@@ -249,7 +246,6 @@ def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -
         print(
             f"tracking: creating a new MLflow store at {store_path(uri) or redact_text(uri)}", file=sys.stderr
         )
-    from tracking.record import current_sweep
 
     # a sweep's jobs in one process (the basic launcher) share one worker, kept warm between them
     keep = current_sweep() is not None
@@ -299,8 +295,6 @@ def execute(
     Raises:
         TrackingError: The store failed; the results and the record are kept in `folder`.
     """
-    from tracking.mlflow_store import redact_hydra_dir
-
     folder = Path(folder)
     results = folder / "results"
     redact_hydra_dir(folder / ".hydra")

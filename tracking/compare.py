@@ -251,6 +251,26 @@ def varying_params(
     return cols[:limit]
 
 
+def distinct_names(names: Sequence[str]) -> list[str]:
+    """Each run's name without the words every name shares, so a name cut to its column keeps what differs.
+
+    A grid's children are named by all their parameters; cut to the name column's width, rows that
+    differ only in the last ones looked identical. A name left empty keeps its words.
+
+    >>> distinct_names(["lookback=63 z_entry=2.0 z_exit=0.5", "lookback=252 z_entry=2.0 z_exit=0.5"])
+    ['lookback=63', 'lookback=252']
+    >>> distinct_names(["move_vix_wedge", "sixty_forty"])
+    ['move_vix_wedge', 'sixty_forty']
+    >>> distinct_names(["move_vix_wedge", "move_vix_wedge"])  # nothing tells them apart: kept whole
+    ['move_vix_wedge', 'move_vix_wedge']
+    """
+    words = [str(n).split() for n in names]
+    if len(words) < 2:
+        return [str(n) for n in names]
+    shared = set.intersection(*(set(w) for w in words))
+    return [" ".join(x for x in w if x not in shared) or str(n) for w, n in zip(words, names, strict=True)]
+
+
 def _benchmark_metric(key: str) -> bool:
     """``sixty_forty.cagr``: a benchmark's own metric (a float column, not a parameter)."""
     bench, _, name = key.rpartition(".")
@@ -305,15 +325,16 @@ def text(runs: pd.DataFrame, sort: str, *, wide: bool = False) -> str:
     extra = ["strategy", "start_time"] if wide else ["strategy"] if runs["strategy"].nunique() > 1 else []
     # the name says the overrides: the parameters come after the metrics, dropped first to fit
     header = ["run", "name", *extra, *map(column_label, metrics), *(names[p] for p in params)]
+    shown_names = distinct_names(runs["run_name"].astype(str).tolist())
     rows = [
         [
             str(r["run_id"])[:8],
-            str(r["run_name"]),
+            shown_names[i],
             *(str(r[c]) for c in extra),
             *(_format(m, r[m]) for m in metrics),
             *("" if pd.isna(r[p]) else str(r[p]) for p in params),
         ]
-        for _, r in runs.iterrows()
+        for i, (_, r) in enumerate(runs.iterrows())
     ]
     shown = benchmarks(dict.fromkeys(runs.columns))
     main = main_benchmark(keys)

@@ -411,6 +411,12 @@ def _resampled(e1: np.ndarray, e2: np.ndarray, lg1: np.ndarray, lg2: np.ndarray,
     return d, se, cagr, _drawdown(p1) - _drawdown(p2)
 
 
+#: A resample whose standard error is below this share of the sample's holds no day where the strategy and
+#: the benchmark differ (a signal rarely on): the studentised statistic is undefined there (0/0, read as
+#: ~1e10 in floating point), so `compare` falls back to the percentile interval of the difference itself.
+DEGENERATE = 1e-6
+
+
 def compare(
     strategy: pd.Series,
     benchmark: pd.Series,
@@ -458,16 +464,26 @@ def compare(
     lg1, lg2 = np.log1p(r1), np.log1p(r2)
     parts = [_resampled(y1, y2, lg1, lg2, idx[i : i + batch], block) for i in range(0, len(idx), batch)]
     d, se, cagr, mdd = (np.concatenate(x) for x in zip(*parts, strict=True))
-    t = (d - d0) / se
-    p = (1 + np.count_nonzero(t >= d0 / se0)) / (1 + len(t))
-    q_lo, q_hi = np.quantile(t, [st.level / 2, 1 - st.level / 2])
     k = math.sqrt(M.YEAR)
-    ci = (k * (d0 - q_hi * se0), k * (d0 - q_lo * se0))
-    test = (
-        f"studentised {st.bootstrap} block bootstrap of the paired returns (Ledoit & Wolf 2008), "
+    how = (
         f"{st.resamples:,} resamples, {'mean ' if st.bootstrap == 'stationary' else ''}block {block} days"
         f"{'' if st.block else ' (Politis-White)'}, seed {st.seed}"
     )
+    empty = int(np.count_nonzero(se <= DEGENERATE * se0))
+    if empty:  # a resample of days where the two never differ: its studentised statistic is 0/0
+        p = (1 + np.count_nonzero(d <= 0)) / (1 + len(d))
+        ci = tuple(k * np.quantile(d, [st.level / 2, 1 - st.level / 2]))
+        test = (
+            f"percentile {st.bootstrap} block bootstrap of the paired returns, {how} (not studentised: "
+            f"{empty:,} resamples hold no day where the strategy differs from the benchmark)"
+        )
+    else:
+        t = (d - d0) / se
+        p = (1 + np.count_nonzero(t >= d0 / se0)) / (1 + len(t))
+        q_lo, q_hi = np.quantile(t, [st.level / 2, 1 - st.level / 2])
+        ci = (k * (d0 - q_hi * se0), k * (d0 - q_lo * se0))
+        test = f"studentised {st.bootstrap} block bootstrap of the paired returns (Ledoit & Wolf 2008), {how}"
+    ci = (float(ci[0]), float(ci[1]))
     verdict = Verdict(benchmark_name, "Sharpe", k * float(d0), float(p), ci, st.level, 1, test)
     a = (r1 - r2).astype(float)
     pct = [st.level / 2, 1 - st.level / 2]

@@ -202,3 +202,29 @@ def test_a_portfolio_against_itself_has_no_difference_and_no_p_value():
     assert got.verdict.outcome == "no_evidence"
     assert sentence(got.verdict) == "no evidence it beats 60/40 (Sharpe +0.00, 95% CI +0.00 to +0.00, p n/a)"
     assert (got.active == 0).all() and got.cagr.estimate == 0.0
+
+
+def test_a_signal_rarely_on_gets_the_percentile_interval_not_a_blown_up_one():
+    # the strategy differs from the benchmark on two 10-day episodes of 3,000 days (a signal rarely on):
+    # with 100-day blocks, about one resample in nine holds neither episode, and there the studentised
+    # statistic is 0/0 (an interval of ~1e10 before). The percentile interval of the difference itself,
+    # and the share of resampled differences at or below zero, re-derived here on the same indices.
+    rng = np.random.default_rng(3)
+    n = 3_000
+    cash = np.full(n, 0.02 / YEAR)
+    bench = cash + rng.normal(0.05 / YEAR, 0.10 / math.sqrt(YEAR), n)
+    strat = bench.copy()
+    for start in (700, 2_100):
+        strat[start : start + 10] = cash[start : start + 10]  # de-risked to cash for 10 days
+    s, b, c = _series(n, strat, bench, cash)
+    st = Settings(resamples=400, seed=5, block=100)
+    got = compare(s, b, c, settings=st)
+    rows = indices(n, 100, st)
+    d = np.array([_sharpe(strat[r] - cash[r]) - _sharpe(bench[r] - cash[r]) for r in rows])
+    empty = sum(not np.any(strat[r] != bench[r]) for r in rows)
+    assert empty > 10  # the case this test is about
+    v = got.verdict
+    assert v.ci == pytest.approx(tuple(math.sqrt(YEAR) * np.quantile(d, [0.025, 0.975])), rel=1e-9, abs=1e-12)
+    assert v.p_value == pytest.approx((1 + np.sum(d <= 0)) / (1 + len(d)), abs=1e-12)
+    assert abs(v.ci[0]) < 1 and abs(v.ci[1]) < 1  # Sharpe units, not 1e10
+    assert "percentile" in v.test and f"{empty:,} resamples hold no day" in v.test

@@ -6,8 +6,10 @@ indices and realized vols in points, returns in percent), and the comparison tha
 supported. The README's rules table and scorecard are generated from `RULES`, and every verdict in the
 study comes from `verdict`, so no verdict is written by hand after its number.
 
-One definition of "a correction" everywhere: a forward maximum drawdown of at least `CORRECTION` within
-`CORRECTION_DAYS` trading days (`analysis.event_study`'s, from the running peak, the first close included).
+A yield move counts when it is at least `MOVE_BP` (5 bp, the tolerance of a yield "within"), so a 2 bp
+week is no move. One definition of "a correction" everywhere: a forward maximum drawdown of at least
+`CORRECTION` within `CORRECTION_DAYS` trading days (`analysis.event_study`'s, from the running peak, the
+first close included).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 CORRECTION, CORRECTION_DAYS = 0.05, 60
 #: Tolerances of "the note's figure matches the data", in each figure's own unit.
 TOL_YIELD_BP, TOL_VOL_INDEX_PTS, TOL_MOVE_PTS, TOL_RV_PTS, TOL_LEVEL_PCT = 5.0, 2.0, 5.0, 2.0, 1.0
+#: A yield move counts when it is at least this large, in bp (the same 5 bp as a yield "within").
+MOVE_BP = TOL_YIELD_BP
 #: A p-value below this is evidence.
 ALPHA = 0.05
 
@@ -77,6 +81,8 @@ class Rule:
         """The rule as a sentence: "supported when ..."."""
         if not self.path:
             return f"not testable: {self.why_not}"
+        if self.unit == "flag":
+            return "the flag is set (1)"
         if self.op == "within":
             return f"within {self.threshold:g} {self.unit} of the note's {self.shown.format(self.target)}"
         return f"{self.op} {self.threshold:g} {self.unit}"
@@ -123,6 +129,8 @@ def number(rule: Rule, claims: Mapping[str, Any]) -> str:
         raw = float(lookup(claims, rule.path))
         gap = f"{x:+.2f}%" if rule.relative else f"{x:+.1f} {rule.unit}"
         return f"{rule.shown.format(raw)} (note {rule.shown.format(rule.target)}; {gap})"
+    if rule.unit == "flag":
+        return "yes" if x >= 1 else "no"
     digits = 3 if rule.unit == "p-value" else (0 if rule.unit in ("closes", "days", "auctions") else 2)
     return f"{x:,.{digits}f} {rule.unit}"
 
@@ -167,14 +175,15 @@ RULES: tuple[Rule, ...] = (
          "^TNX high minus low, 5 trading days to Feb 4: days over 15 bp", "swings.range_n_over_15bp",
          "days", ">=", 3),
     Rule("ytd_10y", "ytd", "000", "10-year climbing since the start of the year",
-         "DGS10, last 2025 close to Feb 4", "ytd.UST10Y_ytd_bp_feb4", "bp", ">", 0.0),
+         "DGS10, last 2025 close to Feb 4", "ytd.UST10Y_ytd_bp_feb4", "bp", ">=", MOVE_BP),
     Rule("nasdaq", "ytd", "000", "Nasdaq 100 up 8% year to date", "QQQ (adjusted), last 2025 close to Feb 4",
          "ytd.QQQ_ytd_feb4", "points", "within", 2.0, scale=100, target=0.08, shown="{:+.2%}"),
     Rule("auction_weak", "auction", "000", "The Feb 11 10-year auction tails",
          "auction_stress preset on at the Feb 11 close (weak bid-to-cover, indirect share or high-minus-"
-         "average)", "auction.feb11_weak", "auctions", ">=", 1),
+         "average)", "auction.feb11_weak", "flag", ">=", 1),
     Rule("auction_spill", "auction", "000", "A weak auction's volatility spills over",
-         "VIX 5 days after weak 10-year auctions since 2000, against random placements (one-sided p)",
+         "VIX 5 days after weak 10-year auctions (all MOVE and VIX cover), against random placements "
+         "(one-sided p)",
          "auction.spill_VIX_5d_pval_rise", "p-value", "<", ALPHA),
     Rule("break_455", "level", "000", "The 10-year breaks 4.55%", "DGS10 closes above 4.55% from Feb 11",
          "level.UST10Y_days_above_455", "closes", ">=", 1),
@@ -193,21 +202,22 @@ RULES: tuple[Rule, ...] = (
          "share of days SPY and IEF both fell, MOVE up over the prior 20 days minus the other days",
          "fell_together.both_fell_rising_move_minus_other", "points", ">=", 2.0, scale=100),
     Rule("preview_2025", "fell_together", "000", "A preview of this in late 2025",
-         "share of days both fell, Sep-Dec 2025, minus the whole history's", "fell_together.late2025_minus_all",
+         "share of days both fell, Sep-Dec 2025, minus the whole history's",
+         "fell_together.late2025_minus_all",
          "points", ">", 0.0, scale=100),
     Rule("accelerating", "fell_together", "000", "The trend is accelerating",
          "share of days both fell, Jan 2 to Feb 4 2026, minus Sep-Dec 2025's",
          "fell_together.ytd2026_minus_late2025", "points", ">", 0.0, scale=100),
     # --- seeds/004, the week of the tariff sell-off (from the April 4, 2025 close, 5 trading days) ---
     Rule("rate_cuts", "rate_cuts", "004", "Sell-off with more rate cuts priced: the 2-year falls",
-         "DGS2 change over the week from Apr 4, 2025", "rate_cuts.UST2Y_change_bp", "bp", "<", 0.0),
+         "DGS2 change over the week from Apr 4, 2025", "rate_cuts.UST2Y_change_bp", "bp", "<=", -MOVE_BP),
     Rule("tp_week", "tp_week", "004", "The sell-off driven by the term premium",
          "ACM term premium's change as a share of the 10-year's, same week", "tp_week.TP_share_of_10y_change",
          "% of the 10-year's move", ">", 50.0, scale=100),
     Rule("dollar", "dollar", "004", "A weakening USD", "DTWEXBGS change over the same week",
          "dollar.DTWEXBGS_change_pct", "%", "<", 0.0, scale=100),
     Rule("inflation", "dollar", "004", "Persistent inflation worries", "T10YIE change over the same week",
-         "dollar.T10YIE_change_bp", "bp", ">", 0.0),
+         "dollar.T10YIE_change_bp", "bp", ">=", MOVE_BP),
     Rule("swap_positive", "swap", "004", "The swap spread is normally positive",
          "ISDAFIX SWAP10Y minus DGS10: share of days negative since 2015",
          "swap.swap_spread_share_negative_since_2015", "% of days", "<", 50.0, scale=100),

@@ -1,10 +1,12 @@
-"""The Treasury-trap study: the note's claims (``../shared/seeds/000``) checked on the bundled data.
+"""The Treasury-trap study: the two notes' claims (``../shared/seeds/000`` and ``004``) on the bundled data.
 
-Run from the project root with ``python -m experiments.treasury_trap.study`` (or
-``python experiments/treasury_trap/study.py``); ``--out <folder>`` writes elsewhere (CI does, and checks
-that the fresh ``claims.json`` equals the committed one). It uses only the public API (`pipeline.api`) and
-the bundled data (`market.bundled.load`), and writes ``README.md`` (one row per claim), ``claims.json``
-(every number the README quotes) and two figures.
+Run from the project root with ``python -m experiments.treasury_trap.study``; ``--out <folder>`` writes
+elsewhere (the slow test does, and checks that the fresh folder equals the committed one). It uses the
+public API (`pipeline.api`), the catalogue verdict (`pipeline.catalogue`, as ``python -m analysis
+verdicts``), the event-study code (`analysis.event_study`) and the bundled data (`market.bundled.load`,
+`market.auctions.load`), and writes `OUTPUTS`: ``README.md`` (the scorecard, the rules, one detail row per
+claim, what happened next, the window, auction and grid sections), ``claims.json`` (every number the README
+quotes) and the figures (`charts`). Verdicts come from `rules` only.
 
 Conventions: "30-day realized volatility" is the standard deviation of the last 21 daily changes
 (about 30 calendar days) annualised with sqrt(252): log returns for the S&P 500, and for the 10-year
@@ -371,6 +373,14 @@ def _change_bp(s: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> float:
     return float(100 * (s.loc[end] - s.loc[start]))
 
 
+def share_of_selloff(part_bp: float, ten_year_bp: float) -> float | None:
+    """`part_bp` as a share of the 10-year's rise, None without a sell-off to share.
+
+    A 10-year rise under `rules.MOVE_BP` is no sell-off, and a share of no move is no number.
+    """
+    return part_bp / ten_year_bp if ten_year_bp >= rules.MOVE_BP else None
+
+
 def rate_cuts(raw: pd.DataFrame) -> dict[str, Any]:
     """2-year against 10-year over the note's week, and the curve_divergence signal's state that week."""
     y2, y10 = series(raw, "UST2Y"), series(raw, "UST10Y")
@@ -389,7 +399,7 @@ def term_premium_week(raw: pd.DataFrame) -> dict[str, float]:
     tp = series(raw, "TERM_PREMIUM_10Y")
     y10 = series(raw, "UST10Y")
     d_tp, d_y = _change_bp(tp, NOTE2_START, NOTE2_END), _change_bp(y10, NOTE2_START, NOTE2_END)
-    return {"TP_change_bp": d_tp, "TP_share_of_10y_change": d_tp / d_y}
+    return {"TP_change_bp": d_tp, "TP_share_of_10y_change": share_of_selloff(d_tp, d_y)}
 
 
 def swap_spread_history(raw: pd.DataFrame) -> dict[str, Any]:
@@ -430,7 +440,7 @@ def week_windows(raw: pd.DataFrame) -> dict[str, dict[str, Any]]:
             "UST2Y_change_bp": _change_bp(y2, start, end),
             "UST10Y_change_bp": d10,
             "TP_change_bp": d_tp,
-            "TP_share_of_10y_change": d_tp / d10,
+            "TP_share_of_10y_change": share_of_selloff(d_tp, d10),
             "SPX_ret": float(series(raw, "SPX").loc[end] / series(raw, "SPX").loc[start] - 1),
         }
     return out
@@ -726,7 +736,7 @@ def _says_tp_week(c: dict[str, Any]) -> str:
     t = c["tp_week"]
     return (
         f"ACM 10-year term premium {t['TP_change_bp']:+.0f} bp over the same week, "
-        f"{100 * t['TP_share_of_10y_change']:.0f}% of the 10-year's rise (TERM_PREMIUM_10Y, today's vintage: "
+        f"{_share(t['TP_share_of_10y_change'])} of the 10-year's rise (TERM_PREMIUM_10Y, today's vintage: "
         "the ACM model is re-estimated monthly, so these are not the numbers of that week)"
     )
 
@@ -801,7 +811,8 @@ def window_table(c: dict[str, Any]) -> str:
     """Note 004's week from Apr 2, 4 and 11, 2025, each judged by the April 4 reading's rules."""
     lines = [
         "| week (closes) | 2-year | 10-year | term premium (share of the 10-year's move) | S&P 500 | "
-        "2-year fell (rate_cuts rule) | term premium > 50% (tp_week rule) |",
+        f"the 2-year falls: {rules.BY_KEY['rate_cuts'].condition()} | the term premium drove it: "
+        f"{rules.BY_KEY['tp_week'].condition()} |",
         "|---|---|---|---|---|---|---|",
     ]
     for start, w in c["windows"].items():
@@ -810,7 +821,7 @@ def window_table(c: dict[str, Any]) -> str:
         tp = rules.verdict(rules.BY_KEY["tp_week"], as_claims)
         lines.append(
             f"| {start} → {w['end']} | {w['UST2Y_change_bp']:+.0f} bp | {w['UST10Y_change_bp']:+.0f} bp | "
-            f"{w['TP_change_bp']:+.0f} bp ({100 * w['TP_share_of_10y_change']:.0f}%) | "
+            f"{w['TP_change_bp']:+.0f} bp ({_share(w['TP_share_of_10y_change'])}) | "
             f"{_pct(w['SPX_ret'])} | "
             f"{cut} | {tp} |"
         )
@@ -849,6 +860,10 @@ def auction_table(c: dict[str, Any]) -> str:
         "advance (VIX, 5 days, weak auctions)."
     )
     return "\n".join(lines)
+
+
+def _share(x: float | None) -> str:
+    return "no sell-off" if x is None else f"{100 * x:.0f}%"
 
 
 def _weights(w: Any) -> str:

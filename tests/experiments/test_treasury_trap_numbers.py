@@ -95,7 +95,13 @@ def test_note_004_week_from_april_2_4_and_11(claims, raw):
             s = raw[col].dropna()
             assert w[key] == pytest.approx(100 * (s.loc[end] - s.loc[start]), abs=1e-9)
         tp = raw["TERM_PREMIUM_10Y"].dropna()
-        assert w["TP_change_bp"] == pytest.approx(100 * (tp.loc[end] - tp.loc[start]), abs=1e-9)
+        d_tp = 100 * (tp.loc[end] - tp.loc[start])
+        assert w["TP_change_bp"] == pytest.approx(d_tp, abs=1e-9)
+        d10 = 100 * (raw["UST10Y"].dropna().loc[end] - raw["UST10Y"].dropna().loc[start])
+        if d10 >= 5:  # a sell-off of 5 bp or more: the term premium's share of it
+            assert w["TP_share_of_10y_change"] == pytest.approx(d_tp / d10, rel=1e-9)
+        else:  # no sell-off to share (April 11 to 21: the 10-year fell)
+            assert w["TP_share_of_10y_change"] is None
     # the reading the note's defenders would pick changes the 2-year's answer
     assert (
         claims["windows"]["2025-04-02"]["UST2Y_change_bp"]

@@ -257,6 +257,13 @@ def rules_table() -> str:
     return "\n".join(lines)
 
 
+def tally(claims: Mapping[str, Any]) -> str:
+    """How many claims each verdict got, as a sentence."""
+    said = [verdict(r, claims) for r in RULES]
+    counts = ", ".join(f"{said.count(v)} {v}" for v in (SUPPORTED, CONTRADICTED, NOT_TESTABLE))
+    return f"{len(RULES)} claims: {counts}."
+
+
 def scorecard(claims: Mapping[str, Any]) -> str:
     """The README's scorecard (Markdown): claim, verdict, one number."""
     lines = ["| claim (note) | verdict | the number |", "|---|---|---|"]

@@ -1070,6 +1070,7 @@ in `claims.json`; a test reruns the study and checks that it reproduces.
 ## Scorecard
 
 Each claim, its verdict under the rule declared for it (next section), and the number the rule reads.
+{rules.tally(claims)}
 
 {rules.scorecard(claims)}
 

@@ -78,3 +78,14 @@ def test_the_scorecard_gives_each_rules_verdict_and_number():
     assert "**supported**" in by_claim["S&P 500 at 6,142.50 on Feb 4 (000)"]
     assert "**supported**" in by_claim["Nasdaq 100 up 8% year to date (000)"]  # +7% is within 2 points
     assert "**not testable**" in by_claim["Bitcoin $108,400, realized vol 44.2%, BVOL 58.5 (000)"]
+
+
+def test_the_tally_counts_the_scorecards_verdicts():
+    claims = {"snapshot": {"UST10Y": 4.29, "SPX": 6142.5}}
+    card = rules.scorecard(claims)
+    counts = {v: card.count(f"**{v}**") for v in (SUPPORTED, CONTRADICTED, NOT_TESTABLE)}
+    assert sum(counts.values()) == len(rules.RULES)
+    assert rules.tally(claims) == (
+        f"{len(rules.RULES)} claims: {counts[SUPPORTED]} supported, {counts[CONTRADICTED]} contradicted, "
+        f"{counts[NOT_TESTABLE]} not testable."
+    )

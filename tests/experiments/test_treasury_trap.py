@@ -28,6 +28,7 @@ def _assert_same(fresh, committed, path="claims"):
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     out = tmp_path_factory.mktemp("treasury_trap")
+    (out / "stale_chart.png").write_bytes(b"a figure an earlier version wrote")
     study = ["-m", "experiments.treasury_trap.study", "--out", str(out)]
     proc = python(*study, env={"MPLBACKEND": "Agg"}, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -39,7 +40,22 @@ def test_a_fresh_run_reproduces_the_committed_claims(fresh):
     committed = json.loads((STUDY / "claims.json").read_text())
     _assert_same(json.loads((fresh / "claims.json").read_text()), committed)
     assert (fresh / "README.md").read_text() == (STUDY / "README.md").read_text()
-    assert (fresh / "move_vix_10y.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_a_regenerated_folder_is_clean(fresh):
+    """The study writes exactly its outputs (a stale figure it no longer makes is removed), the same set as
+    the committed folder's, and the README names every figure."""
+    from experiments.treasury_trap.study import OUTPUTS
+
+    written = {p.name for p in fresh.iterdir()}
+    assert written == set(OUTPUTS)
+    committed = {p.name for p in STUDY.iterdir() if p.suffix in (".png", ".json", ".md")}
+    assert committed == set(OUTPUTS)
+    readme = (fresh / "README.md").read_text()
+    for name in OUTPUTS:
+        if name.endswith(".png"):
+            assert f"]({name})" in readme and (fresh / name).stat().st_size > 1000
 
 
 @pytest.mark.slow
@@ -98,7 +114,7 @@ def test_the_correction_after_feb_4_rederived_in_pandas(fresh):
     assert claims["spx_after"]["SPX_trough_date"] == str(drawdown.idxmin().date())
     assert drawdown.min() <= -0.05  # so the row must not read "contradicted"
     lines = (fresh / "README.md").read_text().splitlines()
-    row = next(line for line in lines if "sharp correction in risk" in line)
-    assert "supported: a ≥5% drawdown within 60 days" in row
-    swap = next(line for line in lines if "unusual but" in line)
-    assert "'unusual' (the spread normally positive): contradicted" in swap
+    row = next(line for line in lines if line.startswith("| A sharp correction in risk assets after Feb 4"))
+    assert "**supported**" in row
+    swap = next(line for line in lines if line.startswith("| The swap spread is normally positive"))
+    assert "**contradicted**" in swap

@@ -381,6 +381,20 @@ def strips_mpl(ax: Axes, rows: pd.DataFrame) -> None:
     ax.margins(x=0)
 
 
+def draw_score(ax: Axes, score: pd.Series, thresholds: Thresholds | None) -> None:
+    """A signal's score on `ax` with its entry and exit levels (`threshold_lines`), the legend above.
+
+    The score panel of `signal_mpl` and of the tearsheet's PNG: drawn here only.
+    """
+    (line,) = ax.plot(score.index, score.astype(float).to_numpy(), color="black", linewidth=1.0)
+    line.set_label(str(score.name or "score"))
+    handles = [line]
+    for value, text, color in threshold_lines(thresholds):
+        handles.append(ax.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
+    ax.set_ylabel("score")
+    style.legend_outside(ax, handles)
+
+
 def signal_mpl(
     market: pd.DataFrame,
     risk_off: pd.Series,
@@ -414,14 +428,8 @@ def signal_mpl(
     shaded = [top]
     if score is not None:
         mid = axes[1]
-        (line,) = mid.plot(score.index, score.astype(float).to_numpy(), color="black", linewidth=1.0)
-        line.set_label(str(score.name or "score"))
-        score_handles = [line]
-        for value, text, color in threshold_lines(thresholds):
-            score_handles.append(mid.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
-        mid.set_ylabel("score")
+        draw_score(mid, score, thresholds)
         style.axes_style(mid)
-        style.legend_outside(mid, score_handles)
         shaded.append(mid)
     if shade_mpl(shaded, mask):
         handles.append(shade_handle())

@@ -582,14 +582,7 @@ def _png_equity(sheet: Tearsheet, top: Any, bottom: Any) -> None:
 
 def _png_signal(panel: SignalPanel, score_ax: Any, strip_ax: Any) -> None:
     if score_ax is not None and panel.score is not None:
-        score = panel.score.astype(float)
-        handles = score_ax.plot(
-            score.index, score.to_numpy(), color="black", linewidth=0.9, label=str(score.name)
-        )
-        for value, text, color in charts.threshold_lines(panel.thresholds):
-            handles.append(score_ax.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
-        score_ax.set_ylabel("score")
-        style.legend_outside(score_ax, handles)
+        charts.draw_score(score_ax, panel.score, panel.thresholds)
     charts.strips_mpl(
         strip_ax, charts.strips(panel.conditions, charts.align_mask(panel.risk_off, panel.market.index))
     )

@@ -679,6 +679,22 @@ RELATIVE: dict[str, Metric] = _declare(
 )
 
 
+def declare(metric: Metric) -> Metric:
+    """Add `metric` to the registry (`METRICS`, or `RELATIVE` for the ``relative`` family), after the others.
+
+    In the project a metric is one more `Metric` in `METRICS` (or `RELATIVE`) here; from a package of
+    your own, ``declare(Metric(...))`` before the run does the same.
+
+    Raises:
+        ValueError: A metric of that name is declared already.
+    """
+    registry = RELATIVE if metric.family == "relative" else METRICS
+    if metric.name in registry:
+        raise ValueError(f"a metric `{metric.name}` is declared already: {registry[metric.name].label}")
+    registry[metric.name] = metric
+    return metric
+
+
 def family(name: str) -> list[Metric]:
     """The declared metrics computed from one family's inputs, in the registry's order."""
     return [m for m in (*METRICS.values(), *RELATIVE.values()) if m.family == name]

@@ -32,9 +32,9 @@ is why these few formulas live here rather than in vectorbt.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -161,10 +161,39 @@ def max_drawdown(value: ArrayLike, initial: float) -> Value:
     return _like(dd.min(axis=0), value)
 
 
+@dataclass(frozen=True)
+class Daily:
+    """What the performance metrics of `performance` are computed from, made once per call.
+
+    Every array is days × portfolios (a 1-D input is one column) or, for `rows`, `excess` and
+    `excess_mean`, portfolios × days transposed once (`_rows`). A `Metric` of the ``performance`` family
+    computes its value from this: one value per portfolio.
+
+    Attributes:
+        value: Portfolio value on each day of the window.
+        returns: Daily simple returns, the first from `initial`.
+        rows: `returns` as rows (`_rows`).
+        excess: `rows` less the daily T-bill return.
+        excess_mean: Each row's mean of `excess`.
+        initial: Value just before the window's first day.
+        growth: The CAGR (`cagr`), shared by ``cagr`` and ``calmar``.
+        drawdown: The max drawdown (`max_drawdown`), shared by ``max_drawdown`` and ``calmar``.
+    """
+
+    value: np.ndarray
+    returns: np.ndarray
+    rows: np.ndarray
+    excess: np.ndarray
+    excess_mean: np.ndarray
+    initial: float
+    growth: np.ndarray
+    drawdown: np.ndarray
+
+
 def performance(
     value: ArrayLike, cash_returns: ArrayLike, initial: float, *, returns: np.ndarray | None = None
 ) -> dict[str, Value]:
-    """The standard metric set of one portfolio (1-D `value`) or of each column of a 2-D one.
+    """The ``performance`` metrics of `METRICS` of one portfolio (1-D `value`) or of each column of a 2-D one.
 
     Args:
         value: Portfolio value on each day of the evaluation window (days, or days × portfolios).
@@ -174,28 +203,25 @@ def performance(
             portfolios); None: computed here.
 
     Returns:
-        total_return, cagr, volatility, sharpe_excess_tbill, sortino_excess_tbill, max_drawdown, calmar:
+        Each declared metric of the family (total_return, cagr, volatility, sharpe_excess_tbill,
+        sortino_excess_tbill, max_drawdown, calmar, and any declared since), in `METRICS`' order:
         floats for a 1-D `value`, arrays (one value per column) for a 2-D one.
     """
     v = _columns(value)
     r = daily_returns(v, initial) if returns is None else _columns(returns)
-    growth = cagr(r)
-    mdd = max_drawdown(v, initial)
-    rows = _rows(r)  # transposed once for the reductions below (as `volatility`, `sharpe`, `sortino`)
+    rows = _rows(
+        r
+    )  # transposed once for the reductions of the metrics (as `volatility`, `sharpe`, `sortino`)
     ex = rows - np.asarray(cash_returns, dtype=float).reshape(1, -1)
-    mean = ex.mean(axis=1)
+    growth, drawdown = np.asarray(cagr(r)), np.asarray(max_drawdown(v, initial))  # r, v 2-D: one per column
+    daily = Daily(v, r, rows, ex, ex.mean(axis=1), initial, growth, drawdown)
+    return {k: _like(x, value) for k, x in measure("performance", daily).items()}
+
+
+def _calmar(d: Daily) -> np.ndarray:
+    """CAGR / |max drawdown|; NaN without a drawdown."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        calmar = np.where(mdd < 0, growth / np.abs(mdd), np.nan)
-    out = {
-        "total_return": v[-1] / initial - 1.0,
-        "cagr": growth,
-        "volatility": rows.std(axis=1, ddof=1) * np.sqrt(YEAR),
-        "sharpe_excess_tbill": _sharpe_rows(ex, mean),
-        "sortino_excess_tbill": _sortino_rows(ex, mean),
-        "max_drawdown": mdd,
-        "calmar": calmar,
-    }
-    return {k: _like(x, value) for k, x in out.items()}
+        return np.where(d.drawdown < 0, d.growth / np.abs(d.drawdown), np.nan)
 
 
 def order_totals(
@@ -245,23 +271,23 @@ def order_totals(
     }
 
 
+@dataclass(frozen=True)
+class Orders:
+    """What the ``trading`` metrics are computed from: order totals (`order_totals`) and the window's days."""
+
+    totals: Mapping[str, Value]
+    n_days: int
+
+
 def trading_metrics(totals: Mapping[str, Value], n_days: int) -> dict[str, Value]:
-    """Cost and activity metrics from order totals (`order_totals`, of one portfolio or of many).
+    """The ``trading`` metrics of `METRICS` from order totals (`order_totals`, of one portfolio or of many).
 
     Returns:
         fees_total, slippage_total and costs_total (their sum), in units of initial capital;
         turnover_per_year (traded notional / portfolio value, summed, per 252 days; one-way);
         n_orders (single-sleeve orders); n_rebalances (days with at least one order).
     """
-    fees, slip = totals["fees"], totals["slippage"]
-    return {
-        "fees_total": fees,
-        "slippage_total": slip,
-        "costs_total": fees + slip,
-        "turnover_per_year": totals["traded"] / 2.0 / (n_days / YEAR),
-        "n_orders": totals["n_orders"],
-        "n_rebalances": totals["n_rebalances"],
-    }
+    return measure("trading", Orders(totals, n_days))
 
 
 def trading(orders: pd.DataFrame, value: pd.Series, n_days: int) -> dict[str, float]:
@@ -309,6 +335,25 @@ def as_rows(returns: ArrayLike) -> np.ndarray:
     return _rows(_columns(returns))
 
 
+@dataclass(frozen=True)
+class Against:
+    """What the ``relative`` metrics (`RELATIVE`) are computed from: a portfolio and a benchmark.
+
+    Attributes:
+        metrics: The portfolio's `performance` metrics (floats, or one value per column).
+        bench_metrics: The benchmark's.
+        returns: The portfolio's daily returns (1-D, or days × portfolios): the shape of the result.
+        rows: `returns` as rows (`as_rows`).
+        bench: The benchmark's daily returns on the same days (1-D).
+    """
+
+    metrics: Mapping[str, Value]
+    bench_metrics: Mapping[str, float]
+    returns: ArrayLike
+    rows: np.ndarray
+    bench: np.ndarray
+
+
 def relative(
     metrics: Mapping[str, Value],
     bench_metrics: Mapping[str, float],
@@ -317,7 +362,7 @@ def relative(
     *,
     rows: np.ndarray | None = None,
 ) -> dict[str, Value]:
-    """A portfolio (or each column of `returns`) against a benchmark on the same days.
+    """A portfolio (or each column of `returns`) against a benchmark on the same days: `RELATIVE`.
 
     Args:
         metrics: The portfolio's `performance` metrics (floats, or one value per column).
@@ -334,50 +379,69 @@ def relative(
     """
     rows = as_rows(returns) if rows is None else rows  # transposed once for the reductions below
     b = np.asarray(bench, dtype=float).reshape(-1)
-    return {
-        "excess_cagr": metrics["cagr"] - bench_metrics["cagr"],
-        "sharpe_diff": metrics["sharpe_excess_tbill"] - bench_metrics["sharpe_excess_tbill"],
-        "max_drawdown_reduction": metrics["max_drawdown"] - bench_metrics["max_drawdown"],
-        "up_capture": _like(_capture_rows(rows, b, up=True), returns),
-        "down_capture": _like(_capture_rows(rows, b, up=False), returns),
-        "tracking_error": _like((rows - b[None, :]).std(axis=1, ddof=1) * np.sqrt(YEAR), returns),
-    }
+    return measure("relative", Against(metrics, bench_metrics, returns, rows, b))
+
+
+def _tracking_error(a: Against) -> Value:
+    """Sample std of the daily return difference × √252."""
+    return _like((a.rows - a.bench[None, :]).std(axis=1, ddof=1) * np.sqrt(YEAR), a.returns)
 
 
 def regime(state: ArrayLike) -> dict[str, Value]:
-    """Time in risk-off (fraction of days) and number of regime switches (off→on plus on→off).
+    """The ``regime`` metrics of `METRICS`: time in risk-off (fraction of days), regime switches.
 
-    The starting state is not a switch. `state` is one portfolio's risk-off flags, or one per column.
+    Switches count off→on plus on→off; the starting state is not a switch. `state` is one portfolio's
+    risk-off flags, or one per column.
     """
-    s = np.asarray(state, dtype=bool)
-    s = s[:, None] if s.ndim == 1 else s
+    return measure("regime", np.asarray(state, dtype=bool))
+
+
+def _risk_off_share(state: np.ndarray) -> Value:
+    """Fraction of days in risk-off (0 for no days)."""
+    s = state[:, None] if state.ndim == 1 else state
+    return _like(s.mean(axis=0) if len(s) else np.zeros(s.shape[1]), state)
+
+
+def _switches(state: np.ndarray) -> Value:
+    """Regime switches, off→on plus on→off; the starting state is not one (0 for no days)."""
+    s = state[:, None] if state.ndim == 1 else state
     if not len(s):
-        return {
-            "time_in_risk_off": _like(np.zeros(s.shape[1]), state),
-            "n_switches": _like(np.zeros(s.shape[1]), state),
-        }
+        return _like(np.zeros(s.shape[1]), state)
     prev = np.vstack([np.zeros((1, s.shape[1]), dtype=bool), s[:-1]])
-    return {
-        "time_in_risk_off": _like(s.mean(axis=0), state),
-        "n_switches": _like(((s != prev).sum(axis=0) - s[0]).astype(float), state),
-    }
+    return _like(((s != prev).sum(axis=0) - s[0]).astype(float), state)
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A reported metric: its name (the key in metric dicts, grid tables and tracked runs), label, kind.
+    """A reported metric, declared once: everything that computes, shows, logs or ranks it reads this.
+
+    The terminal table (its rows, labels and formats), ``stats.json`` and the MLflow metric names (its
+    key: ``<name>`` for the strategy, ``<benchmark>.<name>`` for a benchmark, ``vs_<benchmark>.<name>``
+    for `RELATIVE`), the grid report, the tearsheet and the API's ``r.stats`` all take it from here.
 
     Attributes:
-        name: The key.
+        name: The key in metric dicts, grid tables, ``stats.json`` and tracked runs.
         label: What the terminal table calls it.
-        kind: ``pct`` (a fraction, shown as a percentage), ``num`` or ``int``.
+        kind: The unit and format: ``pct`` (a fraction, shown as a percentage), ``num`` or ``int``.
         short: A column header for tables one row per run or configuration (`column_label`).
+        higher_is_better: True when a larger value is better, False when a smaller one is, None when
+            neither (a count, a share of time in a regime).
+        description: What it measures, with its convention (one sentence).
+        family: What it is computed from, and by which function: ``performance`` (daily values,
+            `Daily`), ``trading`` (order totals, `Orders`), ``regime`` (risk-off flags), ``relative``
+            (a portfolio against a benchmark, `Against`) or ``signal`` (set by the run).
+        compute: The metric from its family's inputs, one value per portfolio (1-D or 2-D alike);
+            None for a metric the run sets itself (``signal``).
     """
 
     name: str
     label: str
     kind: str
     short: str = ""
+    higher_is_better: bool | None = None
+    description: str = ""
+    family: str = "performance"
+    compute: Callable[[Any], Value] | None = field(default=None, compare=False, repr=False)
 
     def format(self, value: float | None, digits: int = 2) -> str:
         """`value` as text: ``12.34%``, ``0.53`` (`digits` decimals) or ``42``; ``-`` if missing or NaN."""
@@ -390,39 +454,256 @@ class Metric:
         return f"{value:.{digits}f}"
 
 
-def _registry(*rows: tuple[str, str, str, str]) -> dict[str, Metric]:
-    return {name: Metric(name, label, kind, short) for name, label, kind, short in rows}
+def _declare(*metrics: Metric) -> dict[str, Metric]:
+    return {m.name: m for m in metrics}
 
 
 #: Every metric of a portfolio, in the order the terminal table shows them.
-METRICS: dict[str, Metric] = _registry(
-    ("cagr", "CAGR", "pct", "CAGR"),
-    ("volatility", "Volatility", "pct", "Vol"),
-    ("sharpe_excess_tbill", "Sharpe (excess of T-bill)", "num", "Sharpe"),
-    ("sortino_excess_tbill", "Sortino (excess of T-bill)", "num", "Sortino"),
-    ("max_drawdown", "Max drawdown", "pct", "Max DD"),
-    ("calmar", "Calmar", "num", "Calmar"),
-    ("total_return", "Total return", "pct", "Total return"),
-    ("turnover_per_year", "Turnover / year (one-way)", "pct", "Turnover/yr"),
-    ("fees_total", "Fees (% of initial capital)", "pct", "Fees"),
-    ("slippage_total", "Slippage (% of initial capital)", "pct", "Slippage"),
-    ("costs_total", "Costs total (% of initial capital)", "pct", "Costs"),
-    ("n_orders", "Trades (single-sleeve orders)", "int", "Trades"),
-    ("n_rebalances", "Rebalance days", "int", "Rebalances"),
-    ("time_in_risk_off", "Time in risk-off", "pct", "Risk-off"),
-    ("n_switches", "Regime switches", "int", "Switches"),
-    ("signal_coverage", "Signal coverage", "pct", "Coverage"),
+METRICS: dict[str, Metric] = _declare(
+    Metric(
+        "cagr",
+        "CAGR",
+        "pct",
+        "CAGR",
+        higher_is_better=True,
+        description="Compound annual growth rate on 252 days a year: prod(1 + r) ** (252 / n) - 1.",
+        compute=lambda d: d.growth,
+    ),
+    Metric(
+        "volatility",
+        "Volatility",
+        "pct",
+        "Vol",
+        higher_is_better=False,
+        description="Sample standard deviation of daily returns × √252.",
+        compute=lambda d: d.rows.std(axis=1, ddof=1) * np.sqrt(YEAR),
+    ),
+    Metric(
+        "sharpe_excess_tbill",
+        "Sharpe (excess of T-bill)",
+        "num",
+        "Sharpe",
+        higher_is_better=True,
+        description="Mean / sample std of daily returns in excess of the T-bill's, × √252.",
+        compute=lambda d: _sharpe_rows(d.excess, d.excess_mean),
+    ),
+    Metric(
+        "sortino_excess_tbill",
+        "Sortino (excess of T-bill)",
+        "num",
+        "Sortino",
+        higher_is_better=True,
+        description="Mean daily excess return / root mean square of the negative ones over all days, × √252.",
+        compute=lambda d: _sortino_rows(d.excess, d.excess_mean),
+    ),
+    Metric(
+        "max_drawdown",
+        "Max drawdown",
+        "pct",
+        "Max DD",
+        higher_is_better=True,
+        description="Largest fall from the running peak, initial capital included (-0.25 = a 25% fall).",
+        compute=lambda d: d.drawdown,
+    ),
+    Metric(
+        "calmar",
+        "Calmar",
+        "num",
+        "Calmar",
+        higher_is_better=True,
+        description="CAGR / |max drawdown|.",
+        compute=_calmar,
+    ),
+    Metric(
+        "total_return",
+        "Total return",
+        "pct",
+        "Total return",
+        higher_is_better=True,
+        description="Final value / initial capital - 1.",
+        compute=lambda d: d.value[-1] / d.initial - 1.0,
+    ),
+    Metric(
+        "turnover_per_year",
+        "Turnover / year (one-way)",
+        "pct",
+        "Turnover/yr",
+        higher_is_better=False,
+        description="Traded notional / portfolio value, summed, halved (one-way), per 252 days.",
+        family="trading",
+        compute=lambda o: o.totals["traded"] / 2.0 / (o.n_days / YEAR),
+    ),
+    Metric(
+        "fees_total",
+        "Fees (% of initial capital)",
+        "pct",
+        "Fees",
+        higher_is_better=False,
+        description="Fees paid, in units of initial capital.",
+        family="trading",
+        compute=lambda o: o.totals["fees"],
+    ),
+    Metric(
+        "slippage_total",
+        "Slippage (% of initial capital)",
+        "pct",
+        "Slippage",
+        higher_is_better=False,
+        description="|filled size| × |fill price - close|, summed, in units of initial capital.",
+        family="trading",
+        compute=lambda o: o.totals["slippage"],
+    ),
+    Metric(
+        "costs_total",
+        "Costs total (% of initial capital)",
+        "pct",
+        "Costs",
+        higher_is_better=False,
+        description="Fees plus slippage, in units of initial capital.",
+        family="trading",
+        compute=lambda o: o.totals["fees"] + o.totals["slippage"],
+    ),
+    Metric(
+        "n_orders",
+        "Trades (single-sleeve orders)",
+        "int",
+        "Trades",
+        higher_is_better=None,
+        description="Orders, one per sleeve traded on a day.",
+        family="trading",
+        compute=lambda o: o.totals["n_orders"],
+    ),
+    Metric(
+        "n_rebalances",
+        "Rebalance days",
+        "int",
+        "Rebalances",
+        higher_is_better=None,
+        description="Days with at least one order.",
+        family="trading",
+        compute=lambda o: o.totals["n_rebalances"],
+    ),
+    Metric(
+        "time_in_risk_off",
+        "Time in risk-off",
+        "pct",
+        "Risk-off",
+        higher_is_better=None,
+        description="Fraction of the window's days the strategy held its risk-off state.",
+        family="regime",
+        compute=_risk_off_share,
+    ),
+    Metric(
+        "n_switches",
+        "Regime switches",
+        "int",
+        "Switches",
+        higher_is_better=None,
+        description="Changes of the risk-off state, off→on plus on→off; the starting state is not one.",
+        family="regime",
+        compute=_switches,
+    ),
+    Metric(
+        "signal_coverage",
+        "Signal coverage",
+        "pct",
+        "Coverage",
+        higher_is_better=True,
+        description="Fraction of the window's days on which the signal could decide (its inputs had data).",
+        family="signal",
+    ),
 )
 
 #: A portfolio against a benchmark (`relative`), keyed ``vs_<benchmark>.<name>`` in metric dicts.
-RELATIVE: dict[str, Metric] = _registry(
-    ("excess_cagr", "Strategy: excess CAGR vs", "pct", "ΔCAGR"),
-    ("sharpe_diff", "Strategy: Sharpe difference vs", "num", "ΔSharpe"),
-    ("max_drawdown_reduction", "Strategy: max DD reduction vs", "pct", "ΔMax DD"),
-    ("up_capture", "Strategy: up capture vs", "num", "up capture"),
-    ("down_capture", "Strategy: down capture vs", "num", "down capture"),
-    ("tracking_error", "Strategy: tracking error vs", "pct", "tracking error"),
+RELATIVE: dict[str, Metric] = _declare(
+    Metric(
+        "excess_cagr",
+        "Strategy: excess CAGR vs",
+        "pct",
+        "ΔCAGR",
+        higher_is_better=True,
+        description="CAGR minus the benchmark's, on the same days.",
+        family="relative",
+        compute=lambda a: a.metrics["cagr"] - a.bench_metrics["cagr"],
+    ),
+    Metric(
+        "sharpe_diff",
+        "Strategy: Sharpe difference vs",
+        "num",
+        "ΔSharpe",
+        higher_is_better=True,
+        description="Sharpe (excess of T-bill) minus the benchmark's, on the same days.",
+        family="relative",
+        compute=lambda a: a.metrics["sharpe_excess_tbill"] - a.bench_metrics["sharpe_excess_tbill"],
+    ),
+    Metric(
+        "max_drawdown_reduction",
+        "Strategy: max DD reduction vs",
+        "pct",
+        "ΔMax DD",
+        higher_is_better=True,
+        description="Max drawdown minus the benchmark's: positive = shallower.",
+        family="relative",
+        compute=lambda a: a.metrics["max_drawdown"] - a.bench_metrics["max_drawdown"],
+    ),
+    Metric(
+        "up_capture",
+        "Strategy: up capture vs",
+        "num",
+        "up capture",
+        higher_is_better=True,
+        description="Mean daily return on the benchmark's up days over the benchmark's mean on them.",
+        family="relative",
+        compute=lambda a: _like(_capture_rows(a.rows, a.bench, up=True), a.returns),
+    ),
+    Metric(
+        "down_capture",
+        "Strategy: down capture vs",
+        "num",
+        "down capture",
+        higher_is_better=False,
+        description="Mean daily return on the benchmark's down days over the benchmark's mean on them.",
+        family="relative",
+        compute=lambda a: _like(_capture_rows(a.rows, a.bench, up=False), a.returns),
+    ),
+    Metric(
+        "tracking_error",
+        "Strategy: tracking error vs",
+        "pct",
+        "tracking error",
+        higher_is_better=None,
+        description="Sample standard deviation of the daily return difference × √252.",
+        family="relative",
+        compute=_tracking_error,
+    ),
 )
+
+
+def declare(metric: Metric) -> Metric:
+    """Add `metric` to the registry (`METRICS`, or `RELATIVE` for the ``relative`` family), after the others.
+
+    In the project a metric is one more `Metric` in `METRICS` (or `RELATIVE`) here; from a package of
+    your own, ``declare(Metric(...))`` before the run does the same.
+
+    Raises:
+        ValueError: A metric of that name is declared already.
+    """
+    registry = RELATIVE if metric.family == "relative" else METRICS
+    if metric.name in registry:
+        raise ValueError(f"a metric `{metric.name}` is declared already: {registry[metric.name].label}")
+    registry[metric.name] = metric
+    return metric
+
+
+def family(name: str) -> list[Metric]:
+    """The declared metrics computed from one family's inputs, in the registry's order."""
+    return [m for m in (*METRICS.values(), *RELATIVE.values()) if m.family == name]
+
+
+def measure(name: str, inputs: Any) -> dict[str, Value]:
+    """Every declared metric of family `name` computed from `inputs` (`Daily`, `Orders`, ...)."""
+    return {m.name: m.compute(inputs) for m in family(name) if m.compute is not None}
+
 
 #: How tables name the benchmarks of ``conf/config.yaml`` (``benchmarks:``); any other shows as its key.
 BENCHMARK_LABELS = {"sixty_forty": "60/40", "equity_buy_hold": "equity B&H", "vol_target": "vol target"}

@@ -18,7 +18,6 @@ from common.checks import BadValue
 from common.errors import ConfigError
 from pipeline.schema import VerdictConfig, check_verdict
 from pipeline.schema import check as check_sections
-from signals.base import params_of
 from strategies.allocation import KEY as ALLOCATION_KEY
 from strategies.allocation import fixed
 from strategies.allocation import validate as validate_allocation
@@ -114,8 +113,7 @@ def _check_cost_sleeves(cost: Any, key: str) -> None:
 def _rule(node: Any, key: str, sleeves: dict[str, str]) -> functools.partial:
     """Build and validate an allocation rule or overlay node."""
     built = _build(node, key)
-    params_of(built.func, built.keywords, key=key)
-    validate_allocation(built.func, built.keywords, key=key)
+    validate_allocation(built.func, built.keywords, key=key)  # its kind first, then its parameters
     _check_mapped(built.keywords, sleeves, key)
     return built
 

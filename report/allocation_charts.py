@@ -3,7 +3,7 @@
 One panel per sleeve, shared date axis: the realised end-of-day weight (solid, drifting with prices
 between trades) and the target in force (dashed step: each executed target held until the next one).
 A negative cash weight is borrowing (leverage). Risk-off episodes are shaded as in `report.charts`,
-whose private helpers this module reuses. Pure: frames in, one file out.
+whose public helpers this module uses. Pure: frames in, one file out.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ import pandas as pd
 
 from report import style
 from report.charts import (
-    _align_mask,
-    _check_values,
-    _format_dates,
-    _legend,
-    _shade_handle,
-    _shade_mpl,
-    _shapes,
-    _x,
+    align_mask,
+    check_values,
+    format_dates,
+    plotly_dates,
     save_png,
+    shade_handle,
+    shade_mpl,
+    shade_shapes,
 )
 
 if TYPE_CHECKING:
@@ -67,9 +66,9 @@ def _prepared(
     weights: pd.DataFrame, targets: pd.DataFrame, risk_off: pd.Series | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.Series | None]:
     """What both allocation charts draw: checked weights, targets in force, sleeves held, risk-off mask."""
-    weights = _check_values(weights, "weights")
+    weights = check_values(weights, "weights")
     force = targets_in_force(targets.reindex(weights.index))
-    return weights, force, _sleeves(weights, force), _align_mask(risk_off, weights.index)
+    return weights, force, _sleeves(weights, force), align_mask(risk_off, weights.index)
 
 
 def allocation_mpl(
@@ -89,15 +88,15 @@ def allocation_mpl(
         ax.set_ylabel(f"{style.label(sleeve)} (%)")
         ax.axhline(0.0, color="grey", linewidth=0.6)
         style.axes_style(ax)
-    shaded = _shade_mpl(list(axes), mask)
+    shaded = shade_mpl(list(axes), mask)
     handles = [
         Line2D([], [], color="grey", linewidth=1.2, label="realised weight"),
         Line2D([], [], color="black", linewidth=0.9, linestyle="--", label="target in force"),
     ]
     if shaded:
-        handles.append(_shade_handle())
-    _legend(axes[0], handles)
-    _format_dates(axes[-1])
+        handles.append(shade_handle())
+    style.legend_outside(axes[0], handles)
+    format_dates(axes[-1])
     if title:
         fig.suptitle(title)
     return fig
@@ -144,7 +143,7 @@ def allocation_plotly(
     labels = [style.label(s) for s in sleeves]
     fig = style.plotly_figure(rows=len(sleeves), cols=1, shared_xaxes=True, vertical_spacing=0.03,
                         subplot_titles=labels)  # fmt: skip
-    x = _x(weights.index)
+    x = plotly_dates(weights.index)
     for i, (sleeve, name) in enumerate(zip(sleeves, labels, strict=True)):
         fig.add_trace(
             go.Scatter(x=x, y=weights[sleeve].to_numpy() * 100, name=f"{name} realised", mode="lines",
@@ -153,14 +152,14 @@ def allocation_plotly(
         )  # fmt: skip
         steps = _changes(force[sleeve])
         fig.add_trace(
-            go.Scatter(x=_x(steps.index), y=steps.to_numpy() * 100, name=f"{name} target", mode="lines",
-                       line={"color": "black", "width": 1.0, "dash": "dash", "shape": "hv"},
+            go.Scatter(x=plotly_dates(steps.index), y=steps.to_numpy() * 100, name=f"{name} target",
+                       mode="lines", line={"color": "black", "width": 1.0, "dash": "dash", "shape": "hv"},
                        hovertemplate="%{y:.1f}%"),
             row=i + 1, col=1,
         )  # fmt: skip
         fig.update_yaxes(ticksuffix="%", row=i + 1, col=1)
     fig.update_layout(
-        shapes=[{**s, "yref": "paper"} for s in _shapes(mask)],
+        shapes=[{**s, "yref": "paper"} for s in shade_shapes(mask)],
         **style.plotly_layout(200 + 180 * len(sleeves), title),
     )
     fig.update_xaxes(hoverformat="%Y-%m-%d")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,7 +89,7 @@ def _drawdown_pct(values: pd.DataFrame) -> pd.DataFrame:
     return (values / values.cummax() - 1.0) * 100.0
 
 
-def _check_values(values: pd.DataFrame, name: str) -> pd.DataFrame:
+def check_values(values: pd.DataFrame, name: str) -> pd.DataFrame:
     """Validate a frame to plot; return it with all-NaN columns dropped and float dtype."""
     if not isinstance(values, pd.DataFrame):
         raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(values).__name__}")
@@ -105,14 +106,14 @@ def _check_values(values: pd.DataFrame, name: str) -> pd.DataFrame:
     return kept
 
 
-def _align_mask(mask: pd.Series | None, index: pd.Index) -> pd.Series | None:
+def align_mask(mask: pd.Series | None, index: pd.Index) -> pd.Series | None:
     """``mask`` reindexed to ``index`` as plain bools (missing or NaN -> False); None stays None."""
     if mask is None:
         return None
     return pd.Series(_as_bool(mask.reindex(index)), index=index)
 
 
-def _write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file, so a failure leaves nothing half-written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,14 +131,14 @@ def _write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 # --------------------------------------------------------------------------------------------- matplotlib
 
 
-def _new_figure() -> tuple[Figure, Axes, Axes]:
+def two_panel_figure() -> tuple[Figure, Axes, Axes]:
     """A 12x7 in figure (`report.style.figure`) with a tall top panel and a short bottom one, shared x."""
     fig = style.figure()
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
     return fig, top, bottom
 
 
-def _shade_mpl(axes: list[Axes], mask: pd.Series | None) -> bool:
+def shade_mpl(axes: list[Axes], mask: pd.Series | None) -> bool:
     """Shade the risk-off spans of ``mask`` on each of ``axes``; return whether anything was shaded."""
     if mask is None:
         return False
@@ -167,7 +168,7 @@ def _spans_num(mask: pd.Series) -> list[tuple[float, float]]:
     return list(zip(nums[0::2].tolist(), nums[1::2].tolist(), strict=True))
 
 
-def _shade_handle() -> object:
+def shade_handle() -> object:
     """Legend proxy for the risk-off shading."""
     # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.patches import Patch
@@ -175,7 +176,7 @@ def _shade_handle() -> object:
     return Patch(facecolor=SHADE_COLOR, alpha=SHADE_ALPHA * 2, label=SHADE_LABEL)
 
 
-def _format_dates(ax: Axes) -> None:
+def format_dates(ax: Axes) -> None:
     """Concise date ticks on ``ax``."""
     # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     import matplotlib.dates as mdates
@@ -185,7 +186,7 @@ def _format_dates(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _log_axis(ax: Axes) -> None:
+def log_axis(ax: Axes) -> None:
     """Log y scale on ``ax`` with plain-number ticks (0.5, 1, 2, 5) instead of powers of ten."""
     # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
@@ -194,11 +195,6 @@ def _log_axis(ax: Axes) -> None:
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
-
-
-def _legend(ax: Axes, handles: list) -> None:
-    """The legend above `ax`, outside the data (`report.style.legend_outside`)."""
-    style.legend_outside(ax, handles)
 
 
 #: zlib level of every PNG written: 3 encodes a report's large PNG twice as fast as PIL's default
@@ -215,32 +211,98 @@ def png_bytes(fig: Figure, dpi: float = DPI) -> bytes:
 
 def save_png(fig: Figure, path: str | os.PathLike[str], dpi: float = DPI) -> Path:
     """`png_bytes` of ``fig`` written to `path` atomically."""
-    return _write_atomic(path, png_bytes(fig, dpi))
+    return write_atomic(path, png_bytes(fig, dpi))
+
+
+@dataclass(frozen=True)
+class EquityChart:
+    """The equity/drawdown chart as data: one spec, drawn statically and interactively from it.
+
+    `draw_equity` and `equity_chart_mpl` draw it with matplotlib, `equity_chart_plotly` with plotly: the
+    same frames, names and colours. Every equity/drawdown chart (the run's, the tearsheet's PNG, the
+    event study's equity sleeve) is one of these.
+
+    Attributes:
+        growth: Growth of 1 by date, one column per portfolio (or series).
+        drawdown: Drawdown in percent from the running peak, same columns.
+        names: Each column's name for a reader (`report.style.label`).
+        colors: Each column's colour.
+        mask: The risk-off state on the same dates (plain bools), or None: shaded where True.
+        title: The figure's title ('' for none).
+    """
+
+    growth: pd.DataFrame
+    drawdown: pd.DataFrame
+    names: tuple[str, ...]
+    colors: tuple[str, ...]
+    mask: pd.Series | None = None
+    title: str = ""
+
+
+def equity_chart(
+    values: pd.DataFrame,
+    *,
+    risk_off: pd.Series | None = None,
+    title: str = "",
+    colors: tuple[str, ...] | None = None,
+) -> EquityChart:
+    """The equity/drawdown chart of `values` (one column per portfolio, any level, NaN before a start).
+
+    Args:
+        values: Values by date (DatetimeIndex); all-NaN columns are left out.
+        risk_off: The risk-off state by date (NaN = False), aligned to `values`' dates; None: no shading.
+        title: The figure's title.
+        colors: One colour per column; default the house palette in column order.
+    """
+    values = check_values(values, "values")
+    n = len(values.columns)
+    return EquityChart(
+        growth=_growth(values),
+        drawdown=_drawdown_pct(values),
+        names=tuple(style.label(c) for c in values.columns),
+        colors=tuple(colors) if colors is not None else tuple(style.color(i) for i in range(n)),
+        mask=align_mask(risk_off, values.index),
+        title=title,
+    )
+
+
+def draw_equity(chart: EquityChart, top: Axes, bottom: Axes) -> list:
+    """Draw `chart`'s lines on two matplotlib axes: growth of 1 (log scale) on `top`, drawdown below.
+
+    The first column (the strategy) is drawn bolder and on top. No shading, legend or date ticks: the
+    caller's figure holds those (`equity_chart_mpl`, the tearsheet's PNG). Returns the legend handles.
+    """
+    for i, col in enumerate(chart.growth.columns):
+        line = {"linewidth": 1.8 if i == 0 else 1.2, "zorder": 3 - i / 10, "color": chart.colors[i]}
+        top.plot(chart.growth.index, chart.growth[col].to_numpy(), label=chart.names[i], **line)
+        bottom.plot(chart.drawdown.index, chart.drawdown[col].to_numpy(), **line)
+    log_axis(top)
+    top.set_ylabel("growth of 1 (log scale)")
+    bottom.set_ylabel("drawdown (%)")
+    return top.get_legend_handles_labels()[0]
+
+
+def equity_chart_mpl(chart: EquityChart, *, extra: list | None = None) -> Figure:
+    """`chart` as a 12x7 in matplotlib figure: `draw_equity`, risk-off shaded, the legend above.
+
+    `extra`: legend handles of what a caller will add on the top panel (drawn after this returns).
+    """
+    fig, top, bottom = two_panel_figure()
+    handles = draw_equity(chart, top, bottom) + list(extra or [])
+    if shade_mpl([top, bottom], chart.mask):
+        handles.append(shade_handle())
+    style.legend_outside(top, handles)
+    for ax in (top, bottom):
+        style.axes_style(ax)
+    format_dates(bottom)
+    if chart.title:
+        fig.suptitle(chart.title)
+    return fig
 
 
 def equity_mpl(values: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = "") -> Figure:
     """Build the matplotlib equity/drawdown figure (see `equity_drawdown_png`)."""
-    values = _check_values(values, "values")
-    mask = _align_mask(risk_off, values.index)
-    growth, drawdown = _growth(values), _drawdown_pct(values)
-    fig, top, bottom = _new_figure()
-    for i, col in enumerate(values.columns):
-        line = {"linewidth": 1.8 if i == 0 else 1.2, "zorder": 3 - i / 10, "color": style.color(i)}
-        top.plot(growth.index, growth[col].to_numpy(), label=style.label(col), **line)
-        bottom.plot(drawdown.index, drawdown[col].to_numpy(), **line)
-    _log_axis(top)
-    top.set_ylabel("growth of 1 (log scale)")
-    bottom.set_ylabel("drawdown (%)")
-    handles, _ = top.get_legend_handles_labels()
-    if _shade_mpl([top, bottom], mask):
-        handles.append(_shade_handle())
-    _legend(top, handles)
-    for ax in (top, bottom):
-        style.axes_style(ax)
-    _format_dates(bottom)
-    if title:
-        fig.suptitle(title)
-    return fig
+    return equity_chart_mpl(equity_chart(values, risk_off=risk_off, title=title))
 
 
 def equity_drawdown_png(
@@ -268,7 +330,7 @@ def equity_drawdown_png(
     return save_png(equity_mpl(values, risk_off=risk_off, title=title), path)
 
 
-def _threshold_lines(thresholds: Thresholds | None) -> list[tuple[float, str, str]]:
+def threshold_lines(thresholds: Thresholds | None) -> list[tuple[float, str, str]]:
     """The score's entry and exit levels to draw: ``(value, label, colour)``.
 
     None when the thresholds are in another series' units (`Thresholds.measure`).
@@ -294,12 +356,12 @@ def strips(conditions: pd.DataFrame | None, risk_off: pd.Series) -> pd.DataFrame
     ['VIX < 20', 'risk-off state']
     """
     given = {} if conditions is None else conditions
-    rows = {str(c): _align_mask(given[c], risk_off.index) for c in given}
-    rows[STATE_LABEL] = _align_mask(risk_off, risk_off.index)
+    rows = {str(c): align_mask(given[c], risk_off.index) for c in given}
+    rows[STATE_LABEL] = align_mask(risk_off, risk_off.index)
     return pd.DataFrame(rows, index=risk_off.index)
 
 
-def _strips_mpl(ax: Axes, rows: pd.DataFrame) -> None:
+def strips_mpl(ax: Axes, rows: pd.DataFrame) -> None:
     """One horizontal strip per row of `rows`, dark on its true days (the state's in the shade colour)."""
     # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
     from matplotlib.collections import PolyCollection
@@ -319,6 +381,20 @@ def _strips_mpl(ax: Axes, rows: pd.DataFrame) -> None:
     ax.margins(x=0)
 
 
+def draw_score(ax: Axes, score: pd.Series, thresholds: Thresholds | None) -> None:
+    """A signal's score on `ax` with its entry and exit levels (`threshold_lines`), the legend above.
+
+    The score panel of `signal_mpl` and of the tearsheet's PNG: drawn here only.
+    """
+    (line,) = ax.plot(score.index, score.astype(float).to_numpy(), color="black", linewidth=1.0)
+    line.set_label(str(score.name or "score"))
+    handles = [line]
+    for value, text, color in threshold_lines(thresholds):
+        handles.append(ax.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
+    ax.set_ylabel("score")
+    style.legend_outside(ax, handles)
+
+
 def signal_mpl(
     market: pd.DataFrame,
     risk_off: pd.Series,
@@ -329,8 +405,8 @@ def signal_mpl(
     title: str = "",
 ) -> Figure:
     """Build the matplotlib signal figure (see `signal_png`)."""
-    market = _check_values(market, "market")
-    mask = _align_mask(risk_off, market.index)
+    market = check_values(market, "market")
+    mask = align_mask(risk_off, market.index)
     rows = strips(conditions, mask)
     n_panels = 3 if score is not None else 2
     ratios = [3.0, 2.0, 0.45 * len(rows.columns) + 0.4][-n_panels:] if score is not None else [3.0, 0.8]
@@ -352,21 +428,15 @@ def signal_mpl(
     shaded = [top]
     if score is not None:
         mid = axes[1]
-        (line,) = mid.plot(score.index, score.astype(float).to_numpy(), color="black", linewidth=1.0)
-        line.set_label(str(score.name or "score"))
-        score_handles = [line]
-        for value, text, color in _threshold_lines(thresholds):
-            score_handles.append(mid.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
-        mid.set_ylabel("score")
+        draw_score(mid, score, thresholds)
         style.axes_style(mid)
-        _legend(mid, score_handles)
         shaded.append(mid)
-    if _shade_mpl(shaded, mask):
-        handles.append(_shade_handle())
-    _legend(top, handles)
+    if shade_mpl(shaded, mask):
+        handles.append(shade_handle())
+    style.legend_outside(top, handles)
     style.axes_style(top)
-    _strips_mpl(strip_ax, rows)
-    _format_dates(strip_ax)
+    strips_mpl(strip_ax, rows)
+    format_dates(strip_ax)
     if title:
         fig.suptitle(title)
     return fig
@@ -409,7 +479,7 @@ def signal_png(
 # ------------------------------------------------------------------------------------------------- plotly
 
 
-def _shapes(mask: pd.Series | None, *, yref: str = "paper") -> list[dict]:
+def shade_shapes(mask: pd.Series | None, *, yref: str = "paper") -> list[dict]:
     """One vrect shape per risk-off episode, spanning the whole plot height."""
     if mask is None:
         return []
@@ -446,9 +516,9 @@ def _shade_legend_trace() -> object:
     )
 
 
-def _layout(fig: PlotlyFigure, mask: pd.Series | None, title: str, height: int = 650) -> None:
+def shaded_layout(fig: PlotlyFigure, mask: pd.Series | None, title: str, height: int = 650) -> None:
     """Common layout: title, shapes, unified hover with ISO dates, compact margins."""
-    shapes = _shapes(mask)
+    shapes = shade_shapes(mask)
     if shapes:
         fig.add_trace(_shade_legend_trace(), row=1, col=1)
     fig.update_layout(shapes=shapes, **style.plotly_layout(height, title))
@@ -458,7 +528,12 @@ def _layout(fig: PlotlyFigure, mask: pd.Series | None, title: str, height: int =
 def equity_plotly(
     values: pd.DataFrame, *, risk_off: pd.Series | None = None, title: str = ""
 ) -> PlotlyFigure:
-    """Build the plotly equity/drawdown figure (see `equity_drawdown_html`).
+    """Build the plotly equity/drawdown figure of `values` (`equity_chart`, `equity_chart_plotly`)."""
+    return equity_chart_plotly(equity_chart(values, risk_off=risk_off, title=title))
+
+
+def equity_chart_plotly(chart: EquityChart) -> PlotlyFigure:
+    """`chart` as an interactive figure: the same lines as `draw_equity`, on one shared date axis.
 
     Traces: for each column, its growth of 1 (row 1) then its drawdown in percent (row 2, no legend entry);
     then, if any episode, a data-less legend entry for the shading. Shapes: one per risk-off episode.
@@ -466,46 +541,38 @@ def equity_plotly(
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
 
-    values = _check_values(values, "values")
-    mask = _align_mask(risk_off, values.index)
-    growth, drawdown = _growth(values), _drawdown_pct(values)
-    colors = _palette()
+    growth, drawdown = chart.growth, chart.drawdown
     fig = style.plotly_figure(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.04
     )
-    for i, col in enumerate(values.columns):
-        line = {"color": colors[i % len(colors)], "width": 2.0 if i == 0 else 1.3}
-        name = style.label(col)
+    for i, col in enumerate(growth.columns):
+        line = {"color": chart.colors[i], "width": 2.0 if i == 0 else 1.3}
+        name = chart.names[i]
         fig.add_trace(
             go.Scatter(
-                x=_x(growth.index), y=growth[col].to_numpy(), name=name, legendgroup=name, line=line,
-                hovertemplate="%{y:.3f}", mode="lines",
+                x=plotly_dates(growth.index), y=growth[col].to_numpy(), name=name, legendgroup=name,
+                line=line, hovertemplate="%{y:.3f}", mode="lines",
             ),
             row=1, col=1,
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(
-                x=_x(drawdown.index), y=drawdown[col].to_numpy(), name=name, legendgroup=name, line=line,
-                hovertemplate="%{y:.1f}%", mode="lines", showlegend=False,
+                x=plotly_dates(drawdown.index), y=drawdown[col].to_numpy(), name=name, legendgroup=name,
+                line=line, hovertemplate="%{y:.1f}%", mode="lines", showlegend=False,
             ),
             row=2, col=1,
         )  # fmt: skip
     fig.update_yaxes(type="log", title_text="growth of 1 (log)", row=1, col=1)
     fig.update_yaxes(title_text="drawdown (%)", ticksuffix="%", row=2, col=1)
-    _layout(fig, mask, title)
+    shaded_layout(fig, chart.mask, chart.title)
     return fig
 
 
-def _x(index: pd.DatetimeIndex) -> list[str] | pd.DatetimeIndex:
+def plotly_dates(index: pd.DatetimeIndex) -> list[str] | pd.DatetimeIndex:
     """Dates for plotly: ``YYYY-MM-DD`` strings for daily data (half the bytes of ISO datetimes)."""
     if len(index) and (index == index.normalize()).all():
         return index.strftime("%Y-%m-%d").tolist()
     return index
-
-
-def _palette() -> list[str]:
-    """The shared palette (`report.style.PALETTE`)."""
-    return list(style.PALETTE)
 
 
 def signal_plotly(
@@ -527,8 +594,8 @@ def signal_plotly(
     # lazy: plotly's figures cost ~70 ms to load; only drawing a chart needs them
     import plotly.graph_objects as go
 
-    market = _check_values(market, "market")
-    mask = _align_mask(risk_off, market.index)
+    market = check_values(market, "market")
+    mask = align_mask(risk_off, market.index)
     rows = strips(conditions, mask)
     columns = list(market.columns)
     n = 3 if score is not None else 2
@@ -538,7 +605,7 @@ def signal_plotly(
         rows=n, cols=1, shared_xaxes=True, row_heights=heights, vertical_spacing=0.035,
         specs=[[{"secondary_y": True}]] + [[{}]] * (n - 1),
     )  # fmt: skip
-    x = _x(market.index)
+    x = plotly_dates(market.index)
     for i, col in enumerate(columns):
         secondary = len(columns) == 2 and i == 1
         trace = go.Scatter(
@@ -554,12 +621,13 @@ def signal_plotly(
     if score is not None:
         fig.add_trace(
             go.Scatter(
-                x=_x(score.index), y=score.astype(float).to_numpy(), name=str(score.name or "score"),
-                mode="lines", line={"color": "black", "width": 1.1}, hovertemplate="%{y:.2f}",
+                x=plotly_dates(score.index), y=score.astype(float).to_numpy(),
+                name=str(score.name or "score"), mode="lines", line={"color": "black", "width": 1.1},
+                hovertemplate="%{y:.2f}",
             ),
             row=2, col=1,
         )  # fmt: skip
-        for value, text, color in _threshold_lines(thresholds):
+        for value, text, color in threshold_lines(thresholds):
             fig.add_trace(
                 go.Scatter(
                     x=[x[0], x[-1]], y=[value, value], name=text, mode="lines", hoverinfo="skip",
@@ -577,5 +645,5 @@ def signal_plotly(
         ),
         row=n, col=1,
     )  # fmt: skip
-    _layout(fig, mask, title, height=560 + 150 * (score is not None) + 22 * len(names))
+    shaded_layout(fig, mask, title, height=560 + 150 * (score is not None) + 22 * len(names))
     return fig

@@ -124,29 +124,16 @@ def episodes_png(ev: EventStudy, path: str | os.PathLike[str], *, title: str = "
 
 
 def episodes_mpl(ev: EventStudy, *, title: str = "") -> Figure:
-    """Build the matplotlib figure of `episodes_png`."""
-    fig, top, bottom = charts._new_figure()
-    price = ev.price.astype(float)
-    growth = price / price.iloc[0]
-    dd = (price / price.cummax() - 1.0) * 100.0
-    (line,) = top.plot(growth.index, growth.to_numpy(), color="black", linewidth=1.1, label="equity sleeve")
+    """Build the matplotlib figure of `episodes_png`: the equity sleeve's equity chart, onsets marked."""
+    # lazy: matplotlib costs ~0.5 s at import; only drawing a chart needs it
+    from matplotlib.lines import Line2D
+
+    price = ev.price.astype(float).rename("equity sleeve").to_frame()
+    chart = charts.equity_chart(price, risk_off=ev.state, title=title, colors=("black",))
+    onset = {"marker": "v", "color": COND_COLOR, "markersize": 5, "linestyle": "none", "label": "onset"}
+    fig = charts.equity_chart_mpl(chart, extra=[Line2D([], [], **onset)])
     starts = ev.forward.index[ev.forward["onset"].to_numpy(dtype=bool)]
-    (marks,) = top.plot(
-        starts, growth.loc[starts].to_numpy(), "v", color=COND_COLOR, markersize=5, label="onset"
-    )
-    bottom.plot(dd.index, dd.to_numpy(), color="black", linewidth=0.9)
-    charts._log_axis(top)
-    top.set_ylabel("growth of 1 (log scale)")
-    bottom.set_ylabel("drawdown (%)")
-    handles = [line, marks]
-    if charts._shade_mpl([top, bottom], ev.state):
-        handles.append(charts._shade_handle())
-    charts._legend(top, handles)
-    for ax in (top, bottom):
-        style.axes_style(ax)
-    charts._format_dates(bottom)
-    if title:
-        fig.suptitle(title)
+    fig.axes[0].plot(starts, chart.growth["equity sleeve"].loc[starts].to_numpy(), **onset)
     return fig
 
 
@@ -192,7 +179,7 @@ def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     price = ev.price.astype(float)
     growth = price / price.iloc[0]
     dd = (price / price.cummax() - 1.0) * 100.0
-    x = charts._x(price.index)
+    x = charts.plotly_dates(price.index)
     fig = style.plotly_figure(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.04
     )
@@ -200,7 +187,7 @@ def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     starts = ev.forward.index[ev.forward["onset"].to_numpy(dtype=bool)]
     fig.add_trace(
         go.Scatter(
-            x=charts._x(starts), y=growth.loc[starts].to_numpy(), name="onset", mode="markers",
+            x=charts.plotly_dates(starts), y=growth.loc[starts].to_numpy(), name="onset", mode="markers",
             marker={"symbol": "triangle-down", "color": COND_COLOR, "size": 8},
         ),
         1, 1,
@@ -208,7 +195,7 @@ def episodes_plotly(ev: EventStudy, *, title: str = "") -> PlotlyFigure:
     fig.add_trace(go.Scatter(x=x, y=dd.to_numpy(), name="drawdown (%)", line={"color": "black"}), 2, 1)
     fig.update_yaxes(type="log", title_text="growth of 1 (log)", row=1, col=1)
     fig.update_yaxes(title_text="drawdown (%)", ticksuffix="%", row=2, col=1)
-    charts._layout(fig, pd.Series(ev.state.to_numpy(dtype=bool), index=price.index), title)
+    charts.shaded_layout(fig, pd.Series(ev.state.to_numpy(dtype=bool), index=price.index), title)
     return fig
 
 

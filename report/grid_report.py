@@ -27,7 +27,7 @@ import pandas as pd
 from analysis.verdict import OUTCOME_COLOURS
 from backtest.metrics import describe
 from report import style
-from report.charts import _palette, _write_atomic, _x, save_png
+from report.charts import plotly_dates, save_png, write_atomic
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure as PlotlyFigure
@@ -261,7 +261,7 @@ def sensitivity_figure(view: GridView, param: str) -> PlotlyFigure:
 
     frame = sensitivity_frame(view.table, param, view.metric)
     fmt, scale = _value_format(view.metric)
-    colors = _palette()
+    colors = list(style.PALETTE)
     fig = style.plotly_figure()
     xs = [tick(v) for v in frame.index]
     for i, col in enumerate(frame.columns):
@@ -304,12 +304,12 @@ def equity_figure(view: GridView) -> PlotlyFigure:
     import plotly.graph_objects as go
 
     growth = (1.0 + view.equity).cumprod()
-    colors = _palette()
+    colors = list(style.PALETTE)
     fig = style.plotly_figure()
     for i, col in enumerate(growth.columns):
         fig.add_trace(
             go.Scatter(
-                x=_x(growth.index), y=growth[col].to_numpy(), name=str(col), mode="lines",
+                x=plotly_dates(growth.index), y=growth[col].to_numpy(), name=str(col), mode="lines",
                 line={"color": colors[i % len(colors)], "width": 2.0 if i == 0 else 1.3},
                 hovertemplate="%{y:.3f}",
             )
@@ -326,7 +326,7 @@ def equity_figure(view: GridView) -> PlotlyFigure:
             "y1": 1,
             "line": {"dash": "dot", "width": 1, "color": "#888"},
         }
-        for d in _x(starts)
+        for d in plotly_dates(starts)
     ]  # fmt: skip  (one layout update: add_vline per window costs ~0.1 s each)
     fig.update_layout(
         shapes=window_lines,
@@ -493,7 +493,7 @@ def page(view: GridView) -> str:
 
 def write_html(view: GridView, path: str | Path) -> Path:
     """Write `page` to `path` atomically."""
-    return _write_atomic(path, page(view).encode("utf-8"))
+    return write_atomic(path, page(view).encode("utf-8"))
 
 
 # -------------------------------------------------------------------------------------------- matplotlib

@@ -250,7 +250,7 @@ def rolling_sharpe_plotly(sheet: Tearsheet) -> PlotlyFigure:
 
     roll = breakdown.rolling_sharpe(sheet.returns[sheet.compared], sheet.cash_returns)
     fig = style.plotly_figure()
-    x = charts._x(roll.index)
+    x = charts.plotly_dates(roll.index)
     cols = list(sheet.values.columns)
     for i, col in enumerate(roll.columns):
         line = {"color": style.color(cols.index(col)), "width": 1.8 if i == 0 else 1.2}
@@ -261,8 +261,8 @@ def rolling_sharpe_plotly(sheet: Tearsheet) -> PlotlyFigure:
             )
         )  # fmt: skip
     fig.add_hline(y=0.0, line={"color": "black", "width": 0.8})
-    mask = charts._align_mask(sheet.risk_off, roll.index)
-    fig.update_layout(shapes=charts._shapes(mask), **style.plotly_layout(380))
+    mask = charts.align_mask(sheet.risk_off, roll.index)
+    fig.update_layout(shapes=charts.shade_shapes(mask), **style.plotly_layout(380))
     fig.update_yaxes(title_text="Sharpe, trailing 252 days")
     fig.update_xaxes(hoverformat="%Y-%m-%d")
     return fig
@@ -275,7 +275,7 @@ def active_plotly(sheet: Tearsheet) -> PlotlyFigure:
 
     gap = sheet.active * 100
     fig = style.plotly_figure()
-    x = charts._x(gap.index)
+    x = charts.plotly_dates(gap.index)
     fig.add_trace(
         go.Scatter(
             x=x, y=gap.to_numpy(dtype=np.float32), mode="lines", name=f"strategy minus {sheet.active_label}",
@@ -287,14 +287,14 @@ def active_plotly(sheet: Tearsheet) -> PlotlyFigure:
         onsets = on & ~np.concatenate([[False], on[:-1]])
         fig.add_trace(
             go.Scatter(
-                x=charts._x(gap.index[onsets]), y=gap.to_numpy(dtype=np.float32)[onsets], mode="markers",
-                name="onset",
+                x=charts.plotly_dates(gap.index[onsets]), y=gap.to_numpy(dtype=np.float32)[onsets],
+                mode="markers", name="onset",
                 marker={"symbol": "triangle-down", "size": 8, "color": "#cf222e"}, hovertemplate="onset",
             )
         )  # fmt: skip
     fig.add_hline(y=0.0, line={"color": "black", "width": 0.8})
-    mask = charts._align_mask(sheet.risk_off, gap.index)
-    fig.update_layout(shapes=charts._shapes(mask), **style.plotly_layout(300))
+    mask = charts.align_mask(sheet.risk_off, gap.index)
+    fig.update_layout(shapes=charts.shade_shapes(mask), **style.plotly_layout(300))
     fig.update_yaxes(title_text=f"minus {sheet.active_label}, points of 1")
     fig.update_xaxes(hoverformat="%Y-%m-%d")
     return fig
@@ -494,7 +494,7 @@ def html_file(
     if plotlyjs == "shared":
         js = plotlyjs_file(Path(tree) if tree is not None else path.parent)
         src = Path(os.path.relpath(js, path.parent)).as_posix()
-    return charts._write_atomic(path, page(sheet, plotlyjs=plotlyjs, src=src).encode("utf-8"))
+    return charts.write_atomic(path, page(sheet, plotlyjs=plotlyjs, src=src).encode("utf-8"))
 
 
 def plotlyjs_file(folder: Path) -> Path:
@@ -508,7 +508,7 @@ def plotlyjs_file(folder: Path) -> Path:
 
     js = folder / f"plotly-{get_plotlyjs_version()}.min.js"
     if not js.is_file():
-        charts._write_atomic(js, get_plotlyjs().encode("utf-8"))
+        charts.write_atomic(js, get_plotlyjs().encode("utf-8"))
     return js
 
 
@@ -546,18 +546,18 @@ def png_figure(sheet: Tearsheet) -> Figure:
         axes[key] = fig.add_subplot(grid[i, :], sharex=first)
     months, regimes = fig.add_subplot(grid[-1, 0]), fig.add_subplot(grid[-1, 1])
     _png_equity(sheet, axes["equity"], axes["drawdown"])
-    mask = charts._align_mask(sheet.risk_off, sheet.values.index)
+    mask = charts.align_mask(sheet.risk_off, sheet.values.index)
     if sheet.signal is not None:
         _png_signal(sheet.signal, axes.get("score"), axes["strips"])
     _png_allocation(sheet, axes["allocation"])
     _png_rolling(sheet, axes["rolling"])
-    charts._shade_mpl([a for k, a in axes.items() if k != "strips"], mask)
+    charts.shade_mpl([a for k, a in axes.items() if k != "strips"], mask)
     for key, ax in axes.items():
         if key != "strips":
             style.axes_style(ax)
         if key != list(axes)[-1]:
             ax.tick_params(labelbottom=False)
-    charts._format_dates(list(axes.values())[-1])
+    charts.format_dates(list(axes.values())[-1])
     _png_monthly(sheet, months)
     _png_regimes(sheet, regimes)
     fig.suptitle(
@@ -574,33 +574,18 @@ def png_figure(sheet: Tearsheet) -> Figure:
 
 
 def _png_equity(sheet: Tearsheet, top: Any, bottom: Any) -> None:
-    growth = sheet.values / sheet.values.apply(lambda c: c.loc[c.first_valid_index()])
-    dd = (sheet.values / sheet.values.cummax() - 1.0) * 100
-    for i, col in enumerate(sheet.values.columns):
-        kw = {"color": style.color(i), "linewidth": 1.6 if i == 0 else 1.0}
-        top.plot(growth.index, growth[col].to_numpy(), label=style.label(col), **kw)
-        bottom.plot(dd.index, dd[col].to_numpy(), **kw)
-    charts._log_axis(top)
-    top.set_ylabel("growth of 1 (log)")
-    bottom.set_ylabel("drawdown (%)")
-    handles = top.get_legend_handles_labels()[0]
+    """The equity/drawdown panels: the run's one equity chart (`report.charts.equity_chart`), drawn here."""
+    handles = charts.draw_equity(charts.equity_chart(sheet.values), top, bottom)
     if sheet.risk_off is not None and sheet.risk_off.any():
-        handles.append(charts._shade_handle())
+        handles.append(charts.shade_handle())
     style.legend_outside(top, handles)
 
 
 def _png_signal(panel: SignalPanel, score_ax: Any, strip_ax: Any) -> None:
     if score_ax is not None and panel.score is not None:
-        score = panel.score.astype(float)
-        handles = score_ax.plot(
-            score.index, score.to_numpy(), color="black", linewidth=0.9, label=str(score.name)
-        )
-        for value, text, color in charts._threshold_lines(panel.thresholds):
-            handles.append(score_ax.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
-        score_ax.set_ylabel("score")
-        style.legend_outside(score_ax, handles)
-    charts._strips_mpl(
-        strip_ax, charts.strips(panel.conditions, charts._align_mask(panel.risk_off, panel.market.index))
+        charts.draw_score(score_ax, panel.score, panel.thresholds)
+    charts.strips_mpl(
+        strip_ax, charts.strips(panel.conditions, charts.align_mask(panel.risk_off, panel.market.index))
     )
 
 

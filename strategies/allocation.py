@@ -1,27 +1,34 @@
-"""Allocation rules: from a signal to daily target weights (decided at each day's close).
+"""Allocation rules and overlays: from a signal to daily target weights (decided at each day's close).
 
 Each rule is a function ``(signal, prices, **params) -> DataFrame`` returning, for every day, the
-weights the strategy wants over the sleeve columns of `prices`. When to trade is decided later by
-`strategies.rebalance`; when orders execute (the lag) by the engine.
+weights the strategy wants over the sleeve columns of `prices`; an overlay, ``(targets, prices,
+**params) -> DataFrame``, reworks a rule's targets. Each is declared with `strategies.rule.rule`: what
+it requires, the check of its parameters and, where its targets change with more than the signal's
+state, its regimes. When to trade is decided later by `strategies.rebalance`; when orders execute (the
+lag) by the engine.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from common import checks
 from common.errors import ConfigError
-from signals.base import SignalOutput, params_of
+from signals.base import SignalOutput
 from signals.primitives import realized_vol, rolling_corr
+from strategies import rule as rules
+from strategies.rule import rule
 from strategies.weights import check_weights, constant
 
 KEY = "strategy.allocation"
 
 
+@rule(kind="allocation")
 def fixed(signal: SignalOutput | None, prices: pd.DataFrame, *, weights: Mapping[str, float]) -> pd.DataFrame:
     """Hold one weight set throughout (the 60/40 benchmark, buy-and-hold). The signal is ignored.
 
@@ -34,6 +41,7 @@ def fixed(signal: SignalOutput | None, prices: pd.DataFrame, *, weights: Mapping
     return constant(w, prices.index, list(prices.columns))
 
 
+@rule(kind="allocation", requires=("signal",))
 def switch(
     signal: SignalOutput | None,
     prices: pd.DataFrame,
@@ -70,6 +78,19 @@ def score_exposure(score: pd.Series, score_lo: float, score_hi: float) -> pd.Ser
     return ((score - score_lo) / (score_hi - score_lo)).clip(0.0, 1.0).fillna(0.0)
 
 
+def _check_graded(*, key: str, score_lo: object, score_hi: object, **_: Any) -> None:
+    """The graded rule's check: two numbers, `score_hi` above `score_lo`."""
+    for name, v in (("score_lo", score_lo), ("score_hi", score_hi)):
+        checks.number(f"{key}.{name}", v)
+    if not score_hi > score_lo:  # type: ignore[operator]
+        raise ConfigError(
+            f"score_hi ({score_hi}) must be above score_lo ({score_lo}).",
+            key=f"{key}.score_hi",
+            hint="e.g. score_lo=0.5 score_hi=2.0: fully risk-off from a z-score of 2.",
+        )
+
+
+@rule(kind="allocation", requires=("score",), check=_check_graded)
 def graded(
     signal: SignalOutput | None,
     prices: pd.DataFrame,
@@ -94,7 +115,6 @@ def graded(
     """
     on = check_weights(risk_on_weights, f"{KEY}.risk_on_weights")
     off = check_weights(risk_off_weights, f"{KEY}.risk_off_weights")
-    _check_score_range(score_lo, score_hi)
     if signal is None or signal.score is None:
         raise ConfigError(
             "the graded rule needs a signal with a continuous score.",
@@ -116,6 +136,32 @@ def bonds_no_hedge(prices: pd.DataFrame, window: int, threshold: float) -> pd.Se
     return (rolling_corr(r["equity"], r["bonds"], window) > threshold).fillna(False)
 
 
+def hedge_regimes(
+    signal: SignalOutput, prices: pd.DataFrame, *, corr_window: int, corr_threshold: float, **_: Any
+) -> pd.Series:
+    """The hedge-aware rule's regimes: risk-on (0), risk-off (1), risk-off with bonds no hedge (2).
+
+    Its targets differ between the last two, so a correlation flip during a risk-off episode is a
+    regime change: the bond weight moves to cash (or back) on that close rather than at the next
+    calendar date.
+    """
+    state = signal.risk_off.reindex(prices.index, fill_value=False).astype(bool)
+    no_hedge = state & bonds_no_hedge(prices, corr_window, corr_threshold)
+    return state.astype("int64") + no_hedge.astype("int64")
+
+
+def _check_hedge(*, key: str, corr_window: object, corr_threshold: object, **_: Any) -> None:
+    """The hedge-aware rule's check: a correlation window of ≥ 2 days, a threshold in [-1, 1]."""
+    checks.whole(f"{key}.corr_window", corr_window, lo=2, unit="trading days", fix="e.g. 63 (a quarter).")
+    checks.number(f"{key}.corr_threshold", corr_threshold, lo=-1, hi=1, fix="a correlation, e.g. 0.")
+
+
+@rule(
+    kind="allocation",
+    requires=("signal", "equity", "bonds", "cash"),
+    check=_check_hedge,
+    regime=hedge_regimes,
+)
 def hedge_aware(
     signal: SignalOutput | None,
     prices: pd.DataFrame,
@@ -141,7 +187,6 @@ def hedge_aware(
         corr_threshold: Correlation above which bonds are no hedge.
     """
     base = switch(signal, prices, risk_on_weights=risk_on_weights, risk_off_weights=risk_off_weights)
-    _check_corr(corr_window, corr_threshold)
     assert signal is not None  # switch refused a missing signal
     state = signal.risk_off.reindex(prices.index, fill_value=False)
     move = (state & bonds_no_hedge(prices, corr_window, corr_threshold)).to_numpy()
@@ -151,28 +196,19 @@ def hedge_aware(
     return out
 
 
-def regime(rule: functools.partial, signal: SignalOutput | None, prices: pd.DataFrame) -> pd.Series | None:
+def regime(built: functools.partial, signal: SignalOutput | None, prices: pd.DataFrame) -> pd.Series | None:
     """The rule's regime per day, as integer codes: "rebalance on regime change" trades when it changes.
 
-    For most rules the regime is the signal's risk-off state (0 risk-on, 1 risk-off). The hedge-aware
-    rule has a third: risk-off with bonds no hedge (2), whose targets differ from risk-off with bonds
-    (1), so a correlation flip during a risk-off episode moves the bond weight to cash (or back) on
-    that close rather than at the next calendar date. None without a signal.
+    For most rules the regime is the signal's risk-off state (0 risk-on, 1 risk-off); a rule whose
+    targets change with more declares its regimes (`hedge_aware`: `hedge_regimes`). None without a
+    signal.
 
     Args:
-        rule: The allocation rule as built from config (a partial of `switch`, `hedge_aware`, ...).
+        built: The allocation rule as built from config (a partial of `switch`, `hedge_aware`, ...).
         signal: The regime signal, or None.
         prices: Sleeve prices; its index is the result's.
     """
-    if signal is None:
-        return None
-    state = signal.risk_off.reindex(prices.index, fill_value=False).astype(bool)
-    code = state.astype("int64")
-    if rule.func is hedge_aware:
-        kw = rule.keywords
-        window, threshold = kw.get("corr_window", 63), kw.get("corr_threshold", 0.0)
-        code = code + (state & bonds_no_hedge(prices, window, threshold)).astype("int64")
-    return code
+    return built.func.regime(signal, prices, **built.keywords)
 
 
 def trailing_vol(price: pd.Series, window: int) -> pd.Series:
@@ -180,6 +216,21 @@ def trailing_vol(price: pd.Series, window: int) -> pd.Series:
     return realized_vol(price.pct_change(), window, min_periods=window)
 
 
+def _check_vol(*, key: str, target_vol: object, window: object, max_leverage: object, **_: Any) -> None:
+    """The volatility target's check (overlay and baseline): a target in (0, 2], a window ≥ 2, a cap ≥ 1."""
+    checks.number(
+        f"{key}.target_vol", target_vol, lo=0, lo_open=True, hi=2, fix="an annualised volatility, e.g. 0.10."
+    )
+    checks.whole(f"{key}.window", window, lo=2, unit="trading days", fix="e.g. 63 (a quarter).")
+    checks.number(
+        f"{key}.max_leverage",
+        max_leverage,
+        lo=1,
+        fix="a leverage cap: 1 = never lever up; 1.5 = up to 150% equity, financed at the T-bill rate.",
+    )
+
+
+@rule(kind="overlay", requires=("equity", "cash"), check=_check_vol)
 def vol_overlay(
     targets: pd.DataFrame,
     prices: pd.DataFrame,
@@ -203,7 +254,6 @@ def vol_overlay(
         window: Trailing window of realised volatility, trading days.
         max_leverage: Cap on the equity scale factor k (≥ 1; 1 = never lever up).
     """
-    check_vol_params(target_vol, window, max_leverage)
     vol = trailing_vol(prices["equity"], window).reindex(targets.index)
     k = np.minimum(target_vol / vol, max_leverage).fillna(1.0)
     out = targets.copy()
@@ -212,6 +262,7 @@ def vol_overlay(
     return out
 
 
+@rule(kind="allocation", requires=("equity", "cash"), check=_check_vol)
 def vol_target(
     signal: SignalOutput | None,
     prices: pd.DataFrame,
@@ -237,50 +288,10 @@ def vol_target(
     return vol_overlay(base, prices, target_vol=target_vol, window=window, max_leverage=max_leverage)
 
 
-def check_vol_params(target_vol: object, window: object, max_leverage: object, key: str = KEY) -> None:
-    """Validate volatility-target parameters; raise ConfigError naming the key."""
-    checks.number(
-        f"{key}.target_vol", target_vol, lo=0, lo_open=True, hi=2, fix="an annualised volatility, e.g. 0.10."
-    )
-    checks.whole(f"{key}.window", window, lo=2, unit="trading days", fix="e.g. 63 (a quarter).")
-    checks.number(
-        f"{key}.max_leverage",
-        max_leverage,
-        lo=1,
-        fix="a leverage cap: 1 = never lever up; 1.5 = up to 150% equity, financed at the T-bill rate.",
-    )
+def validate(built: object, params: Mapping[str, object], key: str = KEY) -> None:
+    """Check an allocation rule (or, under ``strategy.overlay``, an overlay) before any data is loaded.
 
-
-def _check_score_range(score_lo: object, score_hi: object, key: str = KEY) -> None:
-    for name, v in (("score_lo", score_lo), ("score_hi", score_hi)):
-        checks.number(f"{key}.{name}", v)
-    if not score_hi > score_lo:  # type: ignore[operator]
-        raise ConfigError(
-            f"score_hi ({score_hi}) must be above score_lo ({score_lo}).",
-            key=f"{key}.score_hi",
-            hint="e.g. score_lo=0.5 score_hi=2.0: fully risk-off from a z-score of 2.",
-        )
-
-
-def _check_corr(corr_window: object, corr_threshold: object, key: str = KEY) -> None:
-    checks.whole(f"{key}.corr_window", corr_window, lo=2, unit="trading days", fix="e.g. 63 (a quarter).")
-    checks.number(f"{key}.corr_threshold", corr_threshold, lo=-1, hi=1, fix="a correlation, e.g. 0.")
-
-
-#: Parameter checks per rule, run by `validate` before any data is loaded.
-CHECKS = {
-    "graded": lambda p, key: _check_score_range(p["score_lo"], p["score_hi"], key),
-    "hedge_aware": lambda p, key: _check_corr(p["corr_window"], p["corr_threshold"], key),
-    "vol_target": lambda p, key: check_vol_params(p["target_vol"], p["window"], p["max_leverage"], key),
-    "vol_overlay": lambda p, key: check_vol_params(p["target_vol"], p["window"], p["max_leverage"], key),
-}
-
-
-def validate(rule: object, params: Mapping[str, object], key: str = KEY) -> None:
-    """Check an allocation rule's weight sets and parameters before any data is loaded."""
-    for name, value in params.items():
-        if name.endswith("weights") and isinstance(value, Mapping):
-            check_weights(value, f"{key}.{name}")
-    name = getattr(rule, "__name__", "")
-    if name in CHECKS and callable(rule):
-        CHECKS[name](params_of(rule, params, key=key), key)
+    The rule must be declared with `strategies.rule.rule` of that kind; its weight sets and its own
+    check then run on `params` (`strategies.rule.validate`), naming `key` in any error.
+    """
+    rules.validate(built, params, key, "overlay" if key.endswith("overlay") else "allocation")

@@ -1,12 +1,20 @@
-"""When to trade: turn daily target weights into orders on rebalance days (NaN = no trade)."""
+"""When to trade: turn daily target weights into orders on rebalance days (NaN = no trade).
+
+`schedule` is the rebalance rule, declared with `strategies.rule.rule` (``kind="rebalance"``): its
+parameters are the keys of ``strategy.rebalance`` (``conf/rebalance/*.yaml``), checked by
+`check_rebalance` before any data is loaded.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from common import checks
 from common.errors import ConfigError, did_you_mean
+from strategies.rule import rule
 
 CALENDARS: dict[str, str | None] = {
     "daily": None,
@@ -111,6 +119,11 @@ def gate(
     return trade
 
 
+def _check_schedule(*, drift_band: object, min_hold_days: object, **_: Any) -> None:
+    check_rebalance(drift_band, min_hold_days)
+
+
+@rule(kind="rebalance", check=_check_schedule)
 def schedule(
     targets: pd.DataFrame,
     *,

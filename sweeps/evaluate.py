@@ -27,7 +27,7 @@ from market.types import MarketData
 from pipeline.backtest import run_portfolio, sleeve_prices, window
 from pipeline.plan import Plan
 from signals.base import SignalOutput, observed_frame, params_of
-from strategies.allocation import hedge_aware, regime
+from strategies.allocation import regime
 from strategies.allocation import validate as validate_allocation
 from strategies.rebalance import CALENDARS, calendar_days, check_rebalance, gate, schedule
 from sweeps import kernels
@@ -371,10 +371,10 @@ class Evaluator:
     ) -> np.ndarray:
         """The rule's regime codes on the window's rows (`strategies.allocation.regime`).
 
-        The risk-off state itself for every rule but the hedge-aware one, whose third regime (bonds
-        no hedge) depends on its correlation parameters.
+        The risk-off state itself for every rule but one that declares regimes of its own (the
+        hedge-aware one: bonds no hedge, depending on its correlation parameters).
         """
-        if plan.allocation.func is not hedge_aware:
+        if not plan.allocation.func.own_regime:
             return state
         key = (skey, key_of(plan.allocation.keywords), len(rows))
         if key not in self._regimes:
@@ -443,7 +443,7 @@ class Evaluator:
                 state, coverage[j], sdigest = self._state_on(skey, signal, rows, plan.lag)
                 states[:, j] = state
                 if plan.on_regime_change:  # the calendar's days and the regime's changes
-                    rule = plan.allocation.func is hedge_aware and key_of(plan.allocation.keywords)
+                    rule = plan.allocation.func.own_regime and key_of(plan.allocation.keywords)
                     fkey = (skey, plan.calendar, rule)
                     if fkey not in flips:
                         codes = self._regime_on(plan, skey, signal, rows, state)

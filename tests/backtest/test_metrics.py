@@ -257,3 +257,20 @@ def test_the_registry_names_every_metric_a_run_reports(path):
     assert M.METRICS["sharpe_excess_tbill"].format(0.5349, digits=3) == "0.535"
     assert M.METRICS["n_orders"].format(41.6) == "42"
     assert M.METRICS["calmar"].format(float("nan")) == M.METRICS["calmar"].format(None) == "-"
+
+
+def test_each_declaration_is_complete_and_its_direction_is_right():
+    """Every metric says its unit, direction and meaning; a path better on every day ranks better."""
+    for m in (*M.METRICS.values(), *M.RELATIVE.values()):
+        assert m.kind in ("pct", "num", "int") and m.description and m.short, m.name
+        assert (m.compute is None) == (m.family == "signal"), m.name
+    rng = np.random.default_rng(5)
+    r = rng.normal(0.0003, 0.01, 500)
+    cash = np.full(500, 0.0001)
+    worse, better = (np.cumprod(1 + x) for x in (r, r + 0.0004))  # the same path, 4bp more a day
+    a, b = M.performance(worse, cash, 1.0), M.performance(better, cash, 1.0)
+    for name in a:
+        if M.METRICS[name].higher_is_better:
+            assert b[name] > a[name], name
+    calm, wild = M.performance(np.cumprod(1 + r / 2), cash, 1.0), M.performance(np.cumprod(1 + r), cash, 1.0)
+    assert M.METRICS["volatility"].higher_is_better is False and calm["volatility"] < wild["volatility"]

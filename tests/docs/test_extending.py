@@ -98,43 +98,54 @@ def test_the_data_source_recipe_brings_its_column(project):
     assert r.run.market.source == "with_spread"
 
 
-def test_the_metric_recipe_computes_and_registers(project, monkeypatch):
-    scope = run_recipe(project, "A metric")
-    r, up_days = scope["r"], scope["up_days"]
-    returns = r.daily.filter(like="return_")
-    expected = [(returns[c] > 0).sum() / len(returns) for c in returns]
-    np.testing.assert_allclose(up_days(returns.to_numpy()), expected)
-
-    # The page's registration, applied as the two edits to backtest/metrics.py it describes.
+@pytest.fixture
+def registry():
+    """The metric registry as it was: a recipe's `declare` does not outlive its test."""
     from backtest import metrics as M
 
-    monkeypatch.setitem(M.METRICS, "up_days", M.Metric("up_days", "Up days", "pct", "Up"))
-    plain = M.performance
-    monkeypatch.setattr(
-        M,
-        "performance",
-        lambda value, cash, initial, **kw: plain(value, cash, initial, **kw)
-        | {"up_days": up_days(M.daily_returns(value, initial))},
-    )
-    from pipeline import api
-
-    again = api.backtest("move_vix_wedge", ["data.start=2015-01-01"])
-    row = again.stats.loc["up_days"]
-    for name in ("strategy", "sixty_forty"):
-        assert row[name] == pytest.approx((returns[f"return_{name}"] > 0).mean())
-    assert again.metrics["up_days"] == pytest.approx(row["strategy"])
+    saved = dict(M.METRICS), dict(M.RELATIVE)
+    yield M
+    for live, kept in zip((M.METRICS, M.RELATIVE), saved, strict=True):
+        live.clear()
+        live.update(kept)
 
 
-def test_the_chart_recipe_draws_the_ratio(project):
+def test_the_metric_recipe_is_one_declaration_every_table_reads(project, registry):
+    scope = run_recipe(project, "A metric")
+    r = scope["r"]
+    returns = r.daily.filter(like="return_")  # one column per portfolio
+    row = r.stats.loc["up_days"]
+    for name in ("strategy", "sixty_forty", "equity_buy_hold"):
+        assert row[name] == pytest.approx((returns[f"return_{name}"] > 0).mean(), rel=1e-12)
+    assert r.metrics["up_days"] == pytest.approx(row["strategy"])
+    assert r.metrics["sixty_forty.up_days"] == pytest.approx(row["sixty_forty"])  # the MLflow names
+    label = registry.METRICS["up_days"].label
+    (line,) = [ln for ln in r.table().splitlines() if ln.startswith(label)]
+    assert f"{row['strategy'] * 100:.2f}%" in line.split()
+    with pytest.raises(ValueError, match="up_days"):  # declared once
+        registry.declare(scope["UP_DAYS"])
+
+
+def test_the_chart_recipe_draws_one_spec_twice(project):
     scope = run_recipe(project, "A chart")
     r, path = scope["r"], Path(scope["path"])
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    fig = scope["relative_value"](r.equity)
-    (line,) = fig.axes[0].get_lines()[:1]
-    np.testing.assert_allclose(line.get_ydata(), (r.equity["strategy"] / r.equity["sixty_forty"]).to_numpy())
+    assert (project / "relative_value.html").stat().st_size > 10_000
+    from report.charts import equity_chart_mpl, equity_chart_plotly
+
+    chart = scope["relative_value"](r.equity)
+    ratio = r.equity["strategy"] / r.equity["sixty_forty"]
+    growth = (ratio / ratio.dropna().iloc[0]).to_numpy()
+    drawdown = ((ratio / ratio.cummax() - 1.0) * 100).to_numpy()
+    fig = equity_chart_mpl(chart)
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), growth, rtol=1e-12)
+    np.testing.assert_allclose(fig.axes[1].get_lines()[0].get_ydata(), drawdown, rtol=1e-12, atol=1e-12)
+    top, bottom = equity_chart_plotly(chart).data[:2]
+    np.testing.assert_allclose(np.asarray(top.y, dtype=float), growth, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(bottom.y, dtype=float), drawdown, rtol=1e-12, atol=1e-12)
 
 
-def test_the_allocation_recipe_holds_halfway_while_risk_off(project):
+def test_the_allocation_recipe_holds_halfway_while_risk_off(project, bundled):
     r = run_recipe(project, "An allocation rule")["r"]
     daily = r.daily
     decided = daily["risk_off"].astype(bool).shift(1)  # weights decided on close t trade on close t+1
@@ -144,6 +155,19 @@ def test_the_allocation_recipe_holds_halfway_while_risk_off(project):
     for day, row in traded.iterrows():
         expected = [0.4, 0.35, 0.25] if decided.loc[day] else [0.6, 0.4, 0.0]
         np.testing.assert_allclose(row.to_numpy(), expected, err_msg=str(day))
+
+    # the rule is declared: the registry-driven checks find it, and its check names the key
+    from common.errors import ConfigError
+    from pipeline import api
+    from tests.parts import default_mismatches, registered
+    from tests.strategies.test_registered_rules import assert_rule_causal
+
+    (part,) = [p for p in registered("allocation", project / "conf") if p.name == "halfway"]
+    assert part.fn.kind == "allocation" and part.fn.requires == ("signal",)
+    assert default_mismatches(part) == []
+    assert_rule_causal(part, seed=0)
+    with pytest.raises(ConfigError, match="strategy.allocation.share"):
+        api.backtest("move_vix_wedge", ["allocation=halfway", "strategy.allocation.share=1.5"])
 
 
 def test_the_tracking_field_recipe_logs_the_param(project):

@@ -33,6 +33,7 @@ def test_top_table_formats_each_metric_by_its_registry_kind():
 
 def test_every_metric_walk_forward_chooses_by_is_in_the_registry():
     assert all(describe(m) is METRICS[m] for m in CHOOSERS)
+    assert all(METRICS[m].higher_is_better for m in CHOOSERS)  # it maximises: each is declared higher-better
     assert describe("vs_any.tracking_error").label == "Strategy: tracking error vs"
     assert describe("not_a_metric") is None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from signals.base import SignalOutput, Thresholds
+from signals.base import SignalOutput, Thresholds, Units
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class SignalState:
             later); NaN where the rule cannot decide (a sleeve without prices).
         lag: Execution lag, closes.
         history: ``value`` and ``risk_off`` over the chart's window.
+        units: How `value` and the thresholds read (`signals.base.Units`, the signal's declaration).
+        why: Each condition of the rule (`SignalOutput.conditions`) on `as_of` and whether it holds.
     """
 
     name: str
@@ -76,6 +78,8 @@ class SignalState:
     weights: Mapping[str, float]
     lag: int
     history: pd.DataFrame = field(repr=False, compare=False)
+    units: Units = Units()
+    why: tuple[tuple[str, bool], ...] = ()
 
     @property
     def label(self) -> str:
@@ -97,12 +101,17 @@ def since(state: pd.Series) -> pd.Timestamp:
     return state.index[changes[-1] + 1] if len(changes) else state.index[0]
 
 
-def thresholded(out: SignalOutput) -> pd.Series | None:
-    """The series a signal's thresholds apply to: their `measure`, else the score (None if neither)."""
-    th = out.thresholds
-    if th is not None and th.measure is not None:
-        return th.measure
-    return out.score
+def conditions_now(conditions: pd.DataFrame | None) -> tuple[tuple[str, bool], ...]:
+    """Each condition of a rule on the last date, and whether it holds there.
+
+    >>> idx = pd.date_range("2024-01-01", periods=2)
+    >>> conditions_now(pd.DataFrame({"VIX < 20": [False, True], "MOVE rising": [True, False]}, index=idx))
+    (('VIX < 20', True), ('MOVE rising', False))
+    """
+    if conditions is None or not len(conditions):
+        return ()
+    last = conditions.iloc[-1]
+    return tuple((str(name), bool(last[name])) for name in conditions.columns)
 
 
 def next_trigger(value: float, on: bool, th: Thresholds) -> tuple[str, float]:
@@ -183,7 +192,7 @@ def assess(
     as_of = frame.index[-1]
     risk_off = out.risk_off.reindex(frame.index, fill_value=False).astype(bool)
     on = bool(risk_off.iloc[-1])
-    series = thresholded(out)
+    series = out.thresholded
     value = float(series.iloc[-1]) if series is not None else math.nan
     th = out.thresholds
     trigger, distance, left = "", math.nan, None
@@ -214,4 +223,6 @@ def assess(
         weights={str(k): float(v) for k, v in last_w.items()},
         lag=lag,
         history=history,
+        units=th.units if th is not None else Units(),
+        why=conditions_now(out.conditions),
     )

@@ -590,13 +590,14 @@ def _png_equity(sheet: Tearsheet, top: Any, bottom: Any) -> None:
 
 def _png_signal(panel: SignalPanel, score_ax: Any, strip_ax: Any) -> None:
     if score_ax is not None and panel.score is not None:
-        score = panel.score.astype(float)
+        drawn, ylabel = charts.thresholded(panel.score, panel.thresholds)  # the thresholds' own series
+        score = drawn.astype(float)
         handles = score_ax.plot(
             score.index, score.to_numpy(), color="black", linewidth=0.9, label=str(score.name)
         )
         for value, text, color in charts._threshold_lines(panel.thresholds):
             handles.append(score_ax.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
-        score_ax.set_ylabel("score")
+        score_ax.set_ylabel(ylabel)
         style.legend_outside(score_ax, handles)
     charts._strips_mpl(
         strip_ax, charts.strips(panel.conditions, charts._align_mask(panel.risk_off, panel.market.index))

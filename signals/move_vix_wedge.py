@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from common.checks import choice
-from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, check_exit, finite, positive_int, signal
+from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, Units, check_exit, finite, positive_int, signal
 from signals.primitives import latch, rising, rolling_zscore
 
 
@@ -80,6 +80,6 @@ def move_vix_wedge(
     return SignalOutput(
         risk_off=state,
         score=z.rename("wedge_z"),
-        thresholds=Thresholds(z_entry, z_exit, conditions=gates),
+        thresholds=Thresholds(z_entry, z_exit, conditions=gates, units=Units("wedge z")),
         conditions=conditions,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, Thresholds, finite, one_of, positive_int, signal
+from signals.base import SignalOutput, Thresholds, Units, finite, one_of, positive_int, signal
 from signals.primitives import hold, rolling_zscore
 
 RULES = ("either", "iorb", "dispersion")
@@ -62,6 +62,12 @@ def repo_stress(
     return SignalOutput(
         risk_off=hold(fired, hold_days),
         score=over,
-        thresholds=Thresholds(x_bp, hold_days=hold_days, triggers=fired),
+        thresholds=Thresholds(
+            x_bp,
+            hold_days=hold_days,
+            triggers=fired,
+            units=Units("repo - IORB", " bp", 0, signed=True),
+            conditions=(f"or: SOFR p99-p1 z ≥ {z_entry:g}",) if rule == "either" else (),
+        ),  # fmt: skip
         conditions=parts[used],
     )

@@ -296,10 +296,9 @@ def chart(states: Sequence[SignalState], title: str = "") -> Figure:
     fig = Figure(figsize=(13.0, 2.3 * n + 0.6), layout="constrained")
     axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 2])
     for (recent, whole), s in zip(axes, heads, strict=False):
-        gap = " (its inputs do not cover this date)" if not s.covered else ""
-        state = f"{s.name}: {STATE_WORDS[s.label]} since {s.since.date()}{gap}"
-        _panel(recent, s, s.history.iloc[-RECENT_DAYS:], f"{state}; {reading(s)}")
-        _panel(whole, s, s.history, f"{s.name}: the whole window")
+        state = f"{s.name}: {STATE_WORDS[s.label]} since {s.since.date()}"  # n/c: the words say why
+        _panel(recent, s, s.history.iloc[-RECENT_DAYS:], state)
+        _panel(whole, s, s.history, f"{s.name} now: {reading(s)} ({thresholds_native(s)}); the whole window")
     if title:
         fig.suptitle(title, fontsize=10)
     return fig

@@ -19,7 +19,8 @@ AS_OF = pd.Timestamp("2026-08-21")
 DAYS = pd.bdate_range(end=AS_OF, periods=400)
 
 
-WEDGE = Thresholds(1.5, 0.5, conditions=("MOVE above its level 20 days ago", "VIX < 20"), units=Units("wedge z"))
+GATES = ("MOVE above its level 20 days ago", "VIX < 20")
+WEDGE = Thresholds(1.5, 0.5, conditions=GATES, units=Units("wedge z"))
 WEDGE_WHY = (("wedge z ≥ 1.5 (entry)", False), ("MOVE above its level 20 days ago", True), ("VIX < 20", True))
 TEN_YEAR = Units("10y", "%", gap_bp=True)
 
@@ -110,7 +111,8 @@ def test_terminal_groups_flags_and_fits_100_columns(tmp_path):
     assert "  vs 60/40: no evidence it beats 60/40 (SPA p 0.80, 24 configs); event q 0.41" in wedge
     assert "  vs 60/40: beats 60/40 (SPA p 0.03, 24 configs); event q n/a" in body
     assert "  vs 60/40: not in the catalogue" in body.split(rows[2])[1]
-    assert "evidence: python -m analysis verdicts of 2026-12-07 on data=bundled 2002-07-31 to 2026-08-21" in text
+    source = "evidence: python -m analysis verdicts of 2026-12-07 on data=bundled 2002-07-31 to 2026-08-21"
+    assert source in text
     assert "move_vix_wedge +2: the same move_vix_wedge in wedge_graded, wedge_hedge_aware" in text
     assert "yield_breakout !: stale inputs SPY 226d" in text
 
@@ -128,7 +130,8 @@ def test_the_page_in_chromium_shows_states_in_colour_and_words_and_native_units(
     from report.charts import png_bytes
 
     page = tmp_path / "monitor.html"
-    page.write_text(report.page(STATES, png_bytes(fig, dpi=60), source="live", evidence=evidence_file(tmp_path)))
+    proof = evidence_file(tmp_path)
+    page.write_text(report.page(STATES, png_bytes(fig, dpi=60), source="live", evidence=proof))
     dom = dump_dom(page.as_uri(), tmp_path / "profile")
     rows = re.findall(r"<tr>(.*?)</tr>", dom.split("<tbody>")[1].split("</tbody>")[0], flags=re.S)
     assert len(rows) == 3

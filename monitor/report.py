@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import pandas as pd
 
+from analysis.verdict import OUTCOME_COLOURS
 from common.text import weights_text
 from monitor.changes import Change
 from monitor.evidence import EvidenceFile
@@ -68,17 +69,36 @@ def thresholds_native(s: SignalState) -> str:
     return f"entry {on} {s.units.number(th.entry)}, {out}"
 
 
+def threshold_conditions(s: SignalState) -> list[tuple[str, bool]]:
+    """A one-comparison rule's conditions, from its thresholds: the entry, and the exit if it has one.
+
+    ``("VIX/RV z ≥ 1.50 (entry)", False)``: whether the value is at or past each on the report date.
+    """
+    th, u = s.thresholds, s.units
+    if th is None or math.isnan(s.value):
+        return []
+    on, off = ("≥", "<") if th.above else ("≤", ">")
+    name = u.name or s.value_name
+    entered = s.value >= th.entry if th.above else s.value <= th.entry
+    out = [(f"{name} {on} {u.number(th.entry)} (entry)", entered)]
+    if th.exit is not None and th.exit != th.entry:
+        left = s.value < th.exit if th.above else s.value > th.exit
+        out.append((f"{name} {off} {u.number(th.exit)} (exit)", left))
+    return out
+
+
 def why(s: SignalState) -> str:
     """Which of the rule's conditions hold on the report date (``✓ VIX < 20; ✗ MOVE above ...``).
 
-    A rule that gives no conditions day by day names what else it needs (`Thresholds.conditions`); a
-    rule with neither: ``-``.
+    The rule's own conditions day by day (`SignalState.why`); a rule without them, its thresholds'
+    comparisons (`threshold_conditions`) and what else it needs (`Thresholds.conditions`); ``-`` for
+    neither.
     """
-    if s.why:
-        return "; ".join(f"{'✓' if holds else '✗'} {name}" for name, holds in s.why)
-    if s.thresholds is not None and s.thresholds.conditions:
-        return "needs " + "; ".join(s.thresholds.conditions)
-    return "-"
+    parts = list(s.why) or threshold_conditions(s)
+    out = [f"{'✓' if holds else '✗'} {name}" for name, holds in parts]
+    if not s.why and s.thresholds is not None and s.thresholds.conditions:
+        out.append("needs " + "; ".join(s.thresholds.conditions))
+    return "; ".join(out) or "-"
 
 
 def stale_inputs(s: SignalState, bound: int = STALE_DAYS) -> list[str]:
@@ -308,6 +328,15 @@ def _cell(text: str, style: str = "") -> str:
     return f'<td style="{style}">{html.escape(text)}</td>' if style else f"<td>{html.escape(text)}</td>"
 
 
+def _evidence_cell(name: str, evidence: EvidenceFile | None) -> str:
+    """The evidence in words, coloured by its outcome as the verdict banners are (never colour alone)."""
+    found = evidence.families.get(name) if evidence is not None else None
+    if found is None:
+        return _cell(evidence.of(name) if evidence is not None else "-")
+    colour = OUTCOME_COLOURS[found.verdict.outcome]
+    return _cell(found.text(), f"color:{colour};font-weight:bold")
+
+
 def _row(group: Sequence[SignalState], evidence: EvidenceFile | None) -> str:
     """One signal's row of the page: the state in colour and words, native units, why, evidence, inputs."""
     s = group[0]
@@ -324,7 +353,7 @@ def _row(group: Sequence[SignalState], evidence: EvidenceFile | None) -> str:
         _cell(thresholds_native(s)),
         _cell(next_text(s)),
         _cell(why(s)),
-        _cell(evidence.of(s.name) if evidence is not None else "-"),
+        _evidence_cell(s.name, evidence),
         _cell(f"stale: {stale}", "background:#f39c12;color:#000") if stale else _cell("fresh"),
         _cell(weights),
     ]

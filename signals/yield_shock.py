@@ -91,6 +91,6 @@ def yield_shock(
         covered=covered,
         notes=(note,),
         thresholds=Thresholds(
-            float(k), float(k), units=Units(f"{column} swings ≥ {x_bp:g}bp, last {n}d:", "", 0)
+            float(k), float(k), units=Units(f"{column} shocks (≥ {x_bp:g}bp) in {n}d", "", 0)
         ),
     )

@@ -25,20 +25,43 @@ WEDGE_WHY = (("wedge z ≥ 1.5 (entry)", False), ("MOVE above its level 20 days 
 TEN_YEAR = Units("10y", "%", gap_bp=True)
 
 
-def state(name, signal="move_vix_wedge", *, on=True, value=0.8241, value_name="wedge_z", stale=0,
-          weights=None, thresholds=WEDGE, why=WEDGE_WHY):
+def state(
+    name,
+    signal="move_vix_wedge",
+    *,
+    on=True,
+    value=0.8241,
+    value_name="wedge_z",
+    stale=0,
+    weights=None,
+    thresholds=WEDGE,
+    why=WEDGE_WHY,
+):
     rng = np.random.default_rng(len(name))
     shaded = np.arange(len(DAYS)) > len(DAYS) - 15
     history = pd.DataFrame({"value": rng.normal(0.5, 1, len(DAYS)), "risk_off": shaded}, index=DAYS)
     inputs = (InputAge("MOVE", AS_OF, 0), InputAge("SPY", DAYS[-1 - stale], stale))
     none = thresholds is None
     return SignalState(
-        name=name, signal=signal, as_of=AS_OF, risk_off=on, covered=True, since=DAYS[-15], value=value,
-        value_name=value_name, thresholds=thresholds, trigger="" if none else "exit" if on else "entry",
+        name=name,
+        signal=signal,
+        as_of=AS_OF,
+        risk_off=on,
+        covered=True,
+        since=DAYS[-15],
+        value=value,
+        value_name=value_name,
+        thresholds=thresholds,
+        trigger="" if none else "exit" if on else "entry",
         to_trigger=np.nan if none else (thresholds.exit if on else thresholds.entry) - value,
-        days_left=None, inputs=inputs, coverage=0.63,
-        weights=weights or {"equity": 0.2, "bonds": 0.3, "cash": 0.5}, lag=1, history=history,
-        units=thresholds.units if thresholds is not None else Units(), why=why,
+        days_left=None,
+        inputs=inputs,
+        coverage=0.63,
+        weights=weights or {"equity": 0.2, "bonds": 0.3, "cash": 0.5},
+        lag=1,
+        history=history,
+        units=thresholds.units if thresholds is not None else Units(),
+        why=why,
     )
 
 
@@ -46,11 +69,25 @@ STATES = [
     state("move_vix_wedge"),
     state("wedge_graded", weights={"equity": 0.4, "bonds": 0.6}),
     state("wedge_hedge_aware"),
-    state("yield_breakout", "yield_breakout", on=False, value=4.5312, value_name="UST10Y", stale=226,
-          thresholds=Thresholds(4.55, 4.55, conditions=("MOVE above its level 20 days ago",), units=TEN_YEAR),
-          why=(("UST10Y ≥ 4.55% (entry)", False), ("MOVE above its level 20 days ago", True))),
-    state("curve_divergence", "curve_divergence", on=False, value=3.0, value_name="divergence_bp",
-          thresholds=None, why=()),
+    state(
+        "yield_breakout",
+        "yield_breakout",
+        on=False,
+        value=4.5312,
+        value_name="UST10Y",
+        stale=226,
+        thresholds=Thresholds(4.55, 4.55, conditions=("MOVE above its level 20 days ago",), units=TEN_YEAR),
+        why=(("UST10Y ≥ 4.55% (entry)", False), ("MOVE above its level 20 days ago", True)),
+    ),
+    state(
+        "curve_divergence",
+        "curve_divergence",
+        on=False,
+        value=3.0,
+        value_name="divergence_bp",
+        thresholds=None,
+        why=(),
+    ),
 ]
 
 #: A catalogue verdict's extract, as `python -m monitor.evidence` writes it.
@@ -58,10 +95,20 @@ CATALOGUE = {
     "computed": "2026-12-07",
     "data": {"source": "bundled", "first": "2002-07-31", "last": "2026-08-21", "digest": "8ec4895e8a63b7f4"},
     "families": {
-        "move_vix_wedge": {"configs": 24, "sharpe_gap.sixty_forty": 0.0817, "spa_p.sixty_forty": 0.8034,
-                           "event_best_q": 0.4125, "best_params": "z_entry=1.0"},
-        "yield_breakout": {"configs": 24, "sharpe_gap.sixty_forty": 0.21, "spa_p.sixty_forty": 0.0312,
-                           "event_best_q": None, "best_params": "rule=level"},
+        "move_vix_wedge": {
+            "configs": 24,
+            "sharpe_gap.sixty_forty": 0.0817,
+            "spa_p.sixty_forty": 0.8034,
+            "event_best_q": 0.4125,
+            "best_params": "z_entry=1.0",
+        },
+        "yield_breakout": {
+            "configs": 24,
+            "sharpe_gap.sixty_forty": 0.21,
+            "spa_p.sixty_forty": 0.0312,
+            "event_best_q": None,
+            "best_params": "rule=level",
+        },
     },
 }
 
@@ -86,13 +133,24 @@ def test_native_units_and_every_threshold():
 def test_why_lists_which_conditions_hold_now():
     assert report.why(STATES[0]) == "✗ wedge z ≥ 1.5 (entry); ✓ MOVE above its level 20 days ago; ✓ VIX < 20"
     assert report.why(STATES[4]) == "-"
-    gates_only = state("g", why=())  # no conditions day by day: what else the rule needs, by name
-    assert report.why(gates_only) == "needs MOVE above its level 20 days ago; VIX < 20"
+    # no conditions day by day: the thresholds' comparisons on the value, then what else the rule needs
+    gates_only = state("g", why=())
+    entered, left = 0.8241 >= 1.5, 0.8241 < 0.5
+    assert report.why(gates_only) == (
+        f"{'✓' if entered else '✗'} wedge z ≥ 1.50 (entry); {'✓' if left else '✗'} wedge z < 0.50 (exit); "
+        "needs MOVE above its level 20 days ago; VIX < 20"
+    )
+    below = Thresholds(-1.5, above=False, hold_days=5, units=Units("weakest demand z"))
+    for value in (-0.2, -1.5, -2.3):  # a rule that turns on at low values: at or below its entry
+        s = state("a", on=False, value=value, thresholds=below, why=())
+        assert report.why(s) == f"{'✓' if value <= -1.5 else '✗'} weakest demand z ≤ -1.50 (entry)"
 
 
 def test_presets_sharing_a_signal_are_one_group_and_stale_inputs_are_named():
     assert [[s.name for s in g] for g in report.groups(STATES)] == [
-        ["move_vix_wedge", "wedge_graded", "wedge_hedge_aware"], ["yield_breakout"], ["curve_divergence"]
+        ["move_vix_wedge", "wedge_graded", "wedge_hedge_aware"],
+        ["yield_breakout"],
+        ["curve_divergence"],
     ]
     assert report.stale_inputs(STATES[3]) == ["SPY 226d"] and report.stale_inputs(STATES[0]) == []
     assert report.stale_inputs(STATES[0], bound=-1) == ["MOVE 0d", "SPY 0d"]
@@ -144,6 +202,9 @@ def test_the_page_in_chromium_shows_states_in_colour_and_words_and_native_units(
     assert "✗ wedge z ≥ 1.5 (entry); ✓ MOVE above its level 20 days ago; ✓ VIX &lt; 20" in wedge
     assert "no evidence it beats 60/40 (SPA p 0.80, 24 configs); event q 0.41" in wedge
     assert "beats 60/40 (SPA p 0.03, 24 configs)" in breakout
+    # the evidence's words in its outcome's colour, as the verdict banners (grey: no evidence, green: beats)
+    assert re.search(r"color:\s*(#6e7781|rgb\(110, 119, 129\))[^>]*>no evidence it beats", wedge)
+    assert re.search(r"color:\s*(#1a7f37|rgb\(26, 127, 55\))[^>]*>beats 60/40", breakout)
     assert "also wedge_graded, wedge_hedge_aware" in wedge and "wedge_graded: eq40 bo60" in wedge
     assert "stale: SPY 226d" in breakout and "fresh" in wedge
     assert "no single threshold (a state rule)" in curve and "not in the catalogue" in curve
@@ -163,6 +224,13 @@ def test_the_chart_is_one_row_per_signal_with_a_six_month_view_and_the_whole_win
     assert "ON: risk-off since" in recent.get_title(loc="left")
     legend = recent.get_legend()
     assert legend.get_bbox_to_anchor().y0 > recent.get_window_extent().y1 - 1  # above the data, not on it
+    # the breakout's row: the yield in percent, its level drawn and labelled in the same units
+    b_recent, b_whole = axes[2], axes[3]
+    lines = {ln.get_label(): ln for ln in b_recent.get_lines()}
+    assert set(lines) == {"10y (%)", "entry 4.55%"} and list(lines["entry 4.55%"].get_ydata()) == [4.55, 4.55]
+    assert b_whole.get_title(loc="left") == (
+        "yield_breakout now: 10y 4.53% < 4.55% (entry ≥ 4.55%, exit < 4.55%); the whole window"
+    )
 
 
 class _Stream:

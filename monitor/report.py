@@ -88,14 +88,15 @@ def threshold_conditions(s: SignalState) -> list[tuple[str, bool]]:
 
 
 def why(s: SignalState) -> str:
-    """Which of the rule's conditions hold on the report date (``✓ VIX < 20; ✗ MOVE above ...``).
+    """Which of the rule's conditions hold on the report date (``✓ VIX < 20: 16.01; ✗ MOVE above ...``).
 
     The rule's own conditions day by day (`SignalState.why`); a rule without them, its thresholds'
     comparisons (`threshold_conditions`) and what else it needs (`Thresholds.conditions`); ``-`` for
     neither.
     """
     parts = list(s.why) or threshold_conditions(s)
-    out = [f"{'✓' if holds else '✗'} {name}" for name, holds in parts]
+    shown = {name: f": {s.gauges[name]}" if s.gauges.get(name, "-") != "-" else "" for name, _ in parts}
+    out = [f"{'✓' if holds else '✗'} {name}{shown[name]}" for name, holds in parts]
     if not s.why and s.thresholds is not None and s.thresholds.conditions:
         out.append("needs " + "; ".join(s.thresholds.conditions))
     return "; ".join(out) or "-"

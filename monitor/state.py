@@ -59,6 +59,8 @@ class SignalState:
         history: ``value`` and ``risk_off`` over the chart's window.
         units: How `value` and the thresholds read (`signals.base.Units`, the signal's declaration).
         why: Each condition of the rule (`SignalOutput.conditions`) on `as_of` and whether it holds.
+        gauges: For the conditions that have one (`SignalOutput.gauges`), the number they read on
+            `as_of`, in its units (``16.01``, ``-6.1 in 20d``).
     """
 
     name: str
@@ -80,6 +82,7 @@ class SignalState:
     history: pd.DataFrame = field(repr=False, compare=False)
     units: Units = Units()
     why: tuple[tuple[str, bool], ...] = ()
+    gauges: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -99,6 +102,20 @@ def since(state: pd.Series) -> pd.Timestamp:
     values = state.to_numpy(dtype=bool)
     changes = np.flatnonzero(values[1:] != values[:-1])
     return state.index[changes[-1] + 1] if len(changes) else state.index[0]
+
+
+def gauges_now(out: SignalOutput, index: pd.Index) -> dict[str, str]:
+    """Each gauge's number on the last date of `index`, in its units (`SignalOutput.gauges`).
+
+    >>> idx = pd.date_range("2024-01-01", periods=2)
+    >>> vix = pd.Series([18.0, 16.01], index=idx)
+    >>> gauges_now(SignalOutput(pd.Series(False, index=idx), gauges={"VIX < 20": (vix, Units())}), idx)
+    {'VIX < 20': '16.01'}
+    """
+    return {
+        name: units.number(float(series.reindex(index).iloc[-1]))
+        for name, (series, units) in out.gauges.items()
+    }
 
 
 def conditions_now(conditions: pd.DataFrame | None) -> tuple[tuple[str, bool], ...]:
@@ -225,4 +242,5 @@ def assess(
         history=history,
         units=th.units if th is not None else Units(),
         why=conditions_now(out.conditions),
+        gauges=gauges_now(out, frame.index),
     )

@@ -25,7 +25,7 @@ import functools
 import inspect
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -135,6 +135,9 @@ class SignalOutput:
             and closed: one bool column per condition, named for a person (``wedge z ≥ 1.5``, ``VIX <
             20``), each computed from data up to that day's close like the state itself; or None for
             a rule with no parts. The decorator aligns it to the frame's index (NaN as False).
+        gauges: For some conditions (by their column name in `conditions`), the number it reads and
+            how that reads (``"VIX < 20": (frame["VIX"], Units())``): the monitor writes it beside
+            the condition, ``✓ VIX < 20: 16.01``.
     """
 
     risk_off: pd.Series
@@ -143,6 +146,7 @@ class SignalOutput:
     notes: tuple[str, ...] = ()
     thresholds: Thresholds | None = None
     conditions: pd.DataFrame | None = None
+    gauges: Mapping[str, tuple[pd.Series, Units]] = field(default_factory=dict)
 
     @property
     def thresholded(self) -> pd.Series | None:

@@ -80,6 +80,8 @@ def curve_divergence(
         "steepening": f"{long}-{short} widened ≥ {steepen_bp:g}bp over {window}d with {long} up",
     }
     parts = {"divergence": diverged, "steepening": steepened}
+    bp = Units(unit=" bp", decimals=0, signed=True)
+    read = {"divergence": (divergence, bp), "steepening": (steepening, bp)}
     used = list(parts) if rule == "either" else [rule]
     if rule == "steepening":
         units = Units(f"{long}-{short} {window}d change", " bp", 0, signed=True)
@@ -94,4 +96,5 @@ def curve_divergence(
         score=score,
         thresholds=th,
         conditions=pd.DataFrame({names[k]: parts[k] for k in used}),
+        gauges={names[k]: read[k] for k in used},
     )

@@ -54,6 +54,8 @@ def yield_breakout(
     """
     y, move_up = frame["UST10Y"], rising(frame["MOVE"], move_window)
     gate = (f"MOVE above its level {move_window} days ago",)
+    move_change = frame["MOVE"] - frame["MOVE"].shift(move_window)
+    move_units = Units(unit=f" in {move_window}d", decimals=1, signed=True)
     if rule == "level":
         out = level if exit_level is None else exit_level
         state = latch((y >= level) & move_up, y < out)
@@ -65,7 +67,10 @@ def yield_breakout(
             f"UST10Y < {out:g}% (exit)": y < out,
         }
         score = ((y - level) * 100).rename("bp_above_level")
-        return SignalOutput(risk_off=state, score=score, thresholds=th, conditions=pd.DataFrame(parts))
+        gauges = dict.fromkeys(parts, (y, th.units)) | {gate[0]: (move_change, move_units)}
+        return SignalOutput(
+            risk_off=state, score=score, thresholds=th, conditions=pd.DataFrame(parts), gauges=gauges
+        )
     broke = breakout(y, window)
     fired = broke & move_up
     prior_high = y.shift(1).rolling(window, min_periods=window).max()
@@ -73,4 +78,7 @@ def yield_breakout(
     th = Thresholds(0.0, hold_days=hold_days, triggers=fired, conditions=gate, units=units)
     score = ((y - prior_high) * 100).rename("bp_above_high")
     parts = pd.DataFrame({f"UST10Y above its {window}-day high": broke, gate[0]: move_up})
-    return SignalOutput(risk_off=hold(fired, hold_days), score=score, thresholds=th, conditions=parts)
+    gauges = {parts.columns[0]: (score, units), gate[0]: (move_change, move_units)}
+    return SignalOutput(
+        risk_off=hold(fired, hold_days), score=score, thresholds=th, conditions=parts, gauges=gauges
+    )

@@ -3,6 +3,7 @@ signal's row, presets sharing a signal grouped; the page checked in headless Chr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -133,6 +134,10 @@ def test_native_units_and_every_threshold():
 def test_why_lists_which_conditions_hold_now():
     assert report.why(STATES[0]) == "✗ wedge z ≥ 1.5 (entry); ✓ MOVE above its level 20 days ago; ✓ VIX < 20"
     assert report.why(STATES[4]) == "-"
+    gauged = dataclasses.replace(STATES[0], gauges={"VIX < 20": "16.01", "wedge z ≥ 1.5 (entry)": "-"})
+    assert report.why(gauged) == (
+        "✗ wedge z ≥ 1.5 (entry); ✓ MOVE above its level 20 days ago; ✓ VIX < 20: 16.01"  # no number: none
+    )
     # no conditions day by day: the thresholds' comparisons on the value, then what else the rule needs
     gates_only = state("g", why=())
     entered, left = 0.8241 >= 1.5, 0.8241 < 0.5

@@ -60,6 +60,7 @@ def test_yield_breakout_reads_the_ten_year_against_its_level(states, f):
     at = 4.55  # conf/signal/yield_breakout.yaml: level 4.55, exit_level null (= level)
     assert report.reading(s) == f"10y {y:.2f}% {op(y, at)} {at:.2f}%"
     assert report.thresholds_native(s) == "entry ≥ 4.55%, exit < 4.55%"
+    assert f"{'✓' if y >= at else '✗'} UST10Y ≥ 4.55% (entry): {y:.2f}%" in report.why(s)
     assert report.next_text(s) == f"{(at - y) * 100:+.0f} bp to {'off' if s.risk_off else 'on'}"
 
 
@@ -74,6 +75,11 @@ def test_the_wedge_reads_its_z_score_against_entry_and_exit(states, f):
     assert holds["VIX < 20"] == bool(f["VIX"].iloc[-1] < 20)
     assert holds["MOVE above its level 20 days ago"] == bool(f["MOVE"].iloc[-1] > f["MOVE"].iloc[-21])
     assert holds["wedge z ≥ 1.5 (entry)"] == bool(z >= 1.5)
+    # the number each condition reads, beside it
+    vix, move_change = f["VIX"].iloc[-1], f["MOVE"].iloc[-1] - f["MOVE"].iloc[-21]
+    assert s.gauges["VIX < 20"] == f"{vix:.2f}" and s.gauges["wedge z ≥ 1.5 (entry)"] == f"{z:.2f}"
+    assert s.gauges["MOVE above its level 20 days ago"] == f"{move_change:+.1f} in 20d"
+    assert f"{'✓' if vix < 20 else '✗'} VIX < 20: {vix:.2f}" in report.why(s)
 
 
 def test_repo_stress_reads_repo_over_iorb_in_bp(states, f):
@@ -82,6 +88,7 @@ def test_repo_stress_reads_repo_over_iorb_in_bp(states, f):
     assert report.reading(s) == f"repo - IORB {over:+.0f} bp {op(over, 5.0)} +5 bp"
     assert report.thresholds_native(s) == "entry ≥ +5 bp, held 5d"
     assert dict(s.why)["repo - IORB ≥ 5bp"] == bool(over >= 5.0)
+    assert f"{'✓' if over >= 5 else '✗'} repo - IORB ≥ 5bp: {over:+.0f} bp" in report.why(s)
 
 
 def test_auction_stress_reads_the_latest_auctions_weakest_demand_z(states, f):

@@ -195,7 +195,7 @@ def details(states: Sequence[SignalState], evidence: EvidenceFile | None = None)
             "value_name": s.value_name,
             "reading": report.reading(s),
             "thresholds_text": report.thresholds_native(s),
-            "why": [{"condition": name, "holds": holds} for name, holds in s.why],
+            "why": [{"condition": n, "holds": h, "reads": s.gauges.get(n)} for n, h in s.why],
             "evidence": None if evidence is None else evidence.of(s.name),
             "entry": None if s.thresholds is None else s.thresholds.entry,
             "exit": None if s.thresholds is None else s.thresholds.exit,

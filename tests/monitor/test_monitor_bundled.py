@@ -92,6 +92,8 @@ def test_evidence_and_native_units_reach_the_json_page_and_mlflow_run(monitored,
     y = float(bundled.frame["UST10Y"].iloc[-1])
     assert rows["yield_breakout"]["reading"] == f"10y {y:.2f}% {'≥' if y >= 4.55 else '<'} 4.55%"
     assert rows["yield_breakout"]["value"] == pytest.approx(y)  # the yield itself, its thresholds' series
+    entry = next(w for w in rows["yield_breakout"]["why"] if w["condition"] == "UST10Y ≥ 4.55% (entry)")
+    assert entry == {"condition": "UST10Y ≥ 4.55% (entry)", "holds": bool(y >= 4.55), "reads": f"{y:.2f}%"}
     html = (results / "monitor.html").read_text()
     assert f"on data=bundled {doc['data']['first']} to {doc['data']['last']}" in html
     mlflow.set_tracking_uri(uri)

@@ -302,6 +302,8 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     where = _evidence_path(base)
     proof = evidence_file.read(where) if where is not None else None  # a bad file: refused here too
     cfgs = configs(request, base)  # a bad override or run id stops here: nothing written or tracked
+    if proof is not None:  # a replayed run's row reads its preset's family
+        proof = proof.aliased({label: str(cfg.strategy.name) for label, cfg in cfgs.items()})
     every = split_strategies(request.overrides)[0] is None and not request.run_id
     status = {"code": 0}
     # on screen from the first second (stderr; gone once the table prints)

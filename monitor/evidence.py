@@ -20,7 +20,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,11 @@ class EvidenceFile:
         else:
             window = "a data window it does not record"
         return f"{COMMAND} of {when} on {window} ({self.path.name})"
+
+    def aliased(self, aliases: Mapping[str, str]) -> EvidenceFile:
+        """The same evidence, also under other row labels (a replayed run's label -> its preset's name)."""
+        more = {label: self.families[fam] for label, fam in aliases.items() if fam in self.families}
+        return replace(self, families={**self.families, **more})
 
     def of(self, name: str) -> str:
         """The evidence of preset `name`, or why there is none."""

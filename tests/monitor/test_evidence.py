@@ -137,3 +137,10 @@ def test_python_m_monitor_refuses_a_bad_evidence_file_before_any_work(tmp_path):
     assert "`monitor.evidence`" in proc.stderr and str(bad) in proc.stderr and "no `families`" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout and not state.exists()
     assert not (tmp_path / "mlflow.db").exists() or store_runs(tmp_path).empty  # no MLflow run
+
+
+def test_a_replayed_runs_row_reads_its_presets_family():
+    doc = json.loads(COMMITTED.read_text())
+    found = evidence.read(COMMITTED).aliased({"move_vix_wedge-run3f2a9c1b": "move_vix_wedge", "x-run1": "x"})
+    assert found.of("move_vix_wedge-run3f2a9c1b") == expected(doc["families"]["move_vix_wedge"])
+    assert found.of("x-run1") == "not in the catalogue (no family of that name)"

@@ -131,12 +131,26 @@ def sentence(v: Verdict) -> str:
     >>> sentence(Verdict("sixty_forty", "Sharpe", 0.21, 0.004, ci=(0.08, 0.33)))
     'beats 60/40 (Sharpe +0.21, 95% CI +0.08 to +0.33, p 0.004)'
     """
-    head = {
+    return f"{headline(v)} ({evidence(v)})"
+
+
+def headline(v: Verdict) -> str:
+    """The verdict's words alone: ``beats 60/40``, ``no evidence it beats 60/40`` or ``trails 60/40``."""
+    return {
         "beats": f"beats {v.label}",
         "no_evidence": f"no evidence it beats {v.label}",
         "trails": f"trails {v.label}",
     }[v.outcome]
-    return f"{head} ({evidence(v)})"
+
+
+def short(v: Verdict, test: str = "p") -> str:
+    """The sentence's short form, for a dashboard's cell: its words and p-value, the trials if a search.
+
+    >>> short(Verdict("sixty_forty", "Sharpe", 0.08, 0.80, trials=36), test="SPA p")
+    'no evidence it beats 60/40 (SPA p 0.80, 36 configs)'
+    """
+    trials = f", {v.trials:,} configs" if v.trials > 1 else ""
+    return f"{headline(v)} ({test} {_p(v.p_value)}{trials})"
 
 
 _N = NormalDist()

@@ -20,8 +20,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from common.errors import ConfigError, UserError
 from market.types import MarketData
+from monitor import evidence as evidence_file
 from monitor import report
 from monitor.changes import changes, exit_status, read_states, write_states
+from monitor.evidence import EvidenceFile
 from monitor.state import SignalState, assess
 from pipeline import api
 from pipeline.backtest import decide
@@ -151,8 +153,12 @@ def assess_all(
     return market, states
 
 
-def metrics_of(states: Sequence[SignalState]) -> dict[str, float]:
-    """The MLflow metrics of a monitor run: per signal its state, value, distance and coverage."""
+def metrics_of(states: Sequence[SignalState], evidence: EvidenceFile | None = None) -> dict[str, float]:
+    """The MLflow metrics of a monitor run: per signal its state, value, distance and coverage.
+
+    With `evidence`, a catalogue family's SPA p against 60/40 and its event study's best q as
+    ``<signal>.evidence.spa_p`` and ``.evidence.event_best_q``.
+    """
     out: dict[str, float] = {"n_on": float(sum(s.risk_off for s in states))}
     for s in states:
         out |= {
@@ -162,11 +168,17 @@ def metrics_of(states: Sequence[SignalState]) -> dict[str, float]:
             f"{s.name}.coverage": s.coverage,
         }
         out |= {f"{s.name}.weight.{k}": w for k, w in s.weights.items()}
+        found = evidence.families.get(s.name) if evidence is not None else None
+        if found is not None:
+            out |= {
+                f"{s.name}.evidence.spa_p": found.spa_p,
+                f"{s.name}.evidence.event_best_q": found.event_best_q,
+            }
     return out
 
 
-def details(states: Sequence[SignalState]) -> list[dict[str, Any]]:
-    """The states as JSON-ready records (``monitor.json``)."""
+def details(states: Sequence[SignalState], evidence: EvidenceFile | None = None) -> list[dict[str, Any]]:
+    """The states as JSON-ready records (``monitor.json``): the numbers, and the page's texts."""
 
     def num(x: float) -> float | None:
         return None if x is None or math.isnan(x) else float(x)
@@ -181,6 +193,10 @@ def details(states: Sequence[SignalState]) -> list[dict[str, Any]]:
             "since": str(s.since.date()),
             "value": num(s.value),
             "value_name": s.value_name,
+            "reading": report.reading(s),
+            "thresholds_text": report.thresholds_native(s),
+            "why": [{"condition": n, "holds": h, "reads": s.gauges.get(n)} for n, h in s.why],
+            "evidence": None if evidence is None else evidence.of(s.name),
             "entry": None if s.thresholds is None else s.thresholds.entry,
             "exit": None if s.thresholds is None else s.thresholds.exit,
             "hold_days": None if s.thresholds is None else s.thresholds.hold_days,
@@ -203,19 +219,26 @@ def details(states: Sequence[SignalState]) -> list[dict[str, Any]]:
     ]
 
 
-def write(states: Sequence[SignalState], results: Path, *, source: str, text: str) -> list[Path]:
+def write(
+    states: Sequence[SignalState],
+    results: Path,
+    *,
+    source: str,
+    text: str,
+    evidence: EvidenceFile | None = None,
+) -> list[Path]:
     """The run folder: the table as text and CSV, the states as JSON, the chart as PNG, the HTML page."""
     results.mkdir(parents=True, exist_ok=True)
     fig = report.chart(states, title=f"as of {states[0].as_of.date()}")
     png = png_bytes(fig, dpi=100)
     paths = {
         "monitor.txt": text + "\n",
-        "monitor.json": json.dumps(details(states), indent=2),
-        "monitor.html": report.page(states, png, source=source),
+        "monitor.json": json.dumps(details(states, evidence), indent=2),
+        "monitor.html": report.page(states, png, source=source, evidence=evidence),
     }
     for name, content in paths.items():
         (results / name).write_text(content)
-    report.rows(states).to_csv(results / "monitor.csv", index=False)
+    report.rows(states, evidence).to_csv(results / "monitor.csv", index=False)
     (results / "monitor.png").write_bytes(png)
     return [results / n for n in (*paths, "monitor.csv", "monitor.png")]
 
@@ -227,6 +250,15 @@ def _folder() -> Path:
 
 def _state_dir(base: DictConfig) -> Path:
     path = Path(str(base.monitor.state_dir))
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _evidence_path(base: DictConfig) -> Path | None:
+    """``monitor.evidence``: a catalogue verdict's JSON (relative = repo root), or None (null: none)."""
+    given = base.monitor.get("evidence", evidence_file.DEFAULT)
+    if given is None:
+        return None
+    path = Path(str(given))
     return path if path.is_absolute() else REPO_ROOT / path
 
 
@@ -267,7 +299,11 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
         raise ConfigError(f"must be a whole number of days ≥ 2, got {days!r}.", key="monitor.history_days")
     state_dir = _state_dir(base)
     previous = read_states(state_dir)  # a state folder or file that cannot serve: refused before any work
+    where = _evidence_path(base)
+    proof = evidence_file.read(where) if where is not None else None  # a bad file: refused here too
     cfgs = configs(request, base)  # a bad override or run id stops here: nothing written or tracked
+    if proof is not None:  # a replayed run's row reads its preset's family
+        proof = proof.aliased({label: str(cfg.strategy.name) for label, cfg in cfgs.items()})
     every = split_strategies(request.overrides)[0] is None and not request.run_id
     status = {"code": 0}
     # on screen from the first second (stderr; gone once the table prints)
@@ -283,16 +319,20 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     def compute(found: tuple[MarketData, list[SignalState]], results: Path) -> Outcome:
         market, states = found
         diff = changes(previous, states)
-        text = report.table(states, source=market.source, changed=diff if request.changed else None)
-        write(states, results, source=market.source, text=text)
+        changed_only = diff if request.changed else None
+        text = report.table(states, source=market.source, changed=changed_only, evidence=proof)
+        write(states, results, source=market.source, text=text, evidence=proof)
         write_states(state_dir, states)
         bar.close()
         status["code"] = exit_status(diff) if request.changed else 0
+        metrics, tags = metrics_of(states, proof), tags_of(market, states, request.run_id, proof)
         if echo and report.use_colour(sys.stdout):  # the log and report.txt keep the plain text
-            changed_only = diff if request.changed else None
-            print(report.table(states, source=market.source, changed=changed_only, colour=True), flush=True)
-            return Outcome(metrics_of(states), text, tags_of(market, states, request.run_id), printed=True)
-        return Outcome(metrics_of(states), text, tags_of(market, states, request.run_id))
+            painted = report.table(
+                states, source=market.source, changed=changed_only, colour=True, evidence=proof
+            )
+            print(painted, flush=True)
+            return Outcome(metrics, text, tags, printed=True)
+        return Outcome(metrics, text, tags)
 
     args = [*request.overrides, *([f"--run={request.run_id}"] if request.run_id else [])]
     args += ["--changed"] if request.changed else []
@@ -309,8 +349,13 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     return status["code"]
 
 
-def tags_of(market: MarketData, states: Sequence[SignalState], run_id: str | None) -> dict[str, str]:
-    """The monitor run's tags: ``mode=monitor``, the report date, the data's lineage, what is on."""
+def tags_of(
+    market: MarketData,
+    states: Sequence[SignalState],
+    run_id: str | None,
+    evidence: EvidenceFile | None = None,
+) -> dict[str, str]:
+    """The monitor run's tags: ``mode=monitor``, the report date, the data's lineage, what is on, evidence."""
     return {
         "mode": "monitor",
         "as_of": str(market.end.date()),
@@ -321,4 +366,5 @@ def tags_of(market: MarketData, states: Sequence[SignalState], run_id: str | Non
         "signals_on": ",".join(s.name for s in states if s.risk_off) or "none",
         "command": command_line(),
         **({"replay_of": run_id} if run_id else {}),
+        **({"evidence": evidence.about()} if evidence is not None else {}),
     }

@@ -1,9 +1,11 @@
 """The monitor's outputs: a terminal table (≤ 100 columns), a chart of every signal, an HTML page.
 
-Read in five seconds: each signal's state in words (and in colour on the page: on red, off green, n/c
-grey), its value and every threshold in the signal's own units (``wedge z 0.82``, ``+14 bp``), the
-rule's other conditions, its stale inputs flagged on its own row, and presets that share one signal
-(the same value, thresholds and state) grouped into one row naming its variants.
+Read in five seconds: each signal's state in words (and in colour: on red, off green, n/c grey), its
+value against its thresholds in the units the signal declares (`signals.base.Units`: ``10y 4.69% ≥
+4.55%``, ``wedge z 0.82 ≥ 0.50``), which of the rule's conditions hold now (✓/✗), its evidence (a
+catalogue verdict against 60/40, `monitor.evidence`), its stale inputs flagged on its own row, and
+presets that share one signal (the same value, thresholds and state) grouped into one row naming its
+variants.
 
 Figure builders return figures; writing files is a thin layer on top. The HTML page embeds its chart
 (a PNG as a data URI) and carries no script: it renders offline.
@@ -21,8 +23,10 @@ from typing import TYPE_CHECKING, TextIO
 
 import pandas as pd
 
+from analysis.verdict import OUTCOME_COLOURS
 from common.text import weights_text
 from monitor.changes import Change
+from monitor.evidence import EvidenceFile
 from monitor.state import SignalState
 from report.charts import SHADE_ALPHA, SHADE_COLOR, episodes
 
@@ -30,7 +34,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 WIDTH = 100
-COLUMNS = (("signal", 22), ("now", 3), ("since", 10), ("value", 8), ("entry/exit", 10), ("next", 13))
 #: An input whose last own print is more trading days old than this is flagged stale on its signal's row.
 STALE_DAYS = 5
 #: The page's colour for each state, and what the state means in words.
@@ -41,48 +44,62 @@ ANSI = {"on": "\033[31m", "off": "\033[32m", "n/c": "\033[90m"}
 ANSI_RESET = "\033[0m"
 
 
-#: Each score's native units (`signals`: the score's name): a label before the number, its format, and a
-#: unit after it, as a strategist writes them (``wedge z 0.82``, ``+14 bp vs level``, ``0.45%``).
-UNITS: dict[str, tuple[str, str, str]] = {
-    "wedge_z": ("wedge z ", "{:.2f}", ""),
-    "bp_above_level": ("", "{:+.0f}", " bp vs level"),
-    "bp_above_high": ("", "{:+.0f}", " bp vs high"),
-    "term_premium": ("", "{:.2f}", "%"),
-    "steepening_bp": ("", "{:+.0f}", " bp"),
-    "divergence_bp": ("", "{:+.0f}", " bp"),
-    "swap_spread_bp": ("", "{:+.1f}", " bp"),
-    "stock_bond_corr": ("corr ", "{:+.2f}", ""),
-    "dollar_fall_pct": ("", "{:.1f}", "% fall"),
-    "shocks": ("", "{:.0f}", " shocks"),
-    "p_high_variance": ("p ", "{:.2f}", ""),
-    "share_on": ("", "{:.0%}", " on"),
-}
+def reading(s: SignalState) -> str:
+    """The value in its units against the threshold it is next compared with: ``10y 4.69% ≥ 4.55%``.
 
-
-def native(value_name: str, x: float | None, *, label: bool = True) -> str:
-    """A value in its signal's units (`UNITS`); a plain number for a score without an entry.
-
-    >>> native("wedge_z", 0.8241), native("bp_above_level", 14.0), native("vix_level", 21.5)
-    ('wedge z 0.82', '+14 bp vs level', '21.50')
+    Off (or on with a time exit): the entry; on: the exit. Without thresholds, the value alone.
     """
-    if x is None or math.isnan(x):
-        return "-"
-    if value_name not in UNITS:
-        return _num(x)
-    before, fmt, after = UNITS[value_name]
-    return (before if label else "") + fmt.format(x) + after
+    value = s.units.text(s.value)
+    th = s.thresholds
+    if th is None or math.isnan(s.value):
+        return value
+    at = th.exit if s.risk_off and th.exit is not None else th.entry
+    beyond = s.value >= at if th.above else s.value <= at  # at or past it, on the side that turns it on
+    op = {(True, True): "≥", (True, False): "<", (False, True): "≤", (False, False): ">"}[(th.above, beyond)]
+    return f"{value} {op} {s.units.number(at)}"
 
 
 def thresholds_native(s: SignalState) -> str:
-    """Every threshold in the signal's units: ``on ≥ 1.50, off < 0.50``, ``on ≥ +0 bp vs high, held 20d``."""
+    """Every threshold in the signal's units: ``entry ≥ 1.50, exit < 0.50``, ``entry ≥ +0 bp, held 20d``."""
     th = s.thresholds
     if th is None:
-        return "no thresholds (a state rule)"
+        return "no single threshold (a state rule)"
     on, off = ("≥", "<") if th.above else ("≤", ">")
-    entry = native(s.value_name, th.entry, label=False)
-    exit_at = native(s.value_name, th.exit, label=False) if th.exit is not None else ""
-    out = f"held {th.hold_days}d" if th.exit is None else f"off {off} {exit_at}"
-    return f"on {on} {entry}, {out}"
+    out = f"held {th.hold_days}d" if th.exit is None else f"exit {off} {s.units.number(th.exit)}"
+    return f"entry {on} {s.units.number(th.entry)}, {out}"
+
+
+def threshold_conditions(s: SignalState) -> list[tuple[str, bool]]:
+    """A one-comparison rule's conditions, from its thresholds: the entry, and the exit if it has one.
+
+    ``("VIX/RV z ≥ 1.50 (entry)", False)``: whether the value is at or past each on the report date.
+    """
+    th, u = s.thresholds, s.units
+    if th is None or math.isnan(s.value):
+        return []
+    on, off = ("≥", "<") if th.above else ("≤", ">")
+    name = u.name or s.value_name
+    entered = s.value >= th.entry if th.above else s.value <= th.entry
+    out = [(f"{name} {on} {u.number(th.entry)} (entry)", entered)]
+    if th.exit is not None and th.exit != th.entry:
+        left = s.value < th.exit if th.above else s.value > th.exit
+        out.append((f"{name} {off} {u.number(th.exit)} (exit)", left))
+    return out
+
+
+def why(s: SignalState) -> str:
+    """Which of the rule's conditions hold on the report date (``✓ VIX < 20: 16.01; ✗ MOVE above ...``).
+
+    The rule's own conditions day by day (`SignalState.why`); a rule without them, its thresholds'
+    comparisons (`threshold_conditions`) and what else it needs (`Thresholds.conditions`); ``-`` for
+    neither.
+    """
+    parts = list(s.why) or threshold_conditions(s)
+    shown = {name: f": {s.gauges[name]}" if s.gauges.get(name, "-") != "-" else "" for name, _ in parts}
+    out = [f"{'✓' if holds else '✗'} {name}{shown[name]}" for name, holds in parts]
+    if not s.why and s.thresholds is not None and s.thresholds.conditions:
+        out.append("needs " + "; ".join(s.thresholds.conditions))
+    return "; ".join(out) or "-"
 
 
 def stale_inputs(s: SignalState, bound: int = STALE_DAYS) -> list[str]:
@@ -113,21 +130,8 @@ def groups(states: Sequence[SignalState]) -> list[list[SignalState]]:
     return list(out.values())
 
 
-def _num(x: float) -> str:
-    return "-" if x is None or math.isnan(x) else f"{x:.4g}" if abs(x) >= 100 else f"{x:.2f}"
-
-
-def thresholds_text(s: SignalState) -> str:
-    """``entry/exit`` in the value's units (``0/20d`` for a 20-day hold exit; ``-`` without)."""
-    th = s.thresholds
-    if th is None:
-        return "-"
-    out = f"{th.hold_days}d" if th.exit is None else f"{th.exit:g}"
-    return f"{th.entry:g}/{out}"
-
-
 def next_text(s: SignalState) -> str:
-    """How far the value must move to the next trigger: ``+0.41 to on``, ``-1.30 to off``, ``3d left``.
+    """How far the value must move to the next trigger: ``-0.32 to off``, ``+14 bp to on``, ``3d left``.
 
     ``met, gated`` when off although the value is past its entry: the rule's other conditions (e.g.
     VIX below its ceiling) are not met, or the inputs do not cover the date.
@@ -140,33 +144,42 @@ def next_text(s: SignalState) -> str:
         met = s.to_trigger <= 0 if s.thresholds.above else s.to_trigger >= 0
         if met:
             return "met, gated"
-    return f"{s.to_trigger:+.2f} to {'on' if s.trigger == 'entry' else 'off'}"
+    return f"{s.units.gap(s.to_trigger)} to {'on' if s.trigger == 'entry' else 'off'}"
 
 
-def rows(states: Sequence[SignalState]) -> pd.DataFrame:
-    """One row per signal, the table's cells as text (also the HTML page's table)."""
+def rows(states: Sequence[SignalState], evidence: EvidenceFile | None = None) -> pd.DataFrame:
+    """One row per signal, the table's cells as text (``monitor.csv``)."""
     return pd.DataFrame(
         [
             {
                 "signal": s.name,
                 "now": s.label,
                 "since": str(s.since.date()),
-                "value": _num(s.value),
-                "entry/exit": thresholds_text(s),
+                "value": reading(s),
+                "thresholds": thresholds_native(s),
                 "next": next_text(s),
+                "why": why(s),
+                "evidence": evidence.of(s.name) if evidence is not None else "",
                 "cover": f"{s.coverage:.0%}",
                 "weights next": weights_text(s.weights),
-                "units": s.value_name,
             }
             for s in states
         ]
     )
 
 
+#: The terminal's columns: name and width (the weights take the rest of the line).
+COLUMNS = (("signal", 22), ("now", 3), ("since", 10), ("next", 14), ("cov", 4))
+
+
 def _line(cells: Sequence[str]) -> str:
-    widths = [w for _, w in COLUMNS] + [4]
+    widths = [w for _, w in COLUMNS]
     parts = [c[:w].ljust(w) for c, w in zip(cells, widths, strict=False)]
     return " ".join([*parts, *cells[len(widths) :]]).rstrip()[:WIDTH]
+
+
+def _indented(text: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent="  ", subsequent_indent="      ")
 
 
 def inputs_text(states: Sequence[SignalState]) -> str:
@@ -202,9 +215,13 @@ def table(
     source: str,
     changed: Sequence[Change] | None = None,
     colour: bool = False,
+    evidence: EvidenceFile | None = None,
 ) -> str:
     """The terminal report; with `changed`, only those signals (and what they were before).
 
+    Per signal (presets sharing one grouped): a row with its state, since when, the distance to the
+    next trigger, the coverage and the weights; under it its value against its thresholds in native
+    units, which of the rule's conditions hold, and its evidence (`evidence`, a catalogue verdict).
     With `colour`, each row's state word (on, off, n/c) is also in its colour (`ANSI`); the words and
     the columns are the same either way.
     """
@@ -217,6 +234,8 @@ def table(
         f"this close trade {first.lag} close(s) later"
     )
     lines = textwrap.wrap(head, WIDTH, subsequent_indent="  ")
+    if evidence is not None:
+        lines += textwrap.wrap(f"evidence: {evidence.about()}", WIDTH, subsequent_indent="  ")
     if changed is not None:
         names = {c.name: c for c in changed}
         shown = [s for s in states if s.name in names]
@@ -230,28 +249,27 @@ def table(
         )
         if not shown:
             return "\n".join(lines)
-    names_row = [n for n, _ in COLUMNS] + ["cov", "weights next"]
-    lines += ["", _line(names_row), "-" * WIDTH]
+    lines += ["", _line([n for n, _ in COLUMNS] + ["weights next"]), "-" * WIDTH]
     notes = []
     for group in groups(shown):
         head = group[0]
-        r = rows([head]).iloc[0]
         flag = "!" if stale_inputs(head) else ""
         more = f" +{len(group) - 1}" if len(group) > 1 else ""
         label = head.name[: 22 - len(more) - len(flag)] + more + flag
-        line = _line([label, r["now"], r["since"], r["value"], r["entry/exit"], r["next"], r["cover"],
-                      r["weights next"]])
+        cells = [label, head.label, str(head.since.date()), next_text(head), f"{head.coverage:.0%}"]
+        line = _line([*cells, weights_text(head.weights)])
         lines.append(_paint(line, head.label) if colour else line)
+        lines += _indented(f"{reading(head)} ({thresholds_native(head)})")
+        if why(head) != "-":
+            lines += _indented(f"why: {why(head)}")
+        if evidence is not None and evidence.found:  # none: the header says so, once
+            lines += _indented(f"vs 60/40: {evidence.of(head.name)}")
         if more:
             others = ", ".join(s.name for s in group[1:])
             notes.append(f"{head.name}{more}: the same {head.signal} in {others}")
         if flag:
             notes.append(f"{head.name} !: stale inputs " + ", ".join(stale_inputs(head)))
-    units = ", ".join(
-        f"{g[0].name} {native(g[0].value_name, g[0].value)} ({thresholds_native(g[0])})"
-        for g in groups(shown)
-    )
-    lines += ["", textwrap.fill(f"value (units): {units}", WIDTH, subsequent_indent="  ")]
+    lines.append("")
     lines += [textwrap.fill(n, WIDTH, subsequent_indent="  ") for n in notes]
     lines.append(inputs_text(shown))
     return "\n".join(lines)
@@ -262,14 +280,18 @@ RECENT_DAYS = 126
 
 
 def _panel(ax, s: SignalState, h: pd.DataFrame, title: str) -> None:  # noqa: ANN001 - a matplotlib Axes
-    ax.plot(h.index, h["value"].astype(float), color="black", linewidth=1.0, label=s.value_name, zorder=3)
+    name = f"{s.units.name or s.value_name}{f' ({s.units.unit.strip()})' if s.units.unit.strip() else ''}"
+    value = h["value"].astype(float) * s.units.scale
+    ax.plot(h.index, value, color="black", linewidth=1.0, label=name, zorder=3)
     for a, b in episodes(h["risk_off"]):
         ax.axvspan(a, b, color=SHADE_COLOR, alpha=SHADE_ALPHA * 2, linewidth=0)
-    th = s.thresholds
+    th, u = s.thresholds, s.units
     if th is not None:
-        ax.axhline(th.entry, color=SHADE_COLOR, linewidth=0.9, linestyle="--", label=f"entry {th.entry:g}")
+        entry = f"entry {u.number(th.entry)}"
+        ax.axhline(th.entry * u.scale, color=SHADE_COLOR, linewidth=0.9, linestyle="--", label=entry)
         if th.exit is not None and th.exit != th.entry:
-            ax.axhline(th.exit, color="#1f77b4", linewidth=0.9, linestyle=":", label=f"exit {th.exit:g}")
+            exit_at = f"exit {u.number(th.exit)}"
+            ax.axhline(th.exit * u.scale, color="#1f77b4", linewidth=0.9, linestyle=":", label=exit_at)
     ax.set_title(title, fontsize=9, loc="left")
     # the legend sits outside the data, so no threshold line strikes through it
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.08), ncols=3, fontsize=7, frameon=False)
@@ -295,10 +317,9 @@ def chart(states: Sequence[SignalState], title: str = "") -> Figure:
     fig = Figure(figsize=(13.0, 2.3 * n + 0.6), layout="constrained")
     axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 2])
     for (recent, whole), s in zip(axes, heads, strict=False):
-        gap = " (its inputs do not cover this date)" if not s.covered else ""
-        state = f"{s.name}: {STATE_WORDS[s.label]} since {s.since.date()}{gap}"
-        _panel(recent, s, s.history.iloc[-RECENT_DAYS:], f"{state}; {native(s.value_name, s.value)}")
-        _panel(whole, s, s.history, f"{s.name}: the whole window")
+        state = f"{s.name}: {STATE_WORDS[s.label]} since {s.since.date()}"  # n/c: the words say why
+        _panel(recent, s, s.history.iloc[-RECENT_DAYS:], state)
+        _panel(whole, s, s.history, f"{s.name} now: {reading(s)} ({thresholds_native(s)}); the whole window")
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
@@ -308,12 +329,20 @@ def _cell(text: str, style: str = "") -> str:
     return f'<td style="{style}">{html.escape(text)}</td>' if style else f"<td>{html.escape(text)}</td>"
 
 
-def _row(group: Sequence[SignalState]) -> str:
-    """One signal's row of the page: the state in colour and words, native units, why, stale inputs."""
+def _evidence_cell(name: str, evidence: EvidenceFile | None) -> str:
+    """The evidence in words, coloured by its outcome as the verdict banners are (never colour alone)."""
+    found = evidence.families.get(name) if evidence is not None else None
+    if found is None:
+        return _cell(evidence.of(name) if evidence is not None else "-")
+    colour = OUTCOME_COLOURS[found.verdict.outcome]
+    return _cell(found.text(), f"color:{colour};font-weight:bold")
+
+
+def _row(group: Sequence[SignalState], evidence: EvidenceFile | None) -> str:
+    """One signal's row of the page: the state in colour and words, native units, why, evidence, inputs."""
     s = group[0]
     colour = STATE_COLOURS[s.label]
     names = s.name + (f" (also {', '.join(g.name for g in group[1:])})" if len(group) > 1 else "")
-    why = "; ".join(s.thresholds.conditions) if s.thresholds is not None and s.thresholds.conditions else "-"
     stale = ", ".join(stale_inputs(s))
     weights = "; ".join(f"{g.name}: {weights_text(g.weights)}" for g in group)
     cells = [
@@ -321,17 +350,20 @@ def _row(group: Sequence[SignalState]) -> str:
         f'<td class="state state-{s.label.replace("/", "")}" style="background:{colour};color:#fff">'
         f"{html.escape(STATE_WORDS[s.label])}</td>",
         _cell(str(s.since.date())),
-        _cell(native(s.value_name, s.value)),
+        _cell(reading(s)),
         _cell(thresholds_native(s)),
         _cell(next_text(s)),
-        _cell(why),
+        _cell(why(s)),
+        _evidence_cell(s.name, evidence),
         _cell(f"stale: {stale}", "background:#f39c12;color:#000") if stale else _cell("fresh"),
         _cell(weights),
     ]
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-def page(states: Sequence[SignalState], png: bytes, *, source: str) -> str:
+def page(
+    states: Sequence[SignalState], png: bytes, *, source: str, evidence: EvidenceFile | None = None
+) -> str:
     """A self-contained HTML page: the table, each input's freshness and the chart inline (no script)."""
     as_of = states[0].as_of.date() if states else "-"
 
@@ -349,9 +381,12 @@ def page(states: Sequence[SignalState], png: bytes, *, source: str) -> str:
             for a in {a.column: a for s in states for a in s.inputs}.values()
         ]
     )
-    names = ("signal", "now", "since", "value", "thresholds", "next", "also needs", "inputs", "weights next")
+    names = ("signal", "now", "since", "value", "thresholds", "next", "why (now)", "vs 60/40 (evidence)",
+             "inputs", "weights next")  # fmt: skip
     head = "".join(f"<th>{h}</th>" for h in names)
-    body = "".join(_row(g) for g in groups(states))
+    body = "".join(_row(g, evidence) for g in groups(states))
+    about = "" if evidence is None else f'<p id="evidence">evidence: {html.escape(evidence.about())}</p>'
+
     img = base64.b64encode(png).decode("ascii")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>monitor {as_of}</title>
@@ -359,7 +394,9 @@ def page(states: Sequence[SignalState], png: bytes, *, source: str) -> str:
 td,th{{border:1px solid #ccc;padding:2px 6px;text-align:left}}img{{max-width:100%}}</style></head>
 <body><h1>Signals as of {as_of}</h1>
 <p>data={html.escape(source)}; weights are decided at this close and trade at the next close(s).
-An input is stale after {STALE_DAYS} trading days without its own print.</p>
+An input is stale after {STALE_DAYS} trading days without its own print. Why: ✓ a condition of the rule
+holds at this close, ✗ it does not.</p>
+{about}
 <table id="signals"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <h2>Inputs</h2>
 {ages.to_html(index=False, escape=True, border=0)}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from signals.base import SignalOutput, Thresholds
+from signals.base import SignalOutput, Thresholds, Units
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,10 @@ class SignalState:
             later); NaN where the rule cannot decide (a sleeve without prices).
         lag: Execution lag, closes.
         history: ``value`` and ``risk_off`` over the chart's window.
+        units: How `value` and the thresholds read (`signals.base.Units`, the signal's declaration).
+        why: Each condition of the rule (`SignalOutput.conditions`) on `as_of` and whether it holds.
+        gauges: For the conditions that have one (`SignalOutput.gauges`), the number they read on
+            `as_of`, in its units (``16.01``, ``-6.1 in 20d``).
     """
 
     name: str
@@ -76,6 +80,9 @@ class SignalState:
     weights: Mapping[str, float]
     lag: int
     history: pd.DataFrame = field(repr=False, compare=False)
+    units: Units = Units()
+    why: tuple[tuple[str, bool], ...] = ()
+    gauges: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -97,12 +104,31 @@ def since(state: pd.Series) -> pd.Timestamp:
     return state.index[changes[-1] + 1] if len(changes) else state.index[0]
 
 
-def thresholded(out: SignalOutput) -> pd.Series | None:
-    """The series a signal's thresholds apply to: their `measure`, else the score (None if neither)."""
-    th = out.thresholds
-    if th is not None and th.measure is not None:
-        return th.measure
-    return out.score
+def gauges_now(out: SignalOutput, index: pd.Index) -> dict[str, str]:
+    """Each gauge's number on the last date of `index`, in its units (`SignalOutput.gauges`).
+
+    >>> idx = pd.date_range("2024-01-01", periods=2)
+    >>> vix = pd.Series([18.0, 16.01], index=idx)
+    >>> gauges_now(SignalOutput(pd.Series(False, index=idx), gauges={"VIX < 20": (vix, Units())}), idx)
+    {'VIX < 20': '16.01'}
+    """
+    return {
+        name: units.number(float(series.reindex(index).iloc[-1]))
+        for name, (series, units) in out.gauges.items()
+    }
+
+
+def conditions_now(conditions: pd.DataFrame | None) -> tuple[tuple[str, bool], ...]:
+    """Each condition of a rule on the last date, and whether it holds there.
+
+    >>> idx = pd.date_range("2024-01-01", periods=2)
+    >>> conditions_now(pd.DataFrame({"VIX < 20": [False, True], "MOVE rising": [True, False]}, index=idx))
+    (('VIX < 20', True), ('MOVE rising', False))
+    """
+    if conditions is None or not len(conditions):
+        return ()
+    last = conditions.iloc[-1]
+    return tuple((str(name), bool(last[name])) for name in conditions.columns)
 
 
 def next_trigger(value: float, on: bool, th: Thresholds) -> tuple[str, float]:
@@ -183,7 +209,7 @@ def assess(
     as_of = frame.index[-1]
     risk_off = out.risk_off.reindex(frame.index, fill_value=False).astype(bool)
     on = bool(risk_off.iloc[-1])
-    series = thresholded(out)
+    series = out.thresholded
     value = float(series.iloc[-1]) if series is not None else math.nan
     th = out.thresholds
     trigger, distance, left = "", math.nan, None
@@ -214,4 +240,7 @@ def assess(
         weights={str(k): float(v) for k, v in last_w.items()},
         lag=lag,
         history=history,
+        units=th.units if th is not None else Units(),
+        why=conditions_now(out.conditions),
+        gauges=gauges_now(out, frame.index),
     )

@@ -332,6 +332,13 @@ def run(argv: Sequence[str], folder: Path | None = None, *, echo: bool = True) -
         tab.to_csv(results / "catalogue.csv")
         events.to_csv(results / "event_q_values.csv", index=False)
         doc = {
+            "computed": str(_dt.date.today()),
+            "data": {
+                "source": market.source,
+                "first": str(market.start.date()),
+                "last": str(market.end.date()),
+                "digest": market.digest,
+            },
             "verdicts": {b: sentence(v) for b, v in said.items()},
             "joint": {
                 b: {

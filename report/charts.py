@@ -331,18 +331,37 @@ def equity_drawdown_png(
 
 
 def threshold_lines(thresholds: Thresholds | None) -> list[tuple[float, str, str]]:
-    """The score's entry and exit levels to draw: ``(value, label, colour)``.
+    """The entry and exit levels to draw: ``(value, label, colour)``, in the signal's units.
 
-    None when the thresholds are in another series' units (`Thresholds.measure`).
+    Drawn on the series they apply to (`thresholded`), labelled as ``entry (≥ 4.55%)``.
     """
-    if thresholds is None or thresholds.measure is not None:
+    if thresholds is None:
         return []
+    u = thresholds.units
     side = "≥" if thresholds.above else "≤"
-    lines = [(float(thresholds.entry), f"entry ({side} {thresholds.entry:g})", ENTRY_COLOR)]
+    lines = [(float(thresholds.entry), f"entry ({side} {u.number(thresholds.entry)})", ENTRY_COLOR)]
     if thresholds.exit is not None and thresholds.exit != thresholds.entry:
         back = "<" if thresholds.above else ">"
-        lines.append((float(thresholds.exit), f"exit ({back} {thresholds.exit:g})", EXIT_COLOR))
+        lines.append((float(thresholds.exit), f"exit ({back} {u.number(thresholds.exit)})", EXIT_COLOR))
     return lines
+
+
+def thresholded(score: pd.Series | None, thresholds: Thresholds | None) -> tuple[pd.Series | None, str]:
+    """The series the middle panel draws and its axis label: the thresholds' own series and units.
+
+    Thresholds on another series than the score (`Thresholds.measure`: ``yield_breakout``'s 10-year
+    yield against 4.55%, ``swap_spread``'s fall) are drawn on that series, so the axis is in their units;
+    otherwise the score, labelled with the units' name (``score`` without one).
+    """
+    if thresholds is None:
+        return score, "score"
+    label = thresholds.units.name or "score"
+    unit = thresholds.units.unit.strip()
+    label += f" ({unit})" if unit else ""
+    if thresholds.measure is not None:
+        measure = thresholds.measure
+        return (measure if score is None else measure.reindex(score.index)), label
+    return score, label
 
 
 def strips(conditions: pd.DataFrame | None, risk_off: pd.Series) -> pd.DataFrame:
@@ -386,12 +405,13 @@ def draw_score(ax: Axes, score: pd.Series, thresholds: Thresholds | None) -> Non
 
     The score panel of `signal_mpl` and of the tearsheet's PNG: drawn here only.
     """
-    (line,) = ax.plot(score.index, score.astype(float).to_numpy(), color="black", linewidth=1.0)
-    line.set_label(str(score.name or "score"))
+    drawn, ylabel = thresholded(score, thresholds)  # the series the thresholds apply to, in their units
+    (line,) = ax.plot(drawn.index, drawn.astype(float).to_numpy(), color="black", linewidth=1.0)
+    line.set_label(str(drawn.name or "score"))
     handles = [line]
     for value, text, color in threshold_lines(thresholds):
         handles.append(ax.axhline(value, color=color, linestyle="--", linewidth=1.0, label=text))
-    ax.set_ylabel("score")
+    ax.set_ylabel(ylabel)
     style.legend_outside(ax, handles)
 
 
@@ -619,10 +639,11 @@ def signal_plotly(
     elif len(columns) == 1:
         fig.update_yaxes(title_text=str(columns[0]), row=1, col=1, secondary_y=False)
     if score is not None:
+        drawn, ylabel = thresholded(score, thresholds)
         fig.add_trace(
             go.Scatter(
-                x=plotly_dates(score.index), y=score.astype(float).to_numpy(),
-                name=str(score.name or "score"), mode="lines", line={"color": "black", "width": 1.1},
+                x=plotly_dates(drawn.index), y=drawn.astype(float).to_numpy(),
+                name=str(drawn.name or "score"), mode="lines", line={"color": "black", "width": 1.1},
                 hovertemplate="%{y:.2f}",
             ),
             row=2, col=1,
@@ -635,7 +656,7 @@ def signal_plotly(
                 ),
                 row=2, col=1,
             )  # fmt: skip
-        fig.update_yaxes(title_text="score", row=2, col=1)
+        fig.update_yaxes(title_text=ylabel, row=2, col=1)
     names = list(rows.columns)
     fig.add_trace(
         go.Heatmap(

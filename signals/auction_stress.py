@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, Thresholds, finite, positive_int, signal
+from signals.base import SignalOutput, Thresholds, Units, finite, positive_int, signal
 from signals.primitives import hold
 
 COUNT, BTC, INDIRECT, SPREAD = (
@@ -77,6 +77,13 @@ def auction_stress(
     return SignalOutput(
         risk_off=hold(fired, hold_days),
         score=score,
-        thresholds=Thresholds(-k, above=False, hold_days=hold_days, triggers=fired),
+        thresholds=Thresholds(
+            -k,
+            above=False,
+            hold_days=hold_days,
+            triggers=fired,
+            units=Units("weakest demand z"),
+            conditions=(f"or: high - average ≥ {x_bp:g}bp",),
+        ),  # fmt: skip
         conditions=parts.reindex(frame.index, fill_value=False),
     )

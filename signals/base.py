@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -35,6 +36,61 @@ from market.columns import COLUMN_SOURCES
 from market.types import MarketData
 
 SIGNAL_KEY = "strategy.signal"
+
+
+@dataclass(frozen=True)
+class Units:
+    """How a strategist reads a signal's value: ``10y 4.69%``, ``wedge z 0.82``, ``repo - IORB -2 bp``.
+
+    Declared by each signal beside its thresholds (`Thresholds.units`), so the monitor and the charts
+    write the value and every threshold the same way, in the units of the series they apply to.
+
+    Attributes:
+        name: What the value is, written before the number (``10y``, ``wedge z``); empty for none.
+        unit: Written right after the number (``%``, `` bp``).
+        decimals: Decimal places.
+        signed: A ``+`` on positive values (a change, a spread, a distance to a high).
+        scale: The number written is the value times this (a share 0.5 written as 50 with unit ``%``).
+        gap_bp: A move of the value reads in basis points (a yield or a rate in percent): the distance
+            to the next trigger of ``4.69%`` against ``4.55%`` is ``-14 bp``.
+    """
+
+    name: str = ""
+    unit: str = ""
+    decimals: int = 2
+    signed: bool = False
+    scale: float = 1.0
+    gap_bp: bool = False
+
+    def number(self, x: float | None) -> str:
+        """`x` in these units without the name (``4.69%``); ``-`` for a missing value.
+
+        >>> Units("10y", "%").number(4.6912), Units("repo - IORB", " bp", 0, signed=True).number(3.0)
+        ('4.69%', '+3 bp')
+        """
+        if x is None or not math.isfinite(x):
+            return "-"
+        return f"{x * self.scale:{'+' if self.signed else ''}.{self.decimals}f}{self.unit}"
+
+    def text(self, x: float | None) -> str:
+        """`x` with its name: ``10y 4.69%``, ``wedge z 0.82``.
+
+        >>> Units("wedge z").text(0.8241)
+        'wedge z 0.82'
+        """
+        return f"{self.name} {self.number(x)}".strip()
+
+    def gap(self, x: float | None) -> str:
+        """A signed move of the value: ``-14 bp`` for a yield in percent (`gap_bp`), else its units.
+
+        >>> Units("10y", "%", gap_bp=True).gap(-0.14), Units("wedge z").gap(-0.32)
+        ('-14 bp', '-0.32')
+        """
+        if x is None or not math.isfinite(x):
+            return "-"
+        if self.gap_bp:
+            return f"{x * 100:+.0f} bp"
+        return f"{x * self.scale:+.{self.decimals}f}{self.unit}"
 
 
 @dataclass(frozen=True)
@@ -51,6 +107,7 @@ class Thresholds:
         measure: The series the thresholds apply to when it is not the score (e.g. a spread's fall
             while the score is the spread itself).
         conditions: What else must hold for the rule to fire (e.g. ``MOVE rising over 20 days``).
+        units: How the value they apply to (`measure`, else the score) and they themselves read.
     """
 
     entry: float
@@ -60,6 +117,7 @@ class Thresholds:
     triggers: pd.Series | None = None
     measure: pd.Series | None = None
     conditions: tuple[str, ...] = ()
+    units: Units = Units()
 
 
 @dataclass(frozen=True)
@@ -77,6 +135,9 @@ class SignalOutput:
             and closed: one bool column per condition, named for a person (``wedge z ≥ 1.5``, ``VIX <
             20``), each computed from data up to that day's close like the state itself; or None for
             a rule with no parts. The decorator aligns it to the frame's index (NaN as False).
+        gauges: For some conditions (by their column name in `conditions`), the number it reads and
+            how that reads (``"VIX < 20": (frame["VIX"], Units())``): the monitor writes it beside
+            the condition, ``✓ VIX < 20: 16.01``.
     """
 
     risk_off: pd.Series
@@ -85,6 +146,13 @@ class SignalOutput:
     notes: tuple[str, ...] = ()
     thresholds: Thresholds | None = None
     conditions: pd.DataFrame | None = None
+    gauges: Mapping[str, tuple[pd.Series, Units]] = field(default_factory=dict)
+
+    @property
+    def thresholded(self) -> pd.Series | None:
+        """The series the thresholds apply to: their `Thresholds.measure`, else the score (or None)."""
+        th = self.thresholds
+        return th.measure if th is not None and th.measure is not None else self.score
 
     @property
     def coverage(self) -> float:

@@ -9,9 +9,11 @@ from typing import Any
 import pandas as pd
 
 from common.errors import ConfigError
-from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, finite, one_of, positive_count, signal
+from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, Units, finite, one_of, positive_count, signal
 
 RULES = ("any", "all", "k_of_n", "weighted")
+#: The score's units: the weighted share of children on, in percent.
+SHARE = Units("signals on", "%", 0, scale=100)
 Children = Sequence[functools.partial] | Mapping[str, functools.partial]
 
 
@@ -162,6 +164,6 @@ def composite(
         score=score.rename("share_on"),
         covered=_combine(covered, rule, k, w, threshold),
         notes=notes,
-        thresholds=None if need is None else Thresholds(need, need),
+        thresholds=None if need is None else Thresholds(need, need, units=SHARE),
         conditions=states.rename(columns=lambda n: f"{n} on"),  # the rule's parts: each child's state
     )

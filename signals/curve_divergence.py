@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, column_name, finite, one_of, positive_int, signal
+from signals.base import SignalOutput, Thresholds, Units, column_name, finite, one_of, positive_int, signal
 from signals.primitives import change, hold
 
 RULES = ("divergence", "steepening", "either")
@@ -75,4 +75,26 @@ def curve_divergence(
     steepened = (steepening >= steepen_bp - 1e-9) & (d_long > 0)
     trigger = {"divergence": diverged, "steepening": steepened, "either": diverged | steepened}[rule]
     score = steepening.rename("steepening_bp") if rule == "steepening" else divergence.rename("divergence_bp")
-    return SignalOutput(risk_off=hold(trigger, hold_days), score=score)
+    names = {
+        "divergence": f"{short} fell and {long} rose ≥ {x_bp:g}bp over {window}d",
+        "steepening": f"{long}-{short} widened ≥ {steepen_bp:g}bp over {window}d with {long} up",
+    }
+    parts = {"divergence": diverged, "steepening": steepened}
+    bp = Units(unit=" bp", decimals=0, signed=True)
+    read = {"divergence": (divergence, bp), "steepening": (steepening, bp)}
+    used = list(parts) if rule == "either" else [rule]
+    if rule == "steepening":
+        units = Units(f"{long}-{short} {window}d change", " bp", 0, signed=True)
+        th = Thresholds(steepen_bp, hold_days=hold_days, triggers=trigger, units=units,
+                        conditions=(f"{long} up over {window}d",))  # fmt: skip
+    else:  # the smaller of the two legs' moves, each in the rule's direction
+        units = Units(f"min({short} fall, {long} rise) {window}d", " bp", 0, signed=True)
+        alt = (f"or: {names['steepening']}",) if rule == "either" else ()
+        th = Thresholds(x_bp, hold_days=hold_days, triggers=trigger, units=units, conditions=alt)
+    return SignalOutput(
+        risk_off=hold(trigger, hold_days),
+        score=score,
+        thresholds=th,
+        conditions=pd.DataFrame({names[k]: parts[k] for k in used}),
+        gauges={names[k]: read[k] for k in used},
+    )

@@ -6,6 +6,8 @@ import pandas as pd
 
 from signals.base import (
     SignalOutput,
+    Thresholds,
+    Units,
     check_exit,
     column_name,
     finite,
@@ -67,9 +69,15 @@ def dollar_weakness(
     """
     x = frame[column]
     fall = (1 - x / x.shift(window)) * 100
-    state = (
-        hysteresis(fall, drop_pct, exit_drop_pct)
-        if rule == "change"
-        else hold(breakdown(x, window), hold_days)
+    if rule == "change":
+        units = Units(f"{column} fall over {window}d", "%", 1)
+        th = Thresholds(drop_pct, exit_drop_pct, units=units)
+        return SignalOutput(risk_off=hysteresis(fall, drop_pct, exit_drop_pct), score=fall.rename("dollar_fall_pct"),
+                            thresholds=th)  # fmt: skip
+    broke = breakdown(x, window)
+    beyond = ((x / x.shift(1).rolling(window, min_periods=window).min() - 1) * 100).rename(
+        f"{column}_vs_low_pct"
     )
-    return SignalOutput(risk_off=state, score=fall.rename("dollar_fall_pct"))
+    units = Units(f"{column} vs its {window}d low", "%", 2, signed=True)
+    th = Thresholds(0.0, above=False, hold_days=hold_days, triggers=broke, measure=beyond, units=units)
+    return SignalOutput(risk_off=hold(broke, hold_days), score=fall.rename("dollar_fall_pct"), thresholds=th)

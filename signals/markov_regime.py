@@ -10,6 +10,8 @@ from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
 
 from signals.base import (
     SignalOutput,
+    Thresholds,
+    Units,
     check_exit,
     column_name,
     finite,
@@ -152,5 +154,6 @@ def markov_regime(
     x = frame[column]
     y = x.pct_change(fill_method=None) * 100 if moves == "returns" else x.diff()
     p = filtered_high_variance(y, min_train=min_train, refit_every=refit_every, em_iter=em_iter)
-    state = hysteresis(p, entry, entry if exit is None else exit)
-    return SignalOutput(risk_off=state, score=p.rename("p_high_variance"))
+    out = entry if exit is None else exit
+    th = Thresholds(entry, out, units=Units(f"P(high-variance {column})"))
+    return SignalOutput(risk_off=hysteresis(p, entry, out), score=p.rename("p_high_variance"), thresholds=th)

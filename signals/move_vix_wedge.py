@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from common.checks import choice
-from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, check_exit, finite, positive_int, signal
+from signals.base import SIGNAL_KEY, SignalOutput, Thresholds, Units, check_exit, finite, positive_int, signal
 from signals.primitives import latch, rising, rolling_zscore
 
 
@@ -76,10 +76,20 @@ def move_vix_wedge(
     }
     leave = (z < z_exit) | z.isna()
     state = latch(pd.concat(parts, axis=1).all(axis=1), leave)
-    conditions = pd.DataFrame(parts | {f"wedge z < {z_exit:g} (exit)": leave & z.notna()})
+    exit_name = f"wedge z < {z_exit:g} (exit)"
+    conditions = pd.DataFrame(parts | {exit_name: leave & z.notna()})
+    move_change = frame["MOVE"] - frame["MOVE"].shift(trend_window)
+    z_units = Units("wedge z")
+    gauges = {
+        f"wedge z ≥ {z_entry:g} (entry)": (z, z_units),
+        gates[0]: (move_change, Units(unit=f" in {trend_window}d", decimals=1, signed=True)),
+        gates[1]: (frame["VIX"], Units()),
+        exit_name: (z, z_units),
+    }
     return SignalOutput(
         risk_off=state,
         score=z.rename("wedge_z"),
-        thresholds=Thresholds(z_entry, z_exit, conditions=gates),
+        thresholds=Thresholds(z_entry, z_exit, conditions=gates, units=z_units),
         conditions=conditions,
+        gauges=gauges,
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, Thresholds, finite, one_of, positive_int, signal
+from signals.base import SignalOutput, Thresholds, Units, finite, one_of, positive_int, signal
 from signals.primitives import hold, rolling_zscore
 
 RULES = ("either", "iorb", "dispersion")
+#: The score's units: the higher of SOFR and TGCR over IORB, basis points.
+UNITS = Units("repo - IORB", " bp", 0, signed=True)
 
 
 def _check(*, rule: str, x_bp: float, window: int, z_entry: float, hold_days: int) -> None:
@@ -59,9 +61,17 @@ def repo_stress(
     )
     used = {"either": list(parts.columns), "iorb": parts.columns[:1], "dispersion": parts.columns[1:]}[rule]
     fired = parts[used].any(axis=1)
+    gauge = {parts.columns[0]: (over, UNITS), parts.columns[1]: (z, Units())}
     return SignalOutput(
         risk_off=hold(fired, hold_days),
         score=over,
-        thresholds=Thresholds(x_bp, hold_days=hold_days, triggers=fired),
+        thresholds=Thresholds(
+            x_bp,
+            hold_days=hold_days,
+            triggers=fired,
+            units=UNITS,
+            conditions=(f"or: SOFR p99-p1 z ≥ {z_entry:g}",) if rule == "either" else (),
+        ),
         conditions=parts[used],
+        gauges={name: gauge[name] for name in used},
     )

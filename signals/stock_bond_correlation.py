@@ -7,6 +7,7 @@ import pandas as pd
 from signals.base import (
     SignalOutput,
     Thresholds,
+    Units,
     check_exit,
     column_name,
     finite,
@@ -64,5 +65,5 @@ def stock_bond_correlation(
     return SignalOutput(
         risk_off=hysteresis(corr, entry, exit),
         score=corr.rename("stock_bond_corr"),
-        thresholds=Thresholds(entry, exit),
+        thresholds=Thresholds(entry, exit, units=Units(f"{equity}/{bonds} {window}d corr", signed=True)),
     )

@@ -7,6 +7,7 @@ import pandas as pd
 from signals.base import (
     SignalOutput,
     Thresholds,
+    Units,
     check_exit,
     column_name,
     finite,
@@ -101,8 +102,10 @@ def swap_spread(
     exit_level = level_bp if exit_level_bp is None else exit_level_bp
     on_level = hysteresis(-bp, -level_bp, -exit_level)  # on at bp ≤ level_bp, off at bp > exit_level
     state = {"change": on_change, "level": on_level, "either": on_change | on_level}[rule]
+    name = "swap spread" if spread else f"{swap}-{treasury}"
     th = {
-        "change": Thresholds(drop_bp, exit_drop_bp, measure=fall.rename(f"fall_{window}d_bp")),
-        "level": Thresholds(level_bp, exit_level, above=False),
-    }.get(rule)  # `either` has two rules: no single threshold
+        "change": Thresholds(drop_bp, exit_drop_bp, measure=fall.rename(f"fall_{window}d_bp"),
+                             units=Units(f"{name} fall over {window}d", " bp", 1, signed=True)),
+        "level": Thresholds(level_bp, exit_level, above=False, units=Units(name, " bp", 1, signed=True)),
+    }.get(rule)  # `either` has two rules: no single threshold  # fmt: skip
     return SignalOutput(risk_off=state, score=bp.rename("swap_spread_bp"), thresholds=th)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, Thresholds, check_exit, column_name, one_of, positive_int, signal
+from signals.base import (
+    SignalOutput,
+    Thresholds,
+    Units,
+    check_exit,
+    column_name,
+    one_of,
+    positive_int,
+    signal,
+)
 from signals.primitives import breakout, hold, hysteresis
 
 
@@ -57,12 +66,13 @@ def term_premium(
     tp = frame[column]
     if rule == "level":
         out = level if exit_level is None else exit_level
-        th = Thresholds(level, out)
+        th = Thresholds(level, out, units=Units("term premium", "%", gap_bp=True))
         return SignalOutput(
             risk_off=hysteresis(tp, level, out), score=tp.rename("term_premium"), thresholds=th
         )
     prior_high = tp.shift(1).rolling(window, min_periods=window).max()
     fired = breakout(tp, window)
-    th = Thresholds(0.0, hold_days=hold_days, triggers=fired)
+    units = Units(f"term premium vs its {window}d high", " bp", 0, signed=True)
+    th = Thresholds(0.0, hold_days=hold_days, triggers=fired, units=units)
     score = ((tp - prior_high) * 100).rename("bp_above_high")
     return SignalOutput(risk_off=hold(fired, hold_days), score=score, thresholds=th)

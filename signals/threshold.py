@@ -9,6 +9,7 @@ from signals.base import (
     SIGNAL_KEY,
     SignalOutput,
     Thresholds,
+    Units,
     check_exit,
     column_name,
     one_of,
@@ -96,12 +97,17 @@ def threshold(
         return SignalOutput(
             risk_off=hold(hit, hold_days),
             score=(sign * (x - edge)).rename(f"{column}_beyond"),
-            thresholds=Thresholds(0.0, hold_days=hold_days, triggers=hit),
+            thresholds=Thresholds(
+                0.0,
+                hold_days=hold_days,
+                triggers=hit,
+                units=Units(f"{column} beyond its {window}d {'high' if sign > 0 else 'low'}", signed=True),
+            ),  # fmt: skip
         )
     score = rolling_zscore(x, window).rename(f"{column}_z") if rule == "zscore" else x.rename(column)
     out = exit if exit is not None else entry
     return SignalOutput(
         risk_off=hysteresis(sign * score, sign * entry, sign * out),
         score=score,
-        thresholds=Thresholds(entry, out, above=sign > 0),
+        thresholds=Thresholds(entry, out, above=sign > 0, units=Units(str(score.name).replace("_z", " z"))),
     )

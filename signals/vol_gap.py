@@ -6,6 +6,8 @@ import pandas as pd
 
 from signals.base import (
     SignalOutput,
+    Thresholds,
+    Units,
     check_exit,
     column_name,
     one_of,
@@ -53,6 +55,20 @@ def realized_leg(price: pd.Series, moves: str, window: int) -> pd.Series:
     """
     daily = price.pct_change(fill_method=None) * 100 if moves == "returns" else price.diff() * 100
     return realized_vol(daily, window)
+
+
+def gap_units(implied: str, moves: str, gap: str, rule: str) -> Units:
+    """The gap's units: ``VIX/RV z``, ``VIX/RV`` (a ratio), ``VIX-RV`` in vol points or ``MOVE-RV`` in bp.
+
+    >>> gap_units("VIX", "returns", "spread", "level").text(4.2)
+    'VIX-RV 4.2 pts'
+    """
+    name = f"{implied}{'/' if gap == 'ratio' else '-'}RV"
+    if rule == "zscore":
+        return Units(f"{name} z")
+    if gap == "ratio":
+        return Units(name)
+    return Units(name, " pts" if moves == "returns" else " bp", 1, signed=True)
 
 
 @signal(requires=_requires, check=_check)
@@ -108,6 +124,7 @@ def vol_gap(
     sign = 1.0 if direction == "above" else -1.0
     out = entry if exit is None else exit
     state = hysteresis(sign * score, sign * entry, sign * out)
+    th = Thresholds(entry, out, above=direction == "above", units=gap_units(implied, moves, gap, rule))
     return SignalOutput(
-        risk_off=state, score=score.rename(f"vol_gap_{gap}{'_z' if rule == 'zscore' else ''}")
+        risk_off=state, score=score.rename(f"vol_gap_{gap}{'_z' if rule == 'zscore' else ''}"), thresholds=th
     )

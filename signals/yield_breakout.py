@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from signals.base import SignalOutput, Thresholds, check_exit, one_of, positive_int, signal
+from signals.base import SignalOutput, Thresholds, Units, check_exit, one_of, positive_int, signal
 from signals.primitives import breakout, hold, latch, rising
 
 
@@ -49,25 +49,36 @@ def yield_breakout(
 
     Returns:
         Risk-off state; score: UST10Y minus the mark (level rule) or minus the prior N-day high (high
-        rule), in basis points.
+        rule), in basis points. The level rule's thresholds apply to UST10Y itself (its `measure`, in
+        percent: `level` and the exit level), the high rule's to the score.
     """
     y, move_up = frame["UST10Y"], rising(frame["MOVE"], move_window)
     gate = (f"MOVE above its level {move_window} days ago",)
+    move_change = frame["MOVE"] - frame["MOVE"].shift(move_window)
+    move_units = Units(unit=f" in {move_window}d", decimals=1, signed=True)
     if rule == "level":
         out = level if exit_level is None else exit_level
         state = latch((y >= level) & move_up, y < out)
-        th = Thresholds(0.0, (out - level) * 100, conditions=gate)
+        # the thresholds in the yield's own units: "10y 4.69% ≥ 4.55%"
+        th = Thresholds(level, out, measure=y, conditions=gate, units=Units("10y", "%", gap_bp=True))
         parts = {
             f"UST10Y ≥ {level:g}% (entry)": y >= level,
             gate[0]: move_up,
             f"UST10Y < {out:g}% (exit)": y < out,
         }
         score = ((y - level) * 100).rename("bp_above_level")
-        return SignalOutput(risk_off=state, score=score, thresholds=th, conditions=pd.DataFrame(parts))
+        gauges = dict.fromkeys(parts, (y, th.units)) | {gate[0]: (move_change, move_units)}
+        return SignalOutput(
+            risk_off=state, score=score, thresholds=th, conditions=pd.DataFrame(parts), gauges=gauges
+        )
     broke = breakout(y, window)
     fired = broke & move_up
     prior_high = y.shift(1).rolling(window, min_periods=window).max()
-    th = Thresholds(0.0, hold_days=hold_days, triggers=fired, conditions=gate)
+    units = Units(f"10y vs its {window}d high", " bp", 0, signed=True)
+    th = Thresholds(0.0, hold_days=hold_days, triggers=fired, conditions=gate, units=units)
     score = ((y - prior_high) * 100).rename("bp_above_high")
     parts = pd.DataFrame({f"UST10Y above its {window}-day high": broke, gate[0]: move_up})
-    return SignalOutput(risk_off=hold(fired, hold_days), score=score, thresholds=th, conditions=parts)
+    gauges = {parts.columns[0]: (score, units), gate[0]: (move_change, move_units)}
+    return SignalOutput(
+        risk_off=hold(fired, hold_days), score=score, thresholds=th, conditions=parts, gauges=gauges
+    )

@@ -9,6 +9,7 @@ from signals.base import (
     SIGNAL_KEY,
     SignalOutput,
     Thresholds,
+    Units,
     column_name,
     finite,
     one_of,
@@ -89,5 +90,7 @@ def yield_shock(
         score=count.rename("shocks"),
         covered=covered,
         notes=(note,),
-        thresholds=Thresholds(float(k), float(k)),
+        thresholds=Thresholds(
+            float(k), float(k), units=Units(f"{column} shocks (≥ {x_bp:g}bp) in {n}d", "", 0)
+        ),
     )

@@ -88,6 +88,17 @@ def test_monitor_on_live_data_offline_shows_every_signal_the_bundled_data_cannot
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "data=live" in proc.stdout and "dollar_weakness" in proc.stdout  # DTWEXBGS from FRED
     assert "skipped" not in proc.stderr and "Traceback" not in proc.stderr
+    # every signal in native units with its thresholds and evidence (issue 37's monitor, on live data)
+    lines = proc.stdout.splitlines()
+    rows = {line.split()[0].rstrip("!"): i for i, line in enumerate(lines) if line[:1].isalpha()}
+    for name in ("auction_stress", "repo_stress", "yield_breakout", "vol_gap", "curve_divergence"):
+        reading = lines[rows[name] + 1]
+        assert reading.startswith("  ") and "(entry " in reading, (name, reading)
+    breakout = lines[rows["yield_breakout"] + 1]
+    assert breakout.startswith("  10y ") and "(entry ≥ 4.55%, exit < 4.55%)" in breakout
+    assert lines[rows["repo_stress"] + 1].startswith("  repo - IORB ")
+    assert "evidence: python -m analysis verdicts of" in proc.stdout
+    assert "  vs 60/40: no evidence it beats 60/40 (SPA p" in proc.stdout
 
 
 def test_auction_stress_on_live_data_runs_offline_on_columns_derived_from_fiscaldata(tmp_path, monkeypatch):

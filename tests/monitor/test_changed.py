@@ -78,6 +78,8 @@ def test_changed_state_file_and_exit_status(tmp_path):
 def test_without_changed_every_signal_is_printed_and_exit_is_zero(tmp_path):
     spike = write_data(tmp_path / "spike.parquet", [16.0, 31.0, 33.0])
     code, text = monitor(tmp_path, spike)
-    assert code == 0 and text.count("threshold") >= 2
-    row = next(line for line in text.splitlines() if line.startswith("threshold "))
-    assert row.split()[1] == "on" and "30/20" in row and "-13.00 to off" in row
+    assert code == 0
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("threshold "))
+    assert lines[at].split()[1] == "on" and f"{20.0 - 33.0:+.2f} to off" in lines[at]
+    assert lines[at + 1] == "  VIX 33.00 ≥ 20.00 (entry ≥ 30.00, exit < 20.00)"  # on: against its exit

@@ -12,6 +12,7 @@ from monitor.__main__ import parse
 from monitor.core import run
 from pipeline import api
 from pipeline.cli import choices
+from tests.cli import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -74,3 +75,31 @@ def test_outputs_table_page_chart_and_mlflow_run(monitored):
     arts = {a.path for a in mlflow.MlflowClient().list_artifacts(rid)}
     assert {"monitor.html", "monitor.png", "monitor.json", "config.yaml"} <= arts
     assert mlflow.get_run(rid).data.tags["data_last"] == "2026-08-21"
+
+
+def test_evidence_and_native_units_reach_the_json_page_and_mlflow_run(monitored, bundled):
+    _, results, uri = monitored
+    rows = {r["signal"]: r for r in json.loads((results / "monitor.json").read_text())}
+    doc = json.loads((REPO / "monitor" / "evidence.json").read_text())  # monitor.evidence's default
+    fam = doc["families"]["move_vix_wedge"]
+    p = fam["spa_p.sixty_forty"]
+    head = "beats 60/40" if p < 0.05 else "trails 60/40" if p > 0.95 else "no evidence it beats 60/40"
+    q = fam["event_best_q"]
+    assert rows["move_vix_wedge"]["evidence"] == (
+        f"{head} (SPA p {p:.2f}, {fam['configs']} configs); event q {'n/a' if q is None else f'{q:.2f}'}"
+    )
+    assert rows["wedge_graded"]["evidence"] == "not in the catalogue (no family of that name)"
+    y = float(bundled.frame["UST10Y"].iloc[-1])
+    assert rows["yield_breakout"]["reading"] == f"10y {y:.2f}% {'≥' if y >= 4.55 else '<'} 4.55%"
+    assert rows["yield_breakout"]["value"] == pytest.approx(y)  # the yield itself, its thresholds' series
+    entry = next(w for w in rows["yield_breakout"]["why"] if w["condition"] == "UST10Y ≥ 4.55% (entry)")
+    assert entry == {"condition": "UST10Y ≥ 4.55% (entry)", "holds": bool(y >= 4.55), "reads": f"{y:.2f}%"}
+    html = (results / "monitor.html").read_text()
+    assert f"on data=bundled {doc['data']['first']} to {doc['data']['last']}" in html
+    mlflow.set_tracking_uri(uri)
+    (rid,) = mlflow.search_runs(
+        experiment_names=["regime-backtest"], filter_string="tags.mode = 'monitor'"
+    ).run_id
+    data = mlflow.get_run(rid).data
+    assert data.metrics["move_vix_wedge.evidence.spa_p"] == pytest.approx(p)
+    assert data.tags["evidence"].startswith(f"python -m analysis verdicts of {doc['computed']}")

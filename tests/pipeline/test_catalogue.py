@@ -60,6 +60,25 @@ def test_the_catalogue_prints_the_verdicts_first_and_writes_its_table(catalogue)
     assert doc["joint"]["sixty_forty"]["trials"] == int(tab["configs"].sum()) == 6
 
 
+def test_catalogue_json_is_dated_with_its_data_and_the_monitor_reads_it(catalogue, bundled):
+    import datetime as dt
+
+    from monitor.evidence import read
+
+    _, results, _ = catalogue
+    doc = json.loads((results / "catalogue.json").read_text())
+    assert doc["computed"] == str(dt.date.today())
+    assert doc["data"] == {"source": "bundled", "first": str(bundled.start.date()),
+                           "last": str(bundled.end.date()), "digest": bundled.digest}  # fmt: skip
+    tab = pd.read_csv(results / "catalogue.csv", index_col="family")
+    found = read(results / "catalogue.json")  # monitor.evidence=<this file>
+    for name, row in tab.iterrows():  # the monitor's evidence: the family grid's SPA p against 60/40
+        p = row["spa_p.sixty_forty"]
+        head = "beats 60/40" if p < 0.05 else "trails 60/40" if p > 0.95 else "no evidence it beats 60/40"
+        p_text = "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
+        assert found.of(name).startswith(f"{head} (SPA p {p_text}, {row['configs']} configs); event q ")
+
+
 def test_the_joint_spa_and_stepm_are_arch_s_over_all_families(catalogue):
     _, results, _ = catalogue
     doc = json.loads((results / "catalogue.json").read_text())

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from report import charts, style
-from signals.base import Thresholds
+from signals.base import Thresholds, Units
 from tests.cli import REPO
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -183,8 +183,8 @@ def test_signal_png_draws_thresholds_and_one_strip_per_condition(tmp_path, marke
         "MOVE rising",
     ]
     lines = {ln.get_label(): ln for ln in fig.axes[1].get_lines()}
-    assert set(lines) == {"ratio", "entry (≥ 4)", "exit (< 3)"}
-    assert list(lines["entry (≥ 4)"].get_ydata()) == [4.0, 4.0]
+    assert set(lines) == {"ratio", "entry (≥ 4.00)", "exit (< 3.00)"}
+    assert list(lines["entry (≥ 4.00)"].get_ydata()) == [4.0, 4.0]
 
 
 def test_strips_are_the_conditions_then_the_state(market, risk_off) -> None:
@@ -275,8 +275,8 @@ def test_signal_figure_traces_axes_and_shapes(market, risk_off) -> None:
     traces = {t.name: t for t in fig.data}
     assert traces["MOVE"].yaxis == "y" and traces["VIX"].yaxis == "y2"  # twin axes on the top panel
     assert traces["ratio_z"].yaxis == "y3"
-    assert traces["entry (≥ 4)"].yaxis == "y3" and list(traces["entry (≥ 4)"].y) == [4.0, 4.0]
-    assert traces["exit (< 3)"].yaxis == "y3" and list(traces["exit (< 3)"].y) == [3.0, 3.0]
+    assert traces["entry (≥ 4.00)"].yaxis == "y3" and list(traces["entry (≥ 4.00)"].y) == [4.0, 4.0]
+    assert traces["exit (< 3.00)"].yaxis == "y3" and list(traces["exit (< 3.00)"].y) == [3.0, 3.0]
     strips = traces[charts.STATE_LABEL]
     assert strips.type == "heatmap" and strips.yaxis == "y4"
     assert list(strips.y) == [charts.STATE_LABEL, "VIX < 20"]  # bottom to top
@@ -293,10 +293,22 @@ def test_signal_figure_one_column_without_score(market, risk_off) -> None:
     assert fig.data[1].yaxis == "y3"  # the strips on the bottom panel (the top one has a twin axis)
 
 
-def test_thresholds_in_another_series_units_are_not_drawn_on_the_score(market, risk_off) -> None:
-    other = Thresholds(-10.0, measure=market["VIX"])
-    fig = charts.signal_plotly(market, risk_off, score=market["VIX"].rename("s"), thresholds=other)
-    assert not [t for t in fig.data if str(t.name).startswith(("entry", "exit"))]
+def test_thresholds_on_another_series_are_drawn_on_it_in_its_units(market, risk_off) -> None:
+    # yield_breakout's way: the score is bp above the mark, the thresholds apply to the yield in percent
+    level = (market["VIX"] / 4).rename("UST10Y")
+    score = ((level - 4.55) * 100).rename("bp_above_level")
+    th = Thresholds(4.55, 4.40, measure=level, units=Units("10y", "%", gap_bp=True))
+    fig = charts.signal_plotly(market, risk_off, score=score, thresholds=th)
+    drawn = next(t for t in fig.data if t.name == "UST10Y")
+    assert np.allclose(np.asarray(drawn.y, dtype=float), market["VIX"].to_numpy() / 4)  # the yield, not bp
+    lines = {t.name: t for t in fig.data if str(t.name).startswith(("entry", "exit"))}
+    assert set(lines) == {"entry (≥ 4.55%)", "exit (< 4.40%)"}
+    assert list(lines["entry (≥ 4.55%)"].y) == [4.55, 4.55] and list(lines["exit (< 4.40%)"].y) == [4.4, 4.4]
+    assert fig.layout.yaxis3.title.text == "10y (%)"
+    mpl = charts.signal_mpl(market, risk_off, score=score, thresholds=th)
+    mid = next(ax for ax in mpl.axes if ax.get_ylabel() == "10y (%)")
+    labels = {ln.get_label() for ln in mid.get_lines()}
+    assert {"UST10Y", "entry (≥ 4.55%)", "exit (< 4.40%)"} <= labels and mid.get_ylabel() == "10y (%)"
 
 
 # ------------------------------------------------------------------------------------------- start-up

@@ -89,8 +89,8 @@ def test_the_signal_section_shows_thresholds_and_every_condition(saved):
     # plotly's JSON escapes some characters (<) or every non-ASCII one (≥ since plotly 7.1): read them back
     signal = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), section(page_of(saved), "signal"))
     for text in (
-        "entry (≥ 1.5)",
-        "exit (< 0.5)",
+        "entry (≥ 1.50)",
+        "exit (< 0.50)",
         "MOVE above its level 20 days ago",
         "VIX < 20",
         "risk-off state",

@@ -103,7 +103,7 @@ def median_count(counts: list[int | None], budget: int) -> str:
 
 
 def wedge(args, market_cfg) -> list[str]:
-    from pipeline.data import load_market
+    from core.data import load_market
     from sweeps.pipeline import simulate, validate
 
     cfg = compose(*market_cfg)
@@ -141,7 +141,7 @@ def wedge(args, market_cfg) -> list[str]:
 def six(args, market_cfg) -> list[str]:
     from omegaconf import OmegaConf
 
-    from pipeline.data import load_market
+    from core.data import load_market
 
     def cfg_six():
         cfg = compose(*market_cfg)

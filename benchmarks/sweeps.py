@@ -81,8 +81,8 @@ def years_start(years: int | None) -> str | None:
 
 def worker(mode: str, n: int, years: int | None, repeats: int) -> dict:
     """Run in a subprocess: time `repeats` warm grids of `n` configurations; report rate and max RSS."""
-    from pipeline.data import load_market
-    from pipeline.plan import make_plan
+    from core.data import load_market
+    from core.plan import make_plan
     from sweeps.evaluate import Evaluator, config_plan
 
     cfg = compose("strategy=move_vix_wedge", f"data.start={years_start(years) or 'null'}")
@@ -125,7 +125,7 @@ def _vectorized_threads(market, plans, cfg, chunk: int) -> int:
 
     `chunk` is not used: the chunks are `GridConfig.chunk_size`'s, as `sweeps.pipeline.simulate` cuts them.
     """
-    from pipeline.schema import GridConfig
+    from core.schema import GridConfig
     from sweeps.evaluate import Evaluator
     from sweeps.pipeline import default_threads, threaded_batches
 
@@ -153,7 +153,7 @@ def _numpy_floor(market, plans, cfg, chunk: int) -> int:
     import numpy as np
 
     from backtest.metrics import YEAR, performance
-    from pipeline.backtest import sleeve_prices, window
+    from core.simulation import sleeve_prices, window
     from signals.base import params_of
     from sweeps import kernels
 
@@ -215,9 +215,9 @@ def bt_comparison(repeats: int) -> dict:
     """(a): our default switch backtest against bt on identical prices and executed target weights."""
     import bt
 
-    from pipeline.backtest import backtest
-    from pipeline.data import load_market
-    from pipeline.plan import make_plan
+    from core.data import load_market
+    from core.plan import make_plan
+    from core.simulation import backtest
 
     out = {}
     cases = (

@@ -9,7 +9,7 @@
 
 Every function composes ``conf/`` with Hydra exactly as ``run.py`` does (the config is found through the
 installed project, so any working directory will do), validates it in the same place and runs the same
-core (`pipeline.backtest`, `pipeline.run`, `sweeps.pipeline`): the numbers are run.py's numbers.
+core (`core.simulation`, `pipeline.run`, `sweeps.pipeline`): the numbers are run.py's numbers.
 `data` may be a DataFrame of your own, with the loaders' column contract (a DatetimeIndex, one float
 column per series, e.g. ``SPY``, ``IEF``, ``TBILL3M``, ``MOVE``, ``VIX``, ``SPX``); it is read as a csv
 file is (`market.csv_source.read_frame`: text dates that read two ways are refused) and aligned and
@@ -31,14 +31,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from analysis.verdict import Comparison
 from common.errors import ConfigError, DataError
+from core.plan import make_plan
+from core.simulation import RunResult, prepare_inputs
+from core.simulation import backtest as _backtest
 from market.csv_source import read_frame
 from market.frame import content_digest
 from market.types import MarketData
 from pipeline import outputs
-from pipeline.backtest import RunResult, prepare_inputs
-from pipeline.backtest import backtest as _backtest
 from pipeline.cli import compose_config
-from pipeline.plan import make_plan
 from pipeline.report import stats_frame, summary
 from pipeline.run import REPO_ROOT, execute, load_market
 from tracking.lineage import rerun_command

@@ -35,8 +35,8 @@ from analysis.search_tests import Superiority, q_values, superiority
 from analysis.verdict import BENCHMARK_LABELS, Verdict, sentence
 from common.errors import ConfigError
 from common.text import text_table, wrap
+from core.data import load_market
 from pipeline import api
-from pipeline.data import load_market
 from pipeline.run import REPO_ROOT
 from sweeps.pipeline import DATA, RETURNS, benchmark_portfolios, settings
 from tracking.lineage import run_name

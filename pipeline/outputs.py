@@ -15,10 +15,10 @@ from analysis.verdict import sentence
 from backtest.engine import INIT_CASH
 from backtest.metrics import METRICS, RELATIVE
 from common.errors import ConfigError
+from core.plan import Plan
+from core.simulation import STRATEGY, RunResult
 from market.types import MarketData
 from market.vintage import vintage_lines
-from pipeline.backtest import STRATEGY, RunResult
-from pipeline.plan import Plan
 from pipeline.report import stats_frame
 from report import allocation_charts as ac
 from report import charts, event_charts, tearsheet

@@ -11,14 +11,14 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from analysis.verdict import sentence
+from common import progress
 from common.errors import UserError
 from common.folders import discard
+from core.data import load_market, needed_columns
+from core.plan import make_plan
+from core.simulation import RunResult, prepare_inputs, simulate_all
 from pipeline import outputs
-from pipeline.backtest import RunResult, prepare_inputs, simulate_all
-from pipeline.data import load_market, needed_columns
-from pipeline.plan import make_plan
 from pipeline.report import summary
-from sweeps import progress
 from sweeps.pipeline import run_grid
 from sweeps.pipeline import validate as validate_grid
 from tracking.background import TrackingError

@@ -5,7 +5,7 @@ function (once per distinct set of signal parameters), its target weights with t
 (once per distinct signal output and allocation parameters), its rebalance days with the schedule
 rules; identical order schedules are simulated once; then one vectorbt call simulates every distinct
 portfolio, one group per configuration (`backtest.engine.simulate_grid`). The numbers equal those of
-single runs (`pipeline.backtest.backtest`) configuration by configuration.
+single runs (`core.simulation.backtest`) configuration by configuration.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import pandas as pd
 from backtest import metrics as M
 from backtest.engine import INIT_CASH, Decisions, check_costs, simulate_grid
 from common.errors import ConfigError
+from core.plan import Plan
+from core.simulation import run_portfolio, sleeve_prices, window
 from market.types import MarketData
-from pipeline.backtest import run_portfolio, sleeve_prices, window
-from pipeline.plan import Plan
 from signals.base import SignalOutput, observed_frame, params_of
 from strategies.allocation import hedge_aware, regime
 from strategies.allocation import validate as validate_allocation
@@ -355,7 +355,7 @@ class Evaluator:
     ) -> tuple[np.ndarray, float, str]:
         """The risk-off state on the window's rows, the signal's coverage and a digest of the state.
 
-        Coverage is over the evaluated rows (from the `lag`-th), as in `pipeline.backtest.simulate_all`.
+        Coverage is over the evaluated rows (from the `lag`-th), as in `core.simulation.simulate_all`.
         """
         key = (skey, len(rows))
         if key not in self._cut:

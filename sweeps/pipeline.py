@@ -40,14 +40,14 @@ from analysis.search_tests import Resampled, Superiority, superiority
 from analysis.verdict import Comparison, Verdict, compare_each, sentence
 from backtest.engine import import_engine
 from backtest.metrics import METRICS, YEAR, describe
-from common import checks
+from common import checks, progress
 from common.errors import ConfigError, UserError
-from pipeline.backtest import STRATEGY, PortfolioResult, backtest
-from pipeline.data import load_market
-from pipeline.plan import Plan, check_windows, make_plan
+from core.data import load_market
+from core.plan import Plan, check_windows, make_plan
+from core.simulation import STRATEGY, PortfolioResult, backtest
 from report.render import Helper, can_fork
 from sweeps import grid as G
-from sweeps import progress, search
+from sweeps import search
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, Prepared, config_plan
 from sweeps.report import render
@@ -107,7 +107,7 @@ def default_threads() -> int:
 
 
 def settings(cfg: DictConfig) -> dict[str, Any]:
-    """Statistics settings from ``grid`` (defaults: `pipeline.schema.GridConfig`), validated."""
+    """Statistics settings from ``grid`` (defaults: `core.schema.GridConfig`), validated."""
     node, wf, boot = cfg.grid, cfg.grid.walk_forward, cfg.grid.bootstrap
     out = {
         "metric": str(checks.choice("grid.select_metric", node.select_metric, CHOOSERS)),
@@ -169,7 +169,7 @@ def check_values(spec: G.GridSpec, base: Plan) -> None:
 
 
 def check_grid_windows(plans: dict[int, Plan], index: pd.DatetimeIndex) -> None:
-    """`pipeline.plan.check_windows` on every configuration: the windows too long for the data, listed.
+    """`core.plan.check_windows` on every configuration: the windows too long for the data, listed.
 
     Raises:
         ConfigError: Listing each window that is not shorter than the data; nothing runs.
@@ -253,7 +253,7 @@ def simulate(
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray, int, Resampled | None]:
     """Simulate configurations chunk by chunk, `grid.threads` at a time, or in `grid.n_jobs` processes.
 
-    `bar` is the run's progress bar (`sweeps.progress`, told each stage); None: no bar. On threads,
+    `bar` is the run's progress bar (`common.progress`, told each stage); None: no bar. On threads,
     a whole grid's SPA statistics are computed chunk by chunk beside the simulation (`Resampled`).
 
     Returns:

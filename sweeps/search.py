@@ -41,8 +41,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from common import checks
 from common.errors import ConfigError, UserError
+from core.plan import Plan
 from market.types import MarketData
-from pipeline.plan import Plan
 from sweeps import grid as G
 from sweeps.evaluate import Batch, Evaluator, config_plan
 
@@ -359,7 +359,7 @@ def run(
     Args:
         opts: The search's settings (`options`).
         spec: The grid whose lists are the space.
-        base: The plan of the base config (`pipeline.plan.make_plan`).
+        base: The plan of the base config (`core.plan.make_plan`).
         market: The market data.
         folder: The run folder: the study and the simulated batches are kept there.
         start: ``data.start``.

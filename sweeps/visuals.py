@@ -20,7 +20,7 @@ from report.render import ChartJob, Helper, Pending, job, start
 from sweeps.walkforward import record_metrics
 
 if TYPE_CHECKING:
-    from pipeline.backtest import PortfolioResult
+    from core.simulation import PortfolioResult
     from sweeps.pipeline import Luck, Sweep
 
 HTML = "grid_report.html"

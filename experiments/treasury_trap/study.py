@@ -31,9 +31,9 @@ import pandas as pd  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
 from backtest import metrics  # noqa: E402
+from common import progress  # noqa: E402
 from market.bundled import load  # noqa: E402
 from pipeline import api, catalogue  # noqa: E402
-from sweeps import progress  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOT = pd.Timestamp("2026-02-04")

@@ -90,7 +90,7 @@ def test_the_joint_spa_and_stepm_are_arch_s_over_all_families(catalogue):
 def test_each_family_s_interval_is_the_single_run_verdict_of_its_best(catalogue):
     """The table's Sharpe difference by hand, its interval and p `compare`'s on the written returns."""
     from analysis.verdict import compare
-    from pipeline.plan import make_plan
+    from core.plan import make_plan
 
     _, results, _ = catalogue
     tab = pd.read_csv(results / "catalogue.csv", index_col="family")

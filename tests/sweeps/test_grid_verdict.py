@@ -118,7 +118,7 @@ def test_the_terminal_prints_the_verdict_first(make_cfg, tmp_path, capsys):
 def test_a_grid_in_one_process_computes_spa_chunk_by_chunk_as_arch_would(compose_cfg):
     """`simulate` on threads fills `Resampled` as the chunks run: arch's SPA and StepM on x − 60/40."""
     from analysis.search_tests import superiority
-    from pipeline.data import load_market
+    from core.data import load_market
     from sweeps.pipeline import settings, simulate, validate
 
     cfg = small_cfg(compose_cfg, "grid.bootstrap.samples=300", "grid.bootstrap.block=10", "grid.chunk_size=5")

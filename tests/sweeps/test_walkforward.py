@@ -10,7 +10,7 @@ import pytest
 
 from backtest.metrics import performance
 from common.errors import ConfigError
-from pipeline.plan import make_plan
+from core.plan import make_plan
 from sweeps.evaluate import Evaluator, config_plan
 from sweeps.walkforward import walk_forward, window_scores, windows
 

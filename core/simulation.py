@@ -12,9 +12,9 @@ from analysis.verdict import Comparison, compare_each, scorecard
 from backtest import metrics as M
 from backtest.engine import INIT_CASH, simulate
 from common.errors import ConfigError, DataError
+from core.plan import Plan, check_windows
 from market.frame import tbill_price
 from market.types import MarketData
-from pipeline.plan import Plan, check_windows
 from signals.base import SignalOutput, first_decision
 from strategies.allocation import regime
 from strategies.rebalance import schedule

@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from common import progress
 from common.errors import ConfigError, UserError
 from core.data import load_market, needed_columns
+from core.job import REPO_ROOT
 from core.plan import make_plan
 from core.simulation import decide
 from market.types import MarketData
@@ -29,7 +30,6 @@ from monitor.changes import changes, exit_status, read_states, write_states
 from monitor.state import SignalState, assess
 from pipeline import api
 from pipeline.cli import choices
-from pipeline.run import REPO_ROOT
 from report.charts import png_bytes
 from tracking.background import TrackingError
 from tracking.lineage import run_name

@@ -13,7 +13,7 @@ those are simulated in one vectorized pass by the grid's `sweeps.evaluate.Evalua
 configuration asked again is not simulated again: the trial is told the value it had, and the
 configuration counts once. The search ends when ``grid.n_trials`` distinct configurations are
 evaluated (or the space is exhausted, or the sampler only repeats itself); then grid mode finishes as
-for an exhaustive grid (`sweeps.pipeline.conclude`) on the evaluated configurations: they are the
+for an exhaustive grid (`sweeps.run.conclude`) on the evaluated configurations: they are the
 trials the deflated Sharpe ratio counts, and PBO's.
 
 The study lives in the run folder, ``search.journal`` (Optuna's JournalStorage in a file: appends,
@@ -369,7 +369,7 @@ def run(
     Returns:
         The evaluated configurations, resumed ones first.
     """
-    from tqdm import tqdm  # lazy, as in `sweeps.pipeline.simulate`
+    from tqdm import tqdm  # lazy, as in `sweeps.run.simulate`
 
     study = open_study(opts, folder)
     done = _read_batches(folder)  # what a resumed study evaluated

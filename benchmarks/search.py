@@ -54,7 +54,7 @@ def compose(*overrides: str):
     from hydra import compose as hcompose
     from hydra import initialize_config_dir
 
-    import pipeline  # noqa: F401  (registers the structured configs)
+    import core  # noqa: F401  (registers the structured configs)
 
     with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
         return hcompose(

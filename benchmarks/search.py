@@ -108,7 +108,7 @@ def wedge(args, market_cfg) -> list[str]:
 
     cfg = compose(*market_cfg)
     market = load_market(cfg)
-    spec, _, plans, _, opts = validate(cfg)
+    spec, _, plans, _, opts, _ = validate(cfg)
     t0 = time.perf_counter()
     table, *_ = simulate(cfg, spec, plans, market, opts)
     grid_s = time.perf_counter() - t0

@@ -145,6 +145,7 @@ class Checked(NamedTuple):
         plans: Each configuration's plan by id (this job's chunk; empty for a search).
         skipped: Configurations refused alone, by id, and why.
         opts: The grid's settings (`sweeps.results.settings`, parsed once a run).
+        hunt: A search's settings (`sweeps.search.options`), or None for every configuration.
     """
 
     spec: G.GridSpec
@@ -152,6 +153,7 @@ class Checked(NamedTuple):
     plans: dict[int, Plan]
     skipped: dict[int, str]
     opts: GridSettings
+    hunt: search.SearchOptions | None = None
 
 
 def validate(cfg: DictConfig) -> Checked:
@@ -165,8 +167,7 @@ def validate(cfg: DictConfig) -> Checked:
     opts = settings(cfg)
     check_values(spec, base)
     if search.searching(cfg):  # a search plans its configurations as it asks for them (sweeps/search.py)
-        search.options(cfg, spec)
-        return Checked(spec, base, {}, {}, opts)
+        return Checked(spec, base, {}, {}, opts, search.options(cfg, spec))
     configs = G.expand(spec)
     lo, hi = (
         (0, len(configs)) if spec.chunk is None else G.chunk_bounds(len(configs), spec.n_chunks, spec.chunk)
@@ -354,8 +355,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
     Returns:
         The summary metrics (best configuration's metrics, DSR, PBO, ...), as logged on the parent run.
     """
-    spec, base, plans, skipped, opts = validate(cfg)
-    hunt = search.options(cfg, spec) if search.searching(cfg) else None
+    spec, base, plans, skipped, opts, hunt = validate(cfg)
     # on screen before the data and vectorbt load (a search draws its own bar)
     bar = progress.open_bar(len(plans), enabled=echo and hunt is None)
 

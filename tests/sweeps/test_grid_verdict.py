@@ -125,7 +125,7 @@ def test_a_grid_in_one_process_computes_spa_chunk_by_chunk_as_arch_would(compose
     from sweeps.run import simulate, validate
 
     cfg = small_cfg(compose_cfg, "grid.bootstrap.samples=300", "grid.bootstrap.block=10", "grid.chunk_size=5")
-    spec, _, plans, _, opts = validate(cfg)
+    spec, _, plans, _, opts, _ = validate(cfg)
     market = load_market(cfg)
     _, returns, dates, _, _, resampled = simulate(cfg, spec, plans, market, opts)
     assert len(plans) > 5 and resampled is not None  # several chunks, each added on its thread

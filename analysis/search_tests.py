@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# arch, scipy.fft and statsmodels are imported by the functions that use them: `sweeps.pipeline` imports
+# arch, scipy.fft and statsmodels are imported by the functions that use them: `sweeps.run` imports
 # this module, and a single run (which tests no search) would otherwise pay arch's import (seconds:
 # arch's __init__ pulls arch.univariate, numba, scipy.stats and statsmodels' models).
 

@@ -54,7 +54,7 @@ def compose(*overrides: str):
     from hydra import compose as hcompose
     from hydra import initialize_config_dir
 
-    import pipeline  # noqa: F401  (registers the structured configs)
+    import core  # noqa: F401  (registers the structured configs)
 
     with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
         return hcompose(
@@ -65,10 +65,10 @@ def compose(*overrides: str):
 def searched(cfg, market, kind: str, seed: int, budget: int, batch: int):
     """One search of `budget` configurations: the selection metric in evaluation order, and the wall time."""
     from sweeps import search
-    from sweeps.pipeline import validate
+    from sweeps.run import validate
 
     cfg.grid.search, cfg.grid.seed, cfg.grid.n_trials, cfg.grid.batch_size = kind, seed, budget, batch
-    spec, base, _, _ = validate(cfg)
+    spec, base, *_ = validate(cfg)
     opts = search.options(cfg, spec)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -103,14 +103,14 @@ def median_count(counts: list[int | None], budget: int) -> str:
 
 
 def wedge(args, market_cfg) -> list[str]:
-    from pipeline.data import load_market
-    from sweeps.pipeline import simulate, validate
+    from core.data import load_market
+    from sweeps.run import simulate, validate
 
     cfg = compose(*market_cfg)
     market = load_market(cfg)
-    spec, _, plans, _ = validate(cfg)
+    spec, _, plans, _, opts, _ = validate(cfg)
     t0 = time.perf_counter()
-    table, *_ = simulate(cfg, spec, plans, market)
+    table, *_ = simulate(cfg, spec, plans, market, opts)
     grid_s = time.perf_counter() - t0
     metric = str(cfg.grid.select_metric)
     best = float(table[metric].max())
@@ -141,7 +141,7 @@ def wedge(args, market_cfg) -> list[str]:
 def six(args, market_cfg) -> list[str]:
     from omegaconf import OmegaConf
 
-    from pipeline.data import load_market
+    from core.data import load_market
 
     def cfg_six():
         cfg = compose(*market_cfg)

@@ -81,8 +81,8 @@ def years_start(years: int | None) -> str | None:
 
 def worker(mode: str, n: int, years: int | None, repeats: int) -> dict:
     """Run in a subprocess: time `repeats` warm grids of `n` configurations; report rate and max RSS."""
-    from pipeline.data import load_market
-    from pipeline.plan import make_plan
+    from core.data import load_market
+    from core.plan import make_plan
     from sweeps.evaluate import Evaluator, config_plan
 
     cfg = compose("strategy=move_vix_wedge", f"data.start={years_start(years) or 'null'}")
@@ -123,11 +123,12 @@ def _vectorized(market, plans, cfg, chunk: int) -> int:
 def _vectorized_threads(market, plans, cfg, chunk: int) -> int:
     """Grid mode's defaults: `GridConfig`'s chunk size, chunks side by side on `default_threads` threads.
 
-    `chunk` is not used: the chunks are `GridConfig.chunk_size`'s, as `sweeps.pipeline.simulate` cuts them.
+    `chunk` is not used: the chunks are `GridConfig.chunk_size`'s, as `sweeps.run.simulate` cuts them.
     """
-    from pipeline.schema import GridConfig
+    from core.schema import GridConfig
     from sweeps.evaluate import Evaluator
-    from sweeps.pipeline import default_threads, threaded_batches
+    from sweeps.results import default_threads
+    from sweeps.run import threaded_batches
 
     ev = Evaluator(market, start=cfg.data.start, end=cfg.data.end)
     size = GridConfig.chunk_size
@@ -139,10 +140,10 @@ def _vectorized_threads(market, plans, cfg, chunk: int) -> int:
 def _vectorized_2(market, plans, cfg, chunk: int) -> int:
     """Grid mode with ``grid.n_jobs=2``: chunks in two worker processes forked from a warm evaluator."""
     from sweeps.evaluate import Evaluator
-    from sweeps.pipeline import forked_batches
+    from sweeps.run import forked_batches
 
     ev = Evaluator(market, start=cfg.data.start, end=cfg.data.end)
-    ev.evaluate(plans[:1], [0])  # as `sweeps.pipeline.simulate` warms it before forking
+    ev.evaluate(plans[:1], [0])  # as `sweeps.run.simulate` warms it before forking
     chunks = [list(range(lo, min(lo + chunk, len(plans)))) for lo in range(0, len(plans), chunk)]
     out = list(forked_batches(ev, dict(enumerate(plans)), chunks, 2))
     return len(out[0].dates)
@@ -153,7 +154,7 @@ def _numpy_floor(market, plans, cfg, chunk: int) -> int:
     import numpy as np
 
     from backtest.metrics import YEAR, performance
-    from pipeline.backtest import sleeve_prices, window
+    from core.simulation import sleeve_prices, window
     from signals.base import params_of
     from sweeps import kernels
 
@@ -215,9 +216,9 @@ def bt_comparison(repeats: int) -> dict:
     """(a): our default switch backtest against bt on identical prices and executed target weights."""
     import bt
 
-    from pipeline.backtest import backtest
-    from pipeline.data import load_market
-    from pipeline.plan import make_plan
+    from core.data import load_market
+    from core.plan import make_plan
+    from core.simulation import backtest
 
     out = {}
     cases = (

@@ -432,7 +432,7 @@ def load(
         start: First date fetched from the remote sources.
         refresh: Refetch every remote series' whole history.
         as_of: ``YYYY-MM-DD``: FRED series as ALFRED had them on that date, and every series cut there.
-        needed: The columns the run reads (its signal's, sleeves', calendar's: `pipeline.data`); a source
+        needed: The columns the run reads (its signal's, sleeves', calendar's: `core.data`); a source
             failing with no cache stops the run only for these, the others are left out with a note.
             None: every column is needed.
         **settings: Each source's settings (``yahoo``, ``fred``, ``nyfed``, ``nyfed_rates``, ``fiscaldata``,

@@ -1,7 +1,7 @@
 """The monitor's one path: compose each preset (or a tracked run's config), assess it, write, track.
 
 `monitor` runs no backtest (vectorbt is never imported): each signal and its strategy's target weights
-are computed on the whole market frame by `pipeline.backtest.decide`, as a backtest computes them.
+are computed on the whole market frame by `core.simulation.decide`, as a backtest computes them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from common import progress
 from common.errors import ConfigError, UserError
+from core.data import load_market, needed_columns
+from core.job import REPO_ROOT
+from core.plan import make_plan
+from core.simulation import decide
 from market.types import MarketData
 from monitor import evidence as evidence_file
 from monitor import report
@@ -26,13 +31,8 @@ from monitor.changes import changes, exit_status, read_states, write_states
 from monitor.evidence import EvidenceFile
 from monitor.state import SignalState, assess
 from pipeline import api
-from pipeline.backtest import decide
 from pipeline.cli import choices
-from pipeline.data import load_market, needed_columns
-from pipeline.plan import make_plan
-from pipeline.run import REPO_ROOT
 from report.charts import png_bytes
-from sweeps import progress
 from tracking.background import TrackingError
 from tracking.lineage import run_name
 from tracking.mlflow_store import command_line

@@ -1,5 +1,4 @@
-"""The pipeline: config → market data → signals → weights → backtest → outputs → tracking."""
+"""The doors: `run.py`'s front, the notebook API, the cluster checks and the catalogue pick a mode.
 
-from pipeline.schema import register as _register
-
-_register()  # the structured configs must be in Hydra's ConfigStore before any composition
+A single run (`single`) or a grid (`sweeps`), both on the run core (`core`).
+"""

@@ -9,7 +9,7 @@
 
 Every function composes ``conf/`` with Hydra exactly as ``run.py`` does (the config is found through the
 installed project, so any working directory will do), validates it in the same place and runs the same
-core (`pipeline.backtest`, `pipeline.run`, `sweeps.pipeline`): the numbers are run.py's numbers.
+core (`core`, through `single.run` or `sweeps.run`, as `pipeline.run` picks): the numbers are run.py's.
 `data` may be a DataFrame of your own, with the loaders' column contract (a DatetimeIndex, one float
 column per series, e.g. ``SPY``, ``IEF``, ``TBILL3M``, ``MOVE``, ``VIX``, ``SPX``); it is read as a csv
 file is (`market.csv_source.read_frame`: text dates that read two ways are refused) and aligned and
@@ -32,16 +32,19 @@ from omegaconf import DictConfig, OmegaConf
 from analysis.event_study import level_changes, study
 from analysis.verdict import Comparison
 from common.errors import ConfigError, DataError
+from core.data import load_market
+from core.job import REPO_ROOT
+from core.plan import make_plan
+from core.simulation import RunResult, prepare_inputs
+from core.simulation import backtest as _backtest
 from market.csv_source import read_frame
 from market.frame import content_digest
 from market.types import MarketData
-from pipeline import outputs
-from pipeline.backtest import RunResult, prepare_inputs
-from pipeline.backtest import backtest as _backtest
 from pipeline.cli import compose_config
-from pipeline.plan import make_plan
-from pipeline.report import stats_frame, summary
-from pipeline.run import REPO_ROOT, execute, load_market
+from pipeline.run import execute
+from single import outputs
+from single.run import run_single
+from single.summary import stats_frame, summary
 from tracking.lineage import rerun_command
 from tracking.mlflow_store import redacted_config
 
@@ -270,7 +273,7 @@ def backtest(
     market = load_market(cfg)
     rerun = rerun_command([*([f"strategy={strategy}"] if strategy else []), *overrides])
     if track:
-        run, _ = execute(cfg, _api_folder(plan.name), echo=False, market=market)
+        run, _ = run_single(cfg, plan, _api_folder(plan.name), echo=False, market=market, tree=False)
         return Result(cfg, run, rerun)
     return Result(cfg, _backtest(plan, market, start=cfg.data.start, end=cfg.data.end), rerun)
 
@@ -385,7 +388,7 @@ def grid(
         track: Log the parent run and its top-k children to MLflow.
     """
     # lazy: the grid's code loads only for a grid (a single run through the API never pays it)
-    from sweeps.pipeline import TABLE
+    from sweeps.run import TABLE
 
     ovs = [*overrides, *([] if track else ["tracking.enabled=false"])]
     cfg = compose(None, ovs, experiment=experiment, data=data)

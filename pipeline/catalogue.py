@@ -35,11 +35,14 @@ from analysis.search_tests import Superiority, q_values, superiority
 from analysis.verdict import BENCHMARK_LABELS, Verdict, sentence
 from common.errors import ConfigError
 from common.text import text_table, wrap
+from core.data import load_market
+from core.job import REPO_ROOT
+from core.plan import make_plan
+from core.simulation import benchmark_portfolios
 from pipeline import api
-from pipeline.data import load_market
-from pipeline.run import REPO_ROOT
 from report.charts import save_png
-from sweeps.pipeline import DATA, RETURNS, benchmark_portfolios, settings
+from sweeps.results import GridSettings, settings
+from sweeps.run import DATA, RETURNS
 from tracking.lineage import run_name
 from tracking.tracked import Outcome, base_tags, execute
 
@@ -122,14 +125,15 @@ def run_family(name: str, params: dict[str, list], overrides: list[str], folder:
     dates = pd.DatetimeIndex(r.index)
     returns = r.drop(columns="cash_return").to_numpy()
     cfg = api.compose(None, ovs, experiment=EXPERIMENT)
-    bench = {k: p.returns.to_numpy(dtype=float) for k, p in benchmark_portfolios(cfg, None, dates).items()}
+    portfolios = benchmark_portfolios(make_plan(cfg), load_market(cfg), dates)
+    bench = {k: p.returns.to_numpy(dtype=float) for k, p in portfolios.items()}
     ev = api.event_study(name, [o for o in overrides if not o.lstrip("+~").startswith("grid.")])
     events = ev.table[list(PVALUES)].stack().rename("p").reset_index()
     events.columns = ["horizon", "statistic", "p"]
     return Family(name, g.summary, g.table, returns, dates, bench, events)
 
 
-def joint(fams: list[Family], benchmark: str, opts: dict[str, Any]) -> tuple[Superiority, list[tuple]]:
+def joint(fams: list[Family], benchmark: str, opts: GridSettings) -> tuple[Superiority, list[tuple]]:
     """One SPA and StepM over every configuration of every family against `benchmark`, on common days.
 
     Returns:
@@ -148,7 +152,7 @@ def joint(fams: list[Family], benchmark: str, opts: dict[str, Any]) -> tuple[Sup
             yield f.returns[rows] - f.bench[benchmark][rows, None]
 
     spa = superiority(
-        blocks(), reps=opts["boot_samples"], block=round(opts["boot_block"]), seed=opts["boot_seed"]
+        blocks(), reps=opts.boot_samples, block=round(opts.boot_block), seed=opts.boot_seed
     )
     return spa, labels
 

@@ -21,7 +21,7 @@ from omegaconf import OmegaConf
 from common.checks import BadValue
 from common.errors import ConfigError, UserError, did_you_mean
 from common.text import WIDTH, wrap
-from pipeline.schema import SCHEMAS
+from core.schema import SCHEMAS
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 
@@ -131,7 +131,7 @@ class _NullKeys:
 def exact_mappings(cfg: Any, overrides: list[str]) -> None:
     """Set each mapping-valued override exactly as written, after composition (in place).
 
-    The structured configs' keys (`pipeline.schema`) cannot be deleted, so `replace_mappings` has
+    The structured configs' keys (`core.schema`) cannot be deleted, so `replace_mappings` has
     Hydra force-merge them (``++key=...``); this puts back exactly the user's mapping
     (``data.loader={...}`` drops the previous loader's arguments).
     """
@@ -251,7 +251,7 @@ def composition_error(exc: BaseException, overrides: list[str]) -> str | None:
     if merging and exc.__cause__ is not None:  # a value of the wrong type for a structured config's key
         why = str(exc.__cause__).strip().splitlines()[0]
         name = merging.group(1).split("=", 1)[0].lstrip("+~")
-        hint = f"give `{name}` a value of its type (pipeline/schema.py)"
+        hint = f"give `{name}` a value of its type (core/schema.py)"
         return f"error: `{merging.group(1)}`: {why}\n  hint: {hint}"
     first = str(exc).strip().splitlines()
     return "error: " + " ".join(line.strip() for line in first[:3]) if first else f"error: {exc!r}"

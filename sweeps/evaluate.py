@@ -5,7 +5,7 @@ function (once per distinct set of signal parameters), its target weights with t
 (once per distinct signal output and allocation parameters), its rebalance days with the schedule
 rules; identical order schedules are simulated once; then one vectorbt call simulates every distinct
 portfolio, one group per configuration (`backtest.engine.simulate_grid`). The numbers equal those of
-single runs (`pipeline.backtest.backtest`) configuration by configuration.
+single runs (`core.simulation.backtest`) configuration by configuration.
 """
 
 from __future__ import annotations
@@ -23,17 +23,15 @@ import pandas as pd
 from backtest import metrics as M
 from backtest.engine import INIT_CASH, Decisions, check_costs, simulate_grid
 from common.errors import ConfigError
+from core.plan import Plan
+from core.simulation import CORE_SLEEVES, benchmark_targets, run_benchmarks, sleeve_prices, window
 from market.types import MarketData
-from pipeline.backtest import run_portfolio, sleeve_prices, window
-from pipeline.plan import Plan
 from signals.base import SignalOutput, observed_frame, params_of
 from strategies.allocation import regime
 from strategies.allocation import validate as validate_allocation
-from strategies.rebalance import CALENDARS, calendar_days, check_rebalance, gate, schedule
+from strategies.rebalance import CALENDARS, calendar_days, check_rebalance, gate
 from sweeps import kernels
 from sweeps.grid import key_of
-
-CORE_SLEEVES = ("equity", "bonds", "cash")
 
 #: A signal's output: its own, or a kernel's column of many (read the same way).
 Signal = SignalOutput | kernels.KernelOutput
@@ -321,13 +319,9 @@ class Evaluator:
         """Each benchmark's daily returns and metrics on the batch's days and the plan's costs (cached)."""
         key = (key_of(plan.fees_bp), key_of(plan.slippage_bp), len(prices), tuple(prices.columns))
         if key not in self._bench:
-            out = {}
-            for name, (rule, calendar) in plan.benchmarks.items():
-                targets = rule(None, self._prices_of(plan)).reindex(columns=prices.columns).loc[prices.index]
-                bench = schedule(targets, calendar=calendar, on_regime_change=False)
-                res, _ = run_portfolio(name, prices, bench, plan)
-                out[name] = (res.returns.to_numpy(), res.metrics)
-            self._bench[key] = out
+            targets = benchmark_targets(plan, self._prices_of(plan))
+            ran = run_benchmarks(plan, prices, targets)
+            self._bench[key] = {name: (res.returns.to_numpy(), res.metrics) for name, (res, _) in ran.items()}
         return self._bench[key]
 
     def _full_state(self, skey: str, signal: Signal, index: pd.Index) -> np.ndarray:
@@ -355,7 +349,7 @@ class Evaluator:
     ) -> tuple[np.ndarray, float, str]:
         """The risk-off state on the window's rows, the signal's coverage and a digest of the state.
 
-        Coverage is over the evaluated rows (from the `lag`-th), as in `pipeline.backtest.simulate_all`.
+        Coverage is over the evaluated rows (from the `lag`-th), as in `core.simulation.simulate_all`.
         """
         key = (skey, len(rows))
         if key not in self._cut:
@@ -399,7 +393,7 @@ class Evaluator:
 
         Every cache of this evaluator is read and filled here, the benchmarks' returns included, so
         that `Prepared.run` writes to none: runs of different batches can go on threads side by
-        side while the next batch is prepared (`sweeps.pipeline.threaded_batches`).
+        side while the next batch is prepared (`sweeps.run.threaded_batches`).
 
         Raises:
             ConfigError: Configurations whose sleeves give them different backtest windows.

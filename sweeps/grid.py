@@ -80,7 +80,7 @@ class GridSpec:
 
 
 def _positive_int(node: DictConfig, name: str) -> int:
-    return checks.whole(f"grid.{name}", node[name], lo=1)  # the default: pipeline.schema.GridConfig
+    return checks.whole(f"grid.{name}", node[name], lo=1)  # the default: core.schema.GridConfig
 
 
 def check_varying(path: str) -> None:

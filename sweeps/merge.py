@@ -26,17 +26,8 @@ from omegaconf import OmegaConf
 from common.errors import DataError
 from report.render import Helper, can_fork
 from sweeps import grid as G
-from sweeps.pipeline import (
-    CHUNK_META,
-    DATA,
-    RETURNS,
-    TABLE,
-    Sweep,
-    finish,
-    read_days,
-    read_returns,
-    read_table,
-)
+from sweeps.results import Sweep
+from sweeps.run import CHUNK_META, DATA, RETURNS, TABLE, finish, read_days, read_returns, read_table
 
 RETURNS_ARE = "daily returns (parquet) of the chunk's configurations"
 META_KEYS = ("sweep_id", "chunk", "n_chunks", "skipped", "n_simulated", "seconds")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,9 +13,7 @@ from omegaconf import DictConfig
 from analysis.verdict import BENCHMARK_LABELS, sentence
 from backtest.metrics import METRICS, benchmark_label, column_label, describe, short_keys
 from common.text import WIDTH, short_names, text_table, weights_text, wrap
-
-if TYPE_CHECKING:
-    from sweeps.pipeline import Luck, Sweep
+from sweeps.results import GridSettings, Luck, Sweep
 
 
 def _value(v: object) -> str:
@@ -59,7 +56,7 @@ def top_table(
         table: One row per configuration (index ``config``): parameters, then metrics.
         metric: The selection metric (sorted by, best first).
         n: How many configurations.
-        bench: Each benchmark's metrics on the grid's days (`sweeps.pipeline.benchmarks`): a row each.
+        bench: Each benchmark's metrics on the grid's days (`sweeps.run.benchmarks`): a row each.
         wide: Every column, at any width.
     """
     params = [c for c in table.columns if describe(c) is None]
@@ -90,7 +87,7 @@ def render(
     cfg: DictConfig,
     sweep: Sweep,
     lk: Luck,
-    opts: dict[str, Any],
+    opts: GridSettings,
     bench: dict[str, dict[str, float]] | None = None,
 ) -> str:
     """Header, top configurations and benchmarks, deflated Sharpe, PBO, bootstrap interval, walk-forward.
@@ -117,8 +114,8 @@ def render(
         lines.append(wrap(f"verdict: {sentence(lk.against.verdict())}"))
     lines += [
         "",
-        f"top configurations by {opts['metric']}, and the benchmarks on the same days:",
-        top_table(sweep.table, opts["metric"], bench=bench, wide=wide),  # fitted to the width, unless wide
+        f"top configurations by {opts.metric}, and the benchmarks on the same days:",
+        top_table(sweep.table, opts.metric, bench=bench, wide=wide),  # fitted to the width, unless wide
     ]
     if fixed and not wide:
         names = short_names(list(fixed))
@@ -158,13 +155,13 @@ def render(
         for c in lk.verdicts.values()
     ]
     lines.append(
-        f"  Sharpe 95% CI (stationary bootstrap, {opts['boot_samples']} resamples, mean block "
-        f"{opts['boot_block']:g} days)  [{lk.ci[0]:.2f}, {lk.ci[1]:.2f}]  for config {lk.best}"
+        f"  Sharpe 95% CI (stationary bootstrap, {opts.boot_samples} resamples, mean block "
+        f"{opts.boot_block:g} days)  [{lk.ci[0]:.2f}, {lk.ci[1]:.2f}]  for config {lk.best}"
     )
     if lk.wf is not None:
         w = lk.wf
         lines.append(
-            f"  walk-forward ({opts['wf_mode']}, train {opts['wf_train']} / test {opts['wf_test']} days, "
+            f"  walk-forward ({opts.wf_mode}, train {opts.wf_train} / test {opts.wf_test} days, "
             f"{len(w.choices)} windows, {w.choices['config'].nunique()} distinct choices) from "
             f"{w.oos_returns.index[0].date()}: Sharpe {sharpe.format(w.oos_metrics['sharpe_excess_tbill'])}, "
             f"CAGR {cagr.format(w.oos_metrics['cagr'])}\n"

@@ -13,7 +13,7 @@ those are simulated in one vectorized pass by the grid's `sweeps.evaluate.Evalua
 configuration asked again is not simulated again: the trial is told the value it had, and the
 configuration counts once. The search ends when ``grid.n_trials`` distinct configurations are
 evaluated (or the space is exhausted, or the sampler only repeats itself); then grid mode finishes as
-for an exhaustive grid (`sweeps.pipeline.conclude`) on the evaluated configurations: they are the
+for an exhaustive grid (`sweeps.run.conclude`) on the evaluated configurations: they are the
 trials the deflated Sharpe ratio counts, and PBO's.
 
 The study lives in the run folder, ``search.journal`` (Optuna's JournalStorage in a file: appends,
@@ -41,8 +41,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from common import checks
 from common.errors import ConfigError, UserError
+from core.plan import Plan
 from market.types import MarketData
-from pipeline.plan import Plan
 from sweeps import grid as G
 from sweeps.evaluate import Batch, Evaluator, config_plan
 
@@ -359,7 +359,7 @@ def run(
     Args:
         opts: The search's settings (`options`).
         spec: The grid whose lists are the space.
-        base: The plan of the base config (`pipeline.plan.make_plan`).
+        base: The plan of the base config (`core.plan.make_plan`).
         market: The market data.
         folder: The run folder: the study and the simulated batches are kept there.
         start: ``data.start``.
@@ -369,7 +369,7 @@ def run(
     Returns:
         The evaluated configurations, resumed ones first.
     """
-    from tqdm import tqdm  # lazy, as in `sweeps.pipeline.simulate`
+    from tqdm import tqdm  # lazy, as in `sweeps.run.simulate`
 
     study = open_study(opts, folder)
     done = _read_batches(folder)  # what a resumed study evaluated

@@ -159,7 +159,7 @@ def block_sums(excess: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarra
     """CSCV's inputs: per block of days, each configuration's sum and sum of squares; the blocks' days.
 
     A column's sums do not depend on the other columns, so a large sweep can be summed column block
-    by column block (`sweeps.pipeline.luck`) and the pieces stacked side by side.
+    by column block (`sweeps.run.luck`) and the pieces stacked side by side.
 
     Returns:
         ``s1`` and ``s2`` (n_blocks × configurations) and ``cnt`` (n_blocks).

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,13 +15,11 @@ from omegaconf import DictConfig
 
 from analysis.verdict import BENCHMARK_LABELS, sentence
 from backtest.metrics import METRICS, describe
+from core.simulation import PortfolioResult
 from report import grid_report as R
 from report.render import ChartJob, Helper, Pending, job, start
+from sweeps.results import GridSettings, Luck, Sweep
 from sweeps.walkforward import record_metrics
-
-if TYPE_CHECKING:
-    from pipeline.backtest import PortfolioResult
-    from sweeps.pipeline import Luck, Sweep
 
 HTML = "grid_report.html"
 PNG = "grid_report.png"
@@ -69,7 +67,7 @@ def oos_returns(sweep: Sweep, lk: Luck, bench: dict[str, PortfolioResult]) -> pd
     return pd.DataFrame(out, index=days)
 
 
-def stats_frame(sweep: Sweep, lk: Luck, opts: dict[str, Any], equity: pd.DataFrame) -> pd.DataFrame:
+def stats_frame(sweep: Sweep, lk: Luck, opts: GridSettings, equity: pd.DataFrame) -> pd.DataFrame:
     """The luck statistics as text rows (statistic → value, meaning)."""
     sharpe, cagr = METRICS["sharpe_excess_tbill"], METRICS["cagr"]
     d = lk.deflated
@@ -92,7 +90,7 @@ def stats_frame(sweep: Sweep, lk: Luck, opts: dict[str, Any], equity: pd.DataFra
         (
             "bootstrap 95% CI of the best's Sharpe",
             f"[{lk.ci[0]:.2f}, {lk.ci[1]:.2f}]",
-            f"stationary bootstrap, {opts['boot_samples']} resamples, mean block {opts['boot_block']:g} days",
+            f"stationary bootstrap, {opts.boot_samples} resamples, mean block {opts.boot_block:g} days",
         )
     )
     if lk.against is not None:
@@ -126,7 +124,7 @@ def stats_frame(sweep: Sweep, lk: Luck, opts: dict[str, Any], equity: pd.DataFra
             (
                 "walk-forward windows",
                 f"{len(lk.wf.choices)}",
-                f"{opts['wf_mode']}, train {opts['wf_train']} / test {opts['wf_test']} days; "
+                f"{opts.wf_mode}, train {opts.wf_train} / test {opts.wf_test} days; "
                 f"{lk.wf.choices['config'].nunique()} distinct choices",
             )
         )
@@ -163,7 +161,7 @@ def lead(sweep: Sweep, lk: Luck, equity: pd.DataFrame) -> tuple[str, ...]:
     return tuple(out)
 
 
-def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], bench: dict) -> R.GridView:
+def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: GridSettings, bench: dict) -> R.GridView:
     """The report's input: the results table, the swept parameters, returns on the out-of-sample days."""
     params = swept(sweep.table)
     fixed = [c for c in parameters(sweep.table) if c not in params]
@@ -172,17 +170,17 @@ def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], ben
     notes = [
         f"{len(sweep.table):,} configurations ({len(sweep.skipped):,} invalid skipped) from "
         f"{sweep.dates[0].date()} to {sweep.dates[-1].date()} ({len(sweep.dates):,} days), "
-        f"chosen by {opts['metric']}.",
+        f"chosen by {opts.metric}.",
         f"In-sample best (hindsight): config {lk.best}, "
         + " ".join(f"{R.short(p)}={R.tick(best[p])}" for p in params)
-        + f"; {opts['metric']} {describe(opts['metric']).format(best[opts['metric']], digits=3)}.",
+        + f"; {opts.metric} {describe(opts.metric).format(best[opts.metric], digits=3)}.",
     ]
     if fixed:
         notes.append("Held fixed: " + " ".join(f"{R.short(p)}={R.tick(best[p])}" for p in fixed) + ".")
     return R.GridView(
         table=sweep.table,
         params=params,
-        metric=opts["metric"],
+        metric=opts.metric,
         best=lk.best,
         equity=equity,
         windows=lk.wf.choices if lk.wf is not None else pd.DataFrame(),
@@ -193,7 +191,7 @@ def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: dict[str, Any], ben
         verdict=sentence(lk.against.verdict()) if lk.against is not None else "",
         outcome=lk.against.verdict().outcome if lk.against is not None else "",
         lead=lead(sweep, lk, equity),
-        reference=reference(sweep.table, opts["metric"]),
+        reference=reference(sweep.table, opts.metric),
     )
 
 
@@ -248,7 +246,7 @@ def write_grid_report(
     cfg: DictConfig,
     sweep: Sweep,
     lk: Luck,
-    opts: dict[str, Any],
+    opts: GridSettings,
     bench: dict,
     png: Pending | None = None,
 ) -> list[Path]:
@@ -262,12 +260,12 @@ def write_grid_report(
         folder: The results folder.
         cfg: The grid's config.
         sweep: The simulated grid.
-        lk: Its luck statistics (`sweeps.pipeline.luck`).
-        opts: `sweeps.pipeline.settings`.
-        bench: The benchmark portfolios on the grid's days, by name (`sweeps.pipeline.benchmark_portfolios`).
+        lk: Its luck statistics (`sweeps.run.luck`).
+        opts: `sweeps.results.settings`.
+        bench: The benchmark portfolios on the grid's days, by name (`core.simulation.benchmark_portfolios`).
         png: The PNG's child, started by `start_png` (None: started here).
     """
-    png = png if png is not None else start_png(folder, cfg, sweep, opts["metric"], lk.best)
+    png = png if png is not None else start_png(folder, cfg, sweep, opts.metric, lk.best)
     try:
         page = R.write_html(grid_view(cfg, sweep, lk, opts, bench), Path(folder) / HTML)
     except BaseException:

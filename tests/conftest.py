@@ -13,7 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-import pipeline  # noqa: F401  (registers the structured configs in Hydra's ConfigStore)
+import core  # noqa: F401  (registers the structured configs in Hydra's ConfigStore)
 from tests.cli import REPO
 
 CONF = REPO / "conf"

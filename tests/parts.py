@@ -19,7 +19,7 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-import pipeline  # noqa: F401  (registers the structured configs in Hydra's ConfigStore)
+import core  # noqa: F401  (registers the structured configs in Hydra's ConfigStore)
 from signals.base import keyword_defaults
 from tests.cli import REPO
 

@@ -41,6 +41,10 @@ def test_the_tree_keeps_its_contracts():
         ("signals/base.py", "import strategies.allocation", "signals is not allowed to import strategies"),
         ("report/charts.py", "import vectorbt", "vectorbt behind one door"),
         ("sweeps/grid.py", "import mlflow", "MLflow behind one door"),
+        # the two modes are independent: neither imports the other, and the core imports neither
+        ("single/summary.py", "import sweeps.grid", "single is not allowed to import sweeps"),
+        ("sweeps/grid.py", "import single.summary", "sweeps is not allowed to import single"),
+        ("core/plan.py", "import sweeps.grid", "core is not allowed to import sweeps"),
     ],
 )
 def test_a_planted_import_breaks_the_contract_it_crosses(tmp_path, module, planted, contract):

@@ -50,6 +50,9 @@ NEVER = {"vectorbt", "mlflow", "quantstats", "sqlalchemy", "numba"}
 #: statsmodels (markov_regime's MarkovRegression) imports it itself.
 SINGLE_RUN_NEVER = NEVER | {"arch", "statsmodels", "scipy"}
 
+#: The grid mode's package: a single run walks the run core (`core`) and its own mode (`single`) only.
+GRID = {"sweeps"}
+
 
 def imported(tmp: Path, *argv: str) -> set[str]:
     """The modules the main process of `argv` (``run.py ...`` or ``-m<module> ...``) imported."""
@@ -80,6 +83,8 @@ def test_the_hook_sees_what_is_imported(tmp_path):
 def test_a_tracked_single_run_imports_neither_vectorbt_nor_mlflow(tmp_path):
     mods = imported(tmp_path, "run.py", f"hydra.run.dir={tmp_path / 'out'}")
     assert not tops(mods) & SINGLE_RUN_NEVER, sorted(tops(mods) & SINGLE_RUN_NEVER)
+    assert not tops(mods) & GRID, sorted(m for m in mods if m.split(".")[0] in GRID)  # the grid's code
+    assert {"single.run", "core.simulation"} <= mods  # and the hook saw the single run's own modules
     assert "vectorbt_rust" in mods  # it simulated, on the Rust kernels
     assert (tmp_path / "out" / "results" / "report.html").is_file()  # and drew its charts
     assert (tmp_path / "mlflow.db").is_file()  # and the worker tracked it
@@ -88,7 +93,8 @@ def test_a_tracked_single_run_imports_neither_vectorbt_nor_mlflow(tmp_path):
 def test_a_run_without_tracking_or_charts_imports_no_plotting(tmp_path):
     out = f"hydra.run.dir={tmp_path / 'o'}"
     mods = imported(tmp_path, "run.py", "tracking=disabled", "charts.enabled=false", out)
-    assert not tops(mods) & (SINGLE_RUN_NEVER | {"matplotlib", "plotly", "kaleido"}), sorted(tops(mods))
+    never = SINGLE_RUN_NEVER | GRID | {"matplotlib", "plotly", "kaleido"}
+    assert not tops(mods) & never, sorted(tops(mods))
     results = tmp_path / "o" / "results"
     assert (results / "stats.json").is_file() and not list(results.glob("*.png"))
     assert "verdict" in json.loads((results / "stats.json").read_text())  # computed, without arch

@@ -32,12 +32,12 @@ import pandas as pd  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
 from analysis.event_study import level_changes, study  # noqa: E402
+from common import progress  # noqa: E402
 from experiments.treasury_trap import charts, rules  # noqa: E402
 from experiments.treasury_trap.rules import CORRECTION, CORRECTION_DAYS  # noqa: E402
 from market import auctions  # noqa: E402
 from market.bundled import load  # noqa: E402
 from pipeline import api, catalogue  # noqa: E402
-from sweeps import progress  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOT = pd.Timestamp("2026-02-04")

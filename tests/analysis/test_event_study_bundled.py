@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from analysis.event_study import study
-from pipeline.backtest import prepare_inputs
-from pipeline.plan import make_plan
+from core.plan import make_plan
+from core.simulation import prepare_inputs
 from tests.cli import REPO
 
 

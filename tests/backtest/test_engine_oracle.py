@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import pipeline.backtest as pb
+import core.simulation as pb
 from backtest import metrics as M
 from backtest.engine import INIT_CASH, per_column, simulate
 
@@ -28,9 +28,9 @@ def calls(bundled) -> dict[str, list[dict]]:
     """Each preset's `simulate` calls (prices, decisions, lag, costs), captured from a real backtest."""
     from hydra import compose, initialize_config_dir
 
+    from core.plan import make_plan
     from market.bundled import load
     from market.frame import prepare
-    from pipeline.plan import make_plan
     from tests.pipeline.test_dollar_weakness_preset import with_dollar
 
     with_dxy = prepare(with_dollar(load()), source="bundled", calendar_column="SPX", max_ffill_days=5)
@@ -74,7 +74,7 @@ def oracle(prices: pd.DataFrame, decisions: pd.DataFrame, lag: int, fees_bp, sli
 
 
 def metrics(value: pd.Series, orders: pd.DataFrame, prices: pd.DataFrame, lag: int) -> dict[str, float]:
-    """What `pipeline.backtest.run_portfolio` reports, from a value series and an order list."""
+    """What `core.simulation.run_portfolio` reports, from a value series and an order list."""
     ev = prices.index[lag:]
     cash_r = prices["cash"].pct_change().loc[ev].to_numpy()
     v = value.loc[ev]

@@ -204,7 +204,7 @@ def test_a_misspelt_setting_is_refused_with_a_suggestion(tmp_path):
 
 
 def test_how_each_file_was_read_reaches_the_run_lineage(tmp_path, make_cfg):
-    from pipeline.data import load_market
+    from core.data import load_market
     from tracking.tracked import start_info
 
     days = pd.bdate_range("2024-01-01", "2024-03-29")

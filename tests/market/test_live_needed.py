@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from common.errors import DataError
+from core.data import needed_columns
+from core.plan import make_plan
 from market import auctions, live
-from pipeline.data import needed_columns
-from pipeline.plan import make_plan
 from tests.market.test_live import net  # noqa: F401 (the fixture)
 
 SETTINGS = {

@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 from arch.bootstrap import SPA, StepM
 
+from core.data import load_market
+from core.plan import make_plan
+from core.simulation import benchmark_portfolios
 from pipeline import api
 from pipeline.catalogue import grid_overrides, split
-from sweeps.pipeline import benchmark_portfolios
 from tests.cli import REPO
 
 EXPERIMENT = "regime-backtest"
@@ -88,7 +90,7 @@ def test_the_joint_spa_and_stepm_are_arch_s_over_all_families(catalogue):
     for name in fams:
         r = pd.read_parquet(results.parent / "families" / name / "grid_data" / "grid_returns.parquet")
         cfg = api.compose(None, grid_overrides(name, dict(fams[name])), experiment="wedge_grid")
-        bench = benchmark_portfolios(cfg, None, pd.DatetimeIndex(r.index))
+        bench = benchmark_portfolios(make_plan(cfg), load_market(cfg), pd.DatetimeIndex(r.index))
         panels[name] = (r.drop(columns="cash_return"), bench)
         common = r.index if common is None else common.intersection(r.index)
     for b in ("sixty_forty", "vol_target"):
@@ -109,7 +111,7 @@ def test_the_joint_spa_and_stepm_are_arch_s_over_all_families(catalogue):
 def test_each_family_s_interval_is_the_single_run_verdict_of_its_best(catalogue):
     """The table's Sharpe difference by hand, its interval and p `compare`'s on the written returns."""
     from analysis.verdict import compare
-    from pipeline.plan import make_plan
+    from core.plan import make_plan
 
     _, results, _ = catalogue
     tab = pd.read_csv(results / "catalogue.csv", index_col="family")
@@ -117,7 +119,8 @@ def test_each_family_s_interval_is_the_single_run_verdict_of_its_best(catalogue)
     for name, params in dict(cfg0.catalogue.families).items():
         r = pd.read_parquet(results.parent / "families" / name / "grid_data" / "grid_returns.parquet")
         cfg = api.compose(None, grid_overrides(name, dict(params)), experiment="wedge_grid")
-        sixty = benchmark_portfolios(cfg, None, pd.DatetimeIndex(r.index))["sixty_forty"].returns
+        bench = benchmark_portfolios(make_plan(cfg), load_market(cfg), pd.DatetimeIndex(r.index))
+        sixty = bench["sixty_forty"].returns
         best = r[str(int(tab.at[name, "best_config"]))]
         x, b = best - r["cash_return"], sixty.to_numpy() - r["cash_return"].to_numpy()
         by_hand = (x.mean() / x.std(ddof=1) - b.mean() / b.std(ddof=1)) * 252**0.5

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from common.errors import ConfigError
+from core.schema import check
 from pipeline import api
-from pipeline.schema import check
 
 
 def test_charts_enabled_must_be_a_boolean(make_cfg):

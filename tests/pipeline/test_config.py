@@ -8,7 +8,7 @@ import pytest
 from hydra.utils import get_method
 
 from common.errors import ConfigError
-from pipeline.plan import make_plan
+from core.plan import make_plan
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 

@@ -13,7 +13,7 @@ import pytest
 from common.errors import DataError
 from market.bundled import load
 from pipeline import api, outputs
-from pipeline.run import tags_of
+from single.run import tags_of
 
 START = "2018-01-01"  # short windows keep these quick; the signal warms up on the whole history
 

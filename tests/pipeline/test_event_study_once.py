@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-import pipeline.backtest as backtest
+import core.simulation as backtest
 from analysis import event_study
 from pipeline import api
 from pipeline.run import execute

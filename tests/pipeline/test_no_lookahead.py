@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.plan import make_plan
+from core.simulation import backtest
 from market.types import MarketData
-from pipeline.backtest import backtest
-from pipeline.plan import make_plan
 
 T = pd.Timestamp("2015-06-30")
 

@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
-from pipeline.report import cut_back
+from single.summary import cut_back
 from tests.cli import REPO
 
 

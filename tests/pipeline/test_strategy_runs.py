@@ -7,8 +7,8 @@ import pytest
 
 from backtest import metrics as M
 from common.errors import DataError
-from pipeline.backtest import STRATEGY, backtest, prepare_inputs
-from pipeline.plan import make_plan
+from core.plan import make_plan
+from core.simulation import STRATEGY, backtest, prepare_inputs
 
 
 def test_a_sleeve_mapped_to_a_missing_series_is_a_data_error(bundled, make_cfg):

@@ -5,19 +5,19 @@ from __future__ import annotations
 import mlflow
 import pytest
 
-import pipeline.outputs as po
 import pipeline.run as pr
+import single.outputs as po
 
 
 def test_the_table_is_printed_before_the_outputs_are_written(make_cfg, tmp_path, capsys, monkeypatch):
     seen: dict[str, str] = {}
-    real = pr.outputs.write
+    real = po.write
 
     def write(*args, **kwargs):
         seen["before"] = capsys.readouterr().out
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pr.outputs, "write", write)
+    monkeypatch.setattr(po, "write", write)
     cfg = make_cfg("tracking=disabled", "charts.enabled=false", "data.start=2015-01-01")
     pr.run(cfg, tmp_path)
     after = capsys.readouterr().out

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.verdict import OUTCOME_COLOURS, Settings, compare, sentence
-from pipeline.report import summary, verdict_lines
+from single.summary import summary, verdict_lines
 from tracking.mlflow_store import with_headline
 
 
@@ -93,7 +93,7 @@ def test_the_mlflow_description_opens_on_the_verdict():
 
 
 def test_tags_carry_the_sentence_for_the_description(saved):
-    from pipeline.run import tags_of
+    from single.run import tags_of
 
     result, _ = saved
     assert tags_of(result.run, result.cfg)["verdict"] == str(result.verdict)

@@ -1,4 +1,4 @@
-"""Look-back windows are checked against the data's length (`pipeline.plan.check_windows`)."""
+"""Look-back windows are checked against the data's length (`core.plan.check_windows`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from common.checks import BadValue
-from pipeline.plan import check_windows, make_plan
+from core.plan import check_windows, make_plan
 
 
 def days(n: int) -> pd.DatetimeIndex:

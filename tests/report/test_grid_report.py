@@ -17,7 +17,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from plotly.offline import get_plotlyjs
 
-import pipeline  # noqa: F401  (registers the structured configs)
+import core  # noqa: F401  (registers the structured configs)
 from pipeline.run import run
 from report import grid_report as R
 from tests.browser import chromium, dump_dom, screenshot

@@ -107,7 +107,7 @@ def test_a_run_folder_stays_under_10_mb_and_has_the_png_twin(saved):
 
 
 def test_cdn_is_an_explicit_opt_in_with_one_script_tag(saved):
-    from pipeline import outputs
+    from single import outputs
 
     sheet = outputs.tearsheet_of(saved[0].run)
     page = tearsheet.page(sheet, plotlyjs="cdn")
@@ -120,7 +120,7 @@ def test_cdn_is_an_explicit_opt_in_with_one_script_tag(saved):
 def test_shared_writes_plotly_js_once_per_tree_and_each_page_links_it_relatively(saved, tmp_path):
     from plotly.offline import get_plotlyjs_version
 
-    from pipeline import outputs
+    from single import outputs
 
     sheet = outputs.tearsheet_of(saved[0].run)
     pages = [tmp_path / job / "results" / "report.html" for job in ("0", "1")]  # a sweep's two jobs
@@ -177,7 +177,7 @@ def test_the_page_renders_offline_in_headless_chromium(saved, tmp_path):
 
 def test_a_shared_page_renders_offline_beside_its_tree_in_headless_chromium(saved, tmp_path):
     chromium()
-    from pipeline import outputs
+    from single import outputs
 
     sheet = outputs.tearsheet_of(saved[0].run)
     path = tmp_path / "3" / "results" / "report.html"

@@ -11,7 +11,7 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from common.errors import ConfigError, DataError
-from pipeline.plan import make_plan
+from core.plan import make_plan
 from signals.composite import composite
 from signals.threshold import threshold
 

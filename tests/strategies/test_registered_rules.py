@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.plan import make_plan
+from core.simulation import backtest
 from market.types import MarketData
-from pipeline.backtest import backtest
-from pipeline.plan import make_plan
 from signals.base import SignalOutput
 from strategies.allocation import fixed, regime
 from sweeps.evaluate import Evaluator, config_plan

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from common.errors import ConfigError
-from pipeline.plan import make_plan
+from core.plan import make_plan
 from signals.base import SignalOutput
 from strategies import allocation as A
 from strategies.rebalance import schedule

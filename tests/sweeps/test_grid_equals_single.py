@@ -1,4 +1,4 @@
-"""Vectorized grid results equal single runs (`pipeline.backtest.backtest`) configuration by configuration."""
+"""Vectorized grid results equal single runs (`core.simulation.backtest`) configuration by configuration."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from backtest.engine import simulate, simulate_grid
 from backtest.metrics import describe
-from pipeline.backtest import backtest
-from pipeline.plan import make_plan
+from core.plan import make_plan
+from core.simulation import backtest
 from signals.base import SignalOutput, signal
 from signals.move_vix_wedge import move_vix_wedge
 from signals.primitives import latch

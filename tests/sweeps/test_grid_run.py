@@ -13,7 +13,7 @@ from common.errors import ConfigError
 from pipeline.run import run
 from sweeps import grid as G
 from sweeps.merge import merge
-from sweeps.pipeline import validate
+from sweeps.run import validate
 
 SMALL = {
     "strategy": {
@@ -144,15 +144,15 @@ def test_chunks_on_threads_give_the_same_results_to_the_last_bit(make_cfg, tmp_p
 
 
 def test_threads_by_default_are_the_cpus_the_process_may_use_at_most_two(make_cfg, monkeypatch):
-    from sweeps import pipeline as P
+    from sweeps import results as P
 
     cfg = small_cfg(make_cfg)
     assert cfg.grid.threads is None
     for cpus, threads in (({3}, 1), ({0, 1}, 2), (set(range(16)), P.MAX_THREADS)):
         monkeypatch.setattr(P.os, "sched_getaffinity", lambda _, cpus=cpus: cpus, raising=False)
-        assert P.settings(cfg)["threads"] == threads
+        assert P.settings(cfg).threads == threads
     cfg.grid.threads = 3  # asked for: as asked
-    assert P.settings(cfg)["threads"] == 3
+    assert P.settings(cfg).threads == 3
 
 
 @pytest.mark.slow
@@ -170,7 +170,8 @@ def test_chunks_in_parallel_processes_give_the_same_results(make_cfg, tmp_path):
 def test_the_returns_file_is_what_pandas_writes(tmp_path):
     import pyarrow as pa
 
-    from sweeps.pipeline import Sweep, returns_table
+    from sweeps.results import Sweep
+    from sweeps.run import returns_table
 
     rng = np.random.default_rng(4)
     dates = pd.bdate_range("2020-01-01", periods=50, name="date")
@@ -188,7 +189,7 @@ def test_the_returns_file_is_what_pandas_writes(tmp_path):
 def test_a_failed_write_beside_the_statistics_fails_the_run_and_nothing_is_written_after(
     make_cfg, tmp_path, monkeypatch
 ):
-    import sweeps.pipeline as P
+    import sweeps.run as P
 
     def disk_full(sweep, folder):  # the results' writer runs on a thread beside the statistics
         raise OSError(28, "No space left on device")

@@ -13,8 +13,10 @@ from arch.bootstrap import SPA, StepM
 from hydra import compose, initialize_config_dir
 
 from analysis.verdict import Verdict, sentence
+from core.data import load_market
+from core.plan import make_plan
+from core.simulation import benchmark_portfolios
 from pipeline.run import run
-from sweeps.pipeline import benchmark_portfolios
 from tests.conftest import CONF
 from tests.sweeps.test_grid_run import small_cfg
 
@@ -30,7 +32,8 @@ def grid(compose_cfg, tmp_path_factory):
     summary = json.loads((results / "summary.json").read_text())
     table = pd.read_parquet(results / "grid_results.parquet")
     returns = pd.read_parquet(out / "grid_data" / "grid_returns.parquet")
-    sixty = benchmark_portfolios(cfg, None, pd.DatetimeIndex(returns.index))["sixty_forty"].returns
+    bench = benchmark_portfolios(make_plan(cfg), load_market(cfg), pd.DatetimeIndex(returns.index))
+    sixty = bench["sixty_forty"].returns
     return cfg, results, summary, table, returns, sixty.to_numpy()
 
 
@@ -118,17 +121,16 @@ def test_the_terminal_prints_the_verdict_first(make_cfg, tmp_path, capsys):
 def test_a_grid_in_one_process_computes_spa_chunk_by_chunk_as_arch_would(compose_cfg):
     """`simulate` on threads fills `Resampled` as the chunks run: arch's SPA and StepM on x − 60/40."""
     from analysis.search_tests import superiority
-    from pipeline.data import load_market
-    from sweeps.pipeline import settings, simulate, validate
+    from core.data import load_market
+    from sweeps.run import simulate, validate
 
     cfg = small_cfg(compose_cfg, "grid.bootstrap.samples=300", "grid.bootstrap.block=10", "grid.chunk_size=5")
-    spec, _, plans, _ = validate(cfg)
+    spec, _, plans, _, opts, _ = validate(cfg)
     market = load_market(cfg)
-    _, returns, dates, _, _, resampled = simulate(cfg, spec, plans, market)
+    _, returns, dates, _, _, resampled = simulate(cfg, spec, plans, market, opts)
     assert len(plans) > 5 and resampled is not None  # several chunks, each added on its thread
-    opts = settings(cfg)
-    assert resampled.ready(opts["boot_samples"], round(opts["boot_block"]), opts["boot_seed"], len(dates))
-    sixty = benchmark_portfolios(cfg, market, dates)["sixty_forty"].returns.to_numpy()
+    assert resampled.ready(opts.boot_samples, round(opts.boot_block), opts.boot_seed, len(dates))
+    sixty = benchmark_portfolios(make_plan(cfg), market, dates)["sixty_forty"].returns.to_numpy()
     got = resampled.against(returns, sixty)
     spa = SPA(-sixty, -returns, block_size=10, reps=300, seed=0)
     spa.compute()

@@ -126,7 +126,7 @@ def test_bootstrap_is_deterministic_for_a_seed():
 
 
 def test_statistics_summed_block_of_configurations_by_block_equal_the_whole_to_the_last_bit():
-    """How a merged grid too large to hold twice is measured (`sweeps.pipeline.luck`): the same bits."""
+    """How a merged grid too large to hold twice is measured (`sweeps.run.luck`): the same bits."""
     x = noise(1001, 37, 11)
     x[:, 3] = x[:, 4]  # twins: ties stay ties
     parts = [x[:, lo : lo + 10] for lo in range(0, 37, 10)]  # blocks of 10, 10, 10 and 7 columns

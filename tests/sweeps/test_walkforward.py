@@ -10,7 +10,7 @@ import pytest
 
 from backtest.metrics import performance
 from common.errors import ConfigError
-from pipeline.plan import make_plan
+from core.plan import make_plan
 from sweeps.evaluate import Evaluator, config_plan
 from sweeps.walkforward import walk_forward, window_scores, windows
 
@@ -138,18 +138,19 @@ def test_the_out_of_sample_record_is_judged_against_each_benchmark_on_its_own_da
 def test_windows_that_cannot_fit_and_unknown_modes_are_refused_before_any_simulation():
     from common.checks import BadValue
     from pipeline import api
-    from sweeps.pipeline import check_walk_forward, validate
+    from sweeps.results import settings
+    from sweeps.run import check_walk_forward, validate
 
     days = pd.bdate_range("2020-01-01", periods=500)
     cfg = api.compose(None, ["grid.walk_forward.train_days=100000"], experiment="wedge_grid")
     with pytest.raises(ConfigError) as err:
-        check_walk_forward(cfg, days)
+        check_walk_forward(cfg, days, settings(cfg))
     assert err.value.key == "grid.walk_forward.train_days" and "backtest's 500 days" in str(err.value)
     fits = api.compose(None, ["grid.walk_forward.train_days=400", "grid.walk_forward.test_days=100"],
                        experiment="wedge_grid")  # fmt: skip
-    check_walk_forward(fits, days)  # 400 + 100 = 500: fits exactly
+    check_walk_forward(fits, days, settings(fits))  # 400 + 100 = 500: fits exactly
     with pytest.raises(ConfigError):
-        check_walk_forward(fits, days[:499])
+        check_walk_forward(fits, days[:499], settings(fits))
     rollin = api.compose(None, ["grid.walk_forward.mode=rollin"], experiment="wedge_grid")
     with pytest.raises(BadValue, match="Did you mean `rolling`") as err:
         validate(rollin)  # before the data is loaded

@@ -7,6 +7,7 @@ import mlflow
 import pytest
 
 import pipeline.run as pr
+import single.run as sr
 from common.errors import ConfigError
 
 
@@ -21,7 +22,7 @@ def test_backtest_that_raises_leaves_a_failed_run(make_cfg, tmp_path, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(pr, "simulate_all", boom)
+    monkeypatch.setattr(sr, "simulate_all", boom)
     with pytest.raises(RuntimeError, match="simulated bug"):
         pr.run(make_cfg(f"tracking.uri={uri}"), output_dir=tmp_path / "out", echo=False)
     df = store_runs(uri)

@@ -5,7 +5,7 @@ and set only what differs. Hydra checks every value against these types as it co
 or ``backtest.engine=rustt`` is refused there, naming the key), and a key the schema does not have is a
 typo, answered with the keys that exist (`pipeline.cli`). What a type cannot say (a date that exists, a
 non-empty name, a choice, a range) `check` says for these sections, with `common.checks`, before any
-work; the rooms check their own parameters with the same primitives (`pipeline.plan.make_plan` runs all).
+work; the rooms check their own parameters with the same primitives (`core.plan.make_plan` runs all).
 
 Registered when the `pipeline` package is imported (`pipeline/__init__.py`), before any composition.
 """

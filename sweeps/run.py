@@ -20,15 +20,14 @@ import contextlib
 import hashlib
 import json
 import multiprocessing as mp
-import os
 import sys
 import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,23 +36,24 @@ import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 from threadpoolctl import threadpool_limits
 
-from analysis.search_tests import Resampled, Superiority, superiority
-from analysis.verdict import Comparison, Verdict, compare_each, sentence
+from analysis.search_tests import Resampled, superiority
+from analysis.verdict import compare_each, sentence
 from backtest.engine import import_engine
 from backtest.metrics import METRICS, YEAR, describe
-from common import checks
+from common import checks, progress
 from common.errors import ConfigError, UserError
-from pipeline.backtest import STRATEGY, PortfolioResult, backtest
-from pipeline.data import load_market
-from pipeline.plan import Plan, check_windows, make_plan
+from core.data import load_market
+from core.plan import Plan, check_windows, make_plan
+from core.simulation import PortfolioResult, benchmark_portfolios
 from report.render import Helper, can_fork
 from sweeps import grid as G
-from sweeps import progress, search
+from sweeps import search
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, Prepared, config_plan
 from sweeps.report import render
+from sweeps.results import PRIMARY, Against, GridSettings, Luck, Sweep, settings
 from sweeps.visuals import parameters, prepare_png, start_png, write_grid_report
-from sweeps.walkforward import CHOOSERS, MODES, WalkForward, against, verdict_metrics, walk_forward
+from sweeps.walkforward import against, verdict_metrics, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
 from tracking.tracked import Outcome, base_tags, execute, job_overrides
@@ -67,79 +67,6 @@ DATA = "grid_data"
 #: block (a fresh 50 MB array costs ~0.1 s of page faults here), and a merged grid's GBs never twice.
 LUCK_BLOCK = 250
 CHUNK_META = "grid_chunk.json"
-
-
-@dataclass(frozen=True)
-class Sweep:
-    """A simulated grid (whole or one chunk).
-
-    Attributes:
-        table: One row per configuration (index ``config``): its parameter values, then its metrics.
-        returns: Daily returns, days × configurations (columns in `table` order).
-        dates: The evaluation days.
-        cash_returns: Daily T-bill returns on those days.
-        n_grid: Configurations in the full grid.
-        skipped: Configurations refused by validation (e.g. z_exit above z_entry) and why.
-        n_simulated: Distinct portfolios simulated.
-        seconds: Wall time of the simulation.
-        resampled: SPA's resampled statistics of every configuration, computed on the simulation
-            threads as the chunks ran (`analysis.search_tests.Resampled`); None: computed at the end.
-    """
-
-    table: pd.DataFrame
-    returns: np.ndarray
-    dates: pd.DatetimeIndex
-    cash_returns: np.ndarray
-    n_grid: int
-    skipped: dict[int, str]
-    n_simulated: int
-    seconds: float
-    resampled: Resampled | None = None
-
-
-#: `grid.threads` when null: a third thread was slower here (its GIL-bound share, ~40%, is the limit).
-MAX_THREADS = 2
-
-
-def default_threads() -> int:
-    """``grid.threads=null``: the CPUs this process may run on (taskset, a cgroup), at most `MAX_THREADS`."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(MAX_THREADS, cpus))
-
-
-def settings(cfg: DictConfig) -> dict[str, Any]:
-    """Statistics settings from ``grid`` (defaults: `pipeline.schema.GridConfig`), validated."""
-    node, wf, boot = cfg.grid, cfg.grid.walk_forward, cfg.grid.bootstrap
-    out = {
-        "metric": str(checks.choice("grid.select_metric", node.select_metric, CHOOSERS)),
-        "top_k": checks.whole("grid.top_k", node.top_k, lo=0, fix="child MLflow runs, e.g. 5."),
-        "n_jobs": checks.whole("grid.n_jobs", node.n_jobs, lo=1, fix="processes, e.g. 2 on 2 cores."),
-        "threads": default_threads()
-        if node.threads is None
-        else checks.whole("grid.threads", node.threads, lo=1, fix="threads, e.g. 2 on 2 cores, or null."),
-        "pbo_blocks": checks.whole("grid.pbo_blocks", node.pbo_blocks, lo=2, hi=20, fix="16 is usual."),
-        "boot_samples": checks.whole(
-            "grid.bootstrap.samples", boot.samples, lo=1, fix="e.g. 1000 resamples."
-        ),
-        "boot_block": checks.number(
-            "grid.bootstrap.block", boot.block, lo=1, fix="a mean block length in trading days, e.g. 21."
-        ),
-        "boot_seed": checks.whole("grid.bootstrap.seed", boot.seed, lo=0),
-        "wf_train": checks.whole(
-            "grid.walk_forward.train_days", wf.train_days, lo=2, fix="trading days, e.g. 756 (3 years)."
-        ),
-        "wf_test": checks.whole(
-            "grid.walk_forward.test_days", wf.test_days, lo=1, fix="trading days, e.g. 252 (1 year)."
-        ),
-        "wf_mode": str(checks.choice("grid.walk_forward.mode", wf.mode, MODES)),
-    }
-    if out["pbo_blocks"] % 2:
-        raise ConfigError(
-            f"must be an even number from 2 to 20, got {out['pbo_blocks']}.",
-            key="grid.pbo_blocks",
-            hint="16 is usual.",
-        )
-    return out
 
 
 def check_values(spec: G.GridSpec, base: Plan) -> None:
@@ -170,7 +97,7 @@ def check_values(spec: G.GridSpec, base: Plan) -> None:
 
 
 def check_grid_windows(plans: dict[int, Plan], index: pd.DatetimeIndex) -> None:
-    """`pipeline.plan.check_windows` on every configuration: the windows too long for the data, listed.
+    """`core.plan.check_windows` on every configuration: the windows too long for the data, listed.
 
     Raises:
         ConfigError: Listing each window that is not shorter than the data; nothing runs.
@@ -190,16 +117,15 @@ def check_grid_windows(plans: dict[int, Plan], index: pd.DatetimeIndex) -> None:
         )
 
 
-def check_walk_forward(cfg: DictConfig, index: pd.DatetimeIndex) -> None:
+def check_walk_forward(cfg: DictConfig, index: pd.DatetimeIndex, opts: GridSettings) -> None:
     """Refuse walk-forward windows longer than the backtest's days, before anything is simulated.
 
     Raises:
         ConfigError: Naming ``grid.walk_forward.train_days``, the days there are and a fit.
     """
-    opts = settings(cfg)
     first, last = pd.Timestamp(cfg.data.start or index[0]), pd.Timestamp(cfg.data.end or index[-1])
     days = index[(index >= first) & (index <= last)]
-    train, test = opts["wf_train"], opts["wf_test"]
+    train, test = opts.wf_train, opts.wf_test
     if train + test > len(days):
         span = f" ({days[0].date()} to {days[-1].date()})" if len(days) else ""
         raise ConfigError(
@@ -211,22 +137,38 @@ def check_walk_forward(cfg: DictConfig, index: pd.DatetimeIndex) -> None:
         )
 
 
-def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[int, str]]:
+class Checked(NamedTuple):
+    """A grid validated before any data is loaded (`validate`): what the rest of its run reads.
+
+    Attributes:
+        spec: The grid (`sweeps.grid.GridSpec`).
+        base: The base config's plan (`core.plan.make_plan`, made once a run).
+        plans: Each configuration's plan by id (this job's chunk; empty for a search).
+        skipped: Configurations refused alone, by id, and why.
+        opts: The grid's settings (`sweeps.results.settings`, parsed once a run).
+        hunt: A search's settings (`sweeps.search.options`), or None for every configuration.
+    """
+
+    spec: G.GridSpec
+    base: Plan
+    plans: dict[int, Plan]
+    skipped: dict[int, str]
+    opts: GridSettings
+    hunt: search.SearchOptions | None = None
+
+
+def validate(cfg: DictConfig) -> Checked:
     """Validate the grid and build each configuration's plan, before any data is loaded.
 
     Configurations the signal or allocation refuses (e.g. ``z_exit > z_entry``) are skipped and
     reported; a grid with none left is an error.
-
-    Returns:
-        The grid, the base plan, plans by configuration id (this job's chunk), skipped ids and why.
     """
     spec = G.parse(cfg)
     base = make_plan(cfg)
-    settings(cfg)
+    opts = settings(cfg)
     check_values(spec, base)
     if search.searching(cfg):  # a search plans its configurations as it asks for them (sweeps/search.py)
-        search.options(cfg, spec)
-        return spec, base, {}, {}
+        return Checked(spec, base, {}, {}, opts, search.options(cfg, spec))
     configs = G.expand(spec)
     lo, hi = (
         (0, len(configs)) if spec.chunk is None else G.chunk_bounds(len(configs), spec.n_chunks, spec.chunk)
@@ -246,15 +188,15 @@ def validate(cfg: DictConfig) -> tuple[G.GridSpec, Plan, dict[int, Plan], dict[i
             key=f"grid.params.{first_error.key or ''}".rstrip("."),
             hint="fix the value lists in grid.params.",
         )
-    return spec, base, plans, skipped
+    return Checked(spec, base, plans, skipped, opts)
 
 
 def simulate(
-    cfg: DictConfig, spec: G.GridSpec, plans: dict[int, Plan], market, *, bar=None
+    cfg: DictConfig, spec: G.GridSpec, plans: dict[int, Plan], market, opts: GridSettings, *, bar=None
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray, int, Resampled | None]:
     """Simulate configurations chunk by chunk, `grid.threads` at a time, or in `grid.n_jobs` processes.
 
-    `bar` is the run's progress bar (`sweeps.progress`, told each stage); None: no bar. On threads,
+    `bar` is the run's progress bar (`common.progress`, told each stage); None: no bar. On threads,
     a whole grid's SPA statistics are computed chunk by chunk beside the simulation (`Resampled`).
 
     Returns:
@@ -263,8 +205,7 @@ def simulate(
     """
     ids = sorted(plans)
     chunks = G.batches(ids, spec.chunk_size)
-    opts = settings(cfg)
-    n_jobs = opts["n_jobs"]
+    n_jobs = opts.n_jobs
     resampled = None
     bar = bar if bar is not None else progress.open_bar(len(ids), enabled=False)
     progress.stage(bar, "loading the engine")
@@ -278,9 +219,9 @@ def simulate(
         progress.stage(bar, "simulating")
         if spec.chunk is None:  # a whole grid: concluded here, SPA included
             resampled = Resampled(
-                len(ids), reps=opts["boot_samples"], block=round(opts["boot_block"]), seed=opts["boot_seed"]
+                len(ids), reps=opts.boot_samples, block=round(opts.boot_block), seed=opts.boot_seed
             )
-        results = threaded_batches(ev, plans, chunks, opts["threads"], resampled)
+        results = threaded_batches(ev, plans, chunks, opts.threads, resampled)
     batches: list[Batch] = []
     for done, batch in enumerate(results, 1):
         batches.append(batch)
@@ -413,8 +354,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
     Returns:
         The summary metrics (best configuration's metrics, DSR, PBO, ...), as logged on the parent run.
     """
-    spec, base, plans, skipped = validate(cfg)
-    hunt = search.options(cfg, spec) if search.searching(cfg) else None
+    spec, base, plans, skipped, opts, hunt = validate(cfg)
     # on screen before the data and vectorbt load (a search draws its own bar)
     bar = progress.open_bar(len(plans), enabled=echo and hunt is None)
 
@@ -423,7 +363,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         market = load_market(cfg)
         G.check_size(spec, len(market.frame), len(base.sleeves), None if hunt is None else hunt.n_trials)
         check_grid_windows(plans or search.probes(spec, base), market.frame.index)
-        check_walk_forward(cfg, market.frame.index)
+        check_walk_forward(cfg, market.frame.index, opts)
         if hunt is not None:
             search.check_folder(hunt, Path(output_dir))
         return market, market
@@ -432,7 +372,8 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         nonlocal skipped
         t0 = time.perf_counter()
         if hunt is None:
-            table, returns, dates, cash_r, n_sim, resampled = simulate(cfg, spec, plans, market, bar=bar)
+            ran = simulate(cfg, spec, plans, market, opts, bar=bar)
+            table, returns, dates, cash_r, n_sim, resampled = ran
         else:  # the configurations an Optuna search evaluated, then as a grid's
             found = search.run(
                 hunt,
@@ -454,9 +395,10 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         sweep = Sweep(table, returns, dates, cash_r, spec.size, skipped, n_sim, seconds, resampled)
         results.mkdir(parents=True, exist_ok=True)
         if hunt is not None:
-            return search.annotate(conclude(cfg, sweep, results, market, helper), found, hunt, spec.size)
+            concluded = conclude(cfg, sweep, results, market, base, opts, helper)
+            return search.annotate(concluded, found, hunt, spec.size)
         if spec.chunk is None:
-            return conclude(cfg, sweep, results, market, helper)
+            return conclude(cfg, sweep, results, market, base, opts, helper)
         write_sweep(sweep, results)
         meta = {
             "sweep_id": sweep_id(cfg),
@@ -468,7 +410,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
             "skipped": {str(k): v for k, v in skipped.items()},
         }
         (results / CHUNK_META).write_text(json.dumps(meta, indent=1))
-        return _finish_chunk(cfg, sweep, meta, market)
+        return _finish_chunk(cfg, sweep, meta, market, opts)
 
     kind = "grid" if spec.chunk is None else f"grid-chunk{spec.chunk}"
     name = run_name(f"{cfg.strategy.name}-{kind}", job_overrides())
@@ -478,7 +420,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
     try:
         if helper is not None and hunt is None:
             columns = param_columns(spec, sorted(plans))
-            prepare_png(helper, Path(output_dir) / "results", cfg, columns, settings(cfg)["metric"])
+            prepare_png(helper, Path(output_dir) / "results", cfg, columns, opts.metric)
         return execute(cfg, name, Path(output_dir), load, compute, echo=echo)
     finally:
         bar.close()  # also when the data refuses the grid: the error below a finished bar
@@ -546,64 +488,13 @@ def read_days(folder: Path) -> tuple[pd.DatetimeIndex, np.ndarray]:
     return pd.DatetimeIndex(r.index), r["cash_return"].to_numpy()
 
 
-#: The benchmark a grid's verdict is drawn against unless ``verdict.primary`` names another.
-PRIMARY = "sixty_forty"
-
-
-@dataclass(frozen=True)
-class Against:
-    """The sweep against the primary benchmark on the same days: the search counted.
-
-    Attributes:
-        benchmark: The benchmark's key (``sixty_forty``).
-        spa: Hansen's SPA and Romano-Wolf StepM over every configuration's active returns.
-        deflated: The deflated Sharpe of the best configuration's active returns (its information
-            ratio; trials: every configuration).
-        sharpe_gap: The best configuration's Sharpe minus the benchmark's (annualised, excess of T-bill).
-    """
-
-    benchmark: str
-    spa: Superiority
-    deflated: S.Deflated
-    sharpe_gap: float
-
-    def verdict(self) -> Verdict:
-        """The search's verdict: SPA's consistent p, every configuration counted (no interval)."""
-        return Verdict(
-            self.benchmark,
-            "Sharpe",
-            self.sharpe_gap,
-            p_value=self.spa.p_consistent,
-            ci=None,
-            trials=self.spa.trials,
-            test=self.spa.test,
-        )
-
-
-@dataclass(frozen=True)
-class Luck:
-    """The overfitting statistics of a sweep, and the sweep against its benchmark.
-
-    ``verdicts``: the best configuration over the whole window against each benchmark of ``verdict``
-    (`analysis.verdict.compare`, as a single run's verdict: the search not counted), the primary first.
-    """
-
-    best: int
-    deflated: S.Deflated
-    overfit: S.Overfitting | None
-    ci: tuple[float, float]
-    wf: WalkForward | None
-    against: Against | None = None
-    verdicts: dict[str, Comparison] = field(default_factory=dict)
-
-
 def best_config(table: pd.DataFrame, metric: str) -> int:
     """The id of the configuration with the highest `metric` (NaN lowest; the first of ties)."""
     vals = table[metric].to_numpy(dtype=float)
     return int(table.index[int(np.nanargmax(np.where(np.isnan(vals), -np.inf, vals)))])
 
 
-def luck(sweep: Sweep, opts: dict[str, Any], bench: tuple[str, np.ndarray] | None = None) -> Luck:
+def luck(sweep: Sweep, opts: GridSettings, bench: tuple[str, np.ndarray] | None = None) -> Luck:
     """Choose the best configuration by the selection metric and measure how much of it is luck.
 
     Args:
@@ -612,14 +503,14 @@ def luck(sweep: Sweep, opts: dict[str, Any], bench: tuple[str, np.ndarray] | Non
         bench: The primary benchmark's key and daily returns on the sweep's days: the sweep against it
             (SPA, StepM, the deflated active Sharpe: `Against`); None: not measured.
     """
-    pos = sweep.table.index.get_loc(best_config(sweep.table, opts["metric"]))
+    pos = sweep.table.index.get_loc(best_config(sweep.table, opts.metric))
     n = sweep.returns.shape[1]
     srs, sums = np.empty(n), []
     for lo in range(0, n, LUCK_BLOCK):  # a block of configurations at a time: a merged grid's are GBs
         # row-major whatever the returns' layout (a merge's differs from a run's): the same sums
         excess = np.subtract(sweep.returns[:, lo : lo + LUCK_BLOCK], sweep.cash_returns[:, None], order="C")
         srs[lo : lo + LUCK_BLOCK] = S.per_period_sharpe(excess)
-        sums.append(S.block_sums(excess, opts["pbo_blocks"]))
+        sums.append(S.block_sums(excess, opts.pbo_blocks))
     best = sweep.returns[:, pos] - sweep.cash_returns
     against = None if bench is None else versus(sweep, opts, pos, *bench)
     dsr = S.deflated_from(srs, best, pos)
@@ -628,25 +519,25 @@ def luck(sweep: Sweep, opts: dict[str, Any], bench: tuple[str, np.ndarray] | Non
         s1, s2 = (np.hstack([x[i] for x in sums]) for i in (0, 1))
         overfit = S.pbo_from_sums(s1, s2, sums[0][2])
     ci = S.bootstrap_sharpe_ci(
-        best, samples=opts["boot_samples"], mean_block=opts["boot_block"], seed=opts["boot_seed"]
+        best, samples=opts.boot_samples, mean_block=opts.boot_block, seed=opts.boot_seed
     )
     wf = None
-    if opts["wf_train"] + opts["wf_test"] <= len(sweep.dates):
+    if opts.wf_train + opts.wf_test <= len(sweep.dates):
         wf = walk_forward(
             sweep.returns,
             sweep.cash_returns,
             sweep.dates,
             sweep.table.index.to_numpy(),
-            train_days=opts["wf_train"],
-            test_days=opts["wf_test"],
-            mode=opts["wf_mode"],
-            metric=opts["metric"],
+            train_days=opts.wf_train,
+            test_days=opts.wf_test,
+            mode=opts.wf_mode,
+            metric=opts.metric,
             in_sample=pos,  # the results table's best by the same metric: the same configuration
         )
     return Luck(int(sweep.table.index[pos]), dsr, overfit, ci, wf, against)
 
 
-def versus(sweep: Sweep, opts: dict[str, Any], pos: int, name: str, bench: np.ndarray) -> Against:
+def versus(sweep: Sweep, opts: GridSettings, pos: int, name: str, bench: np.ndarray) -> Against:
     """The sweep against benchmark `name` (daily returns `bench` on its days): SPA, StepM, deflated IR.
 
     SPA and StepM resample with the grid's bootstrap settings (``grid.bootstrap``: resamples, mean
@@ -662,7 +553,7 @@ def versus(sweep: Sweep, opts: dict[str, Any], pos: int, name: str, bench: np.nd
             srs[lo : lo + LUCK_BLOCK] = S.per_period_sharpe(active)
             yield active
 
-    reps, block, seed = opts["boot_samples"], round(opts["boot_block"]), opts["boot_seed"]
+    reps, block, seed = opts.boot_samples, round(opts.boot_block), opts.boot_seed
     r = sweep.resampled
     if r is not None and r.ready(reps, block, seed, len(bench)):  # computed as the chunks ran
         spa = r.against(sweep.returns, bench)
@@ -742,6 +633,7 @@ def finish(
     Tracked as `run_grid` tracks one: statistics, results folder, MLflow parent run, terminal summary.
     `helper` draws the report's PNG (see `conclude`).
     """
+    base, opts = make_plan(cfg), settings(cfg)
 
     def load():
         market = load_market(cfg)
@@ -749,42 +641,49 @@ def finish(
 
     def compute(market, results: Path):
         results.mkdir(parents=True, exist_ok=True)
-        return conclude(cfg, sweep, results, market, helper)
+        return conclude(cfg, sweep, results, market, base, opts, helper)
 
     name = run_name(f"{cfg.strategy.name}-grid", [])
     return execute(cfg, name, Path(folder), load, compute, echo=echo, rerun=rerun)
 
 
-def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helper | None = None):
+def conclude(
+    cfg: DictConfig,
+    sweep: Sweep,
+    results: Path,
+    market,
+    base: Plan,
+    opts: GridSettings,
+    helper: Helper | None = None,
+):
     """Statistics, results folder and terminal summary of a whole sweep; its top k as child runs.
 
+    `base` is the base config's plan (its benchmarks, costs and verdict), `opts` the grid's settings;
     `helper` draws the PNG if given (`report.render.Helper`, started before the data loaded).
 
     Returns:
         A `tracking.tracked.Outcome`.
     """
-    opts = settings(cfg)
     # the PNG needs only the table and the best: drawn beside this process while the rest is computed
-    best = best_config(sweep.table, opts["metric"])
-    png = start_png(results, cfg, sweep, opts["metric"], best, helper)
+    best = best_config(sweep.table, opts.metric)
+    png = start_png(results, cfg, sweep, opts.metric, best, helper)
     # the results and daily returns are written by a thread meanwhile: Arrow's writer and numpy's
     # reductions in the statistics release the GIL, so the two share the cores
     writer = ThreadPoolExecutor(1, thread_name_prefix="write_sweep")
     try:
         wrote = writer.submit(write_sweep, sweep, results)
-        portfolios = benchmark_portfolios(cfg, market, sweep.dates)
-        lk = luck(sweep, opts, primary(cfg, portfolios))
+        portfolios = benchmark_portfolios(base, market, sweep.dates)  # on their own, once
+        lk = luck(sweep, opts, primary(base, portfolios))
         metrics = summary_metrics(sweep, lk)
         bench = benchmarks(portfolios)
         metrics |= {f"{name}.{k}": v for name, m in bench.items() for k, v in m.items()}
-        plan = make_plan(cfg)
         cash = pd.Series(sweep.cash_returns, index=sweep.dates)
         returns = {name: p.returns for name, p in portfolios.items()}
         chosen = pd.Series(sweep.returns[:, sweep.table.index.get_loc(lk.best)], index=sweep.dates)
-        lk = replace(lk, verdicts=compare_each(chosen, returns, cash, plan.verdict, plan.verdict_settings))
+        lk = replace(lk, verdicts=compare_each(chosen, returns, cash, base.verdict, base.verdict_settings))
         metrics |= best_verdict_metrics(lk)
         if lk.wf is not None:  # out of sample against the benchmarks, on the same days
-            wf = against(lk.wf, returns, cash, plan.verdict, plan.verdict_settings)
+            wf = against(lk.wf, returns, cash, base.verdict, base.verdict_settings)
             lk = replace(lk, wf=wf)
             metrics |= verdict_metrics(wf)
         wrote.result()
@@ -804,7 +703,7 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
     finally:
         writer.shutdown()  # waits for the writes: nothing is left half-written behind an error
     write_grid_report(results, cfg, sweep, lk, opts, portfolios, png=png)
-    top = sweep.table.sort_values(opts["metric"], ascending=False, na_position="last").head(opts["top_k"])
+    top = sweep.table.sort_values(opts.metric, ascending=False, na_position="last").head(opts.top_k)
     swept = parameters(sweep.table)
     children = [
         {
@@ -821,18 +720,9 @@ def conclude(cfg: DictConfig, sweep: Sweep, results: Path, market, helper: Helpe
     return Outcome(metrics, render(cfg, sweep, lk, opts, bench), tags, children)
 
 
-def benchmark_portfolios(cfg: DictConfig, market, dates: pd.DatetimeIndex) -> dict[str, PortfolioResult]:
-    """The config's benchmarks (60/40, buy-and-hold) simulated on the grid's days and costs."""
-    market = market if market is not None else load_market(cfg)
-    result = backtest(make_plan(cfg), market, start=cfg.data.start, end=cfg.data.end)
-    return {
-        name: p for name, p in result.portfolios.items() if name != STRATEGY and p.value.index.equals(dates)
-    }
-
-
-def primary(cfg: DictConfig, portfolios: dict[str, PortfolioResult]) -> tuple[str, np.ndarray] | None:
-    """The primary benchmark (``verdict.primary``, else `PRIMARY`) and its daily returns, if it ran."""
-    name = str(OmegaConf.select(cfg, "verdict.primary", default=PRIMARY))
+def primary(plan: Plan, portfolios: dict[str, PortfolioResult]) -> tuple[str, np.ndarray] | None:
+    """The primary benchmark (``verdict.primary``: the plan's first, else `PRIMARY`) and its daily returns."""
+    name = plan.verdict[0] if plan.verdict else PRIMARY
     p = portfolios.get(name)
     return None if p is None else (name, p.returns.to_numpy(dtype=float))
 
@@ -855,9 +745,9 @@ def _numeric(row: pd.Series) -> dict[str, float]:
     }
 
 
-def _finish_chunk(cfg, sweep: Sweep, meta: dict, market):
+def _finish_chunk(cfg, sweep: Sweep, meta: dict, market, opts: GridSettings):
     """The outcome of one chunk of a scaled-out grid: its best, for the multirun's leaderboard."""
-    best = sweep.table[settings(cfg)["metric"]]
+    best = sweep.table[opts.metric]
     metrics = {
         "n_configs": float(len(sweep.table)),
         "configs_per_second": len(sweep.table) / sweep.seconds if sweep.seconds > 0 else float("nan"),

@@ -15,15 +15,15 @@ from analysis.verdict import sentence
 from backtest.engine import INIT_CASH
 from backtest.metrics import METRICS, RELATIVE
 from common.errors import ConfigError
+from core.plan import Plan
+from core.simulation import STRATEGY, RunResult
 from market.types import MarketData
 from market.vintage import vintage_lines
-from pipeline.backtest import STRATEGY, RunResult
-from pipeline.plan import Plan
-from pipeline.report import stats_frame
 from report import allocation_charts as ac
 from report import charts, event_charts, tearsheet
 from report.render import ChartJob, Pending, job, render, start
 from signals.base import SignalOutput
+from single.summary import stats_frame
 from tracking.lineage import git_commit
 
 SIGNAL_PLOT_COLUMNS = ("MOVE", "VIX")
@@ -223,7 +223,7 @@ def signal_charts(
 
 
 def headline_cells(result: RunResult) -> pd.DataFrame:
-    """The terminal table's numbers (`pipeline.report.stats_frame`) as text, one row per metric label."""
+    """The terminal table's numbers (`single.summary.stats_frame`) as text, one row per metric label."""
     stats = stats_frame(result)
     registry = dict(METRICS) | {f"vs.{k}": m for k, m in RELATIVE.items()}
     cells = {registry[str(k)].label: [registry[str(k)].format(v) for v in row] for k, row in stats.iterrows()}

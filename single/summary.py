@@ -9,10 +9,10 @@ import pandas as pd
 from analysis.event_study import headline
 from analysis.verdict import sentence
 from backtest.metrics import METRICS, RELATIVE
+from core.plan import Plan
+from core.simulation import STRATEGY, RunResult
 from market.types import MarketData
 from market.vintage import last_dates_line, vintage_lines
-from pipeline.backtest import STRATEGY, RunResult
-from pipeline.plan import Plan
 
 
 def stats_frame(result: RunResult) -> pd.DataFrame:
@@ -129,7 +129,7 @@ def parts(plan: Plan) -> str:
     """The strategy's four parts, as the config groups name them (a mix shows what was mixed).
 
     >>> from pipeline.api import compose
-    >>> from pipeline.plan import make_plan
+    >>> from core.plan import make_plan
     >>> parts(make_plan(compose(None, ["allocation=graded", "rebalance=weekly"])))  # doctest: +SKIP
     'parts: signal=move_vix_wedge allocation=graded overlay=none rebalance=weekly (and on regime changes)'
     """

@@ -12,14 +12,16 @@ from analysis.verdict import Comparison, compare_each, scorecard
 from backtest import metrics as M
 from backtest.engine import INIT_CASH, simulate
 from common.errors import ConfigError, DataError
+from core.plan import Plan, check_windows
 from market.frame import tbill_price
 from market.types import MarketData
-from pipeline.plan import Plan, check_windows
 from signals.base import SignalOutput, first_decision
 from strategies.allocation import regime
 from strategies.rebalance import schedule
 
 STRATEGY = "strategy"
+#: The sleeves every portfolio holds a column of (equity, bonds and the T-bill cash).
+CORE_SLEEVES = ("equity", "bonds", "cash")
 
 
 @dataclass(frozen=True)
@@ -273,10 +275,9 @@ def prepare_inputs(
     check_windows(plan, market.frame.index)
     prices_all, signal, targets_all = decide(plan, market)
     regime_all = regime(plan.allocation, signal, prices_all)
-    bench_all = {name: rule(None, prices_all) for name, (rule, _) in plan.benchmarks.items()}
-    core = ("equity", "bonds", "cash")
+    bench_all = benchmark_targets(plan, prices_all)
     held = [targets_all, *bench_all.values()]
-    used = [c for c in prices_all.columns if c in core or any(t[c].abs().sum() > 0 for t in held)]
+    used = [c for c in prices_all.columns if c in CORE_SLEEVES or any(t[c].abs().sum() > 0 for t in held)]
     sources = [plan.sleeves[s] for s in used if plan.sleeves[s] in market.last_observed]
     ends = min((market.last_observed[c] for c in sources), default=None)
     idx = window(prices_all[used], start, end, ends)
@@ -306,12 +307,59 @@ def simulate_all(plan: Plan, market: MarketData, inputs: Inputs) -> RunResult:
     if signal is not None:  # the share of evaluated days on which the signal could decide
         ev = strat.value.index
         strat.metrics["signal_coverage"] = float(signal.covered.reindex(ev, fill_value=False).mean())
-    for name, (_, calendar) in plan.benchmarks.items():
-        bench = schedule(inputs.benchmark_targets[name], calendar=calendar, on_regime_change=False)
-        portfolios[name], engines[name] = run_portfolio(name, prices, bench, plan)
-        rel = M.relative(strat.metrics, portfolios[name].metrics, strat.returns, portfolios[name].returns)
+    for name, (bench, engine) in run_benchmarks(plan, prices, inputs.benchmark_targets).items():
+        portfolios[name], engines[name] = bench, engine
+        rel = M.relative(strat.metrics, bench.metrics, strat.returns, bench.returns)
         strat.metrics.update({f"vs_{name}.{k}": v for k, v in rel.items()})
     return RunResult(plan, market, prices, signal, portfolios, engines, inputs=inputs)
+
+
+def benchmark_targets(plan: Plan, prices_all: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each benchmark's daily target weights on the whole frame (its rule sees no signal)."""
+    return {name: rule(None, prices_all) for name, (rule, _) in plan.benchmarks.items()}
+
+
+def run_benchmarks(
+    plan: Plan, prices: pd.DataFrame, targets: dict[str, pd.DataFrame]
+) -> dict[str, tuple[PortfolioResult, str]]:
+    """Simulate each benchmark on `prices`' days and sleeves at the plan's costs: (portfolio, engine) by name.
+
+    Args:
+        plan: The run's plan (its benchmarks, lag and costs: benchmarks pay the strategy's costs).
+        prices: Sleeve prices on the evaluation window (`prepare_inputs`).
+        targets: Each benchmark's targets (`benchmark_targets`), on the whole frame or the window.
+    """
+    out = {}
+    for name, (_, calendar) in plan.benchmarks.items():
+        wanted = targets[name].reindex(columns=prices.columns).loc[prices.index]
+        decisions = schedule(wanted, calendar=calendar, on_regime_change=False)
+        out[name] = run_portfolio(name, prices, decisions, plan)
+    return out
+
+
+def benchmark_portfolios(
+    plan: Plan, market: MarketData, dates: pd.DatetimeIndex
+) -> dict[str, PortfolioResult]:
+    """The plan's benchmarks (60/40, buy-and-hold, ...) simulated on their own, evaluated on `dates`.
+
+    No signal and no strategy are computed: the benchmarks hold the core sleeves and their own at the
+    plan's costs, on the window that ends on `dates`' last day and starts `plan.lag` days before its first
+    (the first decision's days, as `prepare_inputs` cuts a single run's window); each equals the single
+    run's benchmark whose evaluation days are `dates`.
+
+    Args:
+        plan: The run's plan.
+        market: The market data.
+        dates: The evaluation days (a grid's `Sweep.dates`: the portfolios' value index).
+    """
+    prices_all = sleeve_prices(market.frame, plan.sleeves)
+    targets = benchmark_targets(plan, prices_all)
+    held = targets.values()
+    used = [c for c in prices_all.columns if c in CORE_SLEEVES or any(t[c].abs().sum() > 0 for t in held)]
+    days = prices_all.index
+    first, last = days.get_loc(dates[0]), days.get_loc(dates[-1])
+    prices = prices_all.iloc[max(first - plan.lag, 0) : last + 1][used]
+    return {name: p for name, (p, _) in run_benchmarks(plan, prices, targets).items()}
 
 
 def backtest(

@@ -16,8 +16,8 @@ from backtest.engine import Cost, check_costs
 from common import checks
 from common.checks import BadValue
 from common.errors import ConfigError
-from pipeline.schema import VerdictConfig, check_verdict
-from pipeline.schema import check as check_sections
+from core.schema import VerdictConfig, check_verdict
+from core.schema import check as check_sections
 from strategies.allocation import KEY as ALLOCATION_KEY
 from strategies.allocation import fixed
 from strategies.allocation import validate as validate_allocation

@@ -55,6 +55,9 @@ def start_mlflow_server(backend: str, artifacts: Path, port: int, log: Path) -> 
         stdout=open(log, "a"),  # noqa: SIM115 (closed with the process)
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # no job runner: MLflow 3.x starts eight huey consumers (each importing mlflow, ~25 s of CPU on two
+        # cores) for its GenAI jobs, which tracking never uses
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300

@@ -87,7 +87,11 @@ class Verdict:
 
     @property
     def outcome(self) -> Outcome:
-        """``beats`` only when the evidence allows it; ``trails`` when it points the other way."""
+        """``beats`` only when the evidence allows it; ``trails`` when its interval lies below zero.
+
+        A search's test (SPA, no interval) asks only whether the best beats the benchmark: a high p
+        says there is no evidence it does, not that the configurations trail, so it is never ``trails``.
+        """
         if self.ci is not None:
             lo, hi = self.ci
             if lo > 0:
@@ -95,11 +99,7 @@ class Verdict:
             if hi < 0:
                 return "trails"
             return "no_evidence"
-        if self.p_value < self.level:
-            return "beats"
-        if self.p_value > 1 - self.level:
-            return "trails"
-        return "no_evidence"
+        return "beats" if self.p_value < self.level else "no_evidence"
 
 
 def _signed(x: float) -> str:

@@ -83,7 +83,7 @@ def test_evidence_and_native_units_reach_the_json_page_and_mlflow_run(monitored,
     doc = json.loads((REPO / "monitor" / "evidence.json").read_text())  # monitor.evidence's default
     fam = doc["families"]["move_vix_wedge"]
     p = fam["spa_p.sixty_forty"]
-    head = "beats 60/40" if p < 0.05 else "trails 60/40" if p > 0.95 else "no evidence it beats 60/40"
+    head = "beats 60/40" if p < 0.05 else "no evidence it beats 60/40"  # SPA: never "trails"
     q = fam["event_best_q"]
     assert rows["move_vix_wedge"]["evidence"] == (
         f"{head} (SPA p {p:.2f}, {fam['configs']} configs); event q {'n/a' if q is None else f'{q:.2f}'}"

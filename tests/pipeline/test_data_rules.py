@@ -12,7 +12,8 @@ import pytest
 
 from common.errors import DataError
 from market.bundled import load
-from pipeline import api, outputs
+from pipeline import api
+from single import outputs
 from single.run import tags_of
 
 START = "2018-01-01"  # short windows keep these quick; the signal warms up on the whole history

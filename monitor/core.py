@@ -26,7 +26,7 @@ from core.plan import make_plan
 from core.simulation import decide
 from market.types import MarketData
 from monitor import evidence as evidence_file
-from monitor import report
+from monitor import view
 from monitor.changes import changes, exit_status, read_states, write_states
 from monitor.evidence import EvidenceFile
 from monitor.state import SignalState, assess
@@ -37,8 +37,7 @@ from tracking.background import TrackingError
 from tracking.lineage import run_name
 from tracking.mlflow_store import command_line
 from tracking.replay import run_config
-from tracking.tracked import Outcome, resync_hint
-from tracking.tracked import execute as tracked_execute
+from tracking.tracked import Outcome, resync_hint, run_tracked
 
 MONITOR = "+monitor=default"  # conf/monitor/default.yaml: the monitor's own settings
 
@@ -193,8 +192,8 @@ def details(states: Sequence[SignalState], evidence: EvidenceFile | None = None)
             "since": str(s.since.date()),
             "value": num(s.value),
             "value_name": s.value_name,
-            "reading": report.reading(s),
-            "thresholds_text": report.thresholds_native(s),
+            "reading": view.reading(s),
+            "thresholds_text": view.thresholds_native(s),
             "why": [{"condition": n, "holds": h, "reads": s.gauges.get(n)} for n, h in s.why],
             "evidence": None if evidence is None else evidence.of(s.name),
             "entry": None if s.thresholds is None else s.thresholds.entry,
@@ -229,16 +228,16 @@ def write(
 ) -> list[Path]:
     """The run folder: the table as text and CSV, the states as JSON, the chart as PNG, the HTML page."""
     results.mkdir(parents=True, exist_ok=True)
-    fig = report.chart(states, title=f"as of {states[0].as_of.date()}")
+    fig = view.chart(states, title=f"as of {states[0].as_of.date()}")
     png = png_bytes(fig, dpi=100)
     paths = {
         "monitor.txt": text + "\n",
         "monitor.json": json.dumps(details(states, evidence), indent=2),
-        "monitor.html": report.page(states, png, source=source, evidence=evidence),
+        "monitor.html": view.page(states, png, source=source, evidence=evidence),
     }
     for name, content in paths.items():
         (results / name).write_text(content)
-    report.rows(states, evidence).to_csv(results / "monitor.csv", index=False)
+    view.rows(states, evidence).to_csv(results / "monitor.csv", index=False)
     (results / "monitor.png").write_bytes(png)
     return [results / n for n in (*paths, "monitor.csv", "monitor.png")]
 
@@ -320,14 +319,14 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
         market, states = found
         diff = changes(previous, states)
         changed_only = diff if request.changed else None
-        text = report.table(states, source=market.source, changed=changed_only, evidence=proof)
+        text = view.table(states, source=market.source, changed=changed_only, evidence=proof)
         write(states, results, source=market.source, text=text, evidence=proof)
         write_states(state_dir, states)
         bar.close()
         status["code"] = exit_status(diff) if request.changed else 0
         metrics, tags = metrics_of(states, proof), tags_of(market, states, request.run_id, proof)
-        if echo and report.use_colour(sys.stdout):  # the log and report.txt keep the plain text
-            painted = report.table(
+        if echo and view.use_colour(sys.stdout):  # the log and report.txt keep the plain text
+            painted = view.table(
                 states, source=market.source, changed=changed_only, colour=True, evidence=proof
             )
             print(painted, flush=True)
@@ -340,7 +339,7 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     out = Path(folder) if folder is not None else _folder()
     name = run_name("monitor", args)
     try:
-        tracked_execute(_tracked_config(base, cfgs), name, out, load, compute, echo=echo, rerun=rerun)
+        run_tracked(_tracked_config(base, cfgs), name, out, load, compute, echo=echo, rerun=rerun)
     except TrackingError as err:  # the results and the state file are kept; the record waits for resync
         print(resync_hint(err, out), file=sys.stderr)
         return 3

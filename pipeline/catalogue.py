@@ -44,7 +44,7 @@ from report.charts import save_png
 from sweeps.results import GridSettings, settings
 from sweeps.run import DATA, RETURNS
 from tracking.lineage import run_name
-from tracking.tracked import Outcome, base_tags, execute
+from tracking.tracked import Outcome, base_tags, run_tracked
 
 GROUP = "catalogue"
 EXPERIMENT = "wedge_grid"  # the grid settings every family's grid runs with (its params replaced)
@@ -378,7 +378,7 @@ def run(argv: Sequence[str], folder: Path | None = None, *, echo: bool = True) -
         text = render(tab, said, tests, len(events), doc["not_run"])
         return Outcome(metrics, text, base_tags(cfg, market) | {"mode": "catalogue"}, children)
 
-    return execute(
+    return run_tracked(
         cfg, run_name("catalogue-verdicts", list(argv)), folder, load, compute, echo=echo,
         rerun="python -m analysis verdicts " + " ".join(argv),
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 config → plan (`core.plan.make_plan`, once) → data (`core.data`) → decisions
 (`core.simulation.prepare_inputs`) → simulation and measures (`core.simulation.simulate_all`) → the terminal
-summary, the run folder (`single.outputs`) and the tracked run (`tracking.tracked.execute`).
+summary, the run folder (`single.outputs`) and the tracked run (`tracking.tracked.run_tracked`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from single import outputs
 from single.summary import summary
 from tracking.lineage import rerun_command, run_name
 from tracking.mlflow_store import VERDICT_TAG
-from tracking.tracked import Outcome, base_tags, job_overrides
-from tracking.tracked import execute as tracked_execute
+from tracking.tracked import Outcome, base_tags, job_overrides, run_tracked
 
 
 def tags_of(result: RunResult, cfg: DictConfig) -> dict[str, str]:
@@ -98,7 +97,7 @@ def run_single(
 
     # the store opens in a worker while we compute (tracking.tracked)
     try:
-        metrics = tracked_execute(cfg, run_name(plan.name, job_overrides()), folder, load, compute, echo=echo)
+        metrics = run_tracked(cfg, run_name(plan.name, job_overrides()), folder, load, compute, echo=echo)
     finally:
         bar.close()  # a refusal's message is not printed under a half-drawn bar
     return done.get("result"), metrics

@@ -1,6 +1,6 @@
 """The grid's typed values: its settings, the simulated sweep, and how much of its best is luck.
 
-`sweeps.run` makes them; the terminal summary (`sweeps.report`) and the report (`sweeps.visuals`) read them.
+`sweeps.run` makes them; the terminal summary (`sweeps.summary`) and the report (`sweeps.visuals`) read them.
 """
 
 from __future__ import annotations

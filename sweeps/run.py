@@ -11,7 +11,7 @@
    interval for its Sharpe, and a walk-forward record (`sweeps.stats`, `sweeps.walkforward`);
 5. write the results folder first (results table, daily returns, summary) and the tracking record,
    then log one MLflow parent run (with child runs for the top k), then print the summary; steps 2 to 5
-   go through `tracking.tracked.execute`, the single run's path (redaction, lineage, record, resync).
+   go through `tracking.tracked.run_tracked`, the single run's path (redaction, lineage, record, resync).
 """
 
 from __future__ import annotations
@@ -50,13 +50,13 @@ from sweeps import grid as G
 from sweeps import search
 from sweeps import stats as S
 from sweeps.evaluate import Batch, Evaluator, Prepared, config_plan
-from sweeps.report import render
 from sweeps.results import PRIMARY, Against, GridSettings, Luck, Sweep, settings
+from sweeps.summary import render
 from sweeps.visuals import parameters, prepare_png, start_png, write_grid_report
 from sweeps.walkforward import against, verdict_metrics, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
-from tracking.tracked import Outcome, base_tags, execute, job_overrides
+from tracking.tracked import Outcome, base_tags, job_overrides, run_tracked
 
 TABLE = "grid_results.parquet"
 RETURNS = "grid_returns.parquet"
@@ -349,7 +349,7 @@ def param_columns(spec: G.GridSpec, ids: list[int]) -> pd.DataFrame:
 def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[str, float]:
     """Run a grid sweep (or one chunk of it): see the module docstring.
 
-    Tracked as a single run is (`tracking.tracked.execute`): redacted config, record, lineage.
+    Tracked as a single run is (`tracking.tracked.run_tracked`): redacted config, record, lineage.
 
     Returns:
         The summary metrics (best configuration's metrics, DSR, PBO, ...), as logged on the parent run.
@@ -421,7 +421,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         if helper is not None and hunt is None:
             columns = param_columns(spec, sorted(plans))
             prepare_png(helper, Path(output_dir) / "results", cfg, columns, opts.metric)
-        return execute(cfg, name, Path(output_dir), load, compute, echo=echo)
+        return run_tracked(cfg, name, Path(output_dir), load, compute, echo=echo)
     finally:
         bar.close()  # also when the data refuses the grid: the error below a finished bar
         if helper is not None:
@@ -644,7 +644,7 @@ def finish(
         return conclude(cfg, sweep, results, market, base, opts, helper)
 
     name = run_name(f"{cfg.strategy.name}-grid", [])
-    return execute(cfg, name, Path(folder), load, compute, echo=echo, rerun=rerun)
+    return run_tracked(cfg, name, Path(folder), load, compute, echo=echo, rerun=rerun)
 
 
 def conclude(

@@ -67,7 +67,7 @@ def oos_returns(sweep: Sweep, lk: Luck, bench: dict[str, PortfolioResult]) -> pd
     return pd.DataFrame(out, index=days)
 
 
-def stats_frame(sweep: Sweep, lk: Luck, opts: GridSettings, equity: pd.DataFrame) -> pd.DataFrame:
+def luck_table(sweep: Sweep, lk: Luck, opts: GridSettings, equity: pd.DataFrame) -> pd.DataFrame:
     """The luck statistics as text rows (statistic → value, meaning)."""
     sharpe, cagr = METRICS["sharpe_excess_tbill"], METRICS["cagr"]
     d = lk.deflated
@@ -184,7 +184,7 @@ def grid_view(cfg: DictConfig, sweep: Sweep, lk: Luck, opts: GridSettings, bench
         best=lk.best,
         equity=equity,
         windows=lk.wf.choices if lk.wf is not None else pd.DataFrame(),
-        stats=stats_frame(sweep, lk, opts, equity),
+        stats=luck_table(sweep, lk, opts, equity),
         logits=np.asarray(lk.overfit.logits) if lk.overfit is not None else None,
         title=_title(cfg),
         notes=tuple(notes),

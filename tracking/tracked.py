@@ -1,6 +1,6 @@
 """One tracking path for every kind of run: a single backtest, a grid, a grid chunk, a merged grid.
 
-`execute` runs a job between its tracking steps, the same way for all of them:
+`run_tracked` runs a job between its tracking steps, the same way for all of them:
 
 1. Hydra's copy of the config in the run folder (``.hydra/``) has its secret-looking values hidden;
 2. the store opens in a background worker (`tracking.background`) while the job loads its data;
@@ -67,7 +67,7 @@ class Outcome:
             their own ``tags`` (added to the parent's).
         footer: Printed after the results folder (e.g. the next step).
         printed: The job printed `text` itself as soon as its numbers existed (before its charts and
-            tracking); `execute` then prints only what follows it.
+            tracking); `run_tracked` then prints only what follows it.
     """
 
     metrics: dict[str, float]
@@ -266,7 +266,7 @@ def job_log(text: str) -> None:
             handler.handle(record)
 
 
-def execute(
+def run_tracked(
     cfg: DictConfig,
     name: str,
     folder: Path,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.report import next_text, table
 from monitor.state import assess, hold_days_left, since
+from monitor.view import next_text, table
 from signals.term_premium import term_premium
 from signals.threshold import threshold
 

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from monitor import report
+from monitor import view
 from monitor.evidence import read
 from monitor.state import InputAge, SignalState
 from signals.base import Thresholds, Units
@@ -122,47 +122,47 @@ def evidence_file(tmp_path):
 
 def test_native_units_and_every_threshold():
     # the value against the threshold it is next compared with, in the signal's declared units
-    assert report.reading(STATES[0]) == "wedge z 0.82 ≥ 0.50"  # on: against the exit
-    assert report.reading(STATES[3]) == "10y 4.53% < 4.55%"  # off: against the entry
-    assert report.thresholds_native(STATES[0]) == "entry ≥ 1.50, exit < 0.50"
-    assert report.thresholds_native(STATES[3]) == "entry ≥ 4.55%, exit < 4.55%"
-    assert report.thresholds_native(STATES[4]) == "no single threshold (a state rule)"
-    assert report.next_text(STATES[0]) == f"{0.5 - 0.8241:+.2f} to off"
-    assert report.next_text(STATES[3]) == f"{(4.55 - 4.5312) * 100:+.0f} bp to on" == "+2 bp to on"
+    assert view.reading(STATES[0]) == "wedge z 0.82 ≥ 0.50"  # on: against the exit
+    assert view.reading(STATES[3]) == "10y 4.53% < 4.55%"  # off: against the entry
+    assert view.thresholds_native(STATES[0]) == "entry ≥ 1.50, exit < 0.50"
+    assert view.thresholds_native(STATES[3]) == "entry ≥ 4.55%, exit < 4.55%"
+    assert view.thresholds_native(STATES[4]) == "no single threshold (a state rule)"
+    assert view.next_text(STATES[0]) == f"{0.5 - 0.8241:+.2f} to off"
+    assert view.next_text(STATES[3]) == f"{(4.55 - 4.5312) * 100:+.0f} bp to on" == "+2 bp to on"
 
 
 def test_why_lists_which_conditions_hold_now():
-    assert report.why(STATES[0]) == "✗ wedge z ≥ 1.5 (entry); ✓ MOVE above its level 20 days ago; ✓ VIX < 20"
-    assert report.why(STATES[4]) == "-"
+    assert view.why(STATES[0]) == "✗ wedge z ≥ 1.5 (entry); ✓ MOVE above its level 20 days ago; ✓ VIX < 20"
+    assert view.why(STATES[4]) == "-"
     gauged = dataclasses.replace(STATES[0], gauges={"VIX < 20": "16.01", "wedge z ≥ 1.5 (entry)": "-"})
-    assert report.why(gauged) == (
+    assert view.why(gauged) == (
         "✗ wedge z ≥ 1.5 (entry); ✓ MOVE above its level 20 days ago; ✓ VIX < 20: 16.01"  # no number: none
     )
     # no conditions day by day: the thresholds' comparisons on the value, then what else the rule needs
     gates_only = state("g", why=())
     entered, left = 0.8241 >= 1.5, 0.8241 < 0.5
-    assert report.why(gates_only) == (
+    assert view.why(gates_only) == (
         f"{'✓' if entered else '✗'} wedge z ≥ 1.50 (entry); {'✓' if left else '✗'} wedge z < 0.50 (exit); "
         "needs MOVE above its level 20 days ago; VIX < 20"
     )
     below = Thresholds(-1.5, above=False, hold_days=5, units=Units("weakest demand z"))
     for value in (-0.2, -1.5, -2.3):  # a rule that turns on at low values: at or below its entry
         s = state("a", on=False, value=value, thresholds=below, why=())
-        assert report.why(s) == f"{'✓' if value <= -1.5 else '✗'} weakest demand z ≤ -1.50 (entry)"
+        assert view.why(s) == f"{'✓' if value <= -1.5 else '✗'} weakest demand z ≤ -1.50 (entry)"
 
 
 def test_presets_sharing_a_signal_are_one_group_and_stale_inputs_are_named():
-    assert [[s.name for s in g] for g in report.groups(STATES)] == [
+    assert [[s.name for s in g] for g in view.groups(STATES)] == [
         ["move_vix_wedge", "wedge_graded", "wedge_hedge_aware"],
         ["yield_breakout"],
         ["curve_divergence"],
     ]
-    assert report.stale_inputs(STATES[3]) == ["SPY 226d"] and report.stale_inputs(STATES[0]) == []
-    assert report.stale_inputs(STATES[0], bound=-1) == ["MOVE 0d", "SPY 0d"]
+    assert view.stale_inputs(STATES[3]) == ["SPY 226d"] and view.stale_inputs(STATES[0]) == []
+    assert view.stale_inputs(STATES[0], bound=-1) == ["MOVE 0d", "SPY 0d"]
 
 
 def test_terminal_groups_flags_and_fits_100_columns(tmp_path):
-    text = report.table(STATES, source="live", evidence=evidence_file(tmp_path))
+    text = view.table(STATES, source="live", evidence=evidence_file(tmp_path))
     assert max(map(len, text.splitlines())) <= 100
     body = text.split("-" * 100 + "\n")[1].split("\n\n")[0]
     rows = [line for line in body.splitlines() if not line.startswith(" ")]
@@ -183,18 +183,18 @@ def test_terminal_groups_flags_and_fits_100_columns(tmp_path):
 def test_without_an_evidence_file_the_monitor_says_so_once(tmp_path):
     missing = read(tmp_path / "nowhere.json")
     assert not missing.found
-    text = report.table(STATES, source="live", evidence=missing)
+    text = view.table(STATES, source="live", evidence=missing)
     assert text.count("no evidence on file") == 1 and "vs 60/40" not in text
     assert "run `python -m analysis verdicts`, then monitor.evidence=" in text.replace("\n  ", " ")
 
 
 def test_the_page_in_chromium_shows_states_in_colour_and_words_and_native_units(tmp_path):
-    fig = report.chart(STATES, title="as of 2026-08-21")
+    fig = view.chart(STATES, title="as of 2026-08-21")
     from report.charts import png_bytes
 
     page = tmp_path / "monitor.html"
     proof = evidence_file(tmp_path)
-    page.write_text(report.page(STATES, png_bytes(fig, dpi=60), source="live", evidence=proof))
+    page.write_text(view.page(STATES, png_bytes(fig, dpi=60), source="live", evidence=proof))
     dom = dump_dom(page.as_uri(), tmp_path / "profile")
     rows = re.findall(r"<tr>(.*?)</tr>", dom.split("<tbody>")[1].split("</tbody>")[0], flags=re.S)
     assert len(rows) == 3
@@ -220,12 +220,12 @@ def test_the_page_in_chromium_shows_states_in_colour_and_words_and_native_units(
 
 
 def test_the_chart_is_one_row_per_signal_with_a_six_month_view_and_the_whole_window():
-    fig = report.chart(STATES)
+    fig = view.chart(STATES)
     axes = fig.get_axes()
     assert len(axes) == 3 * 2
     recent, whole = axes[0], axes[1]
     left, right = recent.get_xlim()
-    assert right - left < 200  # days and len(recent.get_lines()[0].get_xdata()) == report.RECENT_DAYS
+    assert right - left < 200  # days and len(recent.get_lines()[0].get_xdata()) == view.RECENT_DAYS
     assert len(whole.get_lines()[0].get_xdata()) == len(DAYS)
     assert "ON: risk-off since" in recent.get_title(loc="left")
     legend = recent.get_legend()
@@ -248,12 +248,12 @@ class _Stream:
 
 
 def test_the_terminal_colours_each_state_beside_its_word_only_on_a_tty_without_no_color():
-    assert report.use_colour(_Stream(True), {}) and report.use_colour(_Stream(True), {"NO_COLOR": ""})
-    assert not report.use_colour(_Stream(False), {})
-    assert not report.use_colour(_Stream(True), {"NO_COLOR": "1"})
+    assert view.use_colour(_Stream(True), {}) and view.use_colour(_Stream(True), {"NO_COLOR": ""})
+    assert not view.use_colour(_Stream(False), {})
+    assert not view.use_colour(_Stream(True), {"NO_COLOR": "1"})
     states = [*STATES, state("repo_stress", "repo_stress", on=False, value=1.0, value_name="x", why=())]
-    plain = report.table(states, source="bundled")
-    painted = report.table(states, source="bundled", colour=True)
+    plain = view.table(states, source="bundled")
+    painted = view.table(states, source="bundled", colour=True)
     assert re.sub(r"\033\[\d+m", "", painted) == plain  # the same words and columns
     rows = {line.split()[0]: line for line in painted.splitlines() if "\033[" in line}
     assert rows["move_vix_wedge"][22:].startswith(" \033[31mon \033[0m")  # on: red

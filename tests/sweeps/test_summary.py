@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from backtest.metrics import METRICS, describe
-from sweeps.report import top_table
+from sweeps.summary import top_table
 from sweeps.walkforward import CHOOSERS
 from tests.reference import headline_by_hand, tbill_returns
 

@@ -121,9 +121,10 @@ def assess_all(
     for name, cfg in cfgs.items():
         try:
             plan = make_plan(cfg)
-            key = OmegaConf.to_yaml(cfg.data)
-            # presets that may be skipped need only the calendar and sleeves; named ones, every column
-            needed = needed_columns(cfg, None) if skip_missing else None
+            # presets that may be skipped need only the calendar and sleeves; a named one, its own
+            # signal's columns too (a live source it does not read may fail: it is not stopped for that)
+            needed = needed_columns(cfg, None if skip_missing else plan.signal)
+            key = OmegaConf.to_yaml(cfg.data) + ("" if skip_missing else repr(needed))
             market = markets[key] = markets.get(key) or load_market(cfg, needed)
             sig = plan.signal
             missing = [c for c in sig.func.columns(**sig.keywords) if c not in market.frame.columns]

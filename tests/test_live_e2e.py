@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -111,3 +112,26 @@ def test_auction_stress_on_live_data_runs_offline_on_columns_derived_from_fiscal
     assert stats["data"]["last_observed"]["AUCTION10Y_BID_TO_COVER"] == "2023-12-29"
     run_cfg = OmegaConf.load(tmp_path / "out" / ".hydra" / "config.yaml")
     assert run_cfg.strategy.name == "auction_stress"  # the later strategy= is the run's
+
+
+def test_a_named_monitor_preset_needs_only_its_own_columns(tmp_path, monkeypatch):
+    # FiscalData is down with no cache: term_premium (which does not read the auctions) is monitored,
+    # auction_stress (which does) stops with exit 2 naming the source and its columns
+    fill_cache(monkeypatch, tmp_path / "cache")
+    shutil.rmtree(tmp_path / "cache" / "fiscaldata")
+    env = {**blocked(tmp_path), "PYTHONPATH": str(REPO)}
+
+    def monitor(preset: str, out: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "monitor", "data=live", f"strategy={preset}",
+               f"data.loader.cache_dir={tmp_path / 'cache'}", f"monitor.state_dir={tmp_path / out}",
+               f"hydra.run.dir={tmp_path / out / 'run'}"]  # fmt: skip
+        return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env)
+
+    ok = monitor("term_premium", "tp")
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    assert any(line.startswith("term_premium") for line in ok.stdout.splitlines()), ok.stdout
+    assert "Traceback" not in ok.stderr
+    refused = monitor("auction_stress", "as")
+    assert refused.returncode == 2, refused.stderr[-3000:]
+    assert "fiscaldata" in refused.stderr and "AUCTION10Y_" in refused.stderr
+    assert "Traceback" not in refused.stderr and not (tmp_path / "as" / "run").exists()

@@ -365,7 +365,9 @@ def indices(n: int, block: int, settings: Settings) -> np.ndarray:
         return stationary_indices(n, settings.resamples, float(block), rng)
     blocks = -(-n // block)
     starts = rng.integers(0, n, size=(settings.resamples, blocks, 1))
-    return ((starts + np.arange(block)) % n).reshape(settings.resamples, -1)[:, :n]
+    idx = (starts + np.arange(block)).reshape(settings.resamples, -1)[:, :n].copy()
+    idx[idx >= n] -= n  # wrap: starts < n and block <= n, so once (`% n` takes 2.4x as long)
+    return idx
 
 
 def stationary_indices(n: int, samples: int, mean_block: float, rng: np.random.Generator) -> np.ndarray:
@@ -382,11 +384,21 @@ def stationary_indices(n: int, samples: int, mean_block: float, rng: np.random.G
     return (np.take_along_axis(starts, last, axis=1) + (pos - last)) % n
 
 
+#: Blocks up to this length are summed as strided adds: numpy's reduction over a last axis of 2 to 7 is
+#: about 10x slower (1.9 ms against 0.15 ms for 50 resamples x 5,828 days in 2-day blocks).
+SHORT_BLOCK = 7
+
+
 def _block_sums(x: np.ndarray, block: int) -> np.ndarray:
     """Each row's sums over its ``n // block`` whole blocks of `block` days (a partial last block dropped)."""
     k, n = x.shape
     l = n // block  # noqa: E741
-    return x[:, : l * block].reshape(k, l, block).sum(axis=2)
+    if block > SHORT_BLOCK:
+        return x[:, : l * block].reshape(k, l, block).sum(axis=2)
+    out = x[:, 0 : l * block : block].copy()  # short blocks: `block` strided adds, the same order as the sum
+    for j in range(1, block):
+        out += x[:, j : l * block : block]
+    return out
 
 
 def _drawdown(log_path: np.ndarray) -> np.ndarray:

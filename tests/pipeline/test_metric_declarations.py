@@ -32,7 +32,8 @@ def test_each_declared_metric_is_a_terminal_row_a_stats_json_key_and_an_mlflow_m
         compute=up_days,
     )
     monkeypatch.setitem(M.METRICS, "up_days", declared)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     from mlflow import MlflowClient
 
     from pipeline import api
@@ -41,7 +42,7 @@ def test_each_declared_metric_is_a_terminal_row_a_stats_json_key_and_an_mlflow_m
     r.log(tmp_path / "run")
     (path,) = (tmp_path / "run").rglob("stats.json")
     stats = json.loads(path.read_text())["portfolios"]
-    client = MlflowClient()
+    client = MlflowClient(uri)  # named: an earlier test of the session may have set mlflow's global URI
     (run,) = client.search_runs([e.experiment_id for e in client.search_experiments()])
     logged = run.data.metrics
     lines = r.table().splitlines()

@@ -34,7 +34,7 @@ from analysis.event_study import PVALUES
 from analysis.search_tests import Superiority, q_values, superiority
 from analysis.verdict import BENCHMARK_LABELS, Verdict, sentence
 from common.errors import ConfigError
-from common.text import text_table, wrap
+from common.text import WIDTH, text_table, wrap
 from core.data import load_market
 from core.job import REPO_ROOT
 from core.plan import make_plan
@@ -231,14 +231,13 @@ def render(tab: pd.DataFrame, said: dict[str, Verdict], tests: dict, n_events: i
                 f"StepM survivors at {spa.size:.0%} FWER: {', '.join(ids) if ids else 'none'}"
             )
         )
-    header = ["family", "configs", "best", "active Sharpe", "Sharpe diff", "95% interval", "p", "SPA p",
-              "StepM 60/40", "StepM vol", "event best q", "PBO"]  # fmt: skip
+    # the widest columns last: what does not fit the terminal is dropped from the right (the CSV has all)
+    header = ["family", "configs", "Sharpe diff", "95% interval", "p", "SPA p", "StepM 60/40", "StepM vol",
+              "event best q", "PBO", "active Sharpe", "best"]  # fmt: skip
     rows = [
         [
             name,
             f"{r['configs']}",
-            f"#{r['best_config']} {r['best_params']}",
-            _num(r["active_sharpe.sixty_forty"], "+.2f"),
             _num(r["sharpe_gap.sixty_forty"], "+.2f"),
             "n/a" if not np.isfinite(r["p_value.sixty_forty"]) else f"{r['sharpe_diff_lo']:+.2f} to "
             f"{r['sharpe_diff_hi']:+.2f}",
@@ -248,10 +247,14 @@ def render(tab: pd.DataFrame, said: dict[str, Verdict], tests: dict, n_events: i
             f"{r.get('stepm_survivors.vol_target', 0)}",
             _num(r["event_best_q"], ".3f"),
             _num(r["pbo"], ".2f"),
+            _num(r["active_sharpe.sixty_forty"], "+.2f"),
+            f"#{r['best_config']} {r['best_params']}",
         ]
         for name, r in tab.iterrows()
     ]
-    text, _ = text_table(header, rows, width=None)
+    text, dropped = text_table(header, rows, width=WIDTH)
+    if dropped:
+        text += f"\n({', '.join(dropped)}: in catalogue.csv, beside the table's other columns)"
     lines += [
         "",
         wrap(

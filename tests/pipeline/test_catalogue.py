@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from arch.bootstrap import SPA, StepM
 
+from common.text import WIDTH
 from core.data import load_market
 from core.plan import make_plan
 from core.simulation import benchmark_portfolios
@@ -48,6 +49,7 @@ def test_the_catalogue_prints_the_verdicts_first_and_writes_its_table(catalogue)
     lines = out.splitlines()
     assert lines[0].startswith("catalogue verdict: ") and "60/40" in lines[0]
     assert any(x.startswith("catalogue verdict: ") and "volatility target" in x for x in lines[:4])
+    assert max(map(len, lines)) <= WIDTH  # the table fits the terminal: the widest columns go to the CSV
     tab = pd.read_csv(results / "catalogue.csv", index_col="family")
     assert list(tab.index) == ["move_vix_wedge", "yield_shock", "term_premium"]
     for col in ("best_params", "active_sharpe.sixty_forty", "sharpe_gap.sixty_forty", "sharpe_diff_lo",

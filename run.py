@@ -12,8 +12,9 @@ import hydra
 from omegaconf import DictConfig
 
 from common.shutdown import batch_memory
-from pipeline.cli import check_sweep, composition_error, front_door
+from pipeline.cli import check_sweep, composition_error, front_door, skip_mode_probe
 from pipeline.cluster import check_launcher
+from tracking.background import prewarm, tracked_argv
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
@@ -30,9 +31,12 @@ def main(cfg: DictConfig) -> float | None:
 
 if __name__ == "__main__":
     batch_memory()  # fewer collections, none at exit, freed memory reused (common/shutdown.py)
+    if tracked_argv(sys.argv[1:]):
+        prewarm()  # the tracking worker imports mlflow while this process composes and loads
     sys.argv[1:] = front_door(sys.argv[1:])  # unknown group options exit 2; mapping overrides replace
     check_launcher(sys.argv[1:])  # a Ray sweep: Ray installed, a cluster at the address (one line, exit 2)
     check_sweep(sys.argv[1:])  # a -m sweep validates every job first: one bad value, nothing runs
+    skip_mode_probe(sys.argv[1:])  # Hydra composes once, not twice, when nothing sets hydra.mode
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")  # composition errors reach us (below), not Hydra's printer
     try:
         main()

@@ -18,8 +18,10 @@ inside the formulas, annualised on 252 days where reported):
   long-run covariance on the data (`bartlett_long_run`) and from the resample's own blocks in each
   resample (Götze & Künsch);
   resamples of circular blocks of fixed length (as `arch.bootstrap.CircularBlockBootstrap`), or the
-  stationary bootstrap's (Politis & Romano 1994), drawn as one matrix (`indices`); the block length
-  by Politis & White (2004, with Patton, Politis & White's 2009 correction:
+  stationary bootstrap's (Politis & Romano 1994), drawn as one matrix (`indices`); a circular
+  resample's statistics are computed from its blocks (`block_tables`: each block's sums, growth, high,
+  low and own fall for every start), so a resample costs its ⌈n / block⌉ blocks, not its n days; the
+  block length by Politis & White (2004, with Patton, Politis & White's 2009 correction:
   `politis_white`, what `arch.bootstrap.optimal_block_length` computes) on the difference's influence
   series;
 - the CAGR difference and the max-drawdown reduction, with percentile intervals from the same resamples;
@@ -360,14 +362,18 @@ def indices(n: int, block: int, settings: Settings) -> np.ndarray:
     mean `block` (`stationary_indices`, Politis & Romano 1994). Drawn as one matrix: arch draws one
     resample per Python call (0.4 s for 1,000 resamples of 5,000 days; this takes a twentieth of it).
     """
-    rng = np.random.default_rng(settings.seed)
     if settings.bootstrap == "stationary":
-        return stationary_indices(n, settings.resamples, float(block), rng)
-    blocks = -(-n // block)
-    starts = rng.integers(0, n, size=(settings.resamples, blocks, 1))
-    idx = (starts + np.arange(block)).reshape(settings.resamples, -1)[:, :n].copy()
+        return stationary_indices(n, settings.resamples, float(block), np.random.default_rng(settings.seed))
+    starts = circular_starts(n, block, settings)
+    idx = (starts[:, :, None] + np.arange(block)).reshape(settings.resamples, -1)[:, :n].copy()
     idx[idx >= n] -= n  # wrap: starts < n and block <= n, so once (`% n` takes 2.4x as long)
     return idx
+
+
+def circular_starts(n: int, block: int, settings: Settings) -> np.ndarray:
+    """The circular bootstrap's block starts, resamples × ``⌈n / block⌉``, seeded: `indices`' blocks."""
+    rng = np.random.default_rng(settings.seed)
+    return rng.integers(0, n, size=(settings.resamples, -(-n // block), 1)).reshape(settings.resamples, -1)
 
 
 def stationary_indices(n: int, samples: int, mean_block: float, rng: np.random.Generator) -> np.ndarray:
@@ -437,6 +443,102 @@ def _resampled(e1: np.ndarray, e2: np.ndarray, lg1: np.ndarray, lg2: np.ndarray,
     return d, se, cagr, _drawdown(p1) - _drawdown(p2)
 
 
+@dataclass(frozen=True)
+class Blocks:
+    """What a circular resample needs of each block of `length` days starting on each day (wrapping).
+
+    Attributes:
+        sums: The block's sums of the strategy's and the benchmark's excess returns and their squares,
+            4 × days.
+        growth: The block's log growth, strategy and benchmark, 2 × days.
+        high: The highest cumulative log growth within the block (after its first day on), 2 × days.
+        low: The lowest, 2 × days.
+        fall: The block's own largest fall from a high within it (≤ 0), 2 × days.
+    """
+
+    sums: np.ndarray
+    growth: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    fall: np.ndarray
+
+
+def block_tables(y: np.ndarray, lg: np.ndarray, lengths: Iterable[int]) -> dict[int, Blocks]:
+    """`Blocks` of each of `lengths` days for every start: one pass of the longest length's days.
+
+    Args:
+        y: The series summed per block, rows (y1, y2, y1², y2²), k × days.
+        lg: The log growth series (strategy, benchmark), 2 × days.
+        lengths: The block lengths wanted (a circular resample's whole blocks and its last, shorter one).
+    """
+    n = y.shape[1]
+    want = sorted(set(lengths))
+    longest = want[-1]
+    ey, eg = np.concatenate([y, y[:, :longest]], axis=1), np.concatenate([lg, lg[:, :longest]], axis=1)
+    total, path = np.zeros_like(y), np.zeros_like(lg)
+    high = np.full_like(lg, -np.inf)
+    low, fall = np.full_like(lg, np.inf), np.zeros_like(lg)
+    out = {}
+    for k in range(longest):  # day k of every block at once: vector adds over the starts
+        total += ey[:, k : k + n]
+        path += eg[:, k : k + n]
+        np.maximum(high, path, out=high)
+        np.minimum(low, path, out=low)
+        np.minimum(fall, path - high, out=fall)
+        if k + 1 in want:
+            out[k + 1] = Blocks(total.copy(), path.copy(), high.copy(), low.copy(), fall.copy())
+    return out
+
+
+def _resampled_blocks(tables: dict[int, Blocks], starts: np.ndarray, n: int, block: int):
+    """`_resampled`'s statistics of circular resamples, from their blocks' `block_tables`.
+
+    A resample is its blocks' days end to end: its sums are its blocks' sums, its log path each block's
+    path from the level the previous blocks reached. Its drawdown is the worst of each block's: on a
+    block entering at level ``L`` under a high ``H`` (the initial capital a high), the fall is the
+    lower of ``L − H + low`` (below the old high) and the block's own ``fall``; the high after it is
+    the higher of ``H`` and ``L + high``. So a resample costs its ``⌈n / block⌉`` blocks, not its days.
+
+    Args:
+        tables: `block_tables` for `block` days and for the last block's length.
+        starts: The resamples' block starts (`circular_starts`), resamples × blocks.
+        n: Days in a resample.
+        block: The block length.
+    """
+    whole, last = n // block, n - (starts.shape[1] - 1) * block  # the last block: `last` days
+    full, tail = tables[block], tables[last]
+    s_whole, s_last = np.ascontiguousarray(starts[:, :whole]), np.ascontiguousarray(starts[:, -1])
+    part = whole < starts.shape[1]
+    bs = np.take(full.sums, s_whole, axis=1)  # 4 × resamples × whole blocks
+    tot = bs.sum(axis=2) + (np.take(tail.sums, s_last, axis=1) if part else 0.0)
+    m1, m2, g1, g2 = tot / n
+    d, (a1, a2, a3, a4) = _sharpe_diff(m1, m2, g1, g2, n)
+    sums = a1[:, None] * bs[0] + a2[:, None] * bs[1] + a3[:, None] * bs[2] + a4[:, None] * bs[3]
+    sums -= block * (a1 * m1 + a2 * m2 + a3 * g1 + a4 * g2)[:, None]
+    se = np.sqrt((sums * sums).mean(axis=1) / block / n)
+    falls = []
+    grown = []
+    for i in (0, 1):  # strategy, benchmark
+        growth, high, low, fall = (
+            np.take(t[i], starts) for t in (full.growth, full.high, full.low, full.fall)
+        )
+        if part:
+            growth[:, -1], high[:, -1] = np.take(tail.growth[i], s_last), np.take(tail.high[i], s_last)
+            low[:, -1], fall[:, -1] = np.take(tail.low[i], s_last), np.take(tail.fall[i], s_last)
+        level = np.cumsum(growth, axis=1)
+        grown.append(level[:, -1].copy())
+        level -= growth  # the level each block enters at
+        peak = level + high  # the high each block reaches ...
+        np.maximum.accumulate(peak, axis=1, out=peak)
+        peak[:, 1:] = peak[:, :-1]  # ... is the next one's high to fall from
+        peak[:, 0] = 0.0
+        np.maximum(peak, 0.0, out=peak)
+        worst = np.minimum(level - peak + low, fall).min(axis=1)
+        falls.append(np.expm1(worst))
+    cagr = np.expm1(grown[0] * M.YEAR / n) - np.expm1(grown[1] * M.YEAR / n)
+    return d, se, cagr, falls[0] - falls[1]
+
+
 #: A resample whose standard error is below this share of the sample's holds no day where the strategy and
 #: the benchmark differ (a signal rarely on): the studentised statistic is undefined there (0/0, read as
 #: ~1e10 in floating point), so `compare` falls back to the percentile interval of the difference itself.
@@ -486,9 +588,19 @@ def compare(
     if n < 3 * block:
         raise ValueError(f"{n} days are too few for a block bootstrap with {block}-day blocks.")
     se0 = math.sqrt(bartlett_long_run(u, block - 1) / n / n)
-    idx = indices(n, block, st)
     lg1, lg2 = np.log1p(r1), np.log1p(r2)
-    parts = [_resampled(y1, y2, lg1, lg2, idx[i : i + batch], block) for i in range(0, len(idx), batch)]
+    if st.bootstrap == "circular":  # by blocks: each resample's whole blocks from tables of every start
+        starts = circular_starts(n, block, st)
+        tables = block_tables(
+            np.stack([y1, y2, y1 * y1, y2 * y2]), np.stack([lg1, lg2]), (block, n % block or block)
+        )
+        rows = max(batch, batch * block)  # the same memory as `batch` resamples of days
+        parts = [
+            _resampled_blocks(tables, starts[i : i + rows], n, block) for i in range(0, len(starts), rows)
+        ]
+    else:
+        idx = indices(n, block, st)
+        parts = [_resampled(y1, y2, lg1, lg2, idx[i : i + batch], block) for i in range(0, len(idx), batch)]
     d, se, cagr, mdd = (np.concatenate(x) for x in zip(*parts, strict=True))
     k = math.sqrt(M.YEAR)
     how = (

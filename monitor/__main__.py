@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from common.errors import UserError
 from common.shutdown import batch_memory
 from monitor.core import Request, run
+from tracking.background import prewarm, tracked_argv
 
 
 def parse(argv: Sequence[str]) -> Request:
@@ -63,4 +64,6 @@ def main(argv: Sequence[str]) -> int:
 
 if __name__ == "__main__":
     batch_memory()
+    if tracked_argv(sys.argv[1:]):
+        prewarm()  # the tracking worker imports mlflow while the signals are assessed
     sys.exit(main(sys.argv[1:]))

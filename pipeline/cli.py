@@ -428,6 +428,51 @@ def front_door(argv: list[str]) -> list[str]:
     return named_by_parts(replace_mappings(argv))
 
 
+#: A config line or override that sets Hydra's run mode (``hydra.mode``: RUN or MULTIRUN).
+SETS_MODE = re.compile(r"^\s*mode\s*:\s*['\"]?(RUN|MULTIRUN)['\"]?\s*(#.*)?$", re.MULTILINE)
+
+
+def mode_from_command_line(argv: list[str], conf: Path = CONF) -> bool:
+    """Whether Hydra's run mode is the command line's alone: nothing sets ``hydra.mode`` or adds configs.
+
+    True when no override names ``hydra.mode``, a search path or a ``hydra/`` group, and no file under
+    `conf` sets a key ``mode`` to ``RUN`` or ``MULTIRUN`` (the only values ``hydra.mode`` takes; the
+    experiments' own ``mode: grid`` is not one).
+    """
+    if any("hydra.mode" in a or "searchpath" in a or "hydra/" in a for a in argv):
+        return False
+    return not any(SETS_MODE.search(f.read_text()) for f in conf.rglob("*.yaml"))
+
+
+def skip_mode_probe(argv: list[str]) -> bool:
+    """Spare Hydra 1.3's first composition, which it runs only to read ``hydra.mode``, when nothing sets it.
+
+    ``@hydra.main`` composes the whole config twice: once in ``Hydra.get_mode`` (as a multirun, to read
+    ``hydra.mode``), then for the run; the first costs a single run about a quarter of a second. When
+    `mode_from_command_line` holds, ``hydra.mode`` is unset (null) in every composition, so ``get_mode``
+    returns None and Hydra picks the mode from ``-m`` itself: answering None without composing changes
+    nothing but the time. Only Hydra 1.3's ``Hydra.get_mode`` (this signature) is replaced; another
+    version is left alone. ``tests/test_hydra_mode.py`` holds both: Hydra's own probe answers None on
+    these configs, and the runs are the same.
+
+    Returns:
+        True if the probe is skipped.
+    """
+    import hydra  # lazy: run.py has imported it by now; `--help` returned before
+    from hydra._internal.hydra import Hydra
+
+    probe = getattr(Hydra, "get_mode", None)
+    if not hydra.__version__.startswith("1.3.") or probe is None or not mode_from_command_line(argv):
+        return False
+    if getattr(probe, "__name__", "") != "_mode_unset":
+
+        def _mode_unset(self: Any, config_name: str | None, overrides: list[str]) -> None:  # noqa: ARG001
+            return None
+
+        Hydra.get_mode = _mode_unset
+    return True
+
+
 def compose_config(overrides: list[str]) -> Any:
     """The composed config for `overrides`, as `run.py` would compose it.
 

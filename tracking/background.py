@@ -144,6 +144,68 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
             return
 
 
+def _standby(conn: Connection) -> None:
+    """A worker spawned before its run is known (`prewarm`): import mlflow now, then serve as `_worker`.
+
+    Its first message is ``("open", uri, experiment, run_name)``; anything else, or a parent that
+    closed the pipe (the run turned out untracked, or stopped on bad input), ends it having touched no
+    store.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(Exception):  # a failed import is reported by `_worker`'s own, later
+        # lazy: this is the import `prewarm` moves off the critical path, in the worker only
+        import mlflow  # noqa: F401
+        import mlflow.store.tracking.sqlalchemy_store  # noqa: F401  (the default SQLite store's)
+    msg = _receive(conn)
+    if msg is None or msg[0] != "open":
+        return
+    _worker(conn, *msg[1:])
+
+
+#: Workers spawned by `prewarm`, importing mlflow, not yet given a store: the next `BackgroundRun` takes one.
+_spare: list[tuple[Any, Connection]] = []
+
+
+def _spawn(target: Any, *args: Any) -> tuple[Any, Connection]:
+    """A spawned daemon process running ``target(child_end, *args)``, and the parent's end of its pipe."""
+    ctx = mp.get_context("spawn")
+    conn, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(child, *args), daemon=True)
+    with _standard_start_method(), _main_left_alone():
+        proc.start()
+    child.close()
+    return proc, conn
+
+
+def prewarm() -> None:
+    """Spawn the tracking worker now, before the run's config is composed, so its mlflow import overlaps.
+
+    An entry point calls this first thing when its command line leaves tracking on (`tracked_argv`):
+    the worker imports mlflow (seconds) while the parent imports its own modules, composes the config
+    and loads data. The run's `BackgroundRun` then hands it the store; an untracked run, or one stopped
+    on bad input, leaves it unused, and it exits with the parent without touching any store.
+    """
+    if not _spare:
+        _spare.append(_spawn(_standby))
+
+
+def tracked_argv(argv: list[str]) -> bool:
+    """Whether a command line may track: not ``--help``/``--cfg``/``--info``, not ``tracking=disabled``."""
+    quiet = {"tracking=disabled", "tracking.enabled=false", "tracking.enabled=False"}
+    info = ("-h", "--help", "--hydra-help", "--cfg", "-c", "--info", "--shell-completion", "-sc")
+    return not any(a in quiet or a.split("=")[0] in info for a in argv)
+
+
+def _take_spare() -> tuple[Any, Connection] | None:
+    """A prewarmed worker still alive, or None."""
+    while _spare:
+        proc, conn = _spare.pop()
+        if proc.is_alive():
+            return proc, conn
+        conn.close()
+    return None
+
+
 @contextlib.contextmanager
 def _standard_start_method() -> Iterator[None]:
     """Let a spawned child start inside a joblib (loky) worker.
@@ -195,12 +257,14 @@ class BackgroundRun:
     """
 
     def __init__(self, uri: str | None, experiment: str, run_name: str) -> None:
-        ctx = mp.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_worker, args=(child, uri, experiment, run_name), daemon=True)
-        with _standard_start_method(), _main_left_alone():
-            self._proc.start()
-        child.close()
+        spare = _take_spare()
+        self._proc, self._conn = spare or _spawn(_worker, uri, experiment, run_name)
+        if spare is not None:  # prewarmed: its mlflow import is under way or done; it opens the store now
+            try:
+                self._conn.send(("open", uri, experiment, run_name))
+            except OSError:  # it died meanwhile: a fresh one
+                self._conn.close()
+                self._proc, self._conn = _spawn(_worker, uri, experiment, run_name)
         self.uri: str | None = None
         self.run_id: str | None = None
         self.experiment_id: str | None = None

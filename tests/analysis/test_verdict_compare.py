@@ -228,3 +228,27 @@ def test_a_signal_rarely_on_gets_the_percentile_interval_not_a_blown_up_one():
     assert v.p_value == pytest.approx((1 + np.sum(d <= 0)) / (1 + len(d)), abs=1e-12)
     assert abs(v.ci[0]) < 1 and abs(v.ci[1]) < 1  # Sharpe units, not 1e10
     assert "percentile" in v.test and f"{empty:,} resamples hold no day" in v.test
+
+
+@pytest.mark.parametrize(("n", "block"), [(700, 1), (700, 3), (701, 7), (700, 7), (640, 20), (650, 213)])
+def test_circular_resamples_by_blocks_equal_the_resampled_days(n, block):
+    """The circular bootstrap's statistics from its blocks' tables are those of its resampled days."""
+    from analysis.verdict import _resampled, _resampled_blocks, block_tables, circular_starts
+
+    s, b, c = _paired(n, seed=5, ir=0.5, te=0.04)
+    r1, r2, cash = s.to_numpy(), b.to_numpy(), c.to_numpy()
+    y1, y2, lg1, lg2 = r1 - cash, r2 - cash, np.log1p(r1), np.log1p(r2)
+    st = Settings(resamples=60, seed=2)
+    idx = indices(n, block, st)
+    starts = circular_starts(n, block, st)
+    assert np.array_equal(idx[:, ::block], starts)  # the same draws
+    tables = block_tables(
+        np.stack([y1, y2, y1 * y1, y2 * y2]), np.stack([lg1, lg2]), (block, n % block or block)
+    )
+    days = _resampled(y1, y2, lg1, lg2, idx, block)
+    blocks = _resampled_blocks(tables, starts, n, block)
+    for got, want in zip(blocks, days, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-15)
+    # the drawdowns themselves, on the resampled days' paths, the initial capital a peak
+    for row, dd in zip(idx[:5], blocks[3][:5], strict=True):
+        assert dd == pytest.approx(_max_drawdown(r1[row]) - _max_drawdown(r2[row]), rel=1e-9, abs=1e-15)

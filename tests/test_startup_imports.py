@@ -109,3 +109,20 @@ def test_a_run_without_tracking_or_charts_imports_no_plotting(tmp_path):
 def test_entry_points_that_simulate_nothing_import_no_engine_and_no_mlflow(tmp_path, argv):
     mods = imported(tmp_path, *argv)
     assert not tops(mods) & (NEVER | {"vectorbt_rust"}), sorted(tops(mods) & (NEVER | {"vectorbt_rust"}))
+
+
+def test_a_tracked_sweep_makes_its_parent_run_without_mlflow_in_the_main_process(tmp_path):
+    """The parent run is created and ended by the tracking worker (`tracking.background.in_worker`)."""
+    import sqlite3
+
+    sweep = f"hydra.sweep.dir={tmp_path / 'sweep'}"
+    mods = imported(tmp_path, "run.py", "-m", "strategy.signal.z_entry=1.5,2.0", "charts=none", sweep)
+    assert not tops(mods) & NEVER, sorted(tops(mods) & NEVER)
+    with sqlite3.connect(f"file:{tmp_path / 'mlflow.db'}?mode=ro", uri=True) as con:
+        runs = con.execute("select run_uuid, status from runs").fetchall()
+        parent = "select run_uuid from tags where key = 'sweep' and value = 'parent'"
+        parents = [r for (r,) in con.execute(parent)]
+        children = con.execute("select count(*) from tags where key = 'mlflow.parentRunId'").fetchone()[0]
+    assert len(runs) == 3 and {s for _, s in runs} == {"FINISHED"}
+    assert len(parents) == 1 and children == 2
+    assert (tmp_path / "sweep" / "leaderboard.csv").is_file()  # written by the worker's finish_parent

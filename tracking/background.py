@@ -22,10 +22,11 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,9 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
         return
     _answer(conn, ("ok", {"uri": session.uri}))
     while (msg := _receive(conn)) is not None:
+        if msg[0] == "call":  # between runs: a sweep's parent run, for the parent
+            _call(conn, msg)
+            continue
         if msg[0] != "start":  # ("abort",): no run for this job; the next may start one
             continue
         info: dict[str, Any] = msg[1] if len(msg) > 1 else {}
@@ -144,6 +148,19 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
             return
 
 
+def _call(conn: Connection, msg: tuple[Any, ...]) -> None:
+    """Run ``function(*args, **kwargs)`` for the parent (`in_worker`); answer its result or its error."""
+    _, function, args, kwargs = msg
+    try:
+        _answer(conn, ("ok", function(*args, **kwargs)))
+    except Exception as exc:
+        try:  # the exception itself, if it travels; else its words
+            pickle.loads(pickle.dumps(exc))
+            _answer(conn, ("raised", exc))
+        except Exception:
+            _answer(conn, ("error", f"{type(exc).__name__}: {exc}"))
+
+
 def _standby(conn: Connection) -> None:
     """A worker spawned before its run is known (`prewarm`): import mlflow now, then serve as `_worker`.
 
@@ -156,7 +173,8 @@ def _standby(conn: Connection) -> None:
         # lazy: this is the import `prewarm` moves off the critical path, in the worker only
         import mlflow  # noqa: F401
         import mlflow.store.tracking.sqlalchemy_store  # noqa: F401  (the default SQLite store's)
-    msg = _receive(conn)
+    while (msg := _receive(conn)) is not None and msg[0] == "call":
+        _call(conn, msg)
     if msg is None or msg[0] != "open":
         return
     _worker(conn, *msg[1:])
@@ -357,6 +375,42 @@ class BackgroundRun:
 
 #: The worker kept warm between the jobs of a sweep run in this process (`opened` with ``keep``).
 _warm: list[BackgroundRun] = []
+
+
+def _ask(conn: Connection, msg: tuple[Any, ...]) -> Any:
+    """Send `msg` to an idle worker and return its answer's value; re-raise what it raised there."""
+    conn.send(msg)
+    if not conn.poll(WAIT_SECONDS):
+        raise TrackingError(f"the tracking worker did not answer within {WAIT_SECONDS:.0f} s")
+    status, value = conn.recv()
+    if status == "raised":
+        raise value
+    if status != "ok":
+        raise RuntimeError(value)  # what the call raised, in words: not the worker's failure
+    return value
+
+
+def in_worker(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, run by an idle tracking worker: a sweep's parent run, made there.
+
+    `function` is a module-level function (the worker imports it by name: `tracking.sweep.start_parent`,
+    `finish_parent`), so a ``-m`` sweep's main process need not import mlflow. The worker is the one
+    `prewarm` spawned (its mlflow imported by the time a sweep starts) or the one a sweep's jobs kept
+    warm; either stays as it was for the jobs that follow. Without one, or if it is gone, the call runs
+    here (importing mlflow here, as before). What the call raises is raised here.
+    """
+    workers = [(proc.is_alive, conn, None) for proc, conn in _spare]
+    workers += [(run.alive, run._conn, run._started) for run in _warm if run.idle]
+    for alive, conn, settled in workers:
+        if not alive():
+            continue
+        try:
+            if settled is not None:  # a kept worker's answers still unread (its store's opening)
+                settled()
+            return _ask(conn, ("call", function, args, kwargs))
+        except (OSError, EOFError, TrackingError):
+            continue  # the worker died, hung or has no store: the next one, or here
+    return function(*args, **kwargs)
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from omegaconf import DictConfig
 from common.errors import UserError
 from common.folders import discard
 from report import leaderboard
+from tracking.background import in_worker
 from tracking.mlflow_store import (
     Session,
     check_store,
@@ -284,7 +285,7 @@ class MlflowSweepCallback(Callback):
             "parent_run_id": None,
         }
         try:
-            ctx["parent_run_id"], ctx["uri"], ctx["experiment_id"] = start_parent(ctx)
+            ctx["parent_run_id"], ctx["uri"], ctx["experiment_id"] = in_worker(start_parent, ctx)
         except Exception as exc:
             print(
                 f"warning: {describe_error(exc, ctx['uri'])}; the sweep runs and keeps its results in "
@@ -304,8 +305,11 @@ class MlflowSweepCallback(Callback):
         if not ctx or not ctx.get("parent_run_id"):
             return
         try:
-            finish_parent(
-                ctx, title=f"{ctx['name']}: leaderboard (sweep stopped by an error)", status="FAILED"
+            in_worker(
+                finish_parent,
+                ctx,
+                title=f"{ctx['name']}: leaderboard (sweep stopped by an error)",
+                status="FAILED",
             )
             print(
                 f"sweep stopped by an error: its parent run {ctx['parent_run_id']} is marked FAILED",
@@ -347,7 +351,7 @@ class MlflowSweepCallback(Callback):
         error = None
         if ctx.get("parent_run_id"):
             try:
-                finish_parent(ctx, title=title)
+                in_worker(finish_parent, ctx, title=title)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"
         else:

@@ -7,6 +7,7 @@ prewarmed worker nobody hands a store to exits with its parent's pipe without to
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import pytest
@@ -80,3 +81,24 @@ def test_a_dead_spare_is_replaced_by_a_fresh_worker(tmp_path):
 )
 def test_only_a_command_line_that_may_track_prewarms(argv, tracked):
     assert tracked_argv(argv) is tracked
+
+
+def test_a_call_runs_in_the_prewarmed_worker_which_stays_for_the_run(tmp_path):
+    """A sweep's parent run is made by the worker (`in_worker`): the main process needs no mlflow."""
+    prewarm()
+    pid = background._spare[0][0].pid
+    assert background.in_worker(os.getpid) == pid != os.getpid()
+    with pytest.raises(ValueError, match="invalid literal"):  # raised there, raised here
+        background.in_worker(int, "not a number")
+    assert background._spare[0][0].pid == pid  # still the spare, for the first job
+    with opened(f"sqlite:///{tmp_path / 'm.db'}", "e", "r", keep=True) as run:
+        assert run._proc.pid == pid
+        run.abort()
+    assert background.in_worker(os.getpid) == pid  # the warm worker, between a sweep's jobs
+    while background._warm:
+        background._warm.pop().close()
+
+
+def test_without_a_worker_the_call_runs_here():
+    assert not background._spare and not background._warm
+    assert background.in_worker(os.getpid) == os.getpid()

@@ -42,20 +42,26 @@ def content_digest(frame: pd.DataFrame) -> str:
     return h.hexdigest()[:16]
 
 
-def _longest_carry(observed: pd.Series, kept: pd.Index, bound: int) -> int:
-    """Most calendar rows that carried one and the same print (0 when nothing was carried).
+def _longest_carry(observed: pd.DataFrame, kept: pd.Index, bound: int) -> dict[str, int]:
+    """Each column's most calendar rows that carried one and the same print (0 when nothing was carried).
 
     Args:
-        observed: Whether the column has its own print, on the union index.
+        observed: Whether each column has its own print, on the union index.
         kept: The calendar rows that survive (after trimming).
         bound: The forward-fill bound used.
     """
     if bound <= 0:
-        return 0
-    source_row = pd.Series(np.arange(len(observed), dtype="float64"), index=observed.index)
-    source_row = source_row.where(observed).ffill(limit=bound)
-    carried = source_row.loc[kept][~observed.loc[kept]].dropna()
-    return int(carried.value_counts().max()) if not carried.empty else 0
+        return dict.fromkeys(observed.columns, 0)
+    own = observed.to_numpy()
+    rows = np.arange(len(own))[:, None]
+    source = np.maximum.accumulate(np.where(own, rows, -1), axis=0)  # the last print at or before each row
+    carried = ~own & (source >= 0) & (rows - source <= bound)  # filled by the bounded forward-fill
+    carried &= observed.index.isin(kept)[:, None]
+    counts = {}
+    for j, col in enumerate(observed.columns):  # rows carrying each print, the most of any one print
+        by_print = np.bincount(source[carried[:, j], j], minlength=1)
+        counts[col] = int(by_print.max())
+    return counts
 
 
 def _normalise_index(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -216,7 +222,7 @@ def prepare(
     aligned = filled[on_calendar]
     aligned = _trim(aligned, start, end)
 
-    staleness = {col: _longest_carry(observed[col], aligned.index, max_ffill_days) for col in aligned.columns}
+    staleness = _longest_carry(observed[list(aligned.columns)], aligned.index, max_ffill_days)
     dropped = int((~on_calendar).sum())
     if dropped:
         notes.append(f"{dropped} rows off the `{calendar_column}` calendar folded in by forward-fill")

@@ -12,6 +12,8 @@ cannot be written leaves the run uncached, silently. Clearing it is deleting the
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -43,9 +45,6 @@ if TYPE_CHECKING:
 CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache" / "markov_regime"
 #: The environment variable that moves the cache (a folder) or turns it off (``off``).
 CACHE_ENV = "REGIME_MARKOV_CACHE"
-#: Part of every cache key: bump it when `_model`, `_persistent`, `_fit` or `_filtered` change what they
-#: compute (joblib itself only notices a change in the cached function's own source).
-REVISION = 1
 
 
 def _requires(*, column: str, **_: object) -> tuple[str, ...]:
@@ -121,13 +120,24 @@ def _filtered(x: np.ndarray, params: np.ndarray, start: int) -> np.ndarray:
 
 
 def _fit_keyed(x: np.ndarray, start: np.ndarray | None, em_iter: int, versions: object = None) -> Any:
-    """`_fit`, with the cache key's `versions` (the revision, statsmodels' and numpy's versions)."""
+    """`_fit`, with the cache key's `versions` (`_versions`)."""
     return _fit(x, start, em_iter)
 
 
 def _filtered_keyed(x: np.ndarray, params: np.ndarray, start: int, versions: object = None) -> np.ndarray:
     """`_filtered`, with the cache key's `versions`."""
     return _filtered(x, params, start)
+
+
+@functools.cache
+def _versions() -> tuple[str, str, str]:
+    """What the cached values depend on besides their arguments: the code and the libraries computing them.
+
+    joblib notices a change in the cached function's own source only; the digest of the functions it
+    calls, and statsmodels' and numpy's versions, make any change of theirs a new key.
+    """
+    code = "".join(inspect.getsource(f) for f in (_model, _persistent, _fit, _filtered))
+    return hashlib.sha256(code.encode()).hexdigest()[:16], version("statsmodels"), np.__version__
 
 
 def cache_dir(environ: Mapping[str, str] = os.environ) -> Path | None:
@@ -163,7 +173,7 @@ def _cached(func: Callable[..., Any], location: Path | None) -> Callable[..., An
     if location is None:
         return func
     memorized = _memory(location).cache(func)
-    versions = (REVISION, version("statsmodels"), np.__version__)
+    versions = _versions()
 
     def call(*args: Any) -> Any:
         try:

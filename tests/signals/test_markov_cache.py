@@ -111,6 +111,21 @@ def test_a_cache_that_cannot_be_written_leaves_the_run_uncached_and_silent(tmp_p
     assert np.array_equal(got, expected, equal_nan=True)
 
 
+def test_the_key_changes_with_the_code_the_cached_functions_call(monkeypatch):
+    mr._versions.cache_clear()
+    before = mr._versions()
+
+    def other_model(x):  # e.g. a third regime: the cached values would no longer hold
+        return mr._model(x)
+
+    monkeypatch.setattr(mr, "_model", other_model)
+    mr._versions.cache_clear()
+    assert mr._versions()[0] != before[0] and mr._versions()[1:] == before[1:]
+    monkeypatch.undo()
+    mr._versions.cache_clear()
+    assert mr._versions() == before
+
+
 def test_cache_dir_reads_the_environment(tmp_path):
     assert mr.cache_dir({}) == mr.CACHE_DIR
     assert mr.cache_dir({CACHE_ENV: ""}) == mr.CACHE_DIR

@@ -1,9 +1,10 @@
 """A statistical regime baseline: a two-state Markov-switching variance model, filtered probabilities only.
 
 Each refit and each window's filter is a deterministic function of its inputs (the training window's
-values, the start parameters, the EM steps; the filtered window's values and the parameters), so both
-are cached on disk with ``joblib.Memory``, keyed by the inputs' content: a second run, or a run with a
-day appended, computes only the windows whose data changed, with bit-identical values. The cache lives
+values, the start parameters, the EM steps; the filtered window's values and the parameters), so both,
+and the whole series, are cached on disk with ``joblib.Memory``, keyed by the inputs' content: a second
+run reads the series once, a run with a day appended computes only the windows whose data changed, with
+bit-identical values. The cache lives
 in `CACHE_DIR` (``<repo>/.cache/markov_regime``, beside the live data's ``.cache/live``), or in the
 folder named by the environment variable ``REGIME_MARKOV_CACHE`` (``off``: no cache). A folder that
 cannot be written leaves the run uncached, silently. Clearing it is deleting the folder.
@@ -136,7 +137,7 @@ def _versions() -> tuple[str, str, str]:
     joblib notices a change in the cached function's own source only; the digest of the functions it
     calls, and statsmodels' and numpy's versions, make any change of theirs a new key.
     """
-    code = "".join(inspect.getsource(f) for f in (_model, _persistent, _fit, _filtered))
+    code = "".join(inspect.getsource(f) for f in (_model, _persistent, _fit, _filtered, _probabilities))
     return hashlib.sha256(code.encode()).hexdigest()[:16], version("statsmodels"), np.__version__
 
 
@@ -184,6 +185,29 @@ def _cached(func: Callable[..., Any], location: Path | None) -> Callable[..., An
     return call
 
 
+def _probabilities(x: np.ndarray, min_train: int, refit_every: int, em_iter: int) -> np.ndarray:
+    """`filtered_high_variance` on the values `x`, each refit and each window's filter through the cache."""
+    prob = np.full(len(x), np.nan)
+    params = None
+    where = cache_dir()
+    fit, filtered = _cached(_fit_keyed, where), _cached(_filtered_keyed, where)
+    with np.errstate(all="ignore"):
+        for r in range(min_train - 1, len(x), refit_every):
+            end = min(r + refit_every, len(x))
+            params = fit(x[: r + 1], params, em_iter)
+            if params is None:
+                continue
+            prob[r:end] = filtered(x[:end], params, r)
+    return prob
+
+
+def _probabilities_keyed(
+    x: np.ndarray, min_train: int, refit_every: int, em_iter: int, versions: object = None
+) -> np.ndarray:
+    """`_probabilities`, with the cache key's `versions`."""
+    return _probabilities(x, min_train, refit_every, em_iter)
+
+
 def filtered_high_variance(y: pd.Series, *, min_train: int, refit_every: int, em_iter: int) -> pd.Series:
     """Filtered probability of the high-variance state, each day under the last parameters fitted up to it.
 
@@ -193,27 +217,18 @@ def filtered_high_variance(y: pd.Series, *, min_train: int, refit_every: int, em
     Hamilton filter's P[state_t | y_0..y_t]: nothing after t enters. The high-variance state is the
     one with the larger fitted variance, read at each refit (the labels may swap between fits).
 
-    Each refit and each window's filter goes through the on-disk cache (`cache_dir`; the module
-    docstring): the same values, computed once.
+    The whole series, each refit and each window's filter go through the on-disk cache (`cache_dir`;
+    the module docstring): the same values, computed once; the same series is one read.
 
     Returns:
         The probability on `y`'s index; NaN before the first fit and where `y` is missing.
     """
     values = y.dropna()
     x = values.to_numpy(dtype=float)
-    prob = np.full(len(x), np.nan)
-    params = None
-    where = cache_dir()
-    fit, filtered = _cached(_fit_keyed, where), _cached(_filtered_keyed, where)
     # convergence and log(0) warnings of short or flat windows; joblib's of a cache it cannot write
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for r in range(min_train - 1, len(x), refit_every):
-            end = min(r + refit_every, len(x))
-            params = fit(x[: r + 1], params, em_iter)
-            if params is None:
-                continue
-            prob[r:end] = filtered(x[:end], params, r)
+        prob = _cached(_probabilities_keyed, cache_dir())(x, min_train, refit_every, em_iter)
     return pd.Series(prob, index=values.index).reindex(y.index)
 
 

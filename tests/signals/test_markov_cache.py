@@ -35,8 +35,8 @@ def score(frame: pd.DataFrame) -> np.ndarray:
 @pytest.fixture
 def counted(monkeypatch):
     """The lengths of the windows actually fitted and filtered (a cache hit computes neither)."""
-    seen: dict[str, list[int]] = {"fit": [], "filter": []}
-    fit, filtered = mr._fit, mr._filtered
+    seen: dict[str, list[int]] = {"fit": [], "filter": [], "series": []}
+    fit, filtered, series = mr._fit, mr._filtered, mr._probabilities
 
     def fit_counted(x, start, em_iter):
         seen["fit"].append(len(x))
@@ -46,7 +46,12 @@ def counted(monkeypatch):
         seen["filter"].append(len(x))
         return filtered(x, params, start)
 
+    def series_counted(x, *args):
+        seen["series"].append(len(x))
+        return series(x, *args)
+
     monkeypatch.setattr(mr, "_fit", fit_counted)
+    monkeypatch.setattr(mr, "_probabilities", series_counted)
     monkeypatch.setattr(mr, "_filtered", filter_counted)
     return seen
 
@@ -66,6 +71,7 @@ def test_cold_warm_and_uncached_values_are_bit_identical(tmp_path, monkeypatch, 
     refits = len(range(MIN_TRAIN - 1, 519, EVERY))
     assert n_fits == 2 * refits
     assert len(counted["fit"]) == n_fits  # the warm run fitted nothing
+    assert counted["series"] == [519, 519]  # and read the whole series at once: uncached, cold, not warm
     assert any((tmp_path / "cache").rglob("output.pkl"))  # and it was written where it was told
 
 

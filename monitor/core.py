@@ -6,6 +6,7 @@ are computed on the whole market frame by `core.simulation.decide`, as a backtes
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import math
@@ -31,7 +32,7 @@ from monitor.changes import changes, exit_status, read_states, write_states
 from monitor.evidence import EvidenceFile
 from monitor.state import SignalState, assess
 from pipeline import api
-from pipeline.cli import choices
+from pipeline.cli import CONF, choices
 from report.charts import png_bytes
 from tracking.background import TrackingError
 from tracking.lineage import run_name
@@ -77,8 +78,21 @@ def _in_preset(err: UserError, name: str) -> UserError:
     return type(err)(f"(strategy={name}) {err.message}", key=err.key, hint=err.hint)
 
 
-def configs(request: Request, base: DictConfig) -> dict[str, DictConfig]:
+def default_preset() -> str | None:
+    """The strategy preset ``conf/config.yaml`` composes when none is named (None: it names none)."""
+    for entry in OmegaConf.load(CONF / "config.yaml").get("defaults", []):
+        if isinstance(entry, DictConfig) and "strategy" in entry:
+            return str(entry.strategy)
+    return None
+
+
+def configs(request: Request, base: DictConfig, base_preset: str | None = None) -> dict[str, DictConfig]:
     """Row label -> the config to assess: each preset with a signal, or the replayed run's config.
+
+    Args:
+        request: What to monitor.
+        base: The monitor's own config (its settings; the preset `base_preset` with the overrides).
+        base_preset: The preset `base` was composed with: its row reuses `base` (a copy), not a compose.
 
     Raises:
         UserError: An override a preset refuses, a named preset without a signal, an unknown run id.
@@ -93,7 +107,7 @@ def configs(request: Request, base: DictConfig) -> dict[str, DictConfig]:
     out = {}
     for name in named or choices("strategy"):
         try:
-            cfg = api.compose(name, [MONITOR, *rest])
+            cfg = copy.deepcopy(base) if name == base_preset else api.compose(name, [MONITOR, *rest])
         except UserError as err:
             raise _in_preset(err, name) from None
         if cfg.strategy.get("signal") is None:
@@ -290,8 +304,11 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
         UserError: Bad overrides, data or run id, before anything is written or tracked.
     """
     named, rest = split_strategies(request.overrides)
-    try:  # the overrides checked against the preset chosen (the first named), not the default one
-        base = api.compose(named[0] if named else None, [MONITOR, *rest])
+    # the overrides checked against the preset chosen (the first named), not the default one; that
+    # preset's row reuses this config
+    first = None if request.run_id else named[0] if named else default_preset()
+    try:
+        base = api.compose(first, [MONITOR, *rest])
     except UserError as err:
         raise _in_preset(err, named[0]) if named else err from None
     days = base.monitor.history_days
@@ -301,7 +318,7 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     previous = read_states(state_dir)  # a state folder or file that cannot serve: refused before any work
     where = _evidence_path(base)
     proof = evidence_file.read(where) if where is not None else None  # a bad file: refused here too
-    cfgs = configs(request, base)  # a bad override or run id stops here: nothing written or tracked
+    cfgs = configs(request, base, first)  # a bad override or run id stops here: nothing written or tracked
     if proof is not None:  # a replayed run's row reads its preset's family
         proof = proof.aliased({label: str(cfg.strategy.name) for label, cfg in cfgs.items()})
     every = split_strategies(request.overrides)[0] is None and not request.run_id

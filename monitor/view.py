@@ -277,6 +277,38 @@ def table(
 
 #: The zoomed view: the last six months (trading days).
 RECENT_DAYS = 126
+#: The chart's fixed geometry, in inches (no layout engine: its tight-bbox passes over every axes cost
+#: half the drawing): the width, each row's plot, the band above each plot for its legend and title, the
+#: x tick labels below it, the figure title's band, the y tick labels' margin and the right margin.
+CHART_WIDTH, PLOT_HEIGHT, HEAD, TICKS, TOP, LEFT, RIGHT = 13.0, 1.5, 0.5, 0.3, 0.3, 0.5, 0.15
+#: The gap between the six-month view and the whole window: the latter's y tick labels, and room for the
+#: former's legend and title to run a little past its plot (`stock_bond_correlation: n/c: ...`: 4.7 in).
+COLUMN_GAP = 0.9
+
+
+def chart_geometry(n: int) -> tuple[tuple[float, float], dict[str, float]]:
+    """The figure's size (inches) and its grid's margins and gaps (`GridSpec` fractions) for `n` rows.
+
+    Each row is its head (legend, title), its plot and its x tick labels; the figure title sits above.
+
+    >>> size, grid = chart_geometry(1)
+    >>> round(size[0], 2), round(size[1], 2)
+    (13.0, 2.6)
+    >>> round(grid["top"] * size[1], 2), round(grid["bottom"] * size[1], 2)  # the plot's edges (inches)
+    (1.8, 0.3)
+    """
+    pitch = HEAD + PLOT_HEIGHT + TICKS
+    height = TOP + n * pitch
+    plot_width = (CHART_WIDTH - LEFT - RIGHT - COLUMN_GAP) / 2  # the average of the two columns
+    grid = {
+        "left": LEFT / CHART_WIDTH,
+        "right": 1 - RIGHT / CHART_WIDTH,
+        "top": 1 - (TOP + HEAD) / height,
+        "bottom": TICKS / height,
+        "hspace": (TICKS + HEAD) / PLOT_HEIGHT,
+        "wspace": COLUMN_GAP / plot_width,
+    }
+    return (CHART_WIDTH, height), grid
 
 
 def _panel(ax, s: SignalState, h: pd.DataFrame, title: str) -> None:  # noqa: ANN001 - a matplotlib Axes
@@ -292,7 +324,8 @@ def _panel(ax, s: SignalState, h: pd.DataFrame, title: str) -> None:  # noqa: AN
         if th.exit is not None and th.exit != th.entry:
             exit_at = f"exit {u.number(th.exit)}"
             ax.axhline(th.exit * u.scale, color="#1f77b4", linewidth=0.9, linestyle=":", label=exit_at)
-    ax.set_title(title, fontsize=9, loc="left")
+    # y given: matplotlib then skips its title placement pass (a tight bbox of the axes, per axes)
+    ax.set_title(title, fontsize=9, loc="left", y=1.0)
     # the legend sits outside the data, so no threshold line strikes through it
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.08), ncols=3, fontsize=7, frameon=False)
     ax.grid(True, alpha=0.3)
@@ -314,14 +347,15 @@ def chart(states: Sequence[SignalState], title: str = "") -> Figure:
 
     heads = [g[0] for g in groups(states)]
     n = max(len(heads), 1)
-    fig = Figure(figsize=(13.0, 2.3 * n + 0.6), layout="constrained")
-    axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 2])
+    size, grid = chart_geometry(n)
+    fig = Figure(figsize=size)
+    axes = fig.subplots(n, 2, squeeze=False, width_ratios=[1, 2], gridspec_kw=grid)
     for (recent, whole), s in zip(axes, heads, strict=False):
         state = f"{s.name}: {STATE_WORDS[s.label]} since {s.since.date()}"  # n/c: the words say why
         _panel(recent, s, s.history.iloc[-RECENT_DAYS:], state)
         _panel(whole, s, s.history, f"{s.name} now: {reading(s)} ({thresholds_native(s)}); the whole window")
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=10, y=1 - 0.05 / size[1], va="top")
     return fig
 
 

@@ -1,12 +1,29 @@
-"""A statistical regime baseline: a two-state Markov-switching variance model, filtered probabilities only."""
+"""A statistical regime baseline: a two-state Markov-switching variance model, filtered probabilities only.
+
+Each refit and each window's filter is a deterministic function of its inputs (the training window's
+values, the start parameters, the EM steps; the filtered window's values and the parameters), so both,
+and the whole series, are cached on disk with ``joblib.Memory``, keyed by the inputs' content: a second
+run reads the series once, a run with a day appended computes only the windows whose data changed, with
+bit-identical values. The cache lives
+in `CACHE_DIR` (``<repo>/.cache/markov_regime``, beside the live data's ``.cache/live``), or in the
+folder named by the environment variable ``REGIME_MARKOV_CACHE`` (``off``: no cache). A folder that
+cannot be written leaves the run uncached, silently. Clearing it is deleting the folder.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import inspect
+import os
 import warnings
+from collections.abc import Callable, Mapping
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
 
 from signals.base import (
     SignalOutput,
@@ -20,6 +37,15 @@ from signals.base import (
     signal,
 )
 from signals.primitives import hysteresis
+
+if TYPE_CHECKING:
+    from joblib import Memory
+    from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
+
+#: The cache's default folder: beside the live data's cache (``market.build.LIVE_CACHE``), git-ignored.
+CACHE_DIR = Path(__file__).resolve().parents[1] / ".cache" / "markov_regime"
+#: The environment variable that moves the cache (a folder) or turns it off (``off``).
+CACHE_ENV = "REGIME_MARKOV_CACHE"
 
 
 def _requires(*, column: str, **_: object) -> tuple[str, ...]:
@@ -48,6 +74,9 @@ def _check(
 
 
 def _model(x: np.ndarray) -> MarkovRegression:
+    # lazy: statsmodels' import (about 0.5 s) is paid only when a window is computed, not on a warm cache
+    from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
+
     return MarkovRegression(x, k_regimes=2, trend="c", switching_variance=True)
 
 
@@ -80,6 +109,105 @@ def _fit(x: np.ndarray, start: np.ndarray | None, em_iter: int) -> np.ndarray | 
     return params if np.all(np.isfinite(params)) else start
 
 
+def _filtered(x: np.ndarray, params: np.ndarray, start: int) -> np.ndarray:
+    """P[high-variance state_t | x_0..x_t] for t = `start` .. len(x) - 1, under `params`.
+
+    The high-variance state is the one with the larger fitted variance in `params`.
+    """
+    model = _model(x)
+    sigma2 = [params[model.param_names.index(f"sigma2[{i}]")] for i in (0, 1)]
+    filtered = model.filter(params, return_raw=True).filtered_marginal_probabilities
+    return filtered[int(np.argmax(sigma2)), start:]
+
+
+def _fit_keyed(x: np.ndarray, start: np.ndarray | None, em_iter: int, versions: object = None) -> Any:
+    """`_fit`, with the cache key's `versions` (`_versions`)."""
+    return _fit(x, start, em_iter)
+
+
+def _filtered_keyed(x: np.ndarray, params: np.ndarray, start: int, versions: object = None) -> np.ndarray:
+    """`_filtered`, with the cache key's `versions`."""
+    return _filtered(x, params, start)
+
+
+@functools.cache
+def _versions() -> tuple[str, str, str]:
+    """What the cached values depend on besides their arguments: the code and the libraries computing them.
+
+    joblib notices a change in the cached function's own source only; the digest of the functions it
+    calls, and statsmodels' and numpy's versions, make any change of theirs a new key.
+    """
+    code = "".join(inspect.getsource(f) for f in (_model, _persistent, _fit, _filtered, _probabilities))
+    return hashlib.sha256(code.encode()).hexdigest()[:16], version("statsmodels"), np.__version__
+
+
+def cache_dir(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The cache's folder: ``REGIME_MARKOV_CACHE`` when set (None for ``off``), else `CACHE_DIR`.
+
+    >>> cache_dir({"REGIME_MARKOV_CACHE": "off"}) is None
+    True
+    """
+    given = environ.get(CACHE_ENV, "").strip()
+    if not given:
+        return CACHE_DIR
+    return None if given.lower() == "off" else Path(given).expanduser()
+
+
+@functools.cache
+def _memory(location: Path | None) -> Memory:
+    """A joblib memory at `location`; an uncached one when it is None or cannot be created."""
+    # lazy: joblib's import (about 0.2 s) is paid only where the signal runs
+    from joblib import Memory
+
+    if location is not None:
+        try:
+            location.mkdir(parents=True, exist_ok=True)
+            if not os.access(location, os.W_OK):
+                location = None
+        except OSError:
+            location = None
+    return Memory(location, verbose=0)
+
+
+def _cached(func: Callable[..., Any], location: Path | None) -> Callable[..., Any]:
+    """`func` through the on-disk cache at `location` (as is, when the cache is off)."""
+    if location is None:
+        return func
+    memorized = _memory(location).cache(func)
+    versions = _versions()
+
+    def call(*args: Any) -> Any:
+        try:
+            return memorized(*args, versions)
+        except OSError:  # a cache folder that turned out unwritable (joblib's own files): computed as is
+            return func(*args)
+
+    return call
+
+
+def _probabilities(x: np.ndarray, min_train: int, refit_every: int, em_iter: int) -> np.ndarray:
+    """`filtered_high_variance` on the values `x`, each refit and each window's filter through the cache."""
+    prob = np.full(len(x), np.nan)
+    params = None
+    where = cache_dir()
+    fit, filtered = _cached(_fit_keyed, where), _cached(_filtered_keyed, where)
+    with np.errstate(all="ignore"):
+        for r in range(min_train - 1, len(x), refit_every):
+            end = min(r + refit_every, len(x))
+            params = fit(x[: r + 1], params, em_iter)
+            if params is None:
+                continue
+            prob[r:end] = filtered(x[:end], params, r)
+    return prob
+
+
+def _probabilities_keyed(
+    x: np.ndarray, min_train: int, refit_every: int, em_iter: int, versions: object = None
+) -> np.ndarray:
+    """`_probabilities`, with the cache key's `versions`."""
+    return _probabilities(x, min_train, refit_every, em_iter)
+
+
 def filtered_high_variance(y: pd.Series, *, min_train: int, refit_every: int, em_iter: int) -> pd.Series:
     """Filtered probability of the high-variance state, each day under the last parameters fitted up to it.
 
@@ -89,24 +217,18 @@ def filtered_high_variance(y: pd.Series, *, min_train: int, refit_every: int, em
     Hamilton filter's P[state_t | y_0..y_t]: nothing after t enters. The high-variance state is the
     one with the larger fitted variance, read at each refit (the labels may swap between fits).
 
+    The whole series, each refit and each window's filter go through the on-disk cache (`cache_dir`;
+    the module docstring): the same values, computed once; the same series is one read.
+
     Returns:
         The probability on `y`'s index; NaN before the first fit and where `y` is missing.
     """
     values = y.dropna()
     x = values.to_numpy(dtype=float)
-    prob = np.full(len(x), np.nan)
-    params = None
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")  # convergence and log(0) warnings of short or flat windows
-        for r in range(min_train - 1, len(x), refit_every):
-            end = min(r + refit_every, len(x))
-            params = _fit(x[: r + 1], params, em_iter)
-            if params is None:
-                continue
-            model = _model(x[:end])
-            sigma2 = [params[model.param_names.index(f"sigma2[{i}]")] for i in (0, 1)]
-            filtered = model.filter(params, return_raw=True).filtered_marginal_probabilities
-            prob[r:end] = filtered[int(np.argmax(sigma2)), r:end]
+    # convergence and log(0) warnings of short or flat windows; joblib's of a cache it cannot write
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prob = _cached(_probabilities_keyed, cache_dir())(x, min_train, refit_every, em_iter)
     return pd.Series(prob, index=values.index).reindex(y.index)
 
 

@@ -14,6 +14,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
 import core  # noqa: F401  (registers the structured configs in Hydra's ConfigStore)
+from signals.markov_regime import CACHE_ENV
 from tests.cli import REPO
 
 CONF = REPO / "conf"
@@ -22,6 +23,18 @@ CONF = REPO / "conf"
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session", autouse=True)
+def markov_cache(tmp_path_factory):
+    """markov_regime's refit cache in the session's temporary folder, not the repository's ``.cache``.
+
+    Set in the environment, so the commands a test starts (``python -m monitor``, ``run.py``) use it too.
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("markov-cache")))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

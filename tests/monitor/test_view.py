@@ -4,11 +4,13 @@ signal's row, presets sharing a signal grouped; the page checked in headless Chr
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import json
 import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from monitor import view
 from monitor.evidence import read
@@ -237,6 +239,47 @@ def test_the_chart_is_one_row_per_signal_with_a_six_month_view_and_the_whole_win
     assert b_whole.get_title(loc="left") == (
         "yield_breakout now: 10y 4.53% < 4.55% (entry ≥ 4.55%, exit < 4.55%); the whole window"
     )
+
+
+def test_doctests():
+    assert doctest.testmod(view).failed == 0
+
+
+def test_the_chart_draws_without_a_layout_engine_every_text_inside_its_row_and_the_figure():
+    wide = dataclasses.replace(STATES[0], name="stock_bond_correlation", covered=False)  # the longest title
+    states = [wide, *STATES[1:]]
+    fig = view.chart(states, title="as of 2026-08-21")
+    assert fig.get_layout_engine() is None
+    size, _ = view.chart_geometry(len(view.groups(states)))
+    assert tuple(fig.get_size_inches()) == size
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # after view.chart chose the Agg backend
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    box = fig.bbox
+    axes = np.array(fig.get_axes()).reshape(-1, 2)
+    # the plots sit where the geometry puts them: the first row's top and the last row's bottom, in inches
+    assert axes[0, 0].get_position().y1 * size[1] == pytest.approx(size[1] - view.TOP - view.HEAD)
+    assert axes[-1, 0].get_position().y0 * size[1] == pytest.approx(view.TICKS)
+
+    def extent(text):
+        return text.get_window_extent(renderer)
+
+    def extents(ax):
+        texts = [ax.title, ax._left_title, *ax.get_xticklabels(), *ax.get_yticklabels()]
+        return [*(extent(t) for t in texts if t.get_text()), extent(ax.get_legend())]
+
+    for row, (recent, whole) in enumerate(axes):
+        for ax in (recent, whole):
+            for e in extents(ax):  # nothing cut at the figure's edges
+                assert box.x0 - 1 <= e.x0 and e.x1 <= box.x1 + 1 and box.y0 - 1 <= e.y0 and e.y1 <= box.y1 + 1
+        # the six-month view's title and legend end before the whole window's y tick labels begin
+        left = max(extent(recent._left_title).x1, extent(recent.get_legend()).x1)
+        assert left < min(extent(t).x0 for t in whole.get_yticklabels() if t.get_text())
+        if row:  # this row's legend sits above the previous row's x tick labels, not on them
+            above = min(extent(t).y0 for t in axes[row - 1, 0].get_xticklabels() if t.get_text())
+            assert extent(recent.get_legend()).y1 < above
+    assert fig._suptitle.get_window_extent(renderer).y1 <= box.y1
 
 
 class _Stream:

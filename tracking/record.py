@@ -92,10 +92,10 @@ class RunRecord:
 
     Attributes:
         experiment: The MLflow experiment's name.
-        uri: The tracking URI the run was configured with (a password hidden), or None (the default).
         run_name: The run's display name.
         params: The flattened config, secrets hidden.
         start: What was known when the run was created.
+        uri: The tracking URI the run was configured with (a password hidden), or None (the default).
         complete: False for a start record (written just before the run is created; a process that
             died leaves it so); True once the results are in. A record without the key is complete.
         metrics: The run's flat metrics.
@@ -108,10 +108,10 @@ class RunRecord:
     """
 
     experiment: str
-    uri: str | None
     run_name: str
     params: dict[str, Any]
     start: StartInfo
+    uri: str | None = None
     complete: bool = True
     metrics: dict[str, float] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)

@@ -145,10 +145,10 @@ def start_record(cfg: DictConfig, name: str, start: StartInfo) -> RunRecord:
     """The run's start record (``complete`` false): its store, name, redacted params and start info."""
     return RunRecord(
         experiment=str(cfg.tracking.experiment),
-        uri=None if cfg.tracking.uri is None else redact_text(str(cfg.tracking.uri)),
         run_name=name,
         params=flatten(redacted_config(cfg)),
         start=start,
+        uri=None if cfg.tracking.uri is None else redact_text(str(cfg.tracking.uri)),
         complete=False,
     )
 

@@ -39,7 +39,7 @@ def log(run: background.BackgroundRun, folder: Path) -> None:
     (folder / "results").mkdir(parents=True, exist_ok=True)
     (folder / "results" / "stats.json").write_text("{}")
     params, metrics = {"job": run._name}, {"sharpe": 0.5}
-    run.log(RunRecord("sweep", None, run._name, params, StartInfo(), metrics=metrics), folder)
+    run.log(RunRecord("sweep", run._name, params, StartInfo(), metrics=metrics), folder)
 
 
 def test_one_worker_serves_a_sweeps_jobs_and_each_run_ends_as_before(tmp_path):
@@ -95,7 +95,7 @@ uri, out = sys.argv[1], Path(sys.argv[2])
 with opened(uri, "sweep", "job-0", keep=True) as run:
     run.start()
     (out / "results").mkdir(parents=True)
-    run.log(RunRecord("sweep", None, "job-0", {}, StartInfo(), metrics={"sharpe": 0.5}), out)
+    run.log(RunRecord("sweep", "job-0", {}, StartInfo(), metrics={"sharpe": 0.5}), out)
 with opened(uri, "sweep", "job-1", keep=True) as again:
     assert again is run
     again.start(StartInfo(), {"strategy.name": "move_vix_wedge"})

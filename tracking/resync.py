@@ -1,13 +1,13 @@
 """Log run folders whose runs never reached the tracking store, without logging any run twice.
 
-Each run folder holds the record of what its run logs (``tracking/record.json``, written before
-logging). A run is identified in the store by its ``run_uid`` tag, set when the run is created: a run
-already FINISHED there is skipped; a run left RUNNING or FAILED by a store that died mid-run is
-completed in place (its child runs, e.g. a grid's top configurations, that are not in the store yet
-are added); a missing run is created. A folder holding only a start record (its process died before
-its results) has nothing to log: its run, left RUNNING if the worker died too, is ended KILLED. The
-store must exist already: a re-sync never creates one. Runs of a sweep are nested under the sweep's parent run
-(found by its ``sweep_uid`` tag, created if the store was down when the sweep started), whose
+Each run folder holds the record of what its run logs (``tracking/record.json``, a
+`tracking.record.RunRecord` written before logging). A run is identified in the store by its ``run_uid``
+tag, set when the run is created: a run already FINISHED there is skipped; a run left RUNNING or FAILED by a
+store that died mid-run is completed in place (its child runs, e.g. a grid's top configurations, that are
+not in the store yet are added); a missing run is created. A folder holding only a start record (its process
+died before its results) has nothing to log: its run, left RUNNING if the worker died too, is ended KILLED.
+The store must exist already: a re-sync never creates one. Runs of a sweep are nested under the sweep's
+parent run (found by its ``sweep_uid`` tag, created if the store was down when the sweep started), whose
 leaderboard is then rebuilt from the store.
 """
 

@@ -38,7 +38,7 @@ from tracking.background import TrackingError
 from tracking.lineage import run_name
 from tracking.mlflow_store import command_line
 from tracking.replay import run_config
-from tracking.tracked import Outcome, resync_hint, run_tracked
+from tracking.tracked import Outcome, opened, resync_hint
 
 MONITOR = "+monitor=default"  # conf/monitor/default.yaml: the monitor's own settings
 
@@ -328,13 +328,7 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
         2, enabled=echo, label="monitor", unit="stage", first=f"assessing {len(cfgs)} signals", leave=False
     )
 
-    def load() -> tuple[MarketData, tuple[MarketData, list[SignalState]]]:
-        found = assess_all(cfgs, days, skip_missing=every)
-        progress.stage(bar, "writing the report", done=1)
-        return found[0], found
-
-    def compute(found: tuple[MarketData, list[SignalState]], results: Path) -> Outcome:
-        market, states = found
+    def compute(market: MarketData, states: list[SignalState], results: Path) -> Outcome:
         diff = changes(previous, states)
         changed_only = diff if request.changed else None
         text = view.table(states, source=market.source, changed=changed_only, evidence=proof)
@@ -357,7 +351,11 @@ def run(request: Request, folder: Path | None = None, *, echo: bool = True) -> i
     out = Path(folder) if folder is not None else _folder()
     name = run_name("monitor", args)
     try:
-        run_tracked(_tracked_config(base, cfgs), name, out, load, compute, echo=echo, rerun=rerun)
+        with opened(_tracked_config(base, cfgs), name, out, rerun) as run:
+            market, states = assess_all(cfgs, days, skip_missing=every)  # bad data: no run is created
+            progress.stage(bar, "writing the report", done=1)
+            run.start(market)
+            run.finish(compute(market, states, run.results), echo=echo)
     except TrackingError as err:  # the results and the state file are kept; the record waits for resync
         print(resync_hint(err, out), file=sys.stderr)
         return 3

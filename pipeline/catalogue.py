@@ -44,7 +44,7 @@ from report.charts import save_png
 from sweeps.results import GridSettings, settings
 from sweeps.run import DATA, RETURNS
 from tracking.lineage import run_name
-from tracking.tracked import Outcome, base_tags, run_tracked
+from tracking.tracked import Outcome, base_tags, opened
 
 GROUP = "catalogue"
 EXPERIMENT = "wedge_grid"  # the grid settings every family's grid runs with (its params replaced)
@@ -324,10 +324,6 @@ def run(argv: Sequence[str], folder: Path | None = None, *, echo: bool = True) -
     folder = Path(folder) if folder else REPO_ROOT / "outputs" / "verdicts" / f"{now:%Y-%m-%d/%H-%M-%S}"
     opts = settings(cfg)
 
-    def load():
-        market = load_market(cfg)
-        return market, market
-
     def compute(market, results: Path) -> Outcome:
         fams = [run_family(n, p, passed, folder / "families" / n) for n, p in fams_cfg.items()]
         tests = {b: joint(fams, b, opts) for b in bench_names}
@@ -381,7 +377,8 @@ def run(argv: Sequence[str], folder: Path | None = None, *, echo: bool = True) -
         text = render(tab, said, tests, len(events), doc["not_run"])
         return Outcome(metrics, text, base_tags(cfg, market) | {"mode": "catalogue"}, children)
 
-    return run_tracked(
-        cfg, run_name("catalogue-verdicts", list(argv)), folder, load, compute, echo=echo,
-        rerun="python -m analysis verdicts " + " ".join(argv),
-    )  # fmt: skip
+    rerun = "python -m analysis verdicts " + " ".join(argv)
+    with opened(cfg, run_name("catalogue-verdicts", list(argv)), folder, rerun) as run:
+        market = load_market(cfg)  # bad data: no run is created
+        run.start(market)
+        return run.finish(compute(market, run.results), echo=echo)

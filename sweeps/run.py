@@ -11,7 +11,7 @@
    interval for its Sharpe, and a walk-forward record (`sweeps.stats`, `sweeps.walkforward`);
 5. write the results folder first (results table, daily returns, summary) and the tracking record,
    then log one MLflow parent run (with child runs for the top k), then print the summary; steps 2 to 5
-   go through `tracking.tracked.run_tracked`, the single run's path (redaction, lineage, record, resync).
+   go through `tracking.tracked.opened`, the single run's path (redaction, lineage, record, resync).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from sweeps.visuals import parameters, prepare_png, start_png, write_grid_report
 from sweeps.walkforward import against, verdict_metrics, walk_forward
 from tracking.headline import params_name
 from tracking.lineage import run_name
-from tracking.tracked import Outcome, base_tags, job_overrides, run_tracked
+from tracking.tracked import Outcome, base_tags, job_overrides, opened
 
 TABLE = "grid_results.parquet"
 RETURNS = "grid_returns.parquet"
@@ -349,7 +349,7 @@ def param_columns(spec: G.GridSpec, ids: list[int]) -> pd.DataFrame:
 def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[str, float]:
     """Run a grid sweep (or one chunk of it): see the module docstring.
 
-    Tracked as a single run is (`tracking.tracked.run_tracked`): redacted config, record, lineage.
+    Tracked as a single run is (`tracking.tracked.opened`): redacted config, record, lineage.
 
     Returns:
         The summary metrics (best configuration's metrics, DSR, PBO, ...), as logged on the parent run.
@@ -366,7 +366,7 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         check_walk_forward(cfg, market.frame.index, opts)
         if hunt is not None:
             search.check_folder(hunt, Path(output_dir))
-        return market, market
+        return market
 
     def compute(market, results: Path):
         nonlocal skipped
@@ -421,7 +421,10 @@ def run_grid(cfg: DictConfig, output_dir: Path, *, echo: bool = True) -> dict[st
         if helper is not None and hunt is None:
             columns = param_columns(spec, sorted(plans))
             prepare_png(helper, Path(output_dir) / "results", cfg, columns, opts.metric)
-        return run_tracked(cfg, name, Path(output_dir), load, compute, echo=echo)
+        with opened(cfg, name, Path(output_dir)) as run:
+            market = load()  # bad input raises here: no run is created
+            run.start(market)
+            return run.finish(compute(market, run.results), echo=echo)
     finally:
         bar.close()  # also when the data refuses the grid: the error below a finished bar
         if helper is not None:
@@ -635,16 +638,12 @@ def finish(
     """
     base, opts = make_plan(cfg), settings(cfg)
 
-    def load():
-        market = load_market(cfg)
-        return market, market
-
-    def compute(market, results: Path):
-        results.mkdir(parents=True, exist_ok=True)
-        return conclude(cfg, sweep, results, market, base, opts, helper)
-
     name = run_name(f"{cfg.strategy.name}-grid", [])
-    return run_tracked(cfg, name, Path(folder), load, compute, echo=echo, rerun=rerun)
+    with opened(cfg, name, Path(folder), rerun) as run:
+        market = load_market(cfg)
+        run.start(market)
+        run.results.mkdir(parents=True, exist_ok=True)
+        return run.finish(conclude(cfg, sweep, run.results, market, base, opts, helper), echo=echo)
 
 
 def conclude(

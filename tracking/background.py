@@ -6,15 +6,16 @@ charts removes them from the critical path. The worker is told to create the run
 inputs have passed validation, so a user error never leaves a run behind; a backtest that raises ends
 its run FAILED.
 
-Protocol (parent → worker over a pipe): ``("start", info)`` creates the run with ``info["tags"]`` (its
-uid, folder and sweep parent), answers, then logs what is known at the start while the parent
-simulates: the input dataset (``info["dataset"]``), the git commit and diff and package versions it
-computes itself, and the description with the re-run command (``("start", info, params)``: the
-params are logged only if the run ends KILLED); ``("log", payload)`` logs the results
-(and its child runs, if any: `tracking.mlflow_store.Tracker.log`), ends the run FINISHED and writes
-``tracking/logged.json`` into ``info["folder"]``; ``("fail",)`` ends it FAILED; ``("abort",)`` leaves
-without creating a run. The worker answers each with ``("ok", info)`` or ``("error", message)``. A parent
-that dies (kill -9) closes the pipe: the worker ends the run KILLED with the params and start info it has.
+Protocol (parent → worker over a pipe): ``("start", run_name, start, params)`` creates the run with
+``start.tags`` (a `tracking.record.StartInfo`: its uid, folder and sweep parent), answers, then logs what
+is known at the start while the parent simulates: the input dataset (``start.dataset``), the git commit
+and diff and package versions it computes itself, and the description with the re-run command (the
+params are logged only if the run ends KILLED); ``("log", record, folder)`` logs the results of the
+`tracking.record.RunRecord` (and its child runs, if any: `RunRecord.log_to`), ends the run FINISHED
+and writes ``tracking/logged.json`` into ``start.folder``; ``("fail",)`` ends it FAILED; ``("abort",)``
+leaves without creating a run. The worker answers each with ``("ok", info)`` or ``("error", message)``.
+A parent that dies (kill -9) closes the pipe: the worker ends the run KILLED with the params and start
+info it has.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from tracking import lineage, mlflow_store
-from tracking.record import mark_logged
+from tracking.record import RunRecord, StartInfo, mark_logged
 
 WAIT_SECONDS = 600.0
 KILLED_NOTE = (
@@ -45,9 +46,9 @@ class TrackingError(RuntimeError):
     """The tracking store could not be reached or refused the run; results are kept locally."""
 
 
-def _describe(tracker: Any, info: dict[str, Any]) -> None:
+def _describe(tracker: Any, start: StartInfo) -> None:
     """Log what is known at the start of a run: dataset, code version, description."""
-    lineage.describe(tracker, info, lineage.repro_info())
+    lineage.describe(tracker, start, lineage.repro_info())
 
 
 def _receive(conn: Connection) -> tuple[Any, ...] | None:
@@ -64,9 +65,7 @@ def _answer(conn: Connection, message: tuple[Any, ...]) -> None:
         conn.send(message)
 
 
-def _serve(
-    conn: Connection, session: Any, tracker: Any, info: dict[str, Any], params: dict[str, str]
-) -> bool:
+def _serve(conn: Connection, session: Any, tracker: Any, start: StartInfo, params: dict[str, str]) -> bool:
     """Describe the created run, then log it (``log``), end it FAILED (``fail``) or KILLED (parent died).
 
     Returns:
@@ -74,7 +73,7 @@ def _serve(
     """
     described: Exception | None = None
     try:  # overlaps the parent's simulation
-        _describe(tracker, info)
+        _describe(tracker, start)
     except Exception as exc:
         described = exc
     msg = _receive(conn)
@@ -91,11 +90,12 @@ def _serve(
             return True
         if described is not None:
             raise described
-        tracker.log(**msg[1])
+        record, folder = msg[1], msg[2]
+        record.log_to(tracker, folder)
         session.end_run("FINISHED")
-        if info.get("folder"):  # the run folder's marker: `python -m tracking resync` skips it
+        if start.folder:  # the run folder's marker: `python -m tracking resync` skips it
             mark_logged(
-                Path(info["folder"]),
+                Path(start.folder),
                 run_id=tracker.run_id,
                 uri=session.uri,
                 experiment_id=session.experiment_id,
@@ -115,8 +115,8 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
     parent died), never left to MLflow's exit handler, which would end it FINISHED however empty.
     Ctrl-C is the parent's to handle: it ends the run FAILED through ``("fail",)``. Once a run has
     ended (or the parent aborted before creating one), the worker waits for the next ``start`` (a
-    sweep's next job: `opened` with ``keep``), named by its info's ``run_name``; it leaves when the
-    parent closes the pipe or dies.
+    sweep's next job: `opened` with ``keep``), which names its run; it leaves when the parent closes
+    the pipe or dies.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -132,16 +132,15 @@ def _worker(conn: Connection, uri: str | None, experiment: str, run_name: str) -
             continue
         if msg[0] != "start":  # ("abort",): no run for this job; the next may start one
             continue
-        info: dict[str, Any] = msg[1] if len(msg) > 1 else {}
-        params: dict[str, str] = msg[2] if len(msg) > 2 else {}
+        _, name, start, params = msg
         try:
-            tracker = session.start_run(info.get("run_name", run_name), tags=info.get("tags"))
+            tracker = session.start_run(name or run_name, tags=start.tags)
         except Exception as exc:
             _answer(conn, ("error", f"{type(exc).__name__}: {exc}"))
             return
         try:
             _answer(conn, ("ok", {"run_id": tracker.run_id, "experiment_id": tracker.experiment_id}))
-            alive = _serve(conn, session, tracker, info, params)
+            alive = _serve(conn, session, tracker, start, params)
         finally:
             session.end_active("KILLED")
         if not alive:
@@ -313,7 +312,7 @@ class BackgroundRun:
             raise TrackingError(info)
         return info
 
-    def start(self, info: dict[str, Any] | None = None, params: dict[str, str] | None = None) -> None:
+    def start(self, start: StartInfo | None = None, params: dict[str, str] | None = None) -> None:
         """Ask for the run to be created (after the inputs have been validated); does not wait.
 
         The worker may still be importing mlflow and opening the store: the parent goes on with the
@@ -321,13 +320,13 @@ class BackgroundRun:
         reached raises `TrackingError`.
 
         Args:
-            info: ``tags`` set at creation, ``dataset`` for `mlflow.log_input`, ``rerun`` and
+            start: ``tags`` set at creation, ``dataset`` for `mlflow.log_input`, ``rerun`` and
                 ``command`` for the description, ``folder`` (the run folder) for the logged marker.
             params: The flattened config, logged if the run is ended KILLED (the parent died).
         """
         self.idle = False
         with contextlib.suppress(OSError):  # a worker that already failed has said why: see _started
-            self._conn.send(("start", {"run_name": self._name, **(info or {})}, params or {}))
+            self._conn.send(("start", self._name, start or StartInfo(), params or {}))
         self._pending_start = True
 
     def _started(self) -> None:
@@ -340,10 +339,10 @@ class BackgroundRun:
             reply = self._reply()
             self.run_id, self.experiment_id = reply["run_id"], reply.get("experiment_id")
 
-    def log(self, **payload: Any) -> None:
-        """Log params, metrics, tags and artifacts, and end the run FINISHED."""
+    def log(self, record: RunRecord, folder: Path) -> None:
+        """Log the record's params, metrics, tags, child runs and run folder; end the run FINISHED."""
         self._started()
-        self._conn.send(("log", payload))
+        self._conn.send(("log", record, Path(folder)))
         self._reply()
         self.idle = True
 

@@ -19,6 +19,7 @@ from typing import Any
 from market.vintage import vintage_lines
 from tracking.headline import params_name
 from tracking.mlflow_store import redact_diff
+from tracking.record import StartInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("vectorbt", "pandas", "numpy", "mlflow", "hydra-core")
@@ -180,7 +181,7 @@ def note(
 
 def describe(
     tracker: Any,
-    info: Mapping[str, Any],
+    start: StartInfo,
     repro: Mapping[str, Any],
     extra_tags: Mapping[str, str] | None = None,
 ) -> None:
@@ -188,14 +189,14 @@ def describe(
 
     Args:
         tracker: A `tracking.mlflow_store.Tracker` (anything with its ``describe`` method).
-        info: The run's start info: ``dataset``, ``rerun`` and ``command``.
+        start: The run's start info: its ``dataset``, ``rerun`` and ``command``.
         repro: `repro_info` of the code that ran.
         extra_tags: More tags (e.g. ``resynced``).
     """
-    rerun = info.get("rerun") or "python run.py"
+    rerun = start.rerun or "python run.py"
     tracker.describe(
-        dataset=info.get("dataset"),
-        note=note(rerun=rerun, command=info.get("command", ""), repro=repro, dataset=info.get("dataset")),
+        dataset=start.dataset,
+        note=note(rerun=rerun, command=start.command, repro=repro, dataset=start.dataset),
         tags={**repro_tags(repro), "rerun": rerun, **(extra_tags or {})},
         texts=repro_texts(repro),
     )

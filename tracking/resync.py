@@ -1,13 +1,13 @@
 """Log run folders whose runs never reached the tracking store, without logging any run twice.
 
-Each run folder holds the record of what its run logs (``tracking/record.json``, written before
-logging). A run is identified in the store by its ``run_uid`` tag, set when the run is created: a run
-already FINISHED there is skipped; a run left RUNNING or FAILED by a store that died mid-run is
-completed in place (its child runs, e.g. a grid's top configurations, that are not in the store yet
-are added); a missing run is created. A folder holding only a start record (its process died before
-its results) has nothing to log: its run, left RUNNING if the worker died too, is ended KILLED. The
-store must exist already: a re-sync never creates one. Runs of a sweep are nested under the sweep's parent run
-(found by its ``sweep_uid`` tag, created if the store was down when the sweep started), whose
+Each run folder holds the record of what its run logs (``tracking/record.json``, a
+`tracking.record.RunRecord` written before logging). A run is identified in the store by its ``run_uid``
+tag, set when the run is created: a run already FINISHED there is skipped; a run left RUNNING or FAILED by a
+store that died mid-run is completed in place (its child runs, e.g. a grid's top configurations, that are
+not in the store yet are added); a missing run is created. A folder holding only a start record (its process
+died before its results) has nothing to log: its run, left RUNNING if the worker died too, is ended KILLED.
+The store must exist already: a re-sync never creates one. Runs of a sweep are nested under the sweep's
+parent run (found by its ``sweep_uid`` tag, created if the store was down when the sweep started), whose
 leaderboard is then rebuilt from the store.
 """
 
@@ -29,7 +29,7 @@ from tracking.mlflow_store import (
     store_name,
     with_retry,
 )
-from tracking.record import LOGGED, SWEEP, mark_logged, read_json, read_record, run_folders
+from tracking.record import LOGGED, SWEEP, RunRecord, mark_logged, read_json, run_folders
 from tracking.sweep import PARENT_TAG, finish_parent, start_parent
 
 
@@ -47,14 +47,14 @@ class Outcome:
     incomplete: list[Path] = field(default_factory=list)
 
 
-def store_uri(uri: str | None, rec: dict[str, Any]) -> str:
+def store_uri(uri: str | None, rec: RunRecord) -> str:
     """The store a record is re-synced to (`uri`, else the record's own), which must exist already.
 
     Raises:
         ConfigError: The URI is malformed, had credentials that were not kept, or names no store.
     """
     key = "--uri" if uri else "tracking.uri (in the run's record)"
-    resolved = resolve_uri(uri or rec.get("uri"))
+    resolved = resolve_uri(uri or rec.uri)
     if REDACTED in resolved:
         raise ConfigError(
             f"the run's store `{resolved}` had credentials in its URI, which were not kept.",
@@ -104,16 +104,15 @@ def _parent(ctx: dict[str, Any], uri: str, experiment: str, exp_id: str, cache: 
     return cache[uid]
 
 
-def _log_folder(folder: Path, rec: dict[str, Any], session: Any, run_id: str | None, tags: dict) -> str:
+def _log_folder(folder: Path, rec: RunRecord, session: Any, run_id: str | None, tags: dict) -> str:
     """Log one folder's record into run `run_id` (None: a new run); return the run id."""
     # lazy: mlflow costs ~0.9 s at import; only code that talks to the store loads it
     import mlflow
 
-    start = rec.get("start", {})
-    repro = rec.get("repro") or {**lineage.repro_info(), "source": "computed at re-sync"}
-    children = rec.get("children") or []
+    repro = rec.repro or {**lineage.repro_info(), "source": "computed at re-sync"}
+    children = rec.children
     if run_id is None:
-        tracker = session.start_run(rec["run_name"], tags=tags)
+        tracker = session.start_run(rec.run_name, tags=tags)
     else:
         with_retry(mlflow.start_run, run_id=run_id)
         with_retry(mlflow.set_tags, tags)
@@ -123,15 +122,8 @@ def _log_folder(folder: Path, rec: dict[str, Any], session: Any, run_id: str | N
             names = {r.info.run_name for r in done}
             children = [c for c in children if store_name(c["name"]) not in names]
     try:
-        lineage.describe(tracker, start, repro, {"resynced": "true"})
-        tracker.log(
-            params=rec["params"],
-            metrics=rec["metrics"],
-            tags=rec["tags"],
-            folder=folder / "results",
-            hydra_dir=folder / ".hydra",
-            children=children,
-        )
+        lineage.describe(tracker, rec.start, repro, {"resynced": "true"})
+        rec.log_to(tracker, folder, children)
     except BaseException:
         session.end_run("FAILED")
         raise
@@ -162,11 +154,11 @@ def resync(
     parents: dict[str, str] = {}
     sweeps: dict[str, dict[str, Any]] = {}
     folders = run_folders(paths)
-    records = {folder: read_record(folder) for folder in folders}  # every record checked before any logging
+    records = {folder: RunRecord.read(folder) for folder in folders}  # every record checked before logging
     for folder in folders:
         rec = records[folder]
-        session = Session.open(uri=store_uri(uri, rec), experiment=experiment or rec["experiment"])
-        start_tags = dict(rec.get("start", {}).get("tags", {}))
+        session = Session.open(uri=store_uri(uri, rec), experiment=experiment or rec.experiment)
+        start_tags = dict(rec.start.tags)
         existing = _find(session.experiment_id, "run_uid", start_tags["run_uid"])
         if existing is not None and existing.info.status == "FINISHED":
             out.skipped.append(folder)
@@ -175,7 +167,7 @@ def resync(
                     folder, run_id=existing.info.run_id, uri=session.uri, experiment_id=session.experiment_id
                 )
             continue
-        if not rec.get("complete", True):  # a start record: the process died before its results
+        if not rec.complete:  # a start record: the process died before its results
             out.incomplete.append(folder)
             if not dry_run:
                 _end_killed(session.experiment_id, existing)
@@ -183,10 +175,10 @@ def resync(
         if dry_run:
             out.logged.append(folder)
             continue
-        sweep = rec.get("start", {}).get("sweep")
+        sweep = rec.start.sweep
         if sweep:
             ctx = read_json(Path(sweep["sweep_dir"]) / SWEEP) or sweep
-            exp_name = experiment or rec["experiment"]
+            exp_name = experiment or rec.experiment
             start_tags["mlflow.parentRunId"] = _parent(
                 ctx, session.uri, exp_name, session.experiment_id, parents
             )

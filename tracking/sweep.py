@@ -47,7 +47,7 @@ from tracking.mlflow_store import (
     uri_key,
     with_retry,
 )
-from tracking.record import RECORD, SWEEP, SWEEP_ENV, failed_jobs, read_json, run_folders, write_json
+from tracking.record import SWEEP, SWEEP_ENV, RunRecord, failed_jobs, read_json, run_folders, write_json
 
 PARENT_TAG = "sweep"  # value "parent" on a sweep's parent run
 #: The loggers of Hydra's launchers, which print each job's overrides (``#0 : ... +tracking.token=...``).
@@ -154,8 +154,8 @@ def records_frame(sweep_dir: Path) -> pd.DataFrame:
     """The sweep's runs from their folders' records (when the store was down)."""
     rows = []
     for folder in run_folders([sweep_dir]):
-        rec = read_json(folder / RECORD) or {}
-        rows.append({"run_id": None, "run_name": rec.get("run_name"), **rec["params"], **rec["metrics"]})
+        rec = RunRecord.read(folder)
+        rows.append({"run_id": None, "run_name": rec.run_name, **rec.params, **rec.metrics})
     return pd.DataFrame(rows)
 
 

@@ -1,23 +1,32 @@
-"""One tracking path for every kind of run: a single backtest, a grid, a grid chunk, a merged grid.
+"""One tracking path for every kind of run: a backtest, a grid (chunk, merge), the monitor, the catalogue.
 
-`run_tracked` runs a job between its tracking steps, the same way for all of them:
+A mode opens a tracked run and tells it what happened; tracking never calls back into the mode::
 
-1. Hydra's copy of the config in the run folder (``.hydra/``) has its secret-looking values hidden;
-2. the store opens in a background worker (`tracking.background`) while the job loads its data;
-   a user error there leaves no run behind (a malformed URI, or a local store that is mistyped or
-   read-only, is refused before any work; a new store is announced in one line);
-3. a start record (``complete: false``) is written into the run folder, then the run is created
-   with its start info (`start_info`: run uid and folder, the sweep it belongs
-   to, the dataset for `mlflow.log_input`, the redacted command line and re-run command); the worker
-   adds the code version (git commit and diff, package versions) while the job computes;
-4. the job computes and writes its results folder; the resolved config, secrets hidden, goes to
-   ``results/config.yaml``;
-5. the tracking record (`tracking.record.RECORD`: params, metrics, tags, start info, child runs) is
-   written into the run folder before logging, so that ``python -m tracking resync <folder>`` can log
-   a run whose store was down; then the run (and its child runs) is logged. A job killed on the way
-   leaves its run KILLED (the worker's doing), never an empty FINISHED one.
+    with opened(cfg, name, folder, rerun=rerun) as run:
+        market = load(cfg)                     # raises: no run is created, nothing is tracked
+        run.start(market)                      # the run is created
+        out = compute(market, run.results)     # raises: the run ends FAILED
+        return run.finish(out, echo=echo)      # the record, the run, the summary's tail
 
-Imports neither pipeline nor sweeps: the job's work comes in as two callables.
+1. `opened` hides the secret-looking values of Hydra's copy of the config in the run folder
+   (``.hydra/``), refuses a malformed URI, or a local store that is mistyped or read-only, before any
+   work (a new store is announced in one line), and opens the store in a background worker
+   (`tracking.background`) while the mode loads its data;
+2. `TrackedRun.start` writes a start record (`tracking.record.RunRecord`, ``complete: false``) into the
+   run folder, then has the run created with its start info (`start_info`: run uid and folder, the
+   sweep it belongs to, the dataset for `mlflow.log_input`, the redacted command line and re-run
+   command); the worker adds the code version (git commit and diff, package versions) while the mode
+   computes;
+3. `TrackedRun.finish` writes the resolved config, secrets hidden, to ``results/config.yaml``, then the
+   complete record (params, metrics, tags, start info, child runs) before logging, so that
+   ``python -m tracking resync <folder>`` can log a run whose store was down; then it logs the run (and
+   its child runs), prints the summary's tail and writes the job log. A store that failed raises
+   `TrackingError` last, the results and the record kept;
+4. an exception that leaves the block before `TrackedRun.start` leaves no run behind; one after it (or a
+   block left without `TrackedRun.finish`) ends the run FAILED. A job killed on the way leaves its run
+   KILLED (the worker's doing), never an empty FINISHED one.
+
+Imports neither pipeline nor sweeps.
 """
 
 from __future__ import annotations
@@ -27,8 +36,8 @@ import logging
 import shlex
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +61,7 @@ from tracking.mlflow_store import (
     ui_command,
     uri_key,
 )
-from tracking.record import RECORD, current_sweep, write_json
+from tracking.record import RunRecord, StartInfo, current_sweep
 
 
 @dataclass
@@ -67,7 +76,7 @@ class Outcome:
             their own ``tags`` (added to the parent's).
         footer: Printed after the results folder (e.g. the next step).
         printed: The job printed `text` itself as soon as its numbers existed (before its charts and
-            tracking); `run_tracked` then prints only what follows it.
+            tracking); `TrackedRun.finish` then prints only what follows it.
     """
 
     metrics: dict[str, float]
@@ -107,7 +116,7 @@ def base_tags(cfg: DictConfig, market: Any) -> dict[str, str]:
     }
 
 
-def start_info(cfg: DictConfig, market: Any, folder: Path, rerun: str | None = None) -> dict[str, Any]:
+def start_info(cfg: DictConfig, market: Any, folder: Path, rerun: str | None = None) -> StartInfo:
     """What the tracking worker needs to create the run: tags, dataset lineage, re-run command.
 
     Args:
@@ -122,43 +131,26 @@ def start_info(cfg: DictConfig, market: Any, folder: Path, rerun: str | None = N
         tags["sweep_uid"] = sweep["sweep_uid"]
         if sweep.get("parent_run_id"):
             tags["mlflow.parentRunId"] = sweep["parent_run_id"]
-    return {
-        "tags": tags,
-        "dataset": dataset_info(market, redacted_config(cfg)["data"]),
-        "rerun": rerun or rerun_command(job_overrides()),
-        "command": command_line(),
-        "folder": str(folder.resolve()),
-        "sweep": sweep,
-    }
+    return StartInfo(
+        tags=tags,
+        dataset=dataset_info(market, redacted_config(cfg)["data"]),
+        rerun=rerun or rerun_command(job_overrides()),
+        command=command_line(),
+        folder=str(folder.resolve()),
+        sweep=sweep,
+    )
 
 
-def write_record(
-    cfg: DictConfig, name: str, out: Outcome | None, folder: Path, info: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Write the run's tracking record into its folder.
-
-    First as a start record (``out`` None, ``complete`` false), just before the run is created, so a
-    run whose process dies is still known to ``python -m tracking resync``; then with the outcome,
-    before logging, so a store that is down loses nothing.
-    """
-    record = {
-        "experiment": str(cfg.tracking.experiment),
-        "uri": None if cfg.tracking.uri is None else redact_text(str(cfg.tracking.uri)),
-        "run_name": name,
-        "complete": out is not None,
-        "params": flatten(redacted_config(cfg)),
-        "metrics": out.metrics if out is not None else {},
-        "tags": out.tags if out is not None else {},
-        "start": dict(info),
-        "children": out.children if out is not None else [],
-    }
-    write_json(folder / RECORD, record)
-    return record
-
-
-def keep_for_resync(folder: Path, record: Mapping[str, Any]) -> None:
-    """After a tracking failure, add the code version to the record (the worker could not log it)."""
-    write_json(folder / RECORD, {**record, "repro": repro_info()})
+def start_record(cfg: DictConfig, name: str, start: StartInfo) -> RunRecord:
+    """The run's start record (``complete`` false): its store, name, redacted params and start info."""
+    return RunRecord(
+        experiment=str(cfg.tracking.experiment),
+        run_name=name,
+        params=flatten(redacted_config(cfg)),
+        start=start,
+        uri=None if cfg.tracking.uri is None else redact_text(str(cfg.tracking.uri)),
+        complete=False,
+    )
 
 
 def resync_hint(err: BaseException, folder: Path) -> str:
@@ -170,58 +162,74 @@ def resync_hint(err: BaseException, folder: Path) -> str:
 
 
 class TrackedRun:
-    """The store side of one run: a background MLflow run, or nothing when tracking is off.
+    """One run as the mode tells it what happened: `start` (inputs loaded), `finish` (results written).
 
-    A store that cannot be reached is not fatal to the job: the error is kept in `error` (the caller
-    raises it once the results are written) and the record stays in the run folder for a re-sync.
+    The store side is a background MLflow run, or nothing when tracking is off (`finish` still writes
+    ``results/config.yaml`` and prints). A store that cannot be reached is not fatal to the job: the
+    error is kept in `error`, raised by `finish` once the results are written, and the record stays in
+    the run folder for a re-sync.
+
+    Attributes:
+        folder: The run folder.
+        results: Where the mode writes its results (``folder/results``).
+        error: The store's failure, if any.
     """
 
     def __init__(self, cfg: DictConfig, name: str, folder: Path, worker: Any, rerun: str | None) -> None:
-        self.cfg, self.name, self.folder, self.rerun = cfg, name, folder, rerun
+        self.cfg, self.name, self.folder, self.rerun = cfg, name, Path(folder), rerun
+        self.results = self.folder / "results"
         self._worker = worker
-        self._info: dict[str, Any] = {}
+        self._record: RunRecord | None = None
+        self._started = self._finished = False
         self.error: Exception | None = None
-
-    def abort(self) -> None:
-        """Leave without creating a run (the job stopped before it started: bad input)."""
-        if self._worker is not None:
-            self._worker.abort()
 
     def start(self, market: Any) -> None:
         """Create the run (after the job's inputs were validated and its data loaded)."""
+        self._started = True
         if self._worker is None:
             return
-        self._info = start_info(self.cfg, market, self.folder, self.rerun)
-        record = write_record(self.cfg, self.name, None, self.folder, self._info)
+        info = start_info(self.cfg, market, self.folder, self.rerun)
+        self._record = start_record(self.cfg, self.name, info)
+        self._record.write(self.folder)
         try:
-            self._worker.start(self._info, record["params"])
+            self._worker.start(info, self._record.params)
         except TrackingError as exc:
             self.error = exc
 
-    def fail(self) -> None:
-        """End the run FAILED (the job raised)."""
-        if self._worker is not None and self.error is None:
-            self._worker.fail()
+    def finish(self, out: Outcome, *, echo: bool = True) -> dict[str, float]:
+        """Write ``results/config.yaml`` and the record, log the run, print the tail; return the metrics.
 
-    def finish(self, out: Outcome) -> str:
-        """Write the record, log the run and its children; return the lines saying where it went."""
-        if self._worker is None:
+        Args:
+            out: What the job computed (its results folder already written).
+            echo: Print the summary (only its tail when the job printed it: ``out.printed``).
+
+        Raises:
+            TrackingError: The store failed; the results and the record are kept in the run folder.
+        """
+        write_config(self.cfg, self.results)
+        self._finished = True
+        tail = self._log(out) + f"\nresults: {self.results}{out.footer}"
+        if echo:
+            print(tail if out.printed else out.text + tail)
+        job_log(out.text + tail)
+        if self.error is not None:
+            raise self.error
+        return out.metrics
+
+    def _log(self, out: Outcome) -> str:
+        """Write the complete record, log it; return the lines saying where the run went."""
+        if self._worker is None or self._record is None:
             return ""
-        record = write_record(self.cfg, self.name, out, self.folder, self._info)
+        done = {"metrics": out.metrics, "tags": out.tags, "children": out.children}
+        record = replace(self._record, complete=True, **done)
+        record.write(self.folder)
         if self.error is None:
             try:
-                self._worker.log(
-                    params=record["params"],
-                    metrics=record["metrics"],
-                    tags=record["tags"],
-                    folder=self.folder / "results",
-                    hydra_dir=self.folder / ".hydra",
-                    children=record["children"],
-                )
+                self._worker.log(record, self.folder)
             except TrackingError as exc:
                 self.error = exc
-        if self.error is not None:
-            keep_for_resync(self.folder, record)
+        if self.error is not None:  # the worker could not log the code version: the record keeps it
+            replace(record, repro=repro_info()).write(self.folder)
             return ""
 
         kids = f" (+{len(out.children)} child runs)" if out.children else ""
@@ -232,10 +240,31 @@ class TrackedRun:
             + (f"\n  runs table: {page}" if page else "")
         )
 
+    def close(self) -> None:
+        """End the store side of a run left before `finish`: no run if never started, else FAILED."""
+        if self._worker is None or self._finished:
+            return
+        if not self._started:
+            self._worker.abort()
+        elif self.error is None:
+            self._worker.fail()
+
 
 @contextlib.contextmanager
 def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -> Iterator[TrackedRun]:
-    """A `TrackedRun` whose store opens in a worker while the job works; a malformed URI raises first."""
+    """A `TrackedRun` for the run in `folder`, its store opening in a worker while the job works.
+
+    Args:
+        cfg: The job's config (``tracking.enabled``, ``uri``, ``experiment``).
+        name: The run's display name (`tracking.lineage.run_name`).
+        folder: The run folder; results go to ``folder/results``.
+        rerun: The command that re-runs the job (default: ``python run.py`` with its overrides).
+
+    Raises:
+        ConfigError: A malformed URI, or a local store that is mistyped or read-only (before any work).
+    """
+    folder = Path(folder)
+    redact_hydra_dir(folder / ".hydra")
     if not cfg.tracking.enabled:
         yield TrackedRun(cfg, name, folder, None, rerun)
         return
@@ -250,7 +279,11 @@ def opened(cfg: DictConfig, name: str, folder: Path, rerun: str | None = None) -
     # a sweep's jobs in one process (the basic launcher) share one worker, kept warm between them
     keep = current_sweep() is not None
     with background(cfg.tracking.uri, str(cfg.tracking.experiment), name, keep=keep) as worker:
-        yield TrackedRun(cfg, name, folder, worker, rerun)
+        run = TrackedRun(cfg, name, folder, worker, rerun)
+        try:
+            yield run
+        finally:
+            run.close()
 
 
 def job_log(text: str) -> None:
@@ -264,58 +297,3 @@ def job_log(text: str) -> None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.FileHandler):
             handler.handle(record)
-
-
-def run_tracked(
-    cfg: DictConfig,
-    name: str,
-    folder: Path,
-    load: Callable[[], tuple[Any, Any]],
-    compute: Callable[[Any, Path], Outcome],
-    *,
-    echo: bool = True,
-    rerun: str | None = None,
-) -> dict[str, float]:
-    """Run a job in `folder` between its tracking steps (see the module docstring).
-
-    Args:
-        cfg: The job's config.
-        name: The run's display name (`tracking.lineage.run_name`).
-        folder: The run folder; results go to ``folder/results``.
-        load: Validates and loads the inputs: returns (market data, state for `compute`). What it
-            raises leaves no run behind.
-        compute: (state, results folder) -> `Outcome`, having written the results folder. What it
-            raises ends the run FAILED.
-        echo: Print the summary.
-        rerun: The command that re-runs the job (default: ``python run.py`` with its overrides).
-
-    Returns:
-        The outcome's metrics.
-
-    Raises:
-        TrackingError: The store failed; the results and the record are kept in `folder`.
-    """
-    folder = Path(folder)
-    results = folder / "results"
-    redact_hydra_dir(folder / ".hydra")
-    with opened(cfg, name, folder, rerun) as run:
-        try:
-            market, state = load()
-        except BaseException:
-            run.abort()
-            raise
-        run.start(market)
-        try:
-            out = compute(state, results)
-            write_config(cfg, results)
-        except BaseException:
-            run.fail()
-            raise
-        tail = run.finish(out)
-    tail += f"\nresults: {results}{out.footer}"
-    if echo:
-        print(tail if out.printed else out.text + tail)
-    job_log(out.text + tail)
-    if run.error is not None:
-        raise run.error
-    return out.metrics

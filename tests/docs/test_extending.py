@@ -174,7 +174,10 @@ def test_the_tracking_field_recipe_logs_the_param(project):
     scope = run_recipe(project, "A tracking field")
     store = Path(scope["store"])
     record = json.loads((store / "run" / "tracking" / "record.json").read_text())
-    assert record["params"]["notes.desk"] == "rates"
+    assert record["params"]["notes.desk"] == "rates" and record["complete"] is True
+    typed = scope["record"]  # the recipe's RunRecord.read: the same record, typed
+    assert typed.params == record["params"] and typed.metrics == pytest.approx(record["metrics"], nan_ok=True)
+    assert typed.start.tags["run_uid"] == record["start"]["tags"]["run_uid"]
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=f"sqlite:///{store}/mlflow.db")

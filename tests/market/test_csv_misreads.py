@@ -222,4 +222,4 @@ def test_how_each_file_was_read_reaches_the_run_lineage(tmp_path, make_cfg):
     assert market.lineage == {"csv.read_as": expected}
     assert "lineage" not in market.frame.attrs  # the frame itself carries no metadata on
     info = start_info(cfg, market, tmp_path)  # what the run's record and its MLflow dataset hold
-    assert info["dataset"]["source"]["csv.read_as"] == expected
+    assert info.dataset["source"]["csv.read_as"] == expected

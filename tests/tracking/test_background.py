@@ -64,7 +64,7 @@ def test_a_script_without_a_main_guard_is_not_run_again_by_the_worker(tmp_path):
         "print('script ran in', os.getpid(), flush=True)\n"
         "from tracking.background import opened\n"
         f"with opened('sqlite:///{tmp_path / 'mlflow.db'}', 'regime-backtest', 'snippet') as run:\n"
-        "    run.start({})\n"
+        "    run.start()\n"
         "    run.fail()  # waits for the worker's answers: the store opened, the run created and ended\n"
         "print('answered', flush=True)\n"
     )

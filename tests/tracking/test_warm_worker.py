@@ -17,6 +17,7 @@ import pytest
 
 from tracking import background
 from tracking.background import TrackingError, opened
+from tracking.record import RunRecord, StartInfo
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,16 +36,17 @@ def runs(db: Path) -> dict[str, str]:
 
 
 def log(run: background.BackgroundRun, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "stats.json").write_text("{}")
-    run.log(params={"job": run._name}, metrics={"sharpe": 0.5}, tags={}, folder=folder)
+    (folder / "results").mkdir(parents=True, exist_ok=True)
+    (folder / "results" / "stats.json").write_text("{}")
+    params, metrics = {"job": run._name}, {"sharpe": 0.5}
+    run.log(RunRecord("sweep", run._name, params, StartInfo(), metrics=metrics), folder)
 
 
 def test_one_worker_serves_a_sweeps_jobs_and_each_run_ends_as_before(tmp_path):
     db = tmp_path / "mlflow.db"
     uri = f"sqlite:///{db}"
     with opened(uri, "sweep", "job-0", keep=True) as first:
-        first.start({})
+        first.start()
         log(first, tmp_path / "0")
     pid = first._proc.pid
     with opened(uri, "sweep", "job-1", keep=True) as run:  # bad input: no run created
@@ -52,11 +54,11 @@ def test_one_worker_serves_a_sweeps_jobs_and_each_run_ends_as_before(tmp_path):
         run.abort()
     with opened(uri, "sweep", "job-2", keep=True) as run:  # the backtest raised
         assert run is first
-        run.start({})
+        run.start()
         run.fail()
     with opened(uri, "sweep", "job-3", keep=True) as run:
         assert run is first and run.alive()
-        run.start({})
+        run.start()
         log(run, tmp_path / "3")
         assert run.run_id and run.uri == uri
     assert runs(db) == {"job-0": "FINISHED", "job-2": "FAILED", "job-3": "FINISHED"}
@@ -72,14 +74,14 @@ def test_a_worker_that_met_a_store_error_is_not_kept(tmp_path):
     (tmp_path / "file").write_text("")
     uri = f"sqlite:///{tmp_path / 'file' / 'mlflow.db'}"  # a store that cannot be opened
     with opened(uri, "sweep", "job-0", keep=True) as run:
-        run.start({})
+        run.start()
         with pytest.raises(TrackingError):
             log(run, tmp_path / "0")
     assert not background._warm
     good = tmp_path / "good.db"
     with opened(f"sqlite:///{good}", "sweep", "job-1", keep=True) as fresh:
         assert fresh is not run
-        fresh.start({})
+        fresh.start()
         log(fresh, tmp_path / "1")
     assert runs(good) == {"job-1": "FINISHED"}
 
@@ -88,14 +90,15 @@ PARENT = """
 import sys, time
 from pathlib import Path
 from tracking.background import opened
+from tracking.record import RunRecord, StartInfo
 uri, out = sys.argv[1], Path(sys.argv[2])
 with opened(uri, "sweep", "job-0", keep=True) as run:
-    run.start({})
-    out.mkdir()
-    run.log(params={}, metrics={"sharpe": 0.5}, tags={}, folder=out)
+    run.start()
+    (out / "results").mkdir(parents=True)
+    run.log(RunRecord("sweep", "job-0", {}, StartInfo(), metrics={"sharpe": 0.5}), out)
 with opened(uri, "sweep", "job-1", keep=True) as again:
     assert again is run
-    again.start({}, {"strategy.name": "move_vix_wedge"})
+    again.start(StartInfo(), {"strategy.name": "move_vix_wedge"})
     again._started()  # the run exists
     print(again._proc.pid, flush=True)
     time.sleep(600)  # killed here, mid-job

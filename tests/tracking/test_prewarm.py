@@ -14,6 +14,7 @@ import pytest
 
 from tracking import background
 from tracking.background import opened, prewarm, tracked_argv
+from tracking.record import RunRecord, StartInfo
 
 
 @pytest.fixture(autouse=True)
@@ -33,11 +34,11 @@ def test_the_prewarmed_worker_serves_the_run_and_it_is_finished_in_the_store(tmp
     db = tmp_path / "mlflow.db"
     with opened(f"sqlite:///{db}", "prewarmed", "one-run") as run:
         assert run._proc.pid == pid and not background._spare  # the spare was taken
-        run.start({})
-        folder = tmp_path / "results"
-        folder.mkdir()
-        (folder / "stats.json").write_text("{}")
-        run.log(params={"a": "1"}, metrics={"sharpe": 0.25}, tags={"t": "x"}, folder=folder)
+        run.start(StartInfo())
+        (tmp_path / "results").mkdir()
+        (tmp_path / "results" / "stats.json").write_text("{}")
+        record = RunRecord("prewarmed", "one-run", {"a": "1"}, StartInfo(), metrics={"sharpe": 0.25})
+        run.log(record, tmp_path)
         assert run.run_id
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
         ((name, status, run_id),) = con.execute("select name, status, run_uuid from runs")

@@ -209,7 +209,7 @@ def prewarm() -> None:
 def tracked_argv(argv: list[str]) -> bool:
     """Whether a command line may track: not ``--help``/``--cfg``/``--info``, not ``tracking=disabled``."""
     quiet = {"tracking=disabled", "tracking.enabled=false", "tracking.enabled=False"}
-    info = ("-h", "--help", "--hydra-help", "--cfg", "-c", "--info", "--shell-completion", "-sc")
+    info = ("-h", "--help", "--hydra-help", "--cfg", "-c", "--info", "-i", "--shell-completion", "-sc")
     return not any(a in quiet or a.split("=")[0] in info for a in argv)
 
 

@@ -78,6 +78,7 @@ def test_a_dead_spare_is_replaced_by_a_fresh_worker(tmp_path):
         (["--help"], False),
         (["--cfg", "job"], False),
         (["--info"], False),
+        (["-i", "all"], False),
     ],
 )
 def test_only_a_command_line_that_may_track_prewarms(argv, tracked):
